@@ -1,0 +1,227 @@
+/**
+ * Typed message content, the plaintext inside a session message (spec/content.md). Every
+ * content has a kind, a 16-byte message id chosen by the sender, and the sender's timestamp;
+ * the encoding is padded (padding.ts) before encryption.
+ */
+
+import { ByteReader } from "../encoding/reader.js";
+import { ByteWriter } from "../encoding/writer.js";
+import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
+import { PROTOCOL_VERSION } from "../labels.js";
+import { MAX_CONTENT_BYTES, MAX_RECEIPT_IDS, MAX_SHORT_STRING_BYTES, MAX_TEXT_BYTES } from "../limits.js";
+import { pad, paddedLength, unpad } from "./padding.js";
+
+/** Length of a message id. */
+export const MESSAGE_ID_LENGTH = 16;
+
+/** Kind byte of each content type. */
+export const ContentKind = {
+  text: 1,
+  reply: 2,
+  reaction: 3,
+  edit: 4,
+  delete: 5,
+  receipt: 6,
+  typing: 7,
+  presence: 8,
+  attachment: 9,
+  groupChange: 10,
+  callSignal: 11,
+  sessionReset: 12,
+} as const;
+
+export type ReceiptType = "delivered" | "read";
+export type PresenceState = "offline" | "online" | "away";
+export type CallSignalType = "offer" | "answer" | "ice" | "hangup" | "busy";
+
+/** Body of each content kind. */
+export type ContentBody =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "reply"; readonly target: Uint8Array; readonly text: string }
+  | { readonly kind: "reaction"; readonly target: Uint8Array; readonly emoji: string; readonly remove: boolean }
+  | { readonly kind: "edit"; readonly target: Uint8Array; readonly text: string }
+  | { readonly kind: "delete"; readonly target: Uint8Array }
+  | { readonly kind: "receipt"; readonly receipt: ReceiptType; readonly targets: readonly Uint8Array[] }
+  | { readonly kind: "typing"; readonly typing: boolean }
+  | { readonly kind: "presence"; readonly presence: PresenceState }
+  | {
+      readonly kind: "attachment";
+      readonly blobId: string;
+      readonly key: Uint8Array;
+      readonly digest: Uint8Array;
+      readonly size: number;
+      readonly contentType: string;
+      readonly fileName: string;
+      readonly caption: string;
+    }
+  | { readonly kind: "groupChange"; readonly groupId: Uint8Array; readonly change: Uint8Array }
+  | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
+  | { readonly kind: "sessionReset" };
+
+/** A decoded content: id and time plus one body. */
+export type Content = ContentBody & { readonly id: Uint8Array; readonly sentAt: number };
+
+/** Kinds that are never stored or queued (typing indicators and presence). */
+export function isEphemeral(content: Pick<Content, "kind">): boolean {
+  return content.kind === "typing" || content.kind === "presence";
+}
+
+const RECEIPTS: readonly ReceiptType[] = ["delivered", "read"];
+const PRESENCE: readonly PresenceState[] = ["offline", "online", "away"];
+const SIGNALS: readonly CallSignalType[] = ["offer", "answer", "ice", "hangup", "busy"];
+
+function checkId(id: Uint8Array, name: string): void {
+  if (!(id instanceof Uint8Array) || id.length !== MESSAGE_ID_LENGTH) throw new RangeError(`${name} must be ${MESSAGE_ID_LENGTH} bytes`);
+}
+
+function checkText(text: string, max: number, name: string): void {
+  if (typeof text !== "string") throw new TypeError(`${name} must be a string`);
+  if (new TextEncoder().encode(text).length > max) throw new ParleyError(ErrorCode.LimitExceeded, `${name} is longer than ${max} bytes`);
+}
+
+/** Encodes and pads a content. Throws RangeError/TypeError on bad arguments, ERR_LIMIT_EXCEEDED on oversize. */
+export function encodeContent(content: Content): Uint8Array {
+  checkId(content.id, "message id");
+  const w = new ByteWriter().u8(PROTOCOL_VERSION).u8(ContentKind[content.kind]).bytes(content.id).u64(content.sentAt);
+  switch (content.kind) {
+    case "text":
+      checkText(content.text, MAX_TEXT_BYTES, "text");
+      w.string32(content.text);
+      break;
+    case "reply":
+    case "edit":
+      checkId(content.target, "target");
+      checkText(content.text, MAX_TEXT_BYTES, "text");
+      w.bytes(content.target).string32(content.text);
+      break;
+    case "reaction":
+      checkId(content.target, "target");
+      checkText(content.emoji, MAX_SHORT_STRING_BYTES, "emoji");
+      w.bytes(content.target)
+        .u8(content.remove ? 1 : 0)
+        .string16(content.emoji);
+      break;
+    case "delete":
+      checkId(content.target, "target");
+      w.bytes(content.target);
+      break;
+    case "receipt":
+      if (content.targets.length < 1 || content.targets.length > MAX_RECEIPT_IDS) {
+        throw new RangeError(`a receipt names 1 to ${MAX_RECEIPT_IDS} messages`);
+      }
+      w.u8(RECEIPTS.indexOf(content.receipt) + 1).u16(content.targets.length);
+      for (const t of content.targets) {
+        checkId(t, "target");
+        w.bytes(t);
+      }
+      break;
+    case "typing":
+      w.u8(content.typing ? 1 : 0);
+      break;
+    case "presence":
+      w.u8(PRESENCE.indexOf(content.presence));
+      break;
+    case "attachment":
+      checkText(content.blobId, MAX_SHORT_STRING_BYTES, "blob id");
+      checkText(content.contentType, MAX_SHORT_STRING_BYTES, "content type");
+      checkText(content.fileName, MAX_SHORT_STRING_BYTES, "file name");
+      checkText(content.caption, MAX_TEXT_BYTES, "caption");
+      if (content.key.length !== 32 || content.digest.length !== 32) throw new RangeError("attachment key and digest are 32 bytes");
+      w.string16(content.blobId).bytes(content.key).bytes(content.digest).u64(content.size);
+      w.string16(content.contentType).string16(content.fileName).string32(content.caption);
+      break;
+    case "groupChange":
+      checkId(content.groupId, "group id");
+      if (content.change.length > MAX_TEXT_BYTES) throw new ParleyError(ErrorCode.LimitExceeded, "group change is too large");
+      w.bytes(content.groupId).bytes32(content.change);
+      break;
+    case "callSignal":
+      checkId(content.callId, "call id");
+      checkText(content.payload, MAX_TEXT_BYTES, "call payload");
+      w.bytes(content.callId)
+        .u8(SIGNALS.indexOf(content.signal) + 1)
+        .string32(content.payload);
+      break;
+    case "sessionReset":
+      break;
+  }
+  const encoded = w.finish();
+  if (encoded.length > MAX_CONTENT_BYTES) throw new ParleyError(ErrorCode.LimitExceeded, "content is too large");
+  return pad(encoded);
+}
+
+/** Largest padded content a decoder accepts. */
+export const MAX_PADDED_CONTENT_BYTES = paddedLength(MAX_CONTENT_BYTES);
+
+/** Strips padding and decodes a content. Throws ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION. */
+export function decodeContent(padded: Uint8Array): Content {
+  if (padded.length > MAX_PADDED_CONTENT_BYTES) throw invalidEncoding("content is too large");
+  const r = new ByteReader(unpad(padded), "content");
+  r.version(PROTOCOL_VERSION);
+  const code = r.u8();
+  const id = r.bytes(MESSAGE_ID_LENGTH);
+  const sentAt = r.u64();
+  const body = decodeBody(r, code);
+  r.end();
+  return { ...body, id, sentAt } as Content;
+}
+
+function decodeBody(r: ByteReader, code: number): ContentBody {
+  switch (code) {
+    case ContentKind.text:
+      return { kind: "text", text: r.string32(MAX_TEXT_BYTES) };
+    case ContentKind.reply:
+      return { kind: "reply", target: r.bytes(MESSAGE_ID_LENGTH), text: r.string32(MAX_TEXT_BYTES) };
+    case ContentKind.reaction: {
+      const target = r.bytes(MESSAGE_ID_LENGTH);
+      const remove = flag(r.u8());
+      return { kind: "reaction", target, remove, emoji: r.string16(MAX_SHORT_STRING_BYTES) };
+    }
+    case ContentKind.edit:
+      return { kind: "edit", target: r.bytes(MESSAGE_ID_LENGTH), text: r.string32(MAX_TEXT_BYTES) };
+    case ContentKind.delete:
+      return { kind: "delete", target: r.bytes(MESSAGE_ID_LENGTH) };
+    case ContentKind.receipt: {
+      const receipt = RECEIPTS[r.u8() - 1];
+      const count = r.u16();
+      if (!receipt || count < 1 || count > MAX_RECEIPT_IDS) throw invalidEncoding("receipt is malformed");
+      const targets: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) targets.push(r.bytes(MESSAGE_ID_LENGTH));
+      return { kind: "receipt", receipt, targets };
+    }
+    case ContentKind.typing:
+      return { kind: "typing", typing: flag(r.u8()) };
+    case ContentKind.presence: {
+      const presence = PRESENCE[r.u8()];
+      if (!presence) throw invalidEncoding("presence state is unknown");
+      return { kind: "presence", presence };
+    }
+    case ContentKind.attachment: {
+      const blobId = r.string16(MAX_SHORT_STRING_BYTES);
+      const key = r.bytes(32);
+      const digest = r.bytes(32);
+      const size = r.u64();
+      const contentType = r.string16(MAX_SHORT_STRING_BYTES);
+      const fileName = r.string16(MAX_SHORT_STRING_BYTES);
+      const caption = r.string32(MAX_TEXT_BYTES);
+      return { kind: "attachment", blobId, key, digest, size, contentType, fileName, caption };
+    }
+    case ContentKind.groupChange:
+      return { kind: "groupChange", groupId: r.bytes(MESSAGE_ID_LENGTH), change: r.bytes32(MAX_TEXT_BYTES) };
+    case ContentKind.callSignal: {
+      const callId = r.bytes(MESSAGE_ID_LENGTH);
+      const signal = SIGNALS[r.u8() - 1];
+      if (!signal) throw invalidEncoding("call signal type is unknown");
+      return { kind: "callSignal", callId, signal, payload: r.string32(MAX_TEXT_BYTES) };
+    }
+    case ContentKind.sessionReset:
+      return { kind: "sessionReset" };
+    default:
+      throw invalidEncoding(`content kind ${code} is unknown`);
+  }
+}
+
+function flag(value: number): boolean {
+  if (value > 1) throw invalidEncoding("flag byte is neither 0 nor 1");
+  return value === 1;
+}

@@ -1,0 +1,11 @@
+/**
+ * Public entry of the crypto layer (`@parley/protocol/crypto`): the `CryptoProvider` contract,
+ * the provider factories and the run-time selector, plus the byte helpers the core shares.
+ * Re-exports only: importing it runs nothing. The node:crypto provider is reached through
+ * `createProvider("node")` / `loadCryptoProvider()` so browser bundles never import node:crypto.
+ */
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./provider.js";
+export { createNobleProvider } from "./noble.js";
+export { createSodiumProvider } from "./sodium.js";
+export { createProvider, type LoadCryptoProviderOptions, loadCryptoProvider } from "./select.js";
+export { assertBytes, assertLength, bytesToHex, concatBytes, equalBytes, hexToBytes, wipe } from "./bytes.js";

@@ -1,0 +1,268 @@
+/**
+ * The Node provider: node:crypto (OpenSSL) for everything it has — SHA-256, HMAC, HKDF, X25519,
+ * Ed25519, ChaCha20-Poly1305, randomness — and an injected ML-KEM back end (libsodium when it
+ * loads, else @noble/post-quantum), since node:crypto on Node 20 has no ML-KEM.
+ *
+ * Speed comes from caching imported `KeyObject`s per provider instance, keyed by the identity of
+ * the caller's key array: the protocol keeps one `Uint8Array` per long-lived key, and a JWK
+ * import costs about as much as the DH itself. Only `select.ts` loads this file (lazily), so a
+ * browser bundle never evaluates the static node:crypto import below.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hash,
+  hkdfSync,
+  type JsonWebKey,
+  type KeyObject,
+  randomFillSync,
+  sign,
+  verify,
+} from "node:crypto";
+import { ED25519_TORSION_SUBGROUP, ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
+import { assertBytes, assertInteger, assertLength, hexToBytes, KeyedCache } from "./bytes.js";
+import { createNobleMlKem, type MlKemImpl } from "./mlkem.js";
+import type { CryptoProvider, KeyPair } from "./provider.js";
+
+/** RFC 5869 §2.3: L ≤ 255 · HashLen. */
+const HKDF_SHA256_MAX_LENGTH = 255 * 32;
+/** node:crypto's hkdfSync refuses `info` longer than this; longer ones take the noble path. */
+const NODE_HKDF_MAX_INFO = 1024;
+/** RFC 8439 §2.5: the Poly1305 tag is 16 bytes. */
+const TAG_LENGTH = 16;
+
+/**
+ * Encodings (bit 255 ignored) of the X25519 u-coordinates of small order, libsodium's blocklist:
+ * 0, 1, the two order-8 points, p − 1, and the non-canonical p and p + 1 (RFC 7748 §5 reduces
+ * u mod p). X25519 of any of them is all zeros (RFC 7748 §6.1).
+ */
+const X25519_LOW_ORDER_U = /* @__PURE__ */ [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map(hexToBytes);
+
+/**
+ * Encodings (sign bit ignored) of the Ed25519 points of small order: the y of each of the eight
+ * torsion points, plus the non-canonical y = p and y = p + 1 (libsodium's ge25519_has_small_order).
+ */
+const ED25519_SMALL_ORDER_Y = /* @__PURE__ */ [
+  ...ED25519_TORSION_SUBGROUP,
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map((hex) => {
+  const bytes = hexToBytes(hex);
+  bytes[31] = (bytes[31] as number) & 0x7f;
+  return bytes;
+});
+
+/** True if `point` equals one of `list` when bit 255 (the sign / unused top bit) is ignored. */
+function isListedIgnoringTopBit(point: Uint8Array, list: readonly Uint8Array[]): boolean {
+  outer: for (const entry of list) {
+    for (let i = 0; i < 31; i++) if (point[i] !== entry[i]) continue outer;
+    if (((point[31] as number) & 0x7f) === entry[31]) return true;
+  }
+  return false;
+}
+
+/** RFC 8032 §5.1.3 step 1: the encoded y (bit 255 cleared) must be below p = 2^255 − 19. */
+function isCanonicalEd25519(point: Uint8Array): boolean {
+  if (((point[31] as number) & 0x7f) !== 0x7f) return true;
+  for (let i = 30; i > 0; i--) if (point[i] !== 0xff) return true;
+  return (point[0] as number) < 0xed;
+}
+
+/**
+ * A plain `Uint8Array` view of a Buffer node:crypto allocated for us (none of these are pooled),
+ * because `Buffer#slice` shares memory where `Uint8Array#slice` copies: a caller who copies a
+ * result with `.slice()` and wipes the copy must not be wiping ours, or vice versa.
+ */
+function owned(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+const JWK_ENCODINGS = { publicKeyEncoding: { format: "jwk" }, privateKeyEncoding: { format: "jwk" } } as const;
+/** `generateKeyPairSync` with JWK output, which Node has had since v15.9 but @types/node 20 omits. */
+const generateJwkKeyPair = generateKeyPairSync as unknown as (
+  type: "x25519" | "ed25519",
+  options: typeof JWK_ENCODINGS,
+) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
+
+function base64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
+}
+
+function fromBase64url(text: string | undefined): Uint8Array {
+  if (text === undefined) throw new Error("node:crypto returned a JWK without key material");
+  return owned(Buffer.from(text, "base64url"));
+}
+
+/**
+ * Creates the node:crypto provider. `mlkem` defaults to @noble/post-quantum; `select.ts` passes
+ * libsodium's when it loads (about 10× faster).
+ *
+ * @example
+ * ```ts
+ * const crypto = createNodeProvider();
+ * const alice = crypto.x25519GenerateKeyPair();
+ * const bob = crypto.x25519GenerateKeyPair();
+ * crypto.x25519(alice, bob.publicKey); // equals crypto.x25519(bob, alice.publicKey)
+ * ```
+ */
+export function createNodeProvider(mlkem: MlKemImpl = createNobleMlKem()): CryptoProvider {
+  // Per instance, never module-level: two providers (e.g. in tests) must not share state.
+  const x25519Private = new KeyedCache<KeyObject>();
+  const x25519Public = new KeyedCache<KeyObject>();
+  const ed25519Private = new KeyedCache<KeyObject>();
+  const ed25519Public = new KeyedCache<KeyObject>();
+
+  // JWK imports: 7 µs public, 29 µs private, versus ~390 µs for DER. node insists on `x` for a
+  // private JWK; OpenSSL derives the public half from `d` and ignores `x`, so the result depends
+  // on the private key alone, as in the other providers.
+  const importPrivate = (crv: "X25519" | "Ed25519", pair: KeyPair) =>
+    createPrivateKey({
+      key: { kty: "OKP", crv, d: base64url(pair.privateKey), x: base64url(pair.publicKey) },
+      format: "jwk",
+    });
+  const importPublic = (crv: "X25519" | "Ed25519", publicKey: Uint8Array) =>
+    createPublicKey({ key: { kty: "OKP", crv, x: base64url(publicKey) }, format: "jwk" });
+
+  // Always ask generateKeyPairSync for JWK output: generating KeyObjects and exporting them
+  // afterwards deadlocked in GC in 2 of 10 tight-loop runs on this Node; this form never did.
+  const generate = (type: "x25519" | "ed25519"): KeyPair => {
+    const { publicKey, privateKey } = generateJwkKeyPair(type, JWK_ENCODINGS);
+    return { publicKey: fromBase64url(publicKey.x), privateKey: fromBase64url(privateKey.d) };
+  };
+
+  return {
+    name: `node+${mlkem.name}-mlkem`,
+
+    randomBytes(n) {
+      assertInteger(n, 0, Number.MAX_SAFE_INTEGER, "n");
+      return randomFillSync(new Uint8Array(n));
+    },
+
+    sha256(data) {
+      assertBytes(data, "data");
+      return owned(hash("sha256", data, "buffer"));
+    },
+    hmacSha256(key, data) {
+      assertBytes(key, "key");
+      assertBytes(data, "data");
+      return owned(createHmac("sha256", key).update(data).digest());
+    },
+    hkdfSha256(ikm, salt, info, length) {
+      assertBytes(ikm, "ikm");
+      assertBytes(salt, "salt");
+      assertBytes(info, "info");
+      assertInteger(length, 0, HKDF_SHA256_MAX_LENGTH, "length");
+      // RFC 5869 allows any info length; node caps it, so fall back rather than fail.
+      if (info.length > NODE_HKDF_MAX_INFO) return hkdf(nobleSha256, ikm, salt, info, length);
+      return new Uint8Array(hkdfSync("sha256", ikm, salt, info, length));
+    },
+
+    x25519PublicKey(privateKey) {
+      assertLength(privateKey, 32, "privateKey");
+      // Off the hot path. noble (≈340 µs) edges out a DER pkcs8 import + export (≈380 µs), and
+      // a JWK import is impossible without the public key we are computing.
+      return x25519.getPublicKey(privateKey);
+    },
+    x25519GenerateKeyPair: () => generate("x25519"),
+    x25519(ours, theirPublicKey) {
+      assertLength(ours.privateKey, 32, "ours.privateKey");
+      assertLength(ours.publicKey, 32, "ours.publicKey");
+      assertLength(theirPublicKey, 32, "theirPublicKey");
+      const privateKey = x25519Private.get(ours.privateKey, () => importPrivate("X25519", ours));
+      const publicKey = x25519Public.get(theirPublicKey, () => importPublic("X25519", theirPublicKey));
+      try {
+        return owned(diffieHellman({ privateKey, publicKey }));
+      } catch (error) {
+        // OpenSSL refuses an all-zero X25519 output (RFC 7748 §6.1 allows that check); the
+        // interface wants the zeros, leaving the decision to the protocol. Anything else rethrows.
+        if (isListedIgnoringTopBit(theirPublicKey, X25519_LOW_ORDER_U)) return new Uint8Array(32);
+        throw error;
+      }
+    },
+
+    ed25519PublicKey(seed) {
+      assertLength(seed, 32, "seed");
+      // Off the hot path; same reasoning as x25519PublicKey (noble ≈260 µs).
+      return ed25519.getPublicKey(seed);
+    },
+    ed25519GenerateKeyPair: () => generate("ed25519"),
+    ed25519Sign(keyPair, message) {
+      assertLength(keyPair.privateKey, 32, "keyPair.privateKey");
+      assertLength(keyPair.publicKey, 32, "keyPair.publicKey");
+      assertBytes(message, "message");
+      const key = ed25519Private.get(keyPair.privateKey, () => importPrivate("Ed25519", keyPair));
+      return owned(sign(null, message, key));
+    },
+    ed25519Verify(publicKey, message, signature) {
+      assertLength(publicKey, 32, "publicKey");
+      assertBytes(message, "message");
+      assertBytes(signature, "signature");
+      // A wrong-length signature is attacker input like any other bad signature: a sentinel.
+      if (signature.length !== 64) return false;
+      // OpenSSL checks S < L (RFC 8032 §5.1.7) and compares [S]B − [k]A with R byte for byte,
+      // but accepts a non-canonical or small-order A and a small-order R. libsodium rejects
+      // those, so we do too, before OpenSSL sees them: every provider must agree.
+      if (!isCanonicalEd25519(publicKey) || isListedIgnoringTopBit(publicKey, ED25519_SMALL_ORDER_Y)) return false;
+      if (isListedIgnoringTopBit(signature.subarray(0, 32), ED25519_SMALL_ORDER_Y)) return false;
+      try {
+        const key = ed25519Public.get(publicKey, () => importPublic("Ed25519", publicKey));
+        return verify(null, message, key, signature);
+      } catch {
+        return false;
+      }
+    },
+
+    aeadEncrypt(key, nonce, plaintext, aad) {
+      assertLength(key, 32, "key");
+      assertLength(nonce, 12, "nonce");
+      assertBytes(plaintext, "plaintext");
+      assertBytes(aad, "aad");
+      const cipher = createCipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+      out.set(cipher.update(plaintext), 0);
+      cipher.final();
+      out.set(cipher.getAuthTag(), plaintext.length);
+      return out;
+    },
+    aeadDecrypt(key, nonce, ciphertext, aad) {
+      assertLength(key, 32, "key");
+      assertLength(nonce, 12, "nonce");
+      assertBytes(ciphertext, "ciphertext");
+      assertBytes(aad, "aad");
+      if (ciphertext.length < TAG_LENGTH) return null;
+      const bodyLength = ciphertext.length - TAG_LENGTH;
+      const decipher = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG_LENGTH });
+      decipher.setAuthTag(ciphertext.subarray(bodyLength));
+      decipher.setAAD(aad, { plaintextLength: bodyLength });
+      const plaintext = decipher.update(ciphertext.subarray(0, bodyLength));
+      try {
+        decipher.final();
+      } catch {
+        // RFC 8439 §2.8: the tag did not verify; never release the unauthenticated plaintext.
+        plaintext.fill(0);
+        return null;
+      }
+      return owned(plaintext);
+    },
+
+    mlkemKeyPairFromSeed: (seed) => mlkem.keyPairFromSeed(seed),
+    mlkemEncapsulate: (publicKey, randomness) => mlkem.encapsulate(publicKey, randomness),
+    mlkemDecapsulate: (secretKey, ciphertext) => mlkem.decapsulate(secretKey, ciphertext),
+  };
+}

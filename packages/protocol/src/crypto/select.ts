@@ -1,0 +1,76 @@
+/**
+ * Picks the fastest provider available at run time. Everything is loaded by dynamic import, so
+ * importing this file runs nothing, a browser bundle never touches node:crypto, and libsodium's
+ * wasm is fetched only when a provider that uses it is asked for.
+ *
+ * Order: in Node, node:crypto with libsodium's ML-KEM (noble's if libsodium fails to load);
+ * elsewhere, libsodium, falling back to noble if the wasm cannot load (e.g. a strict CSP).
+ */
+import type { MlKemImpl } from "./mlkem.js";
+import type { CryptoProvider, ProviderName } from "./provider.js";
+
+/** Options for {@link loadCryptoProvider}. */
+export interface LoadCryptoProviderOptions {
+  /** Use this provider instead of the fastest available; its loading errors propagate. */
+  readonly prefer?: ProviderName;
+}
+
+/** True in Node (and runtimes that present themselves as Node, such as Bun and Deno's compat). */
+function isNode(): boolean {
+  return typeof globalThis.process?.versions?.node === "string";
+}
+
+/** libsodium's ML-KEM, or `undefined` if libsodium will not load here. */
+async function loadSodiumMlKem(): Promise<MlKemImpl | undefined> {
+  try {
+    const [{ loadSodium }, { createSodiumMlKem }] = await Promise.all([import("./sodium.js"), import("./mlkem.js")]);
+    return createSodiumMlKem(await loadSodium());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the named provider. `"node"` uses libsodium's ML-KEM when it loads, else noble's (the
+ * provider's `name` says which). Rejects if the provider cannot run here (`"node"` outside Node,
+ * `"sodium"` where the wasm cannot load).
+ *
+ * @example
+ * ```ts
+ * const noble = await createProvider("noble");
+ * ```
+ */
+export async function createProvider(name: ProviderName): Promise<CryptoProvider> {
+  switch (name) {
+    case "node": {
+      if (!isNode()) throw new Error('The "node" crypto provider needs Node.js (node:crypto)');
+      const [{ createNodeProvider }, sodiumMlKem] = await Promise.all([import("./node.js"), loadSodiumMlKem()]);
+      return createNodeProvider(sodiumMlKem);
+    }
+    case "sodium":
+      return (await import("./sodium.js")).createSodiumProvider();
+    case "noble":
+      return (await import("./noble.js")).createNobleProvider();
+    default:
+      throw new RangeError(`Unknown crypto provider: ${String(name satisfies never)}`);
+  }
+}
+
+/**
+ * Loads the fastest crypto provider for this runtime, or the one named by `prefer`.
+ *
+ * @example
+ * ```ts
+ * const crypto = await loadCryptoProvider(); // "node+sodium-mlkem" in Node
+ * const pure = await loadCryptoProvider({ prefer: "noble" });
+ * ```
+ */
+export async function loadCryptoProvider(options: LoadCryptoProviderOptions = {}): Promise<CryptoProvider> {
+  if (options.prefer !== undefined) return createProvider(options.prefer);
+  if (isNode()) return createProvider("node");
+  try {
+    return await createProvider("sodium");
+  } catch {
+    return createProvider("noble");
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Append-only binary writer for the protocol's big-endian encodings (spec/conventions.md).
+ * Grows one buffer geometrically so encoders do not allocate per field.
+ */
+
+const utf8 = new TextEncoder();
+
+export class ByteWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  private length = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buffer = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private reserve(n: number): number {
+    const start = this.length;
+    const needed = start + n;
+    if (needed > this.buffer.length) {
+      let capacity = this.buffer.length * 2;
+      while (capacity < needed) capacity *= 2;
+      const grown = new Uint8Array(capacity);
+      grown.set(this.buffer.subarray(0, start));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    this.length = needed;
+    return start;
+  }
+
+  u8(value: number): this {
+    this.view.setUint8(this.reserve(1), value);
+    return this;
+  }
+
+  u16(value: number): this {
+    this.view.setUint16(this.reserve(2), value);
+    return this;
+  }
+
+  u32(value: number): this {
+    this.view.setUint32(this.reserve(4), value);
+    return this;
+  }
+
+  /** 64-bit unsigned from a JS number (≤ 2^53 − 1, which covers millisecond timestamps). */
+  u64(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError("u64 value must be a safe non-negative integer");
+    const at = this.reserve(8);
+    this.view.setUint32(at, Math.floor(value / 0x1_0000_0000));
+    this.view.setUint32(at + 4, value >>> 0);
+    return this;
+  }
+
+  /** Raw bytes with no length prefix (fixed-size fields, or the rest of a structure). */
+  bytes(value: Uint8Array): this {
+    this.buffer.set(value, this.reserve(value.length));
+    return this;
+  }
+
+  /** Bytes with a u16 length prefix. */
+  bytes16(value: Uint8Array): this {
+    if (value.length > 0xffff) throw new RangeError("value too long for a u16 length");
+    return this.u16(value.length).bytes(value);
+  }
+
+  /** Bytes with a u32 length prefix. */
+  bytes32(value: Uint8Array): this {
+    return this.u32(value.length).bytes(value);
+  }
+
+  /** UTF-8 string with a u16 length prefix. */
+  string16(value: string): this {
+    return this.bytes16(utf8.encode(value));
+  }
+
+  /** UTF-8 string with a u32 length prefix. */
+  string32(value: string): this {
+    return this.bytes32(utf8.encode(value));
+  }
+
+  /** Bytes written so far, as a fresh array of exactly that length. */
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The protocol's one error type. Every failure the library reports on purpose is a
+ * `ParleyError` with a stable string `code`, listed in spec/errors.md (a test keeps the two
+ * in sync). Messages never contain key material or plaintext.
+ */
+
+/** Stable error codes. Adding one is a minor change; renaming or removing one is breaking. */
+export const ErrorCode = {
+  /** Bytes that do not parse as the expected structure (truncated, trailing bytes, bad length, bad UTF-8). */
+  InvalidEncoding: "ERR_INVALID_ENCODING",
+  /** A structure with a version or suite this implementation does not speak. */
+  UnsupportedVersion: "ERR_UNSUPPORTED_VERSION",
+  /** An Ed25519 signature that does not verify. */
+  InvalidSignature: "ERR_INVALID_SIGNATURE",
+  /** A public key that is malformed or fails its input check (e.g. ML-KEM modulus check). */
+  InvalidKey: "ERR_INVALID_KEY",
+  /** An X25519 agreement produced the all-zero value (low-order point). */
+  InvalidDhOutput: "ERR_INVALID_DH_OUTPUT",
+  /** A bundle or certificate is for another account or device than the one asked for. */
+  IdentityMismatch: "ERR_IDENTITY_MISMATCH",
+  /** A prekey message names a prekey this device does not have (used, expired or never made). */
+  PreKeyNotFound: "ERR_PREKEY_NOT_FOUND",
+  /** A message that was already decrypted (or whose key was discarded). State is unchanged. */
+  DuplicateMessage: "ERR_DUPLICATE_MESSAGE",
+  /** A message that would need more skipped message keys than the limits allow. */
+  TooManySkipped: "ERR_TOO_MANY_SKIPPED",
+  /** Authentication failed. Deliberately says nothing about why. */
+  DecryptFailed: "ERR_DECRYPT_FAILED",
+  /** No session with that device exists. */
+  NoSession: "ERR_NO_SESSION",
+  /** A sealed envelope's claimed sender does not match the session that authenticated it. */
+  SenderMismatch: "ERR_SENDER_MISMATCH",
+  /** Serialized state that cannot be loaded (corrupt, or from an unknown version). */
+  InvalidState: "ERR_INVALID_STATE",
+  /** An input or counter beyond a documented limit (see limits.ts). */
+  LimitExceeded: "ERR_LIMIT_EXCEEDED",
+} as const;
+
+/** One of the stable error code strings. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const ALL_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+/**
+ * An error the protocol raises on purpose. Compare `code`, never `message`.
+ *
+ * @example
+ * try { decryptMessage(record, bytes, ctx); }
+ * catch (e) { if (ParleyError.is(e, "ERR_DUPLICATE_MESSAGE")) ignore(); else throw e; }
+ */
+export class ParleyError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ParleyError";
+    this.code = code;
+  }
+
+  /** True when `value` is a ParleyError, optionally with the given code. */
+  static is(value: unknown, code?: ErrorCode): value is ParleyError {
+    return value instanceof ParleyError && ALL_CODES.has(value.code) && (code === undefined || value.code === code);
+  }
+}
+
+/** Shorthand used by decoders. */
+export function invalidEncoding(what: string): ParleyError {
+  return new ParleyError(ErrorCode.InvalidEncoding, `invalid encoding: ${what}`);
+}

@@ -1,0 +1,77 @@
+/**
+ * @parley/protocol: Parley's end-to-end encryption core. Pure functions of their inputs:
+ * keys, the PQXDH-style handshake, Double Ratchet sessions, sealed envelopes, typed content
+ * and safety numbers. Cryptography comes from a `CryptoProvider` (see `loadCryptoProvider`).
+ */
+
+export {
+  type CallSignalType,
+  type Content,
+  type ContentBody,
+  decodeContent,
+  encodeContent,
+  isEphemeral,
+  MESSAGE_ID_LENGTH,
+  type PresenceState,
+  type ReceiptType,
+} from "./content/content.js";
+export { pad, paddedLength, unpad } from "./content/padding.js";
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./crypto/provider.js";
+export { createProvider, loadCryptoProvider } from "./crypto/select.js";
+export type { Deps } from "./deps.js";
+export { encryptSealed, type OpenedEnvelope, openAndDecrypt, openEnvelope, SEALED_OVERHEAD, sealEnvelope } from "./envelope/sealed.js";
+export { ErrorCode, ParleyError } from "./errors.js";
+export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
+export {
+  certifyDevice,
+  DEVICE_CERTIFICATE_LENGTH,
+  type DeviceCertificate,
+  DeviceKeys,
+  decodeDeviceCertificate,
+  generateDevice,
+  type VerifiedDevice,
+  verifyDeviceCertificate,
+} from "./keys/device-certificate.js";
+export { type DeviceList, decodeDeviceList, MAX_DEVICES, signDeviceList, verifyDeviceList } from "./keys/device-list.js";
+export {
+  AccountKeys,
+  type Address,
+  accountFromSeed,
+  addressKey,
+  deriveUserId,
+  generateAccount,
+  sameAddress,
+  USER_ID_LENGTH,
+} from "./keys/identity.js";
+export {
+  decodeKemPreKey,
+  decodeOneTimePreKey,
+  decodeSignedPreKey,
+  generateKemPreKey,
+  generateOneTimePreKeys,
+  generateSignedPreKey,
+  type KemPreKeyKind,
+  type KemPreKeyRecord,
+  KemPreKeySecret,
+  type OneTimePreKeyRecord,
+  PreKeySecret,
+  type SignedPreKeyRecord,
+  verifyKemPreKey,
+  verifySignedPreKey,
+} from "./keys/prekeys.js";
+export { PROTOCOL_VERSION, SUITE_NAME } from "./labels.js";
+export * as limits from "./limits.js";
+export { decodePreKeyMessage, decodeRatchetMessage, MessageType } from "./ratchet/message.js";
+export { SessionState } from "./ratchet/session-state.js";
+export { compareSafetyQr, fingerprint, type SafetyNumber, type SafetyParty, safetyNumber } from "./safety-number.js";
+export { fromHex, Redacted, SecretKeyPair, toHex } from "./secrets.js";
+export {
+  compareAddresses,
+  type DecryptResult,
+  decryptMessage,
+  encryptMessage,
+  initiateSession,
+  type PreKeyLookup,
+  SessionRecord,
+} from "./session/record.js";
+export { decodeSessionRecord, encodeSessionRecord } from "./session/serialize.js";

@@ -1,0 +1,44 @@
+/**
+ * Every numeric limit of the protocol core, in one place (spec/limits.md mirrors this file).
+ * Each bounds memory or CPU an attacker can make us spend, or a counter's range.
+ */
+
+/**
+ * Most message keys one incoming message may make us derive and store in a single receiving
+ * chain. A gap larger than this is far beyond real message loss and is treated as an attack.
+ */
+export const MAX_SKIP_PER_CHAIN = 1000;
+
+/**
+ * Most skipped message keys kept in one session across all chains. When a new skipped key
+ * would exceed it, the oldest is discarded (its message then reads as a duplicate): bounded
+ * memory matters more than a message delayed past two thousand others.
+ */
+export const MAX_SKIPPED_KEYS = 2000;
+
+/** Retired receiving ratchet keys remembered per session, so replays on old chains read as duplicates. */
+export const MAX_RETIRED_CHAINS = 5;
+
+/** Older sessions kept per remote device for trial decryption of messages still in flight. */
+export const MAX_ARCHIVED_SESSIONS = 10;
+
+/** Highest message number in one chain; a sender must step the ratchet before reaching it. */
+export const MAX_CHAIN_INDEX = 0xffff_fffe;
+
+/** Largest content plaintext before padding (bytes). Fits the relay's 96 KiB frame with overhead. */
+export const MAX_CONTENT_BYTES = 65_536;
+
+/** Largest text body, reply body, edit body, caption or call payload (UTF-8 bytes). */
+export const MAX_TEXT_BYTES = 60_000;
+
+/** Largest short string (emoji, content type, file name, blob id), UTF-8 bytes. */
+export const MAX_SHORT_STRING_BYTES = 1024;
+
+/** Most message ids one receipt may acknowledge. */
+export const MAX_RECEIPT_IDS = 512;
+
+/** Iterations of the safety-number hash (same work factor as Signal's, per key). */
+export const SAFETY_NUMBER_ITERATIONS = 5200;
+
+/** Largest serialized session record accepted by `decodeSessionRecord` (bytes). */
+export const MAX_SESSION_RECORD_BYTES = 4 * 1024 * 1024;

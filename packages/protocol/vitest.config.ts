@@ -1,0 +1,7 @@
+import { defaultServerConditions } from "vite";
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
+  test: { name: "protocol", include: ["src/**/*.test.ts", "test/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+});

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Typechecks the build (tsc -b) and every package's tests (tsconfig.test.json), which the
+// build does not cover and vitest does not check.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+
+const tsc = ["node_modules/typescript/bin/tsc"];
+const steps = [["-b"]];
+for (const pkg of readdirSync("packages")) {
+  const config = `packages/${pkg}/tsconfig.test.json`;
+  if (existsSync(config)) steps.push(["-p", config]);
+}
+for (const args of steps) {
+  const r = spawnSync("node", [...tsc, ...args], { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`tsc ${args.join(" ")} failed`);
+    process.exit(1);
+  }
+}
