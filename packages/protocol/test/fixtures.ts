@@ -1,18 +1,19 @@
 // Shared fixtures for protocol tests: every provider, and a small in-memory "device" with its
 // prekeys, so each test reads as the protocol steps it checks.
-import { createProvider } from "../src/crypto/select.js";
+
 import type { CryptoProvider, ProviderName } from "../src/crypto/provider.js";
+import { createProvider } from "../src/crypto/select.js";
 import type { Deps } from "../src/deps.js";
-import { type AccountKeys, generateAccount } from "../src/keys/identity.js";
+import type { PreKeyBundle } from "../src/keys/bundle.js";
 import { type DeviceKeys, generateDevice } from "../src/keys/device-certificate.js";
+import { type AccountKeys, generateAccount } from "../src/keys/identity.js";
 import {
-  type KemPreKeySecret,
-  type PreKeySecret,
   generateKemPreKey,
   generateOneTimePreKeys,
   generateSignedPreKey,
+  type KemPreKeySecret,
+  type PreKeySecret,
 } from "../src/keys/prekeys.js";
-import type { PreKeyBundle } from "../src/keys/bundle.js";
 import type { PreKeyLookup } from "../src/session/record.js";
 
 export const PROVIDER_NAMES: readonly ProviderName[] = ["node", "sodium", "noble"];
@@ -72,7 +73,7 @@ export function makeDevice(deps: Deps, options: { deviceId?: number; oneTimeCoun
 /** A bundle as a relay would hand it out: takes (but does not delete) the lowest one-time keys. */
 export function bundleOf(d: TestDevice, options: { oneTime?: boolean; kemId?: number } = {}): PreKeyBundle {
   const oneTimeKey = options.oneTime === false ? undefined : [...d.oneTime.values()][0];
-  const kemKey = d.kem.get(options.kemId ?? ([...d.kem.values()].find((k) => k.kind === "one-time")?.id ?? 2));
+  const kemKey = d.kem.get(options.kemId ?? [...d.kem.values()].find((k) => k.kind === "one-time")?.id ?? 2);
   if (!kemKey) throw new Error("no ML-KEM prekey");
   return {
     deviceCertificate: d.device.certificate,

@@ -1,14 +1,14 @@
 // Handshake + Double Ratchet through the session-record API, on every provider: the protocol
 // steps a chat app takes, and each rule of spec/handshake.md and spec/ratchet.md it relies on.
 import { describe, expect, test } from "vitest";
-import { ErrorCode, ParleyError } from "../src/errors.js";
-import { MAX_SKIP_PER_CHAIN, MAX_SKIPPED_KEYS } from "../src/limits.js";
-import { generateDevice } from "../src/keys/device-certificate.js";
-import { decodeRatchetMessage } from "../src/ratchet/message.js";
-import { type SessionRecord, compareAddresses, decryptMessage, encryptMessage, initiateSession } from "../src/session/record.js";
-import { decodeSessionRecord, encodeSessionRecord } from "../src/session/serialize.js";
 import type { Deps } from "../src/deps.js";
-import { type TestDevice, allDeps, bundleOf, consume, makeDevice, text, utf8 } from "./fixtures.js";
+import { ErrorCode, ParleyError } from "../src/errors.js";
+import { generateDevice } from "../src/keys/device-certificate.js";
+import { MAX_SKIP_PER_CHAIN, MAX_SKIPPED_KEYS } from "../src/limits.js";
+import { decodeRatchetMessage } from "../src/ratchet/message.js";
+import { compareAddresses, decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../src/session/record.js";
+import { decodeSessionRecord, encodeSessionRecord } from "../src/session/serialize.js";
+import { allDeps, bundleOf, consume, makeDevice, type TestDevice, text, utf8 } from "./fixtures.js";
 
 function expectCode(fn: () => unknown, code: ErrorCode): void {
   try {
@@ -103,19 +103,34 @@ describe.each(allDeps)("sessions with the %s provider", (_name, deps) => {
     const bob = makeDevice(deps);
     const mallory = makeDevice(deps);
     const bundle = bundleOf(bob);
-    expectCode(() => initiateSession(deps, alice.device, undefined, bundle, { accountKey: mallory.account.publicKey }), ErrorCode.IdentityMismatch);
+    expectCode(
+      () => initiateSession(deps, alice.device, undefined, bundle, { accountKey: mallory.account.publicKey }),
+      ErrorCode.IdentityMismatch,
+    );
     expectCode(() => initiateSession(deps, alice.device, undefined, bundle, { deviceId: 2 }), ErrorCode.IdentityMismatch);
     const flip = (bytes: Uint8Array, at: number) => {
       const copy = bytes.slice();
       copy[at] = (copy[at] ?? 0) ^ 1;
       return copy;
     };
-    expectCode(() => initiateSession(deps, alice.device, undefined, { ...bundle, signedPreKey: flip(bundle.signedPreKey, 10) }), ErrorCode.InvalidSignature);
-    expectCode(() => initiateSession(deps, alice.device, undefined, { ...bundle, kemPreKey: flip(bundle.kemPreKey, 100) }), ErrorCode.InvalidSignature);
-    expectCode(() => initiateSession(deps, alice.device, undefined, { ...bundle, deviceCertificate: flip(bundle.deviceCertificate, 40) }), ErrorCode.InvalidSignature);
+    expectCode(
+      () => initiateSession(deps, alice.device, undefined, { ...bundle, signedPreKey: flip(bundle.signedPreKey, 10) }),
+      ErrorCode.InvalidSignature,
+    );
+    expectCode(
+      () => initiateSession(deps, alice.device, undefined, { ...bundle, kemPreKey: flip(bundle.kemPreKey, 100) }),
+      ErrorCode.InvalidSignature,
+    );
+    expectCode(
+      () => initiateSession(deps, alice.device, undefined, { ...bundle, deviceCertificate: flip(bundle.deviceCertificate, 40) }),
+      ErrorCode.InvalidSignature,
+    );
     // A signed prekey from another device of the same account is not signed by this device's key.
     const bob2 = makeDevice(deps, { account: bob.account, deviceId: 2 });
-    expectCode(() => initiateSession(deps, alice.device, undefined, { ...bundle, signedPreKey: bundleOf(bob2).signedPreKey }), ErrorCode.InvalidSignature);
+    expectCode(
+      () => initiateSession(deps, alice.device, undefined, { ...bundle, signedPreKey: bundleOf(bob2).signedPreKey }),
+      ErrorCode.InvalidSignature,
+    );
   });
 
   test("a low-order point as prekey is rejected with ERR_INVALID_DH_OUTPUT", () => {

@@ -31,17 +31,20 @@ export class ByteWriter {
   }
 
   u8(value: number): this {
-    this.view.setUint8(this.reserve(1), value);
+    const at = this.reserve(1);
+    this.view.setUint8(at, value);
     return this;
   }
 
   u16(value: number): this {
-    this.view.setUint16(this.reserve(2), value);
+    const at = this.reserve(2);
+    this.view.setUint16(at, value);
     return this;
   }
 
   u32(value: number): this {
-    this.view.setUint32(this.reserve(4), value);
+    const at = this.reserve(4);
+    this.view.setUint32(at, value);
     return this;
   }
 
@@ -56,7 +59,9 @@ export class ByteWriter {
 
   /** Raw bytes with no length prefix (fixed-size fields, or the rest of a structure). */
   bytes(value: Uint8Array): this {
-    this.buffer.set(value, this.reserve(value.length));
+    // Reserve first: it may replace this.buffer, which must be read after it.
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
     return this;
   }
 

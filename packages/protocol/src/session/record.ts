@@ -190,8 +190,7 @@ function decryptPreKeyMessage(
   // acknowledged, both sides keep the one started by the lower address, so they converge.
   const current = record.current;
   const keepOurs =
-    current !== undefined &&
-    current.unacknowledged &&
+    current?.unacknowledged === true &&
     equalBytes(current.remoteIdentityKey, sender.identityKey) &&
     compareAddresses(local.address, sender.address) < 0;
   const consumedPreKeys: { oneTimePreKeyId?: number; kemPreKeyId?: number } = {};
