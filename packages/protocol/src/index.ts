@@ -11,6 +11,7 @@ export {
   decodeContent,
   encodeContent,
   isEphemeral,
+  DELIVERY_TOKEN_LENGTH,
   MESSAGE_ID_LENGTH,
   type PresenceState,
   type ReceiptType,

@@ -35,6 +35,7 @@ const samples: Content[] = [
   { ...base, kind: "groupChange", groupId: id(9), change: Uint8Array.of(1, 2, 3) },
   { ...base, kind: "callSignal", callId: id(5), signal: "offer", payload: "v=0 sdp" },
   { ...base, kind: "sessionReset" },
+  { ...base, kind: "profile", displayName: "Alice", deliveryToken: new Uint8Array(32).fill(3) },
 ];
 
 describe("content codec", () => {

@@ -28,7 +28,11 @@ export const ContentKind = {
   groupChange: 10,
   callSignal: 11,
   sessionReset: 12,
+  profile: 13,
 } as const;
+
+/** Length of a delivery token (spec/relay.md §Delivery tokens). */
+export const DELIVERY_TOKEN_LENGTH = 32;
 
 export type ReceiptType = "delivered" | "read";
 export type PresenceState = "offline" | "online" | "away";
@@ -56,7 +60,8 @@ export type ContentBody =
     }
   | { readonly kind: "groupChange"; readonly groupId: Uint8Array; readonly change: Uint8Array }
   | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
-  | { readonly kind: "sessionReset" };
+  | { readonly kind: "sessionReset" }
+  | { readonly kind: "profile"; readonly displayName: string; readonly deliveryToken: Uint8Array };
 
 /** A decoded content: id and time plus one body. */
 export type Content = ContentBody & { readonly id: Uint8Array; readonly sentAt: number };
@@ -144,6 +149,12 @@ export function encodeContent(content: Content): Uint8Array {
       break;
     case "sessionReset":
       break;
+    case "profile":
+      checkText(content.displayName, MAX_SHORT_STRING_BYTES, "display name");
+      if (content.deliveryToken.length !== DELIVERY_TOKEN_LENGTH)
+        throw new RangeError(`delivery token must be ${DELIVERY_TOKEN_LENGTH} bytes`);
+      w.string16(content.displayName).bytes(content.deliveryToken);
+      break;
   }
   const encoded = w.finish();
   if (encoded.length > MAX_CONTENT_BYTES) throw new ParleyError(ErrorCode.LimitExceeded, "content is too large");
@@ -216,6 +227,8 @@ function decodeBody(r: ByteReader, code: number): ContentBody {
     }
     case ContentKind.sessionReset:
       return { kind: "sessionReset" };
+    case ContentKind.profile:
+      return { kind: "profile", displayName: r.string16(MAX_SHORT_STRING_BYTES), deliveryToken: r.bytes(DELIVERY_TOKEN_LENGTH) };
     default:
       throw invalidEncoding(`content kind ${code} is unknown`);
   }

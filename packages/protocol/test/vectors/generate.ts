@@ -343,6 +343,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     { kind: "groupChange", id: id(11), sentAt: VECTOR_TIME, groupId: id(12), change: Uint8Array.of(1, 2, 3, 4) },
     { kind: "callSignal", id: id(13), sentAt: VECTOR_TIME, callId: id(14), signal: "offer", payload: "v=0" },
     { kind: "sessionReset", id: id(15), sentAt: VECTOR_TIME },
+    { kind: "profile", id: id(17), sentAt: VECTOR_TIME, displayName: "Alice", deliveryToken: new Uint8Array(32).fill(0x33) },
     { kind: "text", id: id(16), sentAt: VECTOR_TIME, text: "x".repeat(1000) },
   ];
   const content = {
