@@ -45,6 +45,27 @@ export function assertInteger(value: unknown, min: number, max: number, name: st
   }
 }
 
+/** `crypto.getRandomValues` refuses more than 65 536 bytes per call (WebCrypto §10.1.1). */
+const GET_RANDOM_VALUES_MAX = 65_536;
+
+/**
+ * `n` bytes from `globalThis.crypto.getRandomValues`, the platform CSPRNG (Node ≥ 19 and every
+ * browser), in chunks it accepts.
+ *
+ * @example
+ * ```ts
+ * const nonce = secureRandomBytes(12);
+ * ```
+ */
+export function secureRandomBytes(n: number): Uint8Array {
+  assertInteger(n, 0, Number.MAX_SAFE_INTEGER, "n");
+  const out = new Uint8Array(n);
+  for (let offset = 0; offset < n; offset += GET_RANDOM_VALUES_MAX) {
+    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(n, offset + GET_RANDOM_VALUES_MAX)));
+  }
+  return out;
+}
+
 /** Concatenates byte strings into one fresh array. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;

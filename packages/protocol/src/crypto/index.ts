@@ -4,8 +4,9 @@
  * Re-exports only: importing it runs nothing. The node:crypto provider is reached through
  * `createProvider("node")` / `loadCryptoProvider()` so browser bundles never import node:crypto.
  */
-export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./provider.js";
-export { createNobleProvider } from "./noble.js";
-export { createSodiumProvider } from "./sodium.js";
-export { createProvider, type LoadCryptoProviderOptions, loadCryptoProvider } from "./select.js";
+
 export { assertBytes, assertLength, bytesToHex, concatBytes, equalBytes, hexToBytes, wipe } from "./bytes.js";
+export { createNobleProvider } from "./noble.js";
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./provider.js";
+export { createProvider, type LoadCryptoProviderOptions, loadCryptoProvider } from "./select.js";
+export { createSodiumProvider } from "./sodium.js";

@@ -16,26 +16,14 @@ import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
-import { assertBytes, assertInteger, assertLength, concatBytes, equalBytes, wipe } from "./bytes.js";
+import { assertBytes, assertInteger, assertLength, concatBytes, equalBytes, secureRandomBytes } from "./bytes.js";
 import { createNobleMlKem } from "./mlkem.js";
 import type { CryptoProvider, KeyPair } from "./provider.js";
 
 /** RFC 5869 §2.3: L ≤ 255 · HashLen. */
 const HKDF_SHA256_MAX_LENGTH = 255 * 32;
-/** `crypto.getRandomValues` refuses more than 65 536 bytes per call (WebCrypto §10.1.1). */
-const GET_RANDOM_VALUES_MAX = 65_536;
 /** RFC 8439 §2.5: the Poly1305 tag is 16 bytes. */
 const TAG_LENGTH = 16;
-
-/** `n` random bytes from `globalThis.crypto.getRandomValues` (Node ≥ 19 and every browser). */
-export function webRandomBytes(n: number): Uint8Array {
-  assertInteger(n, 0, Number.MAX_SAFE_INTEGER, "n");
-  const out = new Uint8Array(n);
-  for (let offset = 0; offset < n; offset += GET_RANDOM_VALUES_MAX) {
-    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(n, offset + GET_RANDOM_VALUES_MAX)));
-  }
-  return out;
-}
 
 /**
  * X25519 via noble, returning the all-zero secret for low-order points as `provider.ts` asks.
@@ -61,7 +49,7 @@ const L = Point.Fn.ORDER;
  * cofactorless check that [S]B − [k]A encodes to exactly the bytes of R (so R must be canonical).
  * Returns false for any malformed input of the right length.
  */
-export function ed25519VerifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+function ed25519VerifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;
   const rBytes = signature.subarray(0, 32);
   // RFC 8032 §5.1.7 step 1: reject S ≥ L (signature malleability).
@@ -76,9 +64,7 @@ export function ed25519VerifyStrict(publicKey: Uint8Array, message: Uint8Array, 
   }
   if (a.isSmallOrder()) return false;
   // RFC 8032 §5.1.7 step 2: k = SHA-512(R ‖ A ‖ M) mod L, over the bytes as received.
-  const digest = sha512(concatBytes(rBytes, publicKey, message));
-  const k = bytesToNumberLE(digest) % L;
-  wipe(digest);
+  const k = bytesToNumberLE(sha512(concatBytes(rBytes, publicKey, message))) % L;
   const rCheck = Point.BASE.multiplyUnsafe(s).subtract(a.multiplyUnsafe(k));
   // libsodium rejects a small-order R up front; once R equals rCheck that is this test.
   if (rCheck.isSmallOrder()) return false;
@@ -99,7 +85,7 @@ export function createNobleProvider(): CryptoProvider {
   return {
     name: "noble",
 
-    randomBytes: webRandomBytes,
+    randomBytes: secureRandomBytes,
 
     sha256(data) {
       assertBytes(data, "data");
@@ -124,7 +110,7 @@ export function createNobleProvider(): CryptoProvider {
       return x25519.getPublicKey(privateKey);
     },
     x25519GenerateKeyPair() {
-      const privateKey = webRandomBytes(32);
+      const privateKey = secureRandomBytes(32);
       return { privateKey, publicKey: x25519.getPublicKey(privateKey) };
     },
     x25519(ours: KeyPair, theirPublicKey) {
@@ -139,7 +125,7 @@ export function createNobleProvider(): CryptoProvider {
       return ed25519.getPublicKey(seed);
     },
     ed25519GenerateKeyPair() {
-      const privateKey = webRandomBytes(32);
+      const privateKey = secureRandomBytes(32);
       return { privateKey, publicKey: ed25519.getPublicKey(privateKey) };
     },
     ed25519Sign(keyPair, message) {

@@ -13,7 +13,12 @@
  *   rather than throwing, so callers decide the error code and every provider fails alike.
  */
 
-/** A raw key pair. X25519: 32-byte private scalar (unclamped bytes) and 32-byte public u-coordinate. Ed25519: 32-byte seed and 32-byte public key. */
+/**
+ * A raw key pair. X25519: 32-byte private scalar (unclamped bytes) and 32-byte public
+ * u-coordinate. Ed25519: 32-byte seed and 32-byte public key. Every provider derives results
+ * from the private half alone; the public half only saves providers a recomputation, and a
+ * mismatched one is ignored rather than detected.
+ */
 export interface KeyPair {
   readonly publicKey: Uint8Array;
   readonly privateKey: Uint8Array;
@@ -72,9 +77,10 @@ export interface CryptoProvider {
   /** Ed25519 signature (64 bytes, RFC 8032 §5.1.6). */
   ed25519Sign(keyPair: KeyPair, message: Uint8Array): Uint8Array;
   /**
-   * Ed25519 verification (RFC 8032 §5.1.7) with the strictness of Wycheproof's "valid"
-   * cases: non-canonical S (S ≥ L) rejected, wrong lengths rejected. Returns false on any
-   * failure, never throws for malformed keys or signatures of the right length.
+   * Ed25519 verification (RFC 8032 §5.1.7) with libsodium's strictness: non-canonical S
+   * (S ≥ L), non-canonical or small-order public keys and small-order R rejected; cofactorless
+   * equation. Returns false on any failure, including a signature of the wrong length (it is
+   * attacker input); throws RangeError only for a public key of the wrong length.
    */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 
@@ -88,9 +94,14 @@ export interface CryptoProvider {
   /**
    * ML-KEM-768 encapsulation. With `randomness` (32 bytes, the message m of FIPS 203
    * ML-KEM.Encaps_internal) it is deterministic, for test vectors. Returns `null` when the
-   * encapsulation key fails the FIPS 203 §7.2 input check.
+   * encapsulation key fails the FIPS 203 §7.2 modulus check; a key of the wrong length throws
+   * RangeError.
    */
   mlkemEncapsulate(publicKey: Uint8Array, randomness?: Uint8Array): KemEncapsulation | null;
-  /** ML-KEM-768 decapsulation (implicit rejection: a bad ciphertext yields a pseudo-random secret). */
+  /**
+   * ML-KEM-768 decapsulation (implicit rejection: a bad ciphertext of the right length yields a
+   * pseudo-random secret). A ciphertext or decapsulation key of the wrong length, or a key that
+   * fails the FIPS 203 §7.3 hash check, throws RangeError: callers check lengths first.
+   */
   mlkemDecapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }

@@ -70,7 +70,14 @@ describe.each(providers.map((provider) => [provider.name, provider] as const))("
         82,
         "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87",
       ],
-      ["A.3", bytes(22, 0x0b), bytes(0), bytes(0), 42, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"],
+      [
+        "A.3",
+        bytes(22, 0x0b),
+        bytes(0),
+        bytes(0),
+        42,
+        "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8",
+      ],
     ])("HKDF-SHA256 matches RFC 5869 %s", (_case, ikm, salt, info, length, okm) => {
       expect(bytesToHex(crypto.hkdfSha256(ikm, salt, info, length))).toBe(okm);
     });
@@ -101,7 +108,7 @@ describe.each(providers.map((provider) => [provider.name, provider] as const))("
 
     it("X25519 matches the RFC 7748 §5.2 iterated vector after 1 and 1,000 iterations", () => {
       let k = hex("0900000000000000000000000000000000000000000000000000000000000000");
-      let u = k.slice();
+      let u: Uint8Array = k.slice();
       const after: Record<number, string> = {};
       for (let i = 1; i <= 1000; i++) {
         const ours = { privateKey: k, publicKey: u }; // publicKey is only a hint; see "key pairs" below
@@ -227,6 +234,15 @@ describe.each(providers.map((provider) => [provider.name, provider] as const))("
       expect(crypto.ed25519Verify(pair.publicKey, utf8("m"), signature.subarray(0, 63))).toBe(false);
       expect(crypto.ed25519Verify(pair.publicKey, utf8("m"), concatBytes(signature, bytes(1)))).toBe(false);
       expect(crypto.ed25519Verify(pair.publicKey, utf8("m"), bytes(0))).toBe(false);
+    });
+
+    it("Ed25519 verification returns false (never throws) for S = 0, an all-zero signature, or an off-curve key", () => {
+      const pair = crypto.ed25519GenerateKeyPair();
+      const zeroS = crypto.ed25519Sign(pair, utf8("m")).fill(0, 32);
+      expect(crypto.ed25519Verify(pair.publicKey, utf8("m"), zeroS)).toBe(false);
+      expect(crypto.ed25519Verify(pair.publicKey, utf8("m"), bytes(64))).toBe(false);
+      const offCurve = hex("0200000000000000000000000000000000000000000000000000000000000000");
+      expect(crypto.ed25519Verify(offCurve, utf8("m"), crypto.ed25519Sign(pair, utf8("m")))).toBe(false);
     });
 
     it("ML-KEM encapsulation returns null for a key with a coefficient of q = 3329 and works at q − 1", () => {

@@ -37,7 +37,8 @@ interface TestFile<Group> {
 type Cases<T> = { readonly tests: readonly (TestCase & T)[] };
 
 const VECTORS = new URL("../../../../test-vectors/external/wycheproof/", import.meta.url);
-function load<Group extends Cases<object>>(file: string): (TestCase & Group["tests"][number])[] {
+/** Every case of `file`, each merged with its group's fields (public key, tag size, ...). */
+function load<Group extends Cases<object>>(file: string): (Omit<Group, "tests"> & Group["tests"][number])[] {
   const parsed = JSON.parse(readFileSync(new URL(file, VECTORS), "utf8")) as TestFile<Group>;
   const cases = parsed.testGroups.flatMap((group) => group.tests.map((test) => ({ ...group, ...test })));
   // Guard against a truncated copy: the header states how many cases the file holds.
@@ -51,9 +52,8 @@ const x25519Cases = load<Cases<{ public: string; private: string; shared: string
 const ed25519Cases = load<Cases<{ msg: string; sig: string }> & { publicKey: { pk: string } }>("ed25519_test.json");
 const hkdfCases = load<Cases<{ ikm: string; salt: string; info: string; size: number; okm: string }>>("hkdf_sha256_test.json");
 const hmacCases = load<Cases<{ key: string; msg: string; tag: string }> & { tagSize: number }>("hmac_sha256_test.json");
-const aeadCases = load<Cases<{ key: string; iv: string; aad: string; msg: string; ct: string; tag: string }>>(
-  "chacha20_poly1305_test.json",
-);
+const aeadCases =
+  load<Cases<{ key: string; iv: string; aad: string; msg: string; ct: string; tag: string }>>("chacha20_poly1305_test.json");
 const mlkemCases = load<Cases<{ seed: string; ek?: string; c: string; K: string }>>("mlkem_768_test.json");
 const mlkemEncapsCases = load<Cases<{ ek: string; m: string; c: string; K: string }>>("mlkem_768_encaps_test.json");
 
