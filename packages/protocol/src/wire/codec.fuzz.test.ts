@@ -1,0 +1,72 @@
+// Property tests for the frame decoder: arbitrary bytes, arbitrary msgpack values and mutated
+// valid frames either decode to a frame or throw a ParleyError, never another exception; and
+// nothing takes long (the whole run is bounded by the test timeout).
+import { fc, test } from "@fast-check/vitest";
+import { Packr } from "msgpackr";
+import { describe, expect } from "vitest";
+import { ParleyError } from "../errors.js";
+import { decodeFrame, encodeFrame } from "./codec.js";
+import type { Frame } from "./frames.js";
+
+const RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 2000);
+const raw = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
+
+function decodesOrTypedError(bytes: Uint8Array): void {
+  try {
+    const frame = decodeFrame(bytes);
+    expect(typeof frame.t).toBe("string");
+  } catch (e) {
+    if (!ParleyError.is(e)) throw e;
+  }
+}
+
+const valid: Frame[] = [
+  { t: "ping", id: 1 },
+  {
+    t: "send",
+    id: 9,
+    messages: [{ userId: new Uint8Array(16), deviceId: 1, messageId: new Uint8Array(16), envelope: new Uint8Array(40) }],
+  },
+  { t: "ack", id: 3, messageIds: [new Uint8Array(16)] },
+  { t: "error", code: "INVALID_FRAME" },
+];
+
+describe("decodeFrame fuzz", () => {
+  test.prop([fc.uint8Array({ maxLength: 512 })], { numRuns: RUNS })("arbitrary bytes give a frame or a ParleyError", (bytes) => {
+    decodesOrTypedError(bytes);
+  });
+
+  test.prop(
+    [fc.anything({ maxDepth: 4, withNullPrototype: true, withTypedArray: true, withBigInt: true, withDate: true, withMap: true })],
+    {
+      numRuns: RUNS,
+    },
+  )("any msgpackr-encoded value gives a frame or a ParleyError", (value) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = raw.pack(value);
+    } catch {
+      return; // not encodable; nothing to decode
+    }
+    decodesOrTypedError(bytes);
+  });
+
+  test.prop(
+    [
+      fc.constantFrom(...valid),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }),
+      fc.option(fc.nat(), { nil: undefined }),
+    ],
+    { numRuns: RUNS },
+  )("mutated and truncated valid frames give a frame or a ParleyError", (frame, flips, cut) => {
+    const bytes = encodeFrame(frame);
+    for (const [at, value] of flips) bytes[at % bytes.length] = value;
+    decodesOrTypedError(cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1)));
+  });
+
+  test.prop([fc.record({ v: fc.constant(1), t: fc.constantFrom("send", "ack", "register", "sealed_send"), id: fc.anything() })], {
+    numRuns: RUNS,
+  })("known types with wrong field types give a ParleyError", (value) => {
+    expect(() => decodeFrame(raw.pack(value))).toThrow(ParleyError);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * The frame codec: `encodeFrame` and `decodeFrame` (spec/relay.md §Encoding). Frames are plain
+ * msgpack maps; `decodeFrame` accepts only bytes that pass the structural scan and whose every
+ * field matches FRAME_SCHEMA, and returns fresh plain `Uint8Array`s (never Node Buffers that
+ * alias the input). Anything else throws a `ParleyError`: ERR_INVALID_ENCODING, or
+ * ERR_UNSUPPORTED_VERSION when `v` is not 1.
+ */
+
+import { Packr } from "msgpackr";
+import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
+import { WIRE_VERSION } from "./codes.js";
+import type { Frame } from "./frames.js";
+import { scanMsgpack } from "./msgpack-scan.js";
+import { type FieldSpec, type Fields, FRAME_SCHEMA, MAX_WIRE_FRAME_BYTES } from "./schema.js";
+
+// useRecords: false keeps the output plain msgpack (records are a msgpackr extension).
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number", encodeUndefinedAsNil: true });
+const utf8 = new TextEncoder();
+
+/**
+ * Encodes a frame (adding `v`). Returns a fresh array the caller owns.
+ *
+ * @example
+ * ```ts
+ * socket.send(encodeFrame({ t: "ping", id: 7 }));
+ * ```
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  // msgpackr returns a view of a reused buffer; copy so the next pack cannot overwrite it.
+  return new Uint8Array(packr.pack({ v: WIRE_VERSION, ...frame }));
+}
+
+/**
+ * Decodes and validates one frame.
+ *
+ * @example
+ * ```ts
+ * const frame = decodeFrame(bytes);
+ * if (frame.t === "message") handle(frame.envelope);
+ * ```
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const raw = unpack(bytes);
+  const version = own(raw, "v");
+  if (typeof version !== "number") throw invalidEncoding("frame has no version");
+  if (version !== WIRE_VERSION) throw new ParleyError(ErrorCode.UnsupportedVersion, `unsupported frame version ${version}`);
+  const type = own(raw, "t");
+  if (typeof type !== "string" || !Object.hasOwn(FRAME_SCHEMA, type)) throw invalidEncoding("unknown frame type");
+  const frame = readFields(raw, FRAME_SCHEMA[type as Frame["t"]], type);
+  frame.t = type;
+  return frame as unknown as Frame;
+}
+
+/** The request `id` of a frame that failed to decode, when it has a usable one (to address the error frame). */
+export function peekRequestId(bytes: Uint8Array): number | undefined {
+  try {
+    const id = own(unpack(bytes), "id");
+    return typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function unpack(bytes: Uint8Array): Record<string, unknown> {
+  if (!(bytes instanceof Uint8Array)) throw invalidEncoding("a frame must be bytes");
+  if (bytes.length > MAX_WIRE_FRAME_BYTES) throw invalidEncoding("frame exceeds the wire maximum");
+  scanMsgpack(bytes);
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch {
+    throw invalidEncoding("frame is not valid msgpack");
+  }
+  if (!isPlainMap(raw)) throw invalidEncoding("a frame must be a msgpack map");
+  return raw;
+}
+
+function isPlainMap(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function own(map: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+function readFields(map: Record<string, unknown>, fields: Fields, path: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, { spec, optional }] of Object.entries(fields)) {
+    const value = own(map, name);
+    if (value === undefined || value === null) {
+      if (optional) continue;
+      throw invalidEncoding(`${path}.${name} is missing`);
+    }
+    out[name] = readValue(value, spec, `${path}.${name}`);
+  }
+  return out;
+}
+
+function readValue(value: unknown, spec: FieldSpec, path: string): unknown {
+  switch (spec.k) {
+    case "bytes":
+      if (!(value instanceof Uint8Array) || value.length < spec.min || value.length > spec.max)
+        throw invalidEncoding(`${path} has a bad length`);
+      return new Uint8Array(value);
+    case "uint":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < spec.min || value > spec.max) {
+        throw invalidEncoding(`${path} must be an integer in [${spec.min}, ${spec.max}]`);
+      }
+      return value;
+    case "str":
+      if (typeof value !== "string" || value.length > spec.max || utf8.encode(value).length > spec.max) {
+        throw invalidEncoding(`${path} must be a string of at most ${spec.max} bytes`);
+      }
+      return value;
+    case "bool":
+      if (typeof value !== "boolean") throw invalidEncoding(`${path} must be a boolean`);
+      return value;
+    case "array":
+      if (!Array.isArray(value) || value.length < spec.min || value.length > spec.max) throw invalidEncoding(`${path} has a bad length`);
+      return value.map((item, i) => readValue(item, spec.of, `${path}[${i}]`));
+    case "map":
+      if (!isPlainMap(value)) throw invalidEncoding(`${path} must be a map`);
+      return readFields(value, spec.fields, path);
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The relay frames as TypeScript types: one discriminated union on `t`, shared by the relay and
+ * its clients (spec/relay.md §Frames). Every frame also carries `v` (the wire version), which
+ * `encodeFrame` adds and `decodeFrame` checks, so the types here omit it. Requests carry a
+ * numeric `id` that the response echoes.
+ */
+
+/** A mailbox: one device of one user. */
+export interface MailboxAddress {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+}
+
+// ---- client → relay ------------------------------------------------------------------------
+
+/** Log in as an already registered device by signing the challenge. */
+export interface AuthFrame {
+  readonly t: "auth";
+  readonly id: number;
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+  readonly signature: Uint8Array;
+}
+
+/** Register an account or a new device of one, and log in as that device. */
+export interface RegisterFrame {
+  readonly t: "register";
+  readonly id: number;
+  readonly certificate: Uint8Array;
+  readonly deviceList: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Replace the account's device list with a newer one (removes unlisted devices). */
+export interface PublishDevicesFrame {
+  readonly t: "publish_devices";
+  readonly id: number;
+  readonly deviceList: Uint8Array;
+}
+
+/** Claim (or move to) a handle for the authenticated account. */
+export interface ClaimHandleFrame {
+  readonly t: "claim_handle";
+  readonly id: number;
+  readonly handle: string;
+}
+
+/** Look up a handle. */
+export interface LookupHandleFrame {
+  readonly t: "lookup_handle";
+  readonly id: number;
+  readonly handle: string;
+}
+
+/** Upload encoded prekey records for the authenticated device. */
+export interface UploadPreKeysFrame {
+  readonly t: "upload_prekeys";
+  readonly id: number;
+  readonly signedPreKey?: Uint8Array;
+  readonly oneTimePreKeys?: readonly Uint8Array[];
+  /** One-time and last-resort ML-KEM prekeys; the record's kind byte says which. */
+  readonly kemPreKeys?: readonly Uint8Array[];
+}
+
+/** Fetch prekey bundles for every listed device of a user (or one device). */
+export interface FetchBundlesFrame {
+  readonly t: "fetch_bundles";
+  readonly id: number;
+  readonly userId: Uint8Array;
+  readonly deviceId?: number;
+}
+
+/** Set (or clear) the user's delivery token hash and whether sealed sends need one. */
+export interface SetDeliveryTokenFrame {
+  readonly t: "set_delivery_token";
+  readonly id: number;
+  /** SHA-256 of the 32-byte token; absent clears it. */
+  readonly tokenHash?: Uint8Array;
+  /** True: sealed sends need no token. */
+  readonly open: boolean;
+}
+
+/** One message of an authenticated `send`. */
+export interface OutgoingMessage {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+  readonly messageId: Uint8Array;
+  readonly envelope: Uint8Array;
+}
+
+/** Send from an authenticated connection to one or many mailboxes. */
+export interface SendFrame {
+  readonly t: "send";
+  readonly id: number;
+  readonly messages: readonly OutgoingMessage[];
+  /** Typing/presence: delivered only to live connections, never stored. */
+  readonly ephemeral?: boolean;
+}
+
+/** One message of a `sealed_send` (the user is named once per frame). */
+export interface SealedMessage {
+  readonly deviceId: number;
+  readonly messageId: Uint8Array;
+  readonly envelope: Uint8Array;
+}
+
+/** Send to devices of one user, authorised by the user's delivery token, not by login. */
+export interface SealedSendFrame {
+  readonly t: "sealed_send";
+  readonly id: number;
+  readonly userId: Uint8Array;
+  readonly token?: Uint8Array;
+  readonly messages: readonly SealedMessage[];
+  readonly ephemeral?: boolean;
+}
+
+/** Acknowledge (and so delete) delivered messages of the authenticated device's mailbox. */
+export interface AckFrame {
+  readonly t: "ack";
+  readonly id: number;
+  readonly messageIds: readonly Uint8Array[];
+}
+
+/** Ask for an upload capability for one blob of `size` bytes. */
+export interface BlobTicketFrame {
+  readonly t: "blob_ticket";
+  readonly id: number;
+  readonly size: number;
+}
+
+/** Liveness check; answered by `pong`. */
+export interface PingFrame {
+  readonly t: "ping";
+  readonly id: number;
+}
+
+/** Every frame a client sends. */
+export type ClientFrame =
+  | AuthFrame
+  | RegisterFrame
+  | PublishDevicesFrame
+  | ClaimHandleFrame
+  | LookupHandleFrame
+  | UploadPreKeysFrame
+  | FetchBundlesFrame
+  | SetDeliveryTokenFrame
+  | SendFrame
+  | SealedSendFrame
+  | AckFrame
+  | BlobTicketFrame
+  | PingFrame;
+
+// ---- relay → client ------------------------------------------------------------------------
+
+/** First frame on every connection. */
+export interface ChallengeFrame {
+  readonly t: "challenge";
+  readonly nonce: Uint8Array;
+  /** The relay's public origin, bound into the auth signature (spec/relay.md §Authentication). */
+  readonly relayId: string;
+}
+
+/** Success without a payload. */
+export interface OkFrame {
+  readonly t: "ok";
+  readonly id: number;
+}
+
+/** A typed failure; `id` is absent when the request could not be parsed. */
+export interface ErrorFrame {
+  readonly t: "error";
+  readonly id?: number;
+  readonly code: string;
+  readonly message?: string;
+}
+
+/** Answer to `lookup_handle`. */
+export interface HandleFrame {
+  readonly t: "handle";
+  readonly id: number;
+  readonly userId: Uint8Array;
+  readonly accountKey: Uint8Array;
+  readonly deviceList: Uint8Array;
+}
+
+/** One device's bundle inside `bundles`. */
+export interface DeviceBundle {
+  readonly deviceId: number;
+  readonly certificate: Uint8Array;
+  readonly signedPreKey: Uint8Array;
+  readonly oneTimePreKey?: Uint8Array;
+  readonly kemPreKey: Uint8Array;
+}
+
+/** Answer to `fetch_bundles`. */
+export interface BundlesFrame {
+  readonly t: "bundles";
+  readonly id: number;
+  readonly deviceList: Uint8Array;
+  readonly bundles: readonly DeviceBundle[];
+}
+
+/** Answer to `send` / `sealed_send`: one result per message, in order. */
+export interface SentFrame {
+  readonly t: "sent";
+  readonly id: number;
+  /** `OK`, `DUPLICATE`, `OFFLINE` or an error code. */
+  readonly results: readonly string[];
+}
+
+/** Answer to `blob_ticket`. */
+export interface BlobGrantedFrame {
+  readonly t: "blob_granted";
+  readonly id: number;
+  readonly blobId: string;
+  /** Bearer capability for `PUT /blobs/<blobId>`. */
+  readonly capability: string;
+  readonly expiresAt: number;
+}
+
+/** Answer to `ping`. */
+export interface PongFrame {
+  readonly t: "pong";
+  readonly id: number;
+}
+
+/** A queued message for the authenticated device; acknowledge it with `ack`. */
+export interface MessageFrame {
+  readonly t: "message";
+  readonly messageId: Uint8Array;
+  readonly envelope: Uint8Array;
+  readonly receivedAt: number;
+}
+
+/** An ephemeral frame (typing, presence): never stored, never acknowledged. */
+export interface EphemeralFrame {
+  readonly t: "ephemeral";
+  readonly envelope: Uint8Array;
+}
+
+/** Every message queued when the backlog drain began has been sent. */
+export interface QueueEmptyFrame {
+  readonly t: "queue_empty";
+}
+
+/** Messages expired unread in this mailbox since the last notice. */
+export interface ExpiredFrame {
+  readonly t: "expired";
+  readonly count: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+/** The device's one-time prekeys are below the relay's threshold. */
+export interface PreKeysLowFrame {
+  readonly t: "prekeys_low";
+  readonly oneTime: number;
+  readonly kem: number;
+}
+
+/** Every frame the relay sends. */
+export type ServerFrame =
+  | ChallengeFrame
+  | OkFrame
+  | ErrorFrame
+  | HandleFrame
+  | BundlesFrame
+  | SentFrame
+  | BlobGrantedFrame
+  | PongFrame
+  | MessageFrame
+  | EphemeralFrame
+  | QueueEmptyFrame
+  | ExpiredFrame
+  | PreKeysLowFrame;
+
+/** Every frame of wire version 1. */
+export type Frame = ClientFrame | ServerFrame;
+
+/** The `t` of every frame. */
+export type FrameType = Frame["t"];
+
+/** The frame type with tag `T`. */
+export type FrameOf<T extends FrameType> = Extract<Frame, { t: T }>;

@@ -1,0 +1,69 @@
+/**
+ * `@parley/protocol/wire`: the relay frames shared by the relay and its clients: frame types,
+ * the msgpack codec, error and close codes, the auth challenge signature, plus the few protocol
+ * functions a relay needs to check what it stores (certificates, device lists, prekeys). The
+ * relay imports only this entry point; it never sees ratchet or envelope code.
+ */
+
+// What the relay needs from the protocol core, so it imports nothing else.
+export type { CryptoProvider } from "../crypto/provider.js";
+export { loadCryptoProvider } from "../crypto/select.js";
+export type { Deps } from "../deps.js";
+export { ErrorCode, ParleyError } from "../errors.js";
+export { DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
+export { type DeviceList, decodeDeviceList, MAX_DEVICES, verifyDeviceList } from "../keys/device-list.js";
+export { deriveUserId, USER_ID_LENGTH } from "../keys/identity.js";
+export { decodeOneTimePreKey, type KemPreKeyRecord, verifyKemPreKey, verifySignedPreKey } from "../keys/prekeys.js";
+export { authSignatureMessage, MAX_RELAY_ID_BYTES, signAuthChallenge, verifyAuthSignature } from "./auth.js";
+export { decodeFrame, encodeFrame, peekRequestId } from "./codec.js";
+export { CloseCode, RelayErrorCode, SendResult, WIRE_VERSION } from "./codes.js";
+export type {
+  AckFrame,
+  AuthFrame,
+  BlobGrantedFrame,
+  BlobTicketFrame,
+  BundlesFrame,
+  ChallengeFrame,
+  ClaimHandleFrame,
+  ClientFrame,
+  DeviceBundle,
+  EphemeralFrame,
+  ErrorFrame,
+  ExpiredFrame,
+  FetchBundlesFrame,
+  Frame,
+  FrameOf,
+  FrameType,
+  HandleFrame,
+  LookupHandleFrame,
+  MailboxAddress,
+  MessageFrame,
+  OkFrame,
+  OutgoingMessage,
+  PingFrame,
+  PongFrame,
+  PreKeysLowFrame,
+  PublishDevicesFrame,
+  QueueEmptyFrame,
+  RegisterFrame,
+  SealedMessage,
+  SealedSendFrame,
+  SendFrame,
+  SentFrame,
+  ServerFrame,
+  SetDeliveryTokenFrame,
+  UploadPreKeysFrame,
+} from "./frames.js";
+export { MAX_MSGPACK_DEPTH, scanMsgpack } from "./msgpack-scan.js";
+export {
+  DELIVERY_TOKEN_BYTES,
+  FRAME_SCHEMA,
+  MAX_BATCH,
+  MAX_DEVICE_LIST_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_HANDLE_BYTES,
+  MAX_PREKEYS_PER_UPLOAD,
+  MAX_WIRE_FRAME_BYTES,
+  MESSAGE_ID_BYTES,
+  NONCE_BYTES,
+} from "./schema.js";

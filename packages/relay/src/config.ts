@@ -1,0 +1,115 @@
+/**
+ * Command-line flags and environment variables of `parley-relay` (flags win over env), and the
+ * `--help` text. Parsing is pure: it takes argv and env and returns a config or an error.
+ */
+
+import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
+
+/** Everything `parley-relay` can be told. */
+export interface RelayConfig {
+  readonly port: number;
+  /** True when the port was given; otherwise the next free port after a taken default is used. */
+  readonly portExplicit: boolean;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Public origin (relay id); defaults to `http(s)://localhost:<port>`. */
+  readonly publicUrl: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly trustProxy: boolean;
+  readonly staticDir: string | undefined;
+  readonly logLevel: string;
+  readonly sweepIntervalMs: number;
+  readonly limits: Limits;
+  readonly help: boolean;
+}
+
+/** Default TCP port. */
+export const DEFAULT_PORT = 8787;
+
+/** The `--help` text. */
+export const HELP = `parley-relay — Parley's blind relay (WebSocket + HTTP on one port)
+
+Usage: parley-relay [options]
+
+Options (environment variable in brackets):
+  --port N              TCP port (default ${DEFAULT_PORT}; the next free one if taken and not given) [PORT, PARLEY_PORT]
+  --host ADDR           address to bind (default 127.0.0.1; 0.0.0.0 or :: for all) [PARLEY_HOST]
+  --data DIR            data directory: SQLite store and blobs (default ./.parley-data) [PARLEY_DATA_DIR]
+  --public-url URL      public origin clients dial, bound into auth signatures
+                        (default http://localhost:PORT, https with TLS) [PARLEY_PUBLIC_URL]
+  --tls-cert FILE       PEM certificate: serve https/wss (needs --tls-key) [PARLEY_TLS_CERT]
+  --tls-key FILE        PEM private key [PARLEY_TLS_KEY]
+  --trust-proxy         take client addresses from X-Forwarded-For (behind a reverse proxy) [PARLEY_TRUST_PROXY=1]
+  --static DIR          serve static files (the web client) from DIR [PARLEY_STATIC_DIR]
+  --log-level LEVEL     fatal|error|warn|info|debug|silent (default info) [PARLEY_LOG_LEVEL]
+  --sweep-interval MS   how often expired messages and blobs are removed (default 60000) [PARLEY_SWEEP_INTERVAL_MS]
+  --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
+  -h, --help            show this help
+
+Limits (defaults):
+${Object.entries(DEFAULT_LIMITS)
+  .map(([name, value]) => `  ${name.padEnd(28)}${value}`)
+  .join("\n")}
+`;
+
+/** Parses argv (without node and script) and env. Throws RangeError with a readable message on bad input. */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): RelayConfig {
+  const flags = new Map<string, string | true>();
+  const limitArgs: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "-h" || arg === "--help") {
+      flags.set("help", true);
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new RangeError(`unexpected argument "${arg}" (see --help)`);
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (name === "trust-proxy") {
+      flags.set(name, true);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new RangeError(`--${name} needs a value`);
+    if (name === "limit") {
+      const [limit, limitValue] = value.split("=", 2);
+      if (!limit || limitValue === undefined) throw new RangeError("--limit takes NAME=VALUE");
+      limitArgs[limit] = limitValue;
+      continue;
+    }
+    if (!KNOWN.has(name)) throw new RangeError(`unknown option --${name} (see --help)`);
+    flags.set(name, value);
+  }
+  const pick = (flag: string, ...vars: string[]): string | undefined => {
+    const value = flags.get(flag);
+    if (typeof value === "string") return value;
+    for (const v of vars) if (env[v] !== undefined && env[v] !== "") return env[v];
+    return undefined;
+  };
+  const portText = pick("port", "PARLEY_PORT", "PORT");
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError("--port must be 0–65535");
+  const envLimits = env.PARLEY_LIMITS ? (JSON.parse(env.PARLEY_LIMITS) as Record<string, unknown>) : {};
+  const sweep = Number(pick("sweep-interval", "PARLEY_SWEEP_INTERVAL_MS") ?? 60_000);
+  if (!Number.isInteger(sweep) || sweep < 10) throw new RangeError("--sweep-interval must be an integer ≥ 10");
+  const tlsCert = pick("tls-cert", "PARLEY_TLS_CERT");
+  const tlsKey = pick("tls-key", "PARLEY_TLS_KEY");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new RangeError("--tls-cert and --tls-key go together");
+  return {
+    port,
+    portExplicit: portText !== undefined,
+    host: pick("host", "PARLEY_HOST") ?? "127.0.0.1",
+    dataDir: pick("data", "PARLEY_DATA_DIR") ?? ".parley-data",
+    publicUrl: pick("public-url", "PARLEY_PUBLIC_URL"),
+    tlsCert,
+    tlsKey,
+    trustProxy: flags.get("trust-proxy") === true || env.PARLEY_TRUST_PROXY === "1",
+    staticDir: pick("static", "PARLEY_STATIC_DIR"),
+    logLevel: pick("log-level", "PARLEY_LOG_LEVEL") ?? "info",
+    sweepIntervalMs: sweep,
+    limits: resolveLimits({ ...envLimits, ...limitArgs }),
+    help: flags.get("help") === true,
+  };
+}
+
+const KNOWN = new Set(["port", "host", "data", "public-url", "tls-cert", "tls-key", "static", "log-level", "sweep-interval"]);

@@ -1,0 +1,40 @@
+/**
+ * What every handler gets: the store, limits, crypto (for signature checks only), the injected
+ * clock and randomness, logging, metrics and the relay's shared runtime state (live devices,
+ * the group-commit queue, per-recipient rate buckets). Built once by relay.ts.
+ */
+
+import type { Deps } from "@parley/protocol/wire";
+import type { Logger } from "pino";
+import type { BlobFiles } from "./blobs/blob-files.js";
+import type { LiveDevices } from "./delivery/live-devices.js";
+import type { TurnBatch } from "./delivery/turn-batch.js";
+import type { Limits } from "./limits.js";
+import type { Metrics } from "./metrics.js";
+import type { KeyedBuckets } from "./rate-limit.js";
+import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
+
+/** Shared state and services of one relay instance. */
+export interface RelayContext {
+  readonly store: Store;
+  readonly limits: Limits;
+  /** Crypto for verifying signatures and hashing tokens; the relay never encrypts or decrypts. */
+  readonly deps: Deps;
+  /** Milliseconds since the epoch (injected so tests control expiry and rates). */
+  readonly now: () => number;
+  /** Secure random bytes (nonces, blob ids, capabilities). */
+  readonly random: (n: number) => Uint8Array;
+  /** The relay's public origin, bound into auth signatures. */
+  readonly relayId: string;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly live: LiveDevices;
+  /** Group commit of sends: resolves once the batch is durable. */
+  readonly commits: TurnBatch<NewMessage, EnqueueOutcome>;
+  /** Acks of one turn in one transaction: resolves with how many messages each deleted. */
+  readonly acks: TurnBatch<MailboxAck, number>;
+  readonly recipientBuckets: KeyedBuckets;
+  readonly blobs: BlobFiles;
+  /** False once shutdown began: new work is refused with UNAVAILABLE. */
+  accepting: boolean;
+}

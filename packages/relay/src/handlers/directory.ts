@@ -1,0 +1,37 @@
+/**
+ * Directory handlers: handles (claim, look up) and the user's delivery-token setting.
+ */
+
+import { RelayErrorCode } from "@parley/protocol/wire";
+import { RelayError } from "../relay-error.js";
+import { type Handler, requireDevice } from "./common.js";
+import { normalizeHandle } from "./handle-rules.js";
+
+function handleOf(input: string): string {
+  const handle = normalizeHandle(input);
+  if (!handle) throw new RelayError(RelayErrorCode.HandleInvalid, "handles are 3–32 of a-z, 0-9, _ and start with a letter");
+  return handle;
+}
+
+/** `claim_handle`: unique, case-insensitive; an account holds one handle (claiming another releases it). */
+export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, frame) => {
+  const mailbox = requireDevice(conn);
+  if (!(await ctx.store.claimHandle(mailbox.userId, handleOf(frame.handle)))) throw new RelayError(RelayErrorCode.HandleTaken);
+  return { t: "ok", id: frame.id };
+};
+
+/** `lookup_handle`: account key and signed device list (the client verifies the signature). */
+export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
+  requireDevice(conn);
+  const handle = normalizeHandle(frame.handle);
+  const account = handle ? await ctx.store.lookupHandle(handle) : undefined;
+  if (!account) throw new RelayError(RelayErrorCode.NotFound, "no such handle");
+  return { t: "handle", id: frame.id, userId: account.userId, accountKey: account.accountKey, deviceList: account.deviceList };
+};
+
+/** `set_delivery_token`: stores only the token's hash, for the whole user. */
+export const handleSetDeliveryToken: Handler<"set_delivery_token"> = async (ctx, conn, frame) => {
+  const mailbox = requireDevice(conn);
+  await ctx.store.setDeliveryToken(mailbox.userId, frame.tokenHash, frame.open);
+  return { t: "ok", id: frame.id };
+};

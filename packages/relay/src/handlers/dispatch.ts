@@ -1,0 +1,124 @@
+/**
+ * Entry point for every frame a connection receives: connection rate limit, decode, route to
+ * its handler, and turn failures into `error` frames. Malformed frames are counted and the
+ * connection is closed (4000) past the limit; nothing a client sends can throw out of here.
+ */
+
+import {
+  type ClientFrame,
+  CloseCode,
+  decodeFrame,
+  ErrorCode,
+  type Frame,
+  ParleyError,
+  peekRequestId,
+  RelayErrorCode,
+  type ServerFrame,
+} from "@parley/protocol/wire";
+import type { Connection } from "../connection.js";
+import type { RelayContext } from "../context.js";
+import { RelayError } from "../relay-error.js";
+import { handleAuth, handlePublishDevices, handleRegister } from "./auth.js";
+import type { Deferred, Handler } from "./common.js";
+import { handleClaimHandle, handleLookupHandle, handleSetDeliveryToken } from "./directory.js";
+import { handleAck, handleSealedSend, handleSend } from "./mailbox.js";
+import { handleBlobTicket, handlePing } from "./misc.js";
+import { handleFetchBundles, handleUploadPreKeys } from "./prekeys.js";
+
+const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
+  auth: handleAuth,
+  register: handleRegister,
+  publish_devices: handlePublishDevices,
+  claim_handle: handleClaimHandle,
+  lookup_handle: handleLookupHandle,
+  upload_prekeys: handleUploadPreKeys,
+  fetch_bundles: handleFetchBundles,
+  set_delivery_token: handleSetDeliveryToken,
+  send: handleSend,
+  sealed_send: handleSealedSend,
+  ack: handleAck,
+  blob_ticket: handleBlobTicket,
+  ping: handlePing,
+};
+
+function isClientFrame(frame: Frame): frame is ClientFrame {
+  return Object.hasOwn(HANDLERS, frame.t);
+}
+
+/**
+ * Admission, run synchronously as the bytes arrive: the connection's frame rate. Returns false
+ * (after answering or closing) when the frame must be dropped.
+ */
+export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): boolean {
+  if (conn.frames.take()) return true;
+  ctx.metrics.rateLimited.inc({ scope: "connection" });
+  conn.rateStrikes++;
+  if (conn.rateStrikes > ctx.limits.maxRateLimitStrikes) {
+    closeWith(ctx, conn, CloseCode.RateLimited, "rate limit exceeded repeatedly");
+  } else {
+    sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.RateLimited, "slow down");
+  }
+  return false;
+}
+
+/** Decodes and handles one frame. Never rejects. */
+export async function dispatchFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): Promise<void> {
+  let frame: Frame;
+  try {
+    frame = decodeFrame(bytes);
+  } catch (e) {
+    conn.invalidFrames++;
+    const code = ParleyError.is(e, ErrorCode.UnsupportedVersion) ? RelayErrorCode.UnsupportedVersion : RelayErrorCode.InvalidFrame;
+    ctx.metrics.frames.inc({ type: "invalid" });
+    sendError(ctx, conn, peekRequestId(bytes), code, ParleyError.is(e) ? e.message : "invalid frame");
+    if (conn.invalidFrames > ctx.limits.maxInvalidFrames) closeWith(ctx, conn, CloseCode.ProtocolError, "too many invalid frames");
+    return;
+  }
+  ctx.metrics.frames.inc({ type: frame.t });
+  const id = "id" in frame ? frame.id : undefined;
+  if (!isClientFrame(frame)) {
+    sendError(ctx, conn, id, RelayErrorCode.BadRequest, `"${frame.t}" is a relay-to-client frame`);
+    return;
+  }
+  if (!ctx.accepting) {
+    sendError(ctx, conn, frame.id, RelayErrorCode.Unavailable, "the relay is shutting down");
+    return;
+  }
+  try {
+    const response = await (HANDLERS[frame.t] as Handler<ClientFrame["t"]>)(ctx, conn, frame);
+    if (response === undefined) return;
+    if ("deferred" in response) {
+      (response as Deferred).deferred.then(
+        (r) => conn.send(r),
+        (e: unknown) => fail(ctx, conn, frame, e),
+      );
+    } else {
+      conn.send(response as ServerFrame);
+    }
+  } catch (e) {
+    fail(ctx, conn, frame, e);
+  }
+}
+
+function fail(ctx: RelayContext, conn: Connection, frame: ClientFrame, e: unknown): void {
+  if (e instanceof RelayError) {
+    sendError(ctx, conn, frame.id, e.code, e.message);
+    return;
+  }
+  // Only the error's name and message: never the frame, which may carry envelopes or keys.
+  const err = e instanceof Error ? { name: e.name, message: e.message } : { message: String(e) };
+  ctx.log.error({ conn: conn.serial, type: frame.t, err }, "request failed");
+  sendError(ctx, conn, frame.id, RelayErrorCode.Internal, "internal error");
+}
+
+function sendError(ctx: RelayContext, conn: Connection, id: number | undefined, code: RelayErrorCode, message: string): void {
+  ctx.metrics.errors.inc({ code });
+  ctx.log.debug({ conn: conn.serial, code }, "error answered");
+  conn.send(id === undefined ? { t: "error", code, message } : { t: "error", id, code, message });
+}
+
+function closeWith(ctx: RelayContext, conn: Connection, code: CloseCode, reason: string): void {
+  ctx.metrics.closes.inc({ code: String(code) });
+  ctx.log.info({ conn: conn.serial, code }, reason);
+  conn.close(code, reason);
+}

@@ -1,0 +1,28 @@
+/**
+ * Small handlers: `ping`, and `blob_ticket` (an upload capability for one blob; the bytes go
+ * over HTTP, see server/blob-routes.ts).
+ */
+
+import { RelayErrorCode } from "@parley/protocol/wire";
+import { RelayError } from "../relay-error.js";
+import { type Handler, hex, requireDevice } from "./common.js";
+
+/** `ping` → `pong`, allowed before authentication. */
+export const handlePing: Handler<"ping"> = async (_ctx, _conn, frame) => ({ t: "pong", id: frame.id });
+
+/** `blob_ticket`: a random blob id and a bearer capability; only the capability's hash is stored. */
+export const handleBlobTicket: Handler<"blob_ticket"> = async (ctx, conn, frame) => {
+  requireDevice(conn);
+  if (frame.size > ctx.limits.maxBlobBytes)
+    throw new RelayError(RelayErrorCode.BlobTooLarge, `blobs are at most ${ctx.limits.maxBlobBytes} bytes`);
+  const blobId = hex(ctx.random(16));
+  const capabilityBytes = ctx.random(32);
+  const expiresAt = ctx.now() + ctx.limits.blobTicketLifetimeMs;
+  await ctx.store.createBlob({
+    blobId,
+    capabilityHash: ctx.deps.crypto.sha256(capabilityBytes),
+    maxSize: frame.size,
+    ticketExpiresAt: expiresAt,
+  });
+  return { t: "blob_granted", id: frame.id, blobId, capability: Buffer.from(capabilityBytes).toString("base64url"), expiresAt };
+};

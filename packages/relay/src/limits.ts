@@ -1,0 +1,79 @@
+/**
+ * Every limit the relay enforces, in one place, each with its default and why (spec/relay.md
+ * §Limits mirrors this file). All are configurable (`--limit name=value`, `PARLEY_LIMITS`), and
+ * each is answered with a typed error frame or close code, never a crash.
+ */
+
+/** The relay's limits. */
+export interface Limits {
+  /** Largest WebSocket frame (bytes). Fits a 64 KiB padded content plus envelope overhead and msgpack framing; larger → close 1009. */
+  readonly maxFrameBytes: number;
+  /** Messages queued per mailbox. Bounds disk one sender can fill per device; a phone offline for weeks rarely exceeds it → QUEUE_FULL. */
+  readonly maxQueueDepth: number;
+  /** Frames per second a connection may send, sustained. A chatty client sends a few; a flood is abuse → RATE_LIMITED. */
+  readonly connectionFramesPerSecond: number;
+  /** Burst allowance on top of the sustained connection rate (bucket size), so a reconnect's catch-up is not refused. */
+  readonly connectionFrameBurst: number;
+  /** RATE_LIMITED answers a connection may get before it is closed with 4008; stops clients that ignore the error. */
+  readonly maxRateLimitStrikes: number;
+  /** Messages per second into one user's mailboxes from all senders, sustained. Bounds anonymous (sealed) spam → RATE_LIMITED. */
+  readonly recipientMessagesPerSecond: number;
+  /** Burst allowance per recipient user (bucket size): a group fan-out or a backlog of retries. */
+  readonly recipientMessageBurst: number;
+  /** Open connections per remote address. A household behind NAT needs a few dozen at most → close 4029. */
+  readonly maxConnectionsPerAddress: number;
+  /** Malformed frames tolerated per connection before it is closed with 4000; a correct client sends none. */
+  readonly maxInvalidFrames: number;
+  /** Largest blob (bytes). An encrypted 100 MiB attachment covers videos a phone records in a minute → BLOB_TOO_LARGE. */
+  readonly maxBlobBytes: number;
+  /** How long a blob is kept after upload (ms). Recipients fetch attachments within days; 30 days matches message expiry. */
+  readonly blobLifetimeMs: number;
+  /** How long an upload capability stays valid (ms). Long enough for a slow mobile upload of a large file. */
+  readonly blobTicketLifetimeMs: number;
+  /** How long a queued message waits for its recipient (ms) before it expires with a notice. 30 days, as the issue asks. */
+  readonly messageLifetimeMs: number;
+  /** How long a message id is remembered after ack or expiry (ms) for dedupe of late retries. A sender retries within minutes; a day is ample. */
+  readonly dedupeRetentionMs: number;
+  /** One-time prekeys (of either kind) below which the device is told to upload more. */
+  readonly preKeyLowThreshold: number;
+  /** One-time prekeys of each kind stored per device; bounds the directory's size per device → TOO_MANY_PREKEYS. */
+  readonly maxStoredPreKeys: number;
+  /** Messages sent to a device but not yet acknowledged; delivery pauses beyond it (flow control, not an error). */
+  readonly deliveryWindow: number;
+  /** Bundle fetches per second per connection (each consumes prekeys): stops draining a victim's prekeys → RATE_LIMITED. */
+  readonly bundleFetchesPerSecond: number;
+}
+
+/** Defaults used when nothing is configured. */
+export const DEFAULT_LIMITS: Limits = {
+  maxFrameBytes: 96 * 1024,
+  maxQueueDepth: 10_000,
+  connectionFramesPerSecond: 200,
+  connectionFrameBurst: 1000,
+  maxRateLimitStrikes: 50,
+  recipientMessagesPerSecond: 100,
+  recipientMessageBurst: 1000,
+  maxConnectionsPerAddress: 32,
+  maxInvalidFrames: 16,
+  maxBlobBytes: 100 * 1024 * 1024,
+  blobLifetimeMs: 30 * 24 * 3600_000,
+  blobTicketLifetimeMs: 3600_000,
+  messageLifetimeMs: 30 * 24 * 3600_000,
+  dedupeRetentionMs: 24 * 3600_000,
+  preKeyLowThreshold: 10,
+  maxStoredPreKeys: 500,
+  deliveryWindow: 500,
+  bundleFetchesPerSecond: 10,
+};
+
+/** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */
+export function resolveLimits(overrides: Readonly<Record<string, unknown>> = {}): Limits {
+  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) throw new RangeError(`unknown limit "${name}"`);
+    const n = typeof value === "string" ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`limit "${name}" must be a positive integer`);
+    out[name] = n;
+  }
+  return out as unknown as Limits;
+}

@@ -1,0 +1,81 @@
+/**
+ * Runs a relay process from a config: opens the SQLite store in the data directory, listens
+ * (trying the next ports when the default one is taken), prints the URL, sweeps periodically,
+ * and on SIGTERM/SIGINT stops accepting, finishes pending commits, closes connections and exits.
+ */
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pino } from "pino";
+import { DEFAULT_PORT, type RelayConfig } from "./config.js";
+import { createRelay } from "./relay.js";
+import { listen, type RelayServer } from "./server/server.js";
+import { openSqliteStore } from "./store/sqlite-store.js";
+
+/** A running relay process. */
+export interface RunningRelay {
+  readonly url: string;
+  readonly port: number;
+  /** Graceful stop (what SIGTERM does). */
+  stop(): Promise<void>;
+}
+
+/** Starts the relay described by `config`. */
+export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
+  const log = pino({ level: config.logLevel, base: { service: "parley-relay" } });
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const store = openSqliteStore(join(dataDir, "relay.sqlite"));
+  const scheme = config.tlsCert ? "https" : "http";
+  const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
+
+  // The relay id needs the port, and the port may only be known after listening: resolve the
+  // id lazily through a holder that is filled in before the first connection is accepted.
+  const holder = { relayId: config.publicUrl ? new URL(config.publicUrl).origin : "" };
+  const relay = await createRelay({
+    store,
+    blobDir: join(dataDir, "blobs"),
+    relayId: "",
+    limits: config.limits,
+    logger: log,
+    defaultMetrics: true,
+  });
+  Object.defineProperty(relay.context, "relayId", { get: () => holder.relayId });
+
+  let server: RelayServer | undefined;
+  const candidates =
+    config.portExplicit || config.port !== DEFAULT_PORT ? [config.port] : [...Array.from({ length: 10 }, (_, i) => DEFAULT_PORT + i), 0];
+  for (const port of candidates) {
+    try {
+      server = await listen(relay, { port, host: config.host, tls, trustProxy: config.trustProxy, staticDir: config.staticDir });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === candidates[candidates.length - 1]) throw error;
+    }
+  }
+  if (!server) throw new Error("could not listen");
+  const running = server;
+  const url = `${scheme}://localhost:${running.port}`;
+  if (!holder.relayId) holder.relayId = url;
+
+  const sweep = setInterval(() => {
+    relay.sweep().catch((error: unknown) => log.error({ err: { message: (error as Error)?.message } }, "sweep failed"));
+  }, config.sweepIntervalMs);
+  sweep.unref();
+  relay.sweep().catch(() => {});
+
+  log.info({ port: running.port, host: config.host, tls: tls !== undefined }, "listening");
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info("shutting down: no new connections, draining");
+      clearInterval(sweep);
+      const closed = running.stopAccepting();
+      await relay.shutdown();
+      await closed;
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+  return { url, port: running.port, stop };
+}

@@ -1,0 +1,71 @@
+/**
+ * Token buckets for the relay's rate limits, on the injected clock. `KeyedBuckets` holds one
+ * bucket per key (recipient user) and forgets buckets that have refilled, so memory stays
+ * proportional to recently active keys.
+ */
+
+/** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
+export class TokenBucket {
+  #tokens: number;
+  #updatedAt: number;
+
+  constructor(
+    readonly ratePerSecond: number,
+    readonly burst: number,
+    private readonly now: () => number,
+  ) {
+    this.#tokens = burst;
+    this.#updatedAt = now();
+  }
+
+  /** Takes `n` tokens if available. */
+  take(n = 1): boolean {
+    this.#refill();
+    if (this.#tokens < n) return false;
+    this.#tokens -= n;
+    return true;
+  }
+
+  /** True when the bucket is full again (it can be forgotten). */
+  get full(): boolean {
+    this.#refill();
+    return this.#tokens >= this.burst;
+  }
+
+  #refill(): void {
+    const t = this.now();
+    const elapsed = Math.max(0, t - this.#updatedAt);
+    this.#updatedAt = t;
+    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
+  }
+}
+
+/** One bucket per key, created full on first use. */
+export class KeyedBuckets {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes `n` tokens from `key`'s bucket. */
+  take(key: string, n = 1): boolean {
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
+      this.#buckets.set(key, bucket);
+    }
+    return bucket.take(n);
+  }
+
+  /** Drops buckets that are full (called from the periodic sweep). */
+  prune(): void {
+    for (const [key, bucket] of this.#buckets) if (bucket.full) this.#buckets.delete(key);
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+}

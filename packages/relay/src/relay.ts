@@ -1,0 +1,153 @@
+/**
+ * Composition of one relay instance, independent of sockets: builds the context, and offers
+ * `connect` / `receive` / `disconnect` for the socket layer (or a test's fake transport),
+ * `sweep` for expiry, and `shutdown` (stop accepting, finish pending commits, close).
+ */
+
+import { randomBytes } from "node:crypto";
+import { CloseCode, type Deps, loadCryptoProvider } from "@parley/protocol/wire";
+import { type Logger, pino } from "pino";
+import { BlobFiles } from "./blobs/blob-files.js";
+import { Connection, type Transport } from "./connection.js";
+import type { RelayContext } from "./context.js";
+import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
+import { TurnBatch } from "./delivery/turn-batch.js";
+import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
+import { type Limits, resolveLimits } from "./limits.js";
+import { createMetrics } from "./metrics.js";
+import { KeyedBuckets } from "./rate-limit.js";
+import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
+
+/** Options of {@link createRelay}. */
+export interface RelayOptions {
+  readonly store: Store;
+  /** Directory for blob files. */
+  readonly blobDir: string;
+  /** The relay's public origin (bound into auth signatures), e.g. `https://relay.example`; a function when known only after listening. */
+  readonly relayId: string | (() => string);
+  readonly limits?: Partial<Limits>;
+  readonly deps?: Deps;
+  readonly now?: () => number;
+  readonly random?: (n: number) => Uint8Array;
+  readonly logger?: Logger;
+  readonly defaultMetrics?: boolean;
+}
+
+/** A relay instance. */
+export interface Relay {
+  readonly context: RelayContext;
+  /** A new connection over `transport`; sends the challenge. */
+  connect(transport: Transport): Connection;
+  /** Handles bytes received on `conn`, in arrival order. */
+  receive(conn: Connection, bytes: Uint8Array): void;
+  /** Resolves when every frame received on `conn` so far has been handled (tests). */
+  idle(conn: Connection): Promise<void>;
+  /** The transport closed. */
+  disconnect(conn: Connection): void;
+  /** Expires messages and blobs, forgets old dedupe ids, prunes rate buckets. */
+  sweep(): Promise<void>;
+  /** Refuses new work, commits what is pending, closes every connection (1001) and the store. */
+  shutdown(): Promise<void>;
+}
+
+/** Builds a relay around a store. */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const limits = resolveLimits(options.limits as Record<string, unknown> | undefined);
+  const now = options.now ?? Date.now;
+  const deps = options.deps ?? { crypto: await loadCryptoProvider() };
+  const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
+  const live = new LiveDevices();
+  const blobs = new BlobFiles(options.blobDir);
+  await blobs.init();
+  const commits = new TurnBatch<NewMessage, EnqueueOutcome>(async (messages) => {
+    const started = performance.now();
+    const outcomes = await options.store.enqueue(messages, limits.maxQueueDepth);
+    metrics.commitBatch.observe(messages.length);
+    metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    const woken = new Set<string>();
+    outcomes.forEach((outcome, i) => {
+      if (outcome !== "ok") return;
+      metrics.stored.inc();
+      woken.add(mailboxKey(messages[i] as NewMessage));
+    });
+    for (const key of woken) live.wake(key);
+    return outcomes;
+  });
+  const acks = new TurnBatch<MailboxAck, number>((batch) => options.store.ack(batch, now() + limits.dedupeRetentionMs));
+  const ctx: RelayContext = {
+    store: options.store,
+    limits,
+    deps,
+    now,
+    random: options.random ?? ((n) => new Uint8Array(randomBytes(n))),
+    get relayId() {
+      return typeof options.relayId === "function" ? options.relayId() : options.relayId;
+    },
+    log: options.logger ?? pino({ level: "silent" }),
+    metrics,
+    live,
+    commits,
+    acks,
+    recipientBuckets: new KeyedBuckets(limits.recipientMessagesPerSecond, limits.recipientMessageBurst, now),
+    blobs,
+    accepting: true,
+  };
+  const chains = new WeakMap<Connection, Promise<void>>();
+  const connections = new Set<Connection>();
+
+  return {
+    context: ctx,
+    connect(transport) {
+      const conn = new Connection(transport, ctx.random(32), limits, now);
+      connections.add(conn);
+      metrics.connections.set(connections.size);
+      ctx.log.debug({ conn: conn.serial }, "connection opened");
+      conn.send({ t: "challenge", nonce: conn.nonce, relayId: ctx.relayId });
+      return conn;
+    },
+    receive(conn, bytes) {
+      if (conn.closed || !admitFrame(ctx, conn, bytes)) return;
+      // Frames of one connection are handled one after another (so its sends keep their
+      // order), but a send only waits for its commit in the background (deferred answer).
+      const next = (chains.get(conn) ?? Promise.resolve()).then(() => dispatchFrame(ctx, conn, bytes));
+      chains.set(conn, next);
+    },
+    async idle(conn) {
+      await chains.get(conn);
+      await commits.settle();
+      await acks.settle();
+    },
+    disconnect(conn) {
+      ctx.log.debug({ conn: conn.serial, device: conn.mailbox !== undefined }, "connection closed");
+      conn.closed = true;
+      conn.pump?.stop();
+      live.detach(conn);
+      connections.delete(conn);
+      metrics.connections.set(connections.size);
+      metrics.authenticated.set(live.size);
+    },
+    async sweep() {
+      const t = now();
+      const affected = await ctx.store.expireMessages(t, t + limits.dedupeRetentionMs);
+      metrics.expired.inc(affected.length);
+      for (const mailbox of affected) {
+        const conn = live.get(mailboxKey(mailbox));
+        if (!conn) continue;
+        const notice = await ctx.store.takeExpiryNotice(mailbox);
+        if (notice) conn.send({ t: "expired", ...notice });
+      }
+      await ctx.store.purgeDedupe(t);
+      for (const blobId of await ctx.store.expireBlobs(t)) await blobs.remove(blobId);
+      ctx.recipientBuckets.prune();
+    },
+    async shutdown() {
+      ctx.accepting = false;
+      await Promise.all([...connections].map((c) => chains.get(c)));
+      await commits.settle();
+      await acks.settle();
+      await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out
+      for (const conn of connections) conn.close(CloseCode.GoingAway, "relay shutting down");
+      await ctx.store.close();
+    },
+  };
+}

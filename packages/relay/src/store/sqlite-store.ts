@@ -1,0 +1,309 @@
+/**
+ * The default Store: one SQLite file (better-sqlite3) in the data directory. Calls run
+ * synchronously inside the promise, each in its own transaction; `enqueue` takes a whole
+ * group-commit batch, so one fsync covers every send of an event-loop turn.
+ */
+
+import Database from "better-sqlite3";
+import { prepareDatabase } from "./sqlite-schema.js";
+import type {
+  AccountRecord,
+  BlobRecord,
+  DeviceListResult,
+  DeviceListUpdate,
+  DeviceRecord,
+  EnqueueOutcome,
+  ExpiryNotice,
+  Mailbox,
+  MailboxAck,
+  NewMessage,
+  PreKeyCounts,
+  PreKeyUpload,
+  QueuedMessage,
+  Store,
+  TakenBundle,
+} from "./store.js";
+
+type Row = Record<string, unknown>;
+const bytes = (value: unknown): Uint8Array => {
+  const b = value as Buffer;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+const hex = (value: Uint8Array): string => Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex");
+
+function toAccount(row: Row): AccountRecord {
+  return {
+    userId: bytes(row.user_id),
+    accountKey: bytes(row.account_key),
+    deviceList: bytes(row.device_list),
+    listSequence: row.list_sequence as number,
+    deviceIds: JSON.parse(row.device_ids as string) as number[],
+    handle: (row.handle as string | null) ?? undefined,
+    tokenHash: row.token_hash ? bytes(row.token_hash) : undefined,
+    sealedOpen: row.sealed_open === 1,
+  };
+}
+
+/** Opens (creating if needed) the store at `path` (`":memory:"` for tests). */
+export function openSqliteStore(path: string): Store {
+  const db = new Database(path);
+  prepareDatabase(db);
+  const q = (sql: string) => db.prepare(sql);
+  const s = {
+    account: q("SELECT * FROM accounts WHERE user_id = ?"),
+    accountByHandle: q("SELECT * FROM accounts WHERE handle = ?"),
+    insertAccount: q(
+      "INSERT INTO accounts (user_id, account_key, device_list, list_sequence, device_ids) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT (user_id) DO UPDATE SET device_list = excluded.device_list, list_sequence = excluded.list_sequence, device_ids = excluded.device_ids",
+    ),
+    device: q("SELECT * FROM devices WHERE user_id = ? AND device_id = ?"),
+    upsertDevice: q(
+      "INSERT INTO devices (user_id, device_id, certificate, signing_key) VALUES (?, ?, ?, ?) " +
+        "ON CONFLICT (user_id, device_id) DO UPDATE SET certificate = excluded.certificate, signing_key = excluded.signing_key, " +
+        "signed_prekey = CASE WHEN devices.signing_key = excluded.signing_key THEN devices.signed_prekey ELSE NULL END",
+    ),
+    deleteDevice: q("DELETE FROM devices WHERE user_id = ? AND device_id = ?"),
+    deleteOneTime: q("DELETE FROM one_time_prekeys WHERE user_id = ? AND device_id = ?"),
+    deleteKem: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ?"),
+    deleteMail: q("DELETE FROM messages WHERE user_id = ? AND device_id = ?"),
+    deleteNotice: q("DELETE FROM expiry_notices WHERE user_id = ? AND device_id = ?"),
+    setHandle: q("UPDATE accounts SET handle = ? WHERE user_id = ?"),
+    setToken: q("UPDATE accounts SET token_hash = ?, sealed_open = ? WHERE user_id = ?"),
+    setSigned: q("UPDATE devices SET signed_prekey = ? WHERE user_id = ? AND device_id = ?"),
+    putOneTime: q("INSERT OR REPLACE INTO one_time_prekeys (user_id, device_id, key_id, record) VALUES (?, ?, ?, ?)"),
+    putKem: q("INSERT OR REPLACE INTO kem_prekeys (user_id, device_id, key_id, last_resort, record) VALUES (?, ?, ?, ?, ?)"),
+    dropLastResort: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = 1"),
+    countOneTime: q("SELECT count(*) AS n FROM one_time_prekeys WHERE user_id = ? AND device_id = ?"),
+    countKem: q("SELECT count(*) AS n FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = 0"),
+    firstOneTime: q("SELECT key_id, record FROM one_time_prekeys WHERE user_id = ? AND device_id = ? ORDER BY key_id LIMIT 1"),
+    deleteOneTimeKey: q("DELETE FROM one_time_prekeys WHERE user_id = ? AND device_id = ? AND key_id = ?"),
+    firstKem: q("SELECT key_id, record FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = ? ORDER BY key_id LIMIT 1"),
+    deleteKemKey: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = 0 AND key_id = ?"),
+    seen: q("SELECT 1 FROM seen_ids WHERE user_id = ? AND device_id = ? AND message_id = ?"),
+    insertMessage: q(
+      "INSERT OR IGNORE INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    depth: q("SELECT count(*) AS n FROM messages WHERE user_id = ? AND device_id = ?"),
+    fetch: q(
+      "SELECT seq, message_id, envelope, received_at FROM messages WHERE user_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+    ),
+    deleteMessage: q("DELETE FROM messages WHERE user_id = ? AND device_id = ? AND message_id = ?"),
+    remember: q("INSERT OR REPLACE INTO seen_ids (user_id, device_id, message_id, forget_at) VALUES (?, ?, ?, ?)"),
+    expired: q("SELECT seq, user_id, device_id, message_id, received_at FROM messages WHERE expires_at <= ? ORDER BY seq LIMIT 10000"),
+    deleteSeq: q("DELETE FROM messages WHERE seq = ?"),
+    bumpNotice: q(
+      "INSERT INTO expiry_notices (user_id, device_id, count, first_at, last_at) VALUES (?, ?, 1, ?, ?) " +
+        "ON CONFLICT (user_id, device_id) DO UPDATE SET count = count + 1, first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)",
+    ),
+    notice: q("SELECT count, first_at, last_at FROM expiry_notices WHERE user_id = ? AND device_id = ?"),
+    purge: q("DELETE FROM seen_ids WHERE forget_at <= ?"),
+    insertBlob: q("INSERT INTO blobs (blob_id, capability_hash, max_size, ticket_expires_at) VALUES (?, ?, ?, ?)"),
+    blob: q("SELECT * FROM blobs WHERE blob_id = ?"),
+    completeBlob: q("UPDATE blobs SET size = ?, expires_at = ? WHERE blob_id = ?"),
+    expiredBlobs: q("SELECT blob_id FROM blobs WHERE (size IS NULL AND ticket_expires_at <= ?) OR expires_at <= ?"),
+    deleteBlob: q("DELETE FROM blobs WHERE blob_id = ?"),
+  };
+
+  const counts = (m: Mailbox): PreKeyCounts => ({
+    oneTime: (s.countOneTime.get(m.userId, m.deviceId) as Row).n as number,
+    kem: (s.countKem.get(m.userId, m.deviceId) as Row).n as number,
+  });
+
+  const removeDevice = (userId: Uint8Array, deviceId: number): void => {
+    for (const stmt of [s.deleteDevice, s.deleteOneTime, s.deleteKem, s.deleteMail, s.deleteNotice]) stmt.run(userId, deviceId);
+  };
+
+  const saveDeviceList = db.transaction((u: DeviceListUpdate): DeviceListResult => {
+    const row = s.account.get(u.userId) as Row | undefined;
+    const existing = row ? toAccount(row) : undefined;
+    if (existing) {
+      const same =
+        u.sequence === existing.listSequence && Buffer.compare(Buffer.from(u.deviceList), Buffer.from(existing.deviceList)) === 0;
+      if (u.sequence < existing.listSequence || (u.sequence === existing.listSequence && !(same && u.device))) return { ok: false };
+    }
+    const removed = (existing?.deviceIds ?? []).filter((id) => !u.deviceIds.includes(id));
+    for (const id of removed) removeDevice(u.userId, id);
+    s.insertAccount.run(u.userId, u.accountKey, u.deviceList, u.sequence, JSON.stringify(u.deviceIds));
+    if (u.device) s.upsertDevice.run(u.userId, u.device.deviceId, u.device.certificate, u.device.signingKey);
+    return { ok: true, removed };
+  });
+
+  const putPreKeys = db.transaction((m: Mailbox, upload: PreKeyUpload, maxStored: number): boolean => {
+    if (upload.signedPreKey) s.setSigned.run(upload.signedPreKey, m.userId, m.deviceId);
+    for (const k of upload.oneTime) s.putOneTime.run(m.userId, m.deviceId, k.id, k.record);
+    for (const k of upload.kemOneTime) s.putKem.run(m.userId, m.deviceId, k.id, 0, k.record);
+    if (upload.kemLastResort) {
+      s.dropLastResort.run(m.userId, m.deviceId);
+      s.putKem.run(m.userId, m.deviceId, upload.kemLastResort.id, 1, upload.kemLastResort.record);
+    }
+    const after = counts(m);
+    if (after.oneTime > maxStored || after.kem > maxStored) throw new TooManyPreKeys();
+    return true;
+  });
+
+  const takeBundle = db.transaction((m: Mailbox): TakenBundle | undefined => {
+    const device = s.device.get(m.userId, m.deviceId) as Row | undefined;
+    if (!device?.signed_prekey) return undefined;
+    const oneTime = s.firstOneTime.get(m.userId, m.deviceId) as Row | undefined;
+    const kemOneTime = s.firstKem.get(m.userId, m.deviceId, 0) as Row | undefined;
+    const kem = kemOneTime ?? (s.firstKem.get(m.userId, m.deviceId, 1) as Row | undefined);
+    if (!kem) return undefined;
+    if (oneTime) s.deleteOneTimeKey.run(m.userId, m.deviceId, oneTime.key_id);
+    if (kemOneTime) s.deleteKemKey.run(m.userId, m.deviceId, kemOneTime.key_id);
+    return {
+      deviceId: m.deviceId,
+      certificate: bytes(device.certificate),
+      signedPreKey: bytes(device.signed_prekey),
+      oneTimePreKey: oneTime ? bytes(oneTime.record) : undefined,
+      kemPreKey: bytes(kem.record),
+      remaining: counts(m),
+    };
+  });
+
+  const enqueue = db.transaction((batch: readonly NewMessage[], maxDepth: number): EnqueueOutcome[] => {
+    // Depth and existence are read once per mailbox per batch, then tracked locally.
+    const depths = new Map<string, number | null>();
+    return batch.map((m) => {
+      const key = `${hex(m.userId)}.${m.deviceId}`;
+      let depth = depths.get(key);
+      if (depth === undefined) {
+        depth = s.device.get(m.userId, m.deviceId) ? ((s.depth.get(m.userId, m.deviceId) as Row).n as number) : null;
+        depths.set(key, depth);
+      }
+      if (depth === null) return "no_mailbox";
+      if (s.seen.get(m.userId, m.deviceId, m.messageId)) return "duplicate";
+      if (depth >= maxDepth) return "queue_full";
+      const { changes } = s.insertMessage.run(m.userId, m.deviceId, m.messageId, m.envelope, m.receivedAt, m.expiresAt);
+      if (changes === 0) return "duplicate";
+      depths.set(key, depth + 1);
+      return "ok";
+    });
+  });
+
+  const ack = db.transaction((acks: readonly MailboxAck[], forgetAt: number): number[] =>
+    acks.map(({ mailbox: m, messageIds }) => {
+      let deleted = 0;
+      for (const id of messageIds) {
+        if (s.deleteMessage.run(m.userId, m.deviceId, id).changes > 0) {
+          deleted++;
+          s.remember.run(m.userId, m.deviceId, id, forgetAt);
+        }
+      }
+      return deleted;
+    }),
+  );
+
+  const expireMessages = db.transaction((now: number, forgetAt: number): Mailbox[] => {
+    const affected = new Map<string, Mailbox>();
+    for (const row of s.expired.all(now) as Row[]) {
+      const mailbox = { userId: bytes(row.user_id), deviceId: row.device_id as number };
+      s.deleteSeq.run(row.seq);
+      s.remember.run(row.user_id, row.device_id, row.message_id, forgetAt);
+      s.bumpNotice.run(row.user_id, row.device_id, row.received_at, row.received_at);
+      affected.set(`${hex(mailbox.userId)}.${mailbox.deviceId}`, mailbox);
+    }
+    return [...affected.values()];
+  });
+
+  const takeNotice = db.transaction((m: Mailbox): ExpiryNotice | undefined => {
+    const row = s.notice.get(m.userId, m.deviceId) as Row | undefined;
+    if (!row) return undefined;
+    s.deleteNotice.run(m.userId, m.deviceId);
+    return { count: row.count as number, firstAt: row.first_at as number, lastAt: row.last_at as number };
+  });
+
+  const expireBlobs = db.transaction((now: number): string[] => {
+    const ids = (s.expiredBlobs.all(now, now) as Row[]).map((r) => r.blob_id as string);
+    for (const id of ids) s.deleteBlob.run(id);
+    return ids;
+  });
+
+  const run = async <T>(fn: () => T): Promise<T> => fn();
+
+  return {
+    getAccount: (userId) => run(() => ((r) => (r ? toAccount(r) : undefined))(s.account.get(userId) as Row | undefined)),
+    getDevice: (m) =>
+      run(() => {
+        const r = s.device.get(m.userId, m.deviceId) as Row | undefined;
+        return r
+          ? ({
+              userId: m.userId,
+              deviceId: m.deviceId,
+              certificate: bytes(r.certificate),
+              signingKey: bytes(r.signing_key),
+            } as DeviceRecord)
+          : undefined;
+      }),
+    saveDeviceList: (u) => run(() => saveDeviceList(u)),
+    claimHandle: (userId, handle) =>
+      run(() => {
+        const holder = s.accountByHandle.get(handle) as Row | undefined;
+        if (holder) return Buffer.compare(holder.user_id as Buffer, Buffer.from(userId)) === 0;
+        return s.setHandle.run(handle, userId).changes > 0;
+      }),
+    lookupHandle: (handle) => run(() => ((r) => (r ? toAccount(r) : undefined))(s.accountByHandle.get(handle) as Row | undefined)),
+    setDeliveryToken: (userId, tokenHash, open) =>
+      run(() => {
+        s.setToken.run(tokenHash ?? null, open ? 1 : 0, userId);
+      }),
+    putPreKeys: (m, upload, maxStored) =>
+      run(() => {
+        try {
+          return putPreKeys(m, upload, maxStored);
+        } catch (e) {
+          if (e instanceof TooManyPreKeys) return false;
+          throw e;
+        }
+      }),
+    countPreKeys: (m) => run(() => counts(m)),
+    takeBundle: (m) => run(() => takeBundle(m)),
+    enqueue: (batch, maxDepth) => run(() => enqueue(batch, maxDepth)),
+    fetchMessages: (m, afterSeq, limit) =>
+      run(() =>
+        (s.fetch.all(m.userId, m.deviceId, afterSeq, limit) as Row[]).map(
+          (r): QueuedMessage => ({
+            seq: r.seq as number,
+            messageId: bytes(r.message_id),
+            envelope: bytes(r.envelope),
+            receivedAt: r.received_at as number,
+          }),
+        ),
+      ),
+    ack: (acks, forgetAt) => run(() => ack(acks, forgetAt)),
+    queueDepth: (m) => run(() => (s.depth.get(m.userId, m.deviceId) as Row).n as number),
+    expireMessages: (now, forgetAt) => run(() => expireMessages(now, forgetAt)),
+    takeExpiryNotice: (m) => run(() => takeNotice(m)),
+    purgeDedupe: (now) =>
+      run(() => {
+        s.purge.run(now);
+      }),
+    createBlob: (b) =>
+      run(() => {
+        s.insertBlob.run(b.blobId, b.capabilityHash, b.maxSize, b.ticketExpiresAt);
+      }),
+    getBlob: (blobId) =>
+      run(() => {
+        const r = s.blob.get(blobId) as Row | undefined;
+        if (!r) return undefined;
+        return {
+          blobId,
+          capabilityHash: bytes(r.capability_hash),
+          maxSize: r.max_size as number,
+          ticketExpiresAt: r.ticket_expires_at as number,
+          size: (r.size as number | null) ?? undefined,
+          expiresAt: (r.expires_at as number | null) ?? undefined,
+        } satisfies BlobRecord;
+      }),
+    completeBlob: (blobId, size, expiresAt) =>
+      run(() => {
+        s.completeBlob.run(size, expiresAt, blobId);
+      }),
+    expireBlobs: (now) => run(() => expireBlobs(now)),
+    close: () =>
+      run(() => {
+        if (db.open) db.close();
+      }),
+  };
+}
+
+class TooManyPreKeys extends Error {}

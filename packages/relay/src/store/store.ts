@@ -1,0 +1,168 @@
+/**
+ * The relay's storage interface: directory (accounts, devices, handles, prekeys, delivery
+ * tokens), durable mailboxes and blob metadata. Every method is async so a networked store
+ * (PostgreSQL) can implement it; each method is one atomic step, so handlers never need a
+ * transaction across calls. The SQLite implementation is sqlite-store.ts.
+ */
+
+/** One device of one user. */
+export interface Mailbox {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+}
+
+/** What the relay keeps about an account. */
+export interface AccountRecord {
+  readonly userId: Uint8Array;
+  readonly accountKey: Uint8Array;
+  /** The encoded, account-signed device list. */
+  readonly deviceList: Uint8Array;
+  readonly listSequence: number;
+  readonly deviceIds: readonly number[];
+  readonly handle?: string | undefined;
+  /** SHA-256 of the user's delivery token, if set. */
+  readonly tokenHash?: Uint8Array | undefined;
+  /** True: sealed sends need no token. */
+  readonly sealedOpen: boolean;
+}
+
+/** What the relay keeps about a device (prekeys apart). */
+export interface DeviceRecord {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+  readonly certificate: Uint8Array;
+  readonly signingKey: Uint8Array;
+}
+
+/** A new device list, optionally with the certificate of the device registering with it. */
+export interface DeviceListUpdate {
+  readonly userId: Uint8Array;
+  readonly accountKey: Uint8Array;
+  readonly deviceList: Uint8Array;
+  readonly sequence: number;
+  readonly deviceIds: readonly number[];
+  /**
+   * A device registering. With it, a list equal to the stored one is accepted (re-registering
+   * a listed device); without it, the sequence must strictly increase.
+   */
+  readonly device?: DeviceRecord;
+}
+
+/** Result of a device-list update: `removed` lists devices whose mailbox and prekeys were deleted. */
+export type DeviceListResult = { readonly ok: true; readonly removed: readonly number[] } | { readonly ok: false };
+
+/** One prekey record with its id. */
+export interface StoredPreKey {
+  readonly id: number;
+  readonly record: Uint8Array;
+}
+
+/** Verified prekeys to store for one device. */
+export interface PreKeyUpload {
+  readonly signedPreKey?: Uint8Array | undefined;
+  readonly oneTime: readonly StoredPreKey[];
+  readonly kemOneTime: readonly StoredPreKey[];
+  /** Replaces any earlier last-resort ML-KEM prekey. */
+  readonly kemLastResort?: StoredPreKey | undefined;
+}
+
+/** Counts of one-time prekeys left. */
+export interface PreKeyCounts {
+  readonly oneTime: number;
+  readonly kem: number;
+}
+
+/** A bundle taken from the directory (its one-time keys are already deleted). */
+export interface TakenBundle {
+  readonly deviceId: number;
+  readonly certificate: Uint8Array;
+  readonly signedPreKey: Uint8Array;
+  readonly oneTimePreKey?: Uint8Array | undefined;
+  readonly kemPreKey: Uint8Array;
+  readonly remaining: PreKeyCounts;
+}
+
+/** A message to queue. */
+export interface NewMessage {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+  readonly messageId: Uint8Array;
+  readonly envelope: Uint8Array;
+  readonly receivedAt: number;
+  readonly expiresAt: number;
+}
+
+/** Outcome of queueing one message. */
+export type EnqueueOutcome = "ok" | "duplicate" | "queue_full" | "no_mailbox";
+
+/** Message ids one device acknowledges. */
+export interface MailboxAck {
+  readonly mailbox: Mailbox;
+  readonly messageIds: readonly Uint8Array[];
+}
+
+/** A queued message as delivered. `seq` orders a mailbox. */
+export interface QueuedMessage {
+  readonly seq: number;
+  readonly messageId: Uint8Array;
+  readonly envelope: Uint8Array;
+  readonly receivedAt: number;
+}
+
+/** Messages that expired unread in one mailbox. */
+export interface ExpiryNotice {
+  readonly count: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+/** A blob's metadata. The bytes live in a BlobFiles directory. */
+export interface BlobRecord {
+  readonly blobId: string;
+  readonly capabilityHash: Uint8Array;
+  readonly maxSize: number;
+  readonly ticketExpiresAt: number;
+  /** Set once the upload completed. */
+  readonly size?: number | undefined;
+  readonly expiresAt?: number | undefined;
+}
+
+/** The relay's storage. */
+export interface Store {
+  getAccount(userId: Uint8Array): Promise<AccountRecord | undefined>;
+  getDevice(mailbox: Mailbox): Promise<DeviceRecord | undefined>;
+  /** Atomically checks the sequence rule and applies a device list (and device). */
+  saveDeviceList(update: DeviceListUpdate): Promise<DeviceListResult>;
+  /** Claims `handle` (already normalised) for `userId`, releasing its previous one. False when another user holds it. */
+  claimHandle(userId: Uint8Array, handle: string): Promise<boolean>;
+  lookupHandle(handle: string): Promise<AccountRecord | undefined>;
+  setDeliveryToken(userId: Uint8Array, tokenHash: Uint8Array | undefined, open: boolean): Promise<void>;
+
+  /** Stores prekeys; false (nothing stored) when a kind would exceed `maxStored`. */
+  putPreKeys(mailbox: Mailbox, upload: PreKeyUpload, maxStored: number): Promise<boolean>;
+  countPreKeys(mailbox: Mailbox): Promise<PreKeyCounts>;
+  /** Atomically takes a bundle: consumes one one-time X25519 and one one-time ML-KEM prekey (else the last-resort one). */
+  takeBundle(mailbox: Mailbox): Promise<TakenBundle | undefined>;
+
+  /** Queues a batch in one durable transaction; returns one outcome per message, in order. */
+  enqueue(batch: readonly NewMessage[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
+  /** Queued messages of a mailbox with `seq > afterSeq`, oldest first. */
+  fetchMessages(mailbox: Mailbox, afterSeq: number, limit: number): Promise<QueuedMessage[]>;
+  /** Deletes acknowledged messages (one transaction for all); their ids are remembered until `forgetAt`. Returns how many each ack deleted. */
+  ack(acks: readonly MailboxAck[], forgetAt: number): Promise<number[]>;
+  queueDepth(mailbox: Mailbox): Promise<number>;
+  /** Deletes messages past their expiry, records a notice per mailbox; returns the mailboxes affected. */
+  expireMessages(now: number, forgetAt: number): Promise<Mailbox[]>;
+  /** Returns and clears a mailbox's pending expiry notice. */
+  takeExpiryNotice(mailbox: Mailbox): Promise<ExpiryNotice | undefined>;
+  /** Forgets dedupe ids whose window has passed. */
+  purgeDedupe(now: number): Promise<void>;
+
+  createBlob(blob: BlobRecord): Promise<void>;
+  getBlob(blobId: string): Promise<BlobRecord | undefined>;
+  completeBlob(blobId: string, size: number, expiresAt: number): Promise<void>;
+  /** Deletes blob records past their lifetime (or unused tickets); returns their ids so the bytes can go too. */
+  expireBlobs(now: number): Promise<string[]>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm start` (after `npm run build`): runs the relay from the repo root on SQLite in
+// ./.parley-data (gitignored), on port 8787 or the next free one, and prints its URL.
+// Extra arguments go to the relay: `npm start -- --port 9000`, `npm start -- --help`.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "packages", "relay", "dist", "bin.js");
+if (!existsSync(bin)) {
+  console.error("packages/relay is not built; run `npm run build` first (npm start does).");
+  process.exit(1);
+}
+process.chdir(root);
+if (!process.argv.includes("--data") && !process.env.PARLEY_DATA_DIR) process.argv.push("--data", ".parley-data");
+await import(bin);
