@@ -34,6 +34,16 @@ export const ErrorCode = {
   InvalidState: "ERR_INVALID_STATE",
   /** An input or counter beyond a documented limit (see limits.ts). */
   LimitExceeded: "ERR_LIMIT_EXCEEDED",
+  /** Client: the contact's account key changed; sending is blocked until the user accepts it. */
+  UntrustedIdentity: "ERR_UNTRUSTED_IDENTITY",
+  /** Client: the relay answered a request with an error frame (`reason` holds the relay's code). */
+  Relay: "ERR_RELAY",
+  /** Client: a request got no answer in time. */
+  Timeout: "ERR_TIMEOUT",
+  /** Client: no contact with that user id or handle. */
+  UnknownContact: "ERR_UNKNOWN_CONTACT",
+  /** Client: the client was closed. */
+  Closed: "ERR_CLOSED",
 } as const;
 
 /** One of the stable error code strings. */
@@ -51,11 +61,14 @@ const ALL_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 export class ParleyError extends Error {
   /** Stable machine-readable code. */
   readonly code: ErrorCode;
+  /** Optional machine-readable detail, e.g. the relay's error code for ERR_RELAY. Never secret. */
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; reason?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ParleyError";
     this.code = code;
+    this.reason = options?.reason;
   }
 
   /** True when `value` is a ParleyError, optionally with the given code. */

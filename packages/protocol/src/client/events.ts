@@ -1,0 +1,67 @@
+/**
+ * Typed events of a ParleyClient. A tiny emitter (no Node `events` import) so the SDK runs in
+ * browsers unchanged; a listener that throws is reported on `error`, never breaks delivery.
+ */
+
+import type { ChatMessage } from "./conversation.js";
+import type { Contact } from "./records.js";
+import type { ConnectionState } from "./relay-connection.js";
+
+export interface ClientEvents {
+  /** A new message in a conversation (incoming, a sync copy from another own device, or a notice). */
+  message: ChatMessage;
+  /** A stored message changed: edit, delete, reaction, status (sent/delivered/read). */
+  messageUpdated: ChatMessage;
+  /** A contact is typing (true) or stopped (false). */
+  typing: { contactId: string; typing: boolean };
+  /** A contact's presence changed. */
+  presence: { contactId: string; presence: "offline" | "online" | "away" };
+  /** A contact's identity changed; sending to it is blocked until `acceptIdentity`. */
+  identityChanged: Contact;
+  /** A contact was added or updated (profile, devices, verification). */
+  contact: Contact;
+  /** The relay connection's state. */
+  connection: { state: ConnectionState; code?: number; reason?: string };
+  /** Every message queued at the relay while offline has been received. */
+  synced: undefined;
+  /** A problem the app may want to show or log; never contains secrets. */
+  error: Error;
+}
+
+type Listener<T> = (payload: T) => void;
+
+export class Emitter<E> {
+  private readonly listeners = new Map<keyof E, Set<Listener<never>>>();
+
+  /** Subscribes; returns a function that unsubscribes. */
+  on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as Listener<never>);
+    return () => set?.delete(listener as Listener<never>);
+  }
+
+  /** Resolves with the next payload of `event` that satisfies `filter`. */
+  once<K extends keyof E>(event: K, filter: (payload: E[K]) => boolean = () => true): Promise<E[K]> {
+    return new Promise((resolve) => {
+      const off = this.on(event, (payload) => {
+        if (!filter(payload)) return;
+        off();
+        resolve(payload);
+      });
+    });
+  }
+
+  protected emit<K extends keyof E>(event: K, payload: E[K]): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        (listener as Listener<E[K]>)(payload);
+      } catch (error) {
+        if (event !== "error") this.emit("error" as K, (error instanceof Error ? error : new Error(String(error))) as E[K]);
+      }
+    }
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * Receiving: envelope → sender → session → content → conversation, committed to the store in
+ * one batch (new session state, consumed prekeys, the message or its effect, the de-duplication
+ * mark), and only then acknowledged to the relay. A message that cannot be decrypted is
+ * acknowledged too (it never will be), shown as a notice, and the session with that device is
+ * reset, so both sides see what happened instead of silent loss.
+ */
+
+import { type Content, decodeContent, isEphemeral } from "../content/content.js";
+import { bytesToHex as hex } from "../crypto/bytes.js";
+import { openEnvelope } from "../envelope/sealed.js";
+import { ErrorCode, ParleyError } from "../errors.js";
+import { decodeDeviceCertificate } from "../keys/device-certificate.js";
+import { type Address, addressKey, sameAddress } from "../keys/identity.js";
+import { decryptMessage } from "../session/record.js";
+import type { MessageFrame } from "../wire/frames.js";
+import type { ClientContext } from "./context.js";
+import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
+import { newContent, sendContent } from "./outgoing.js";
+import { type Contact, encodeRecord, NS } from "./records.js";
+import type { StoreWrite } from "./store/store.js";
+
+/** Least time between two automatic session resets with one device. */
+const RESET_INTERVAL_MS = 60_000;
+
+/** Work to do after the batch is committed and the lock released. */
+type FollowUp = () => Promise<void>;
+
+interface Applied {
+  writes: StoreWrite[];
+  events: Array<() => void>;
+  followUps: FollowUp[];
+}
+
+/** Processes one stored message from the relay; resolves once it is committed and acknowledged. */
+export async function receiveMessage(ctx: ClientContext, frame: MessageFrame, resets: Map<string, number>): Promise<void> {
+  const applied = await receiveEnvelope(ctx, frame.envelope, resets, false);
+  // Acknowledged only now that it is stored; a lost ack means the relay sends it again and the
+  // de-duplication marks drop the copy.
+  ctx.spawn(() => ctx.connection.request({ t: "ack", messageIds: [frame.messageId] }).catch(() => undefined));
+  for (const emit of applied.events) emit();
+  for (const followUp of applied.followUps) ctx.spawn(followUp);
+}
+
+/** Processes an ephemeral frame (typing, presence): nothing is stored but the session state. */
+export async function receiveEphemeral(ctx: ClientContext, envelope: Uint8Array, resets: Map<string, number>): Promise<void> {
+  const applied = await receiveEnvelope(ctx, envelope, resets, true);
+  for (const emit of applied.events) emit();
+}
+
+async function receiveEnvelope(
+  ctx: ClientContext,
+  envelope: Uint8Array,
+  resets: Map<string, number>,
+  ephemeral: boolean,
+): Promise<Applied> {
+  const applied: Applied = { writes: [], events: [], followUps: [] };
+  let sender: Address;
+  let message: Uint8Array;
+  try {
+    ({ sender, message } = openEnvelope(ctx.deps, ctx.local.device.identityKey, envelope));
+  } catch (error) {
+    applied.events.push(() =>
+      ctx.emit("error", new ParleyError(ErrorCode.DecryptFailed, "received an envelope that does not open", { cause: error })),
+    );
+    return applied;
+  }
+  await ctx.lock.run(addressKey(sender), async () => {
+    const record = await ctx.loadRecord(sender);
+    let result: ReturnType<typeof decryptMessage>;
+    try {
+      result = decryptMessage(ctx.deps, ctx.local.device, record, message, ctx.local.lookup);
+      const authenticated = result.senderCertificate?.address ?? result.record.current?.remoteAddress;
+      if (!authenticated || !sameAddress(authenticated, sender)) {
+        throw new ParleyError(ErrorCode.SenderMismatch, "sealed sender does not match the session");
+      }
+    } catch (error) {
+      if (ParleyError.is(error, ErrorCode.DuplicateMessage)) return;
+      await undecryptable(ctx, sender, error, resets, applied, ephemeral);
+      return;
+    }
+    applied.writes.push(ctx.recordWrite(sender, result.record), ...ctx.local.consume(result.consumedPreKeys));
+    const remote =
+      result.record.current?.remoteAddress && sameAddress(result.record.current.remoteAddress, sender) ? result.record.current : undefined;
+    const certificate =
+      result.senderCertificate?.encoded ??
+      remote?.remoteCertificate ??
+      result.record.archived.find((s) => sameAddress(s.remoteAddress, sender))?.remoteCertificate;
+    let content: Content | undefined;
+    try {
+      content = decodeContent(result.plaintext);
+    } catch (error) {
+      applied.events.push(() => ctx.emit("error", asError(error)));
+    }
+    if (content && (!ephemeral || isEphemeral(content))) {
+      await applyContent(ctx, sender, certificate, content, applied);
+    }
+    await ctx.store.batch(applied.writes);
+  });
+  return applied;
+}
+
+/** The contact a sender belongs to, created on first contact (pinned to the certificate's account key). */
+async function senderContact(
+  ctx: ClientContext,
+  sender: Address,
+  certificate: Uint8Array | undefined,
+  applied: Applied,
+): Promise<Contact | undefined> {
+  const userHex = hex(sender.userId);
+  let contact = await ctx.contactByUser(userHex);
+  if (!contact) {
+    if (!certificate) return undefined;
+    const cert = decodeDeviceCertificate(certificate);
+    contact = {
+      id: userHex,
+      userId: sender.userId,
+      accountKey: cert.accountKey,
+      deviceIds: [sender.deviceId],
+      deviceListSequence: 0,
+      verified: false,
+      profileSent: false,
+    };
+  } else if (!contact.deviceIds.includes(sender.deviceId)) {
+    // A certificate signed by the contact's account key vouches for the new device.
+    contact = { ...contact, deviceIds: [...contact.deviceIds, sender.deviceId].sort((a, b) => a - b) };
+  } else {
+    return contact;
+  }
+  const created = contact;
+  applied.writes.push(...ctx.contactWrites(created));
+  applied.events.push(() => ctx.emit("contact", created));
+  return created;
+}
+
+async function applyContent(
+  ctx: ClientContext,
+  sender: Address,
+  certificate: Uint8Array | undefined,
+  content: Content,
+  applied: Applied,
+): Promise<void> {
+  const senderHex = hex(sender.userId);
+  const seenKey = `${senderHex}/${hex(content.id)}`;
+  if (!isEphemeral(content)) {
+    if (await ctx.store.get(NS.seen, seenKey)) return;
+    applied.writes.push({ namespace: NS.seen, key: seenKey, value: encodeRecord(ctx.now()) });
+  }
+  if (senderHex === ctx.me) {
+    if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.content, applied);
+    return;
+  }
+  const contact = await senderContact(ctx, sender, certificate, applied);
+  if (!contact) return;
+  await applyFrom(ctx, contact, senderHex, sender.deviceId, content, false, applied);
+}
+
+/** A copy of something we sent from another of our devices. */
+async function applySync(ctx: ClientContext, sender: Address, peer: Uint8Array, content: Content, applied: Applied): Promise<void> {
+  const contact = await ctx.contactByUser(hex(peer));
+  if (!contact) return; // A conversation this device has not heard of yet: nothing to attach it to.
+  await applyFrom(ctx, contact, ctx.me, sender.deviceId, content, true, applied);
+}
+
+async function applyFrom(
+  ctx: ClientContext,
+  contact: Contact,
+  actor: string,
+  actorDevice: number,
+  content: Content,
+  outgoing: boolean,
+  applied: Applied,
+): Promise<void> {
+  const id = hex(content.id);
+  const base = {
+    id,
+    contactId: contact.id,
+    sender: actor,
+    senderDevice: actorDevice,
+    outgoing,
+    sentAt: content.sentAt,
+    receivedAt: ctx.arrivalTime(),
+    deleted: false,
+    reactions: {},
+  };
+  const status = outgoing ? ("sent" as const) : ("received" as const);
+  const add = (message: ChatMessage) => {
+    applied.writes.push(...ctx.newMessageWrites(message));
+    applied.events.push(() => ctx.emit("message", message));
+    if (!outgoing) applied.followUps.push(() => sendReceipt(ctx, contact.id, "delivered", [content.id]));
+  };
+  const update = async (target: Uint8Array, change: (m: ChatMessage) => ChatMessage) => {
+    const found = await ctx.message(contact.id, hex(target));
+    if (!found) return;
+    const next = change(found.message);
+    if (next === found.message) return;
+    applied.writes.push(ctx.updateMessageWrite(found.key, next));
+    applied.events.push(() => ctx.emit("messageUpdated", next));
+  };
+  switch (content.kind) {
+    case "text":
+      add({ ...base, kind: "text", text: content.text, status });
+      break;
+    case "reply":
+      add({ ...base, kind: "text", text: content.text, replyTo: hex(content.target), status });
+      break;
+    case "attachment": {
+      const { blobId, key, digest, size, contentType, fileName } = content;
+      add({ ...base, kind: "attachment", text: content.caption, attachment: { blobId, key, digest, size, contentType, fileName }, status });
+      break;
+    }
+    case "edit":
+      await update(content.target, (m) => applyEdit(m, actor, content.text, content.sentAt));
+      break;
+    case "delete":
+      await update(content.target, (m) => applyDelete(m, actor));
+      break;
+    case "reaction":
+      await update(content.target, (m) => applyReaction(m, actor, content.emoji, content.remove));
+      break;
+    case "receipt":
+      for (const target of content.targets) {
+        // Their receipt moves our outgoing message on; our own synced read receipt marks theirs read.
+        await update(target, (m) => (m.outgoing !== outgoing ? applyStatus(m, content.receipt) : m));
+      }
+      break;
+    case "typing":
+      if (!outgoing) applied.events.push(() => ctx.emit("typing", { contactId: contact.id, typing: content.typing }));
+      break;
+    case "presence":
+      if (!outgoing) {
+        applied.writes.push(...ctx.contactWrites({ ...contact, presence: content.presence }));
+        applied.events.push(() => ctx.emit("presence", { contactId: contact.id, presence: content.presence }));
+      }
+      break;
+    case "profile": {
+      const next = { ...contact, displayName: content.displayName, deliveryToken: content.deliveryToken };
+      applied.writes.push(...ctx.contactWrites(next));
+      applied.events.push(() => ctx.emit("contact", next));
+      break;
+    }
+    case "sessionReset":
+      add(notice(ctx, contact, actor, "The secure session was reset. Messages sent while it was broken may be missing."));
+      break;
+    default:
+      // Group changes, call signals and syncs from others are not part of 1:1 chat yet.
+      break;
+  }
+}
+
+/** Sends a delivered or read receipt to the contact. */
+export async function sendReceipt(
+  ctx: ClientContext,
+  contactId: string,
+  receipt: "delivered" | "read",
+  targets: Uint8Array[],
+): Promise<void> {
+  const contact = await ctx.contact(contactId);
+  if (!contact || contact.pendingIdentity || targets.length === 0) return;
+  await sendContent(ctx, contact, newContent(ctx, { kind: "receipt", receipt, targets }));
+}
+
+function notice(ctx: ClientContext, contact: Contact, actor: string, text: string): ChatMessage {
+  return {
+    id: hex(ctx.deps.crypto.randomBytes(16)),
+    contactId: contact.id,
+    sender: actor,
+    senderDevice: 0,
+    outgoing: false,
+    kind: "notice",
+    text,
+    sentAt: ctx.now(),
+    receivedAt: ctx.arrivalTime(),
+    deleted: false,
+    reactions: {},
+    status: "received",
+  };
+}
+
+async function undecryptable(
+  ctx: ClientContext,
+  sender: Address,
+  error: unknown,
+  resets: Map<string, number>,
+  applied: Applied,
+  ephemeral: boolean,
+): Promise<void> {
+  applied.events.push(() => ctx.emit("error", asError(error)));
+  if (ephemeral || ParleyError.is(error, ErrorCode.SenderMismatch)) return;
+  const contact = await ctx.contactByUser(hex(sender.userId));
+  if (!contact) return; // Nobody we know: nothing to repair.
+  const key = addressKey(sender);
+  const last = resets.get(key) ?? -Infinity;
+  if (ctx.now() - last < RESET_INTERVAL_MS) return;
+  resets.set(key, ctx.now());
+  const message = notice(
+    ctx,
+    contact,
+    hex(sender.userId),
+    "A message could not be decrypted. A new secure session has been set up; ask them to resend if something is missing.",
+  );
+  applied.writes.push(...ctx.newMessageWrites(message));
+  const record = await ctx.loadRecord(sender);
+  if (record) applied.writes.push(ctx.recordWrite(sender, record.archiveCurrent()));
+  await ctx.store.batch(applied.writes);
+  applied.writes = [];
+  applied.events.push(() => ctx.emit("message", message));
+  applied.followUps.push(() => sendContent(ctx, contact, newContent(ctx, { kind: "sessionReset" }), { onlyDevice: sender.deviceId }));
+}
+
+/** Uploads a new batch of one-time prekeys (the relay said they run low). */
+export async function topUpPreKeys(ctx: ClientContext): Promise<void> {
+  const { writes, upload } = ctx.local.generateOneTimePreKeys(ctx.deps);
+  await ctx.store.batch(writes);
+  await ctx.connection.request({ t: "upload_prekeys", oneTimePreKeys: upload.oneTimePreKeys, kemPreKeys: upload.kemPreKeys });
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

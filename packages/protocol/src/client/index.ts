@@ -1,0 +1,19 @@
+/**
+ * @parley/protocol/client: the SDK apps embed — `ParleyClient` over a relay connection and a
+ * `Store`. Browser-safe: Node-only pieces (the encrypted file store, the `ws` transport) are in
+ * `@parley/protocol/node`.
+ */
+
+export { type ConversationSummary, ParleyClient, type ParleyClientOptions } from "./client.js";
+export type { AttachmentInfo, ChatMessage, MessageStatus } from "./conversation.js";
+export type { ClientEvents } from "./events.js";
+export type { Contact } from "./records.js";
+export type { ConnectionState } from "./relay-connection.js";
+export * from "./store/index.js";
+export {
+  type Transport,
+  type TransportFactory,
+  type TransportHandlers,
+  type WebSocketConstructor,
+  webSocketTransport,
+} from "./transport.js";

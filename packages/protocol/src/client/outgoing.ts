@@ -1,0 +1,259 @@
+/**
+ * Sending: content → a sealed envelope for every device of the recipient and of our own other
+ * devices (sync copies), sessions set up from prekey bundles where missing, all persisted to the
+ * outbox in one atomic batch with the advanced sessions, then delivered with retries. Sends are
+ * idempotent at the relay through per-envelope message ids, so a retry after a lost answer
+ * never delivers twice.
+ */
+
+import { type Content, type ContentBody, encodeContent } from "../content/content.js";
+import { bytesToHex as hex } from "../crypto/bytes.js";
+import { encryptSealed } from "../envelope/sealed.js";
+import { ErrorCode, ParleyError } from "../errors.js";
+import { verifyDeviceList } from "../keys/device-list.js";
+import { type Address, addressKey } from "../keys/identity.js";
+import { initiateSession, type SessionRecord } from "../session/record.js";
+import type { BundlesFrame, SentFrame } from "../wire/frames.js";
+import { backoffDelay } from "./backoff.js";
+import type { ClientContext } from "./context.js";
+import type { ChatMessage } from "./conversation.js";
+import { type Contact, decodeRecord, encodeRecord, NS, type OutboxEntry } from "./records.js";
+import type { StoreWrite } from "./store/store.js";
+
+/** Options of one send. */
+export interface SendOptions {
+  /** Typing/presence: sent now if connected, never queued, no sync copy. */
+  readonly ephemeral?: boolean;
+  /** Only this device of the contact (session resets). */
+  readonly onlyDevice?: number;
+  /** The conversation message this send delivers (its status becomes `sent`). */
+  readonly messageRef?: { contactId: string; id: string };
+  /** Extra writes to commit in the same batch (e.g. the new message itself). */
+  readonly writes?: StoreWrite[];
+}
+
+/** Encrypts `content` for the contact (and our other devices) and queues or sends it. */
+export async function sendContent(ctx: ClientContext, contact: Contact, content: Content, options: SendOptions = {}): Promise<void> {
+  if (contact.pendingIdentity) {
+    throw new ParleyError(ErrorCode.UntrustedIdentity, "this contact's identity changed: accept it before sending");
+  }
+  const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : contact.deviceIds;
+  const ownDevices = !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
+  const self = selfContact(ctx);
+  const keys = [
+    ...peerDevices.map((deviceId) => addressKey({ userId: contact.userId, deviceId })),
+    ...ownDevices.map((deviceId) => addressKey({ userId: self.userId, deviceId })),
+  ];
+  // The locks cover load → encrypt → commit: a second send must see the first one's session.
+  const entries = await ctx.lock.runAll(keys, async () => {
+    const writes: StoreWrite[] = [...(options.writes ?? [])];
+    const out: OutboxEntry[] = [];
+    const peer = await encryptFor(ctx, contact, peerDevices, encodeContent(content), writes);
+    if (peer.length > 0) out.push(outboxEntry(ctx, contact.userId, contact.deliveryToken, peer, options.messageRef));
+    if (ownDevices.length > 0) {
+      const copy: Content = { kind: "sync", id: ctx.deps.crypto.randomBytes(16), sentAt: content.sentAt, peer: contact.userId, content };
+      const mine = await encryptFor(ctx, self, ownDevices, encodeContent(copy), writes);
+      if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine));
+    }
+    if (!options.ephemeral) for (const entry of out) writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
+    await ctx.store.batch(writes);
+    return out;
+  });
+  if (options.ephemeral) {
+    for (const entry of entries) ctx.spawn(() => deliver(ctx, entry, true).catch(() => undefined));
+    return;
+  }
+  ctx.spawn(() => flushOutbox(ctx));
+}
+
+function outboxEntry(
+  ctx: ClientContext,
+  userId: Uint8Array,
+  token: Uint8Array | undefined,
+  messages: OutboxEntry["messages"],
+  messageRef?: { contactId: string; id: string },
+): OutboxEntry {
+  // Keys sort by creation time, then a per-process counter: delivery keeps send order.
+  const key = `${String(ctx.now()).padStart(15, "0")}-${String(ctx.outboxSeq++ % 1e6).padStart(6, "0")}`;
+  return {
+    key,
+    userId,
+    messages,
+    createdAt: ctx.now(),
+    ...(token ? { token } : {}),
+    ...(messageRef ? { messageRef } : {}),
+  };
+}
+
+function ownOtherDevices(ctx: ClientContext): number[] {
+  const list = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.account.publicKey);
+  return list.deviceIds.filter((id) => id !== ctx.local.device.deviceId);
+}
+
+/** Ourselves as a contact, to reuse the session machinery for our other devices. */
+function selfContact(ctx: ClientContext): Contact {
+  const ids = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.account.publicKey).deviceIds;
+  return {
+    id: ctx.me,
+    userId: ctx.local.account.userId,
+    accountKey: ctx.local.account.publicKey,
+    deviceIds: ids,
+    deviceListSequence: ctx.local.identity.deviceListSequence,
+    verified: true,
+    profileSent: true,
+  };
+}
+
+/**
+ * Encrypts `plaintext` for each device, setting up sessions from bundles where missing. The
+ * caller holds the devices' locks and commits `writes` before releasing them.
+ */
+async function encryptFor(
+  ctx: ClientContext,
+  contact: Contact,
+  deviceIds: readonly number[],
+  plaintext: Uint8Array,
+  writes: StoreWrite[],
+): Promise<OutboxEntry["messages"]> {
+  const out: { deviceId: number; messageId: Uint8Array; envelope: Uint8Array }[] = [];
+  for (const deviceId of deviceIds) {
+    const address = { userId: contact.userId, deviceId };
+    let record = await ctx.loadRecord(address);
+    if (!record?.current) {
+      const fresh = await startSession(ctx, contact, address, record);
+      if (!fresh) continue; // The device no longer exists.
+      record = fresh;
+    }
+    const { record: next, envelope } = encryptSealed(ctx.deps, ctx.local.device, record, plaintext);
+    writes.push(ctx.recordWrite(address, next));
+    out.push({ deviceId, messageId: ctx.deps.crypto.randomBytes(16), envelope });
+  }
+  return out;
+}
+
+/** Fetches the device's bundle and starts a session; undefined when the relay has no such device. */
+async function startSession(
+  ctx: ClientContext,
+  contact: Contact,
+  address: Address,
+  record: SessionRecord | undefined,
+): Promise<SessionRecord | undefined> {
+  let answer: BundlesFrame;
+  try {
+    answer = (await ctx.connection.request({ t: "fetch_bundles", userId: address.userId, deviceId: address.deviceId })) as BundlesFrame;
+  } catch (error) {
+    if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
+    throw error;
+  }
+  verifyDeviceList(ctx.deps, answer.deviceList, contact.accountKey);
+  const bundle = answer.bundles.find((b) => b.deviceId === address.deviceId);
+  if (!bundle) return undefined;
+  return initiateSession(
+    ctx.deps,
+    ctx.local.device,
+    record,
+    {
+      deviceCertificate: bundle.certificate,
+      signedPreKey: bundle.signedPreKey,
+      oneTimePreKey: bundle.oneTimePreKey,
+      kemPreKey: bundle.kemPreKey,
+    },
+    { accountKey: contact.accountKey, deviceId: address.deviceId },
+  ).record;
+}
+
+/** Sends one outbox entry. Resolves true when every message is done (queued, duplicate or undeliverable). */
+async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false): Promise<boolean> {
+  let answer: SentFrame;
+  if (entry.token) {
+    const request = {
+      t: "sealed_send" as const,
+      userId: entry.userId,
+      token: entry.token,
+      messages: entry.messages,
+      ...(ephemeral ? { ephemeral } : {}),
+    };
+    try {
+      answer = (await ctx.anonymous().request(request)) as SentFrame;
+    } catch (error) {
+      // A stale token (the contact rotated it): fall back to an authenticated send.
+      if (!(ParleyError.is(error, ErrorCode.Relay) && error.reason === "TOKEN_INVALID")) throw error;
+      const { token: _stale, ...rest } = entry;
+      return deliver(ctx, rest, ephemeral);
+    }
+  } else {
+    const messages = entry.messages.map((m) => ({ userId: entry.userId, ...m }));
+    answer = (await ctx.connection.request({ t: "send", messages, ...(ephemeral ? { ephemeral } : {}) })) as SentFrame;
+  }
+  const retry = answer.results.some((r) => r === "QUEUE_FULL" || r === "RATE_LIMITED" || r === "UNAVAILABLE" || r === "INTERNAL");
+  if (retry) return false;
+  return true;
+}
+
+/** Delivers queued outbox entries in order; one flush at a time per client; retries with backoff. */
+export function flushOutbox(ctx: ClientContext): Promise<void> {
+  if (ctx.flushing) return ctx.flushing;
+  if (ctx.closed) return Promise.resolve();
+  const run = flushLoop(ctx).finally(() => {
+    ctx.flushing = undefined;
+  });
+  ctx.flushing = run;
+  return run;
+}
+
+async function flushLoop(ctx: ClientContext): Promise<void> {
+  for (let attempt = 0; ; ) {
+    const pending = await ctx.store.list(NS.outbox);
+    if (pending.length === 0) return;
+    let failed = false;
+    for (const [key, raw] of pending) {
+      const entry = decodeRecord<OutboxEntry>(raw);
+      let done = false;
+      try {
+        done = await deliver(ctx, entry);
+      } catch (error) {
+        if (ctx.closed || ParleyError.is(error, ErrorCode.Closed)) return;
+        // Timeouts and dropped connections are expected while offline: retry quietly.
+        if (!ParleyError.is(error, ErrorCode.Timeout)) ctx.emit("error", error instanceof Error ? error : new Error(String(error)));
+      }
+      if (!done) {
+        failed = true;
+        break;
+      }
+      if (ctx.closed) return;
+      await completeEntry(ctx, key, entry);
+    }
+    if (!failed) continue;
+    if (ctx.closed || ctx.connection.state === "closed") return;
+    await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt++, { baseMs: 250, capMs: 10_000 })));
+  }
+}
+
+async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry): Promise<void> {
+  const writes: StoreWrite[] = [{ namespace: NS.outbox, key, value: undefined }];
+  let updated: ChatMessage | undefined;
+  if (entry.messageRef) {
+    const found = await ctx.message(entry.messageRef.contactId, entry.messageRef.id);
+    if (found && found.message.status === "pending") {
+      updated = { ...found.message, status: "sent" as const };
+      writes.push(ctx.updateMessageWrite(found.key, updated));
+    }
+  }
+  await ctx.store.batch(writes);
+  if (updated) ctx.emit("messageUpdated", updated);
+}
+
+/** True when nothing is queued. */
+export async function outboxEmpty(ctx: ClientContext): Promise<boolean> {
+  return (await ctx.store.list(NS.outbox)).length === 0;
+}
+
+/** A content with a fresh id and the current time. */
+export function newContent(ctx: ClientContext, body: ContentBody): Content {
+  return { ...body, id: ctx.deps.crypto.randomBytes(16), sentAt: ctx.now() } as Content;
+}
+
+/** Hex id of a content. */
+export function contentId(content: Content): string {
+  return hex(content.id);
+}

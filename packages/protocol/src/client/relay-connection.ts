@@ -1,0 +1,233 @@
+/**
+ * One client connection to a relay, kept alive: connect, answer the challenge (log in, register,
+ * or stay anonymous), match responses to requests by id, hand pushed frames (messages, queue
+ * empty, …) to the owner, and reconnect with backoff and jitter when the connection drops.
+ * Requests made while disconnected wait for the next connection (or time out).
+ */
+
+import { ErrorCode, ParleyError } from "../errors.js";
+import { decodeFrame, encodeFrame } from "../wire/codec.js";
+import { CloseCode } from "../wire/codes.js";
+import type { ChallengeFrame, ClientFrame, ServerFrame } from "../wire/frames.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import type { Transport, TransportFactory } from "./transport.js";
+
+/** Connection states, in order. `closed` is final. */
+export type ConnectionState = "connecting" | "authenticating" | "ready" | "disconnected" | "closed";
+
+/** A request frame before the connection assigns its id. */
+export type Request = ClientFrame extends infer F ? (F extends { id: number } ? Omit<F, "id"> : never) : never;
+
+/** Frames the relay pushes without a request. */
+export type PushedFrame = Extract<ServerFrame, { t: "message" | "ephemeral" | "queue_empty" | "expired" | "prekeys_low" }>;
+
+export interface RelayConnectionOptions {
+  readonly url: string;
+  readonly transport: TransportFactory;
+  /**
+   * Builds the login frame for a challenge (auth or register), or returns undefined to stay
+   * anonymous (sealed sends only).
+   */
+  readonly login?: (challenge: ChallengeFrame) => Request | undefined;
+  readonly onPush?: (frame: PushedFrame) => void;
+  readonly onState?: (state: ConnectionState, detail?: { code?: number; reason?: string }) => void;
+  /** Per-request timeout in ms (default 15 s). */
+  readonly requestTimeoutMs?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+interface Pending {
+  frame: Request;
+  resolve: (frame: ServerFrame) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+  sent: boolean;
+}
+
+const PUSHED = new Set(["message", "ephemeral", "queue_empty", "expired", "prekeys_low"]);
+/** Close codes after which reconnecting would only repeat the failure. */
+const FINAL_CLOSES = new Set<number>([CloseCode.Replaced, CloseCode.DeviceRemoved]);
+
+export class RelayConnection {
+  private transport: Transport | undefined;
+  private stateValue: ConnectionState = "disconnected";
+  private attempt = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: RelayConnectionOptions) {}
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** Starts connecting (and keeps reconnecting until `close`). */
+  start(): void {
+    if (this.stopped || this.transport) return;
+    this.open();
+  }
+
+  /** Sends a request and resolves with its response frame; an `error` frame rejects with ERR_RELAY. */
+  request(frame: Request): Promise<ServerFrame> {
+    if (this.stopped) return Promise.reject(new ParleyError(ErrorCode.Closed, "connection is closed"));
+    const id = this.nextId++;
+    return new Promise<ServerFrame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ParleyError(ErrorCode.Timeout, `relay did not answer ${frame.t} in time`));
+      }, this.options.requestTimeoutMs ?? 15_000);
+      const entry: Pending = { frame, resolve, reject, timer, sent: false };
+      this.pending.set(id, entry);
+      if (this.stateValue === "ready") this.transmit(id, entry);
+    });
+  }
+
+  /** Closes for good: pending requests reject with ERR_CLOSED. */
+  close(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.transport?.close(CloseCode.Normal, "client closed");
+    this.transport = undefined;
+    this.failPending(new ParleyError(ErrorCode.Closed, "connection is closed"));
+    this.setState("closed");
+  }
+
+  private setState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
+    this.stateValue = state;
+    this.options.onState?.(state, detail);
+  }
+
+  private open(): void {
+    this.setState("connecting");
+    let transport: Transport;
+    try {
+      transport = this.options.transport(this.options.url, {
+        onOpen: () => this.setState("authenticating"),
+        onMessage: (data) => this.onData(transport, data),
+        onClose: (code, reason) => this.onClosed(transport, code, reason),
+      });
+    } catch (error) {
+      this.setState("disconnected", { reason: error instanceof Error ? error.message : String(error) });
+      this.scheduleReconnect();
+      return;
+    }
+    this.transport = transport;
+  }
+
+  private onData(transport: Transport, data: Uint8Array): void {
+    if (transport !== this.transport) return;
+    let frame: ServerFrame;
+    try {
+      frame = decodeFrame(data) as ServerFrame;
+    } catch {
+      return; // A relay that sends garbage gets ignored frame by frame, not trusted.
+    }
+    if (frame.t === "challenge") {
+      this.onChallenge(frame);
+      return;
+    }
+    if (PUSHED.has(frame.t)) {
+      this.options.onPush?.(frame as PushedFrame);
+      return;
+    }
+    const id = "id" in frame ? frame.id : undefined;
+    if (id === undefined) return;
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (frame.t === "error") {
+      entry.reject(new ParleyError(ErrorCode.Relay, `relay refused ${entry.frame.t}: ${frame.code}`, { reason: frame.code }));
+    } else {
+      entry.resolve(frame);
+    }
+  }
+
+  private onChallenge(challenge: ChallengeFrame): void {
+    let login: Request | undefined;
+    try {
+      login = this.options.login?.(challenge);
+    } catch (error) {
+      this.setState("disconnected", { reason: error instanceof Error ? error.message : String(error) });
+      this.transport?.close(CloseCode.Normal, "login refused by client");
+      return;
+    }
+    if (!login) {
+      this.becomeReady();
+      return;
+    }
+    const id = this.nextId++;
+    const transport = this.transport;
+    const timer = setTimeout(() => transport?.close(CloseCode.Normal, "login timed out"), this.options.requestTimeoutMs ?? 15_000);
+    this.pending.set(id, {
+      frame: login,
+      sent: true,
+      timer,
+      resolve: () => this.becomeReady(),
+      reject: (error) => {
+        this.setState("disconnected", { reason: error.message });
+        transport?.close(CloseCode.Normal, "login refused");
+      },
+    });
+    this.transport?.send(encodeFrame({ ...login, id } as ClientFrame));
+  }
+
+  private becomeReady(): void {
+    this.attempt = 0;
+    this.setState("ready");
+    for (const [id, entry] of this.pending) if (!entry.sent) this.transmit(id, entry);
+  }
+
+  private transmit(id: number, entry: Pending): void {
+    entry.sent = true;
+    try {
+      this.transport?.send(encodeFrame({ ...entry.frame, id } as ClientFrame));
+    } catch (error) {
+      this.pending.delete(id);
+      clearTimeout(entry.timer);
+      entry.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private onClosed(transport: Transport, code: number, reason: string): void {
+    if (transport !== this.transport) return;
+    this.transport = undefined;
+    // Requests already on the wire may or may not have been processed: callers retry them
+    // (sends are idempotent through message ids). Unsent ones wait for the next connection.
+    for (const [id, entry] of this.pending) {
+      if (!entry.sent) continue;
+      this.pending.delete(id);
+      clearTimeout(entry.timer);
+      entry.reject(new ParleyError(ErrorCode.Timeout, `connection closed before the relay answered ${entry.frame.t}`));
+    }
+    if (this.stopped) return;
+    this.setState("disconnected", { code, reason });
+    if (FINAL_CLOSES.has(code)) {
+      this.stopped = true;
+      this.failPending(new ParleyError(ErrorCode.Closed, `relay closed the connection (${code})`));
+      this.setState("closed", { code, reason });
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt++, this.options.backoff);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.open();
+    }, delay);
+  }
+
+  private failPending(error: Error): void {
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The few file-system moves the encrypted store is built from, each with its durability rule:
+ * positional writes that finish, directory syncs that make renames stick, and the sweep of
+ * leftovers a crash can leave in the store directory. Node-only.
+ */
+import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { LOCK_NAME, LOG_NAME, TEMP_SUFFIX } from "./file-constants.js";
+
+/** True when `error` is a Node system error with this `code` (ENOENT, EEXIST, ...). */
+export function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Writes all of `bytes` at `position` (a write may accept fewer bytes than asked). */
+export async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Makes creations and renames in `dir` durable: until the directory is synced, a power cut can
+ * bring back the old name. Windows cannot open a directory (and NTFS journals its metadata).
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One buffer from many parts (a loop: spreading tens of thousands of arguments can overflow the stack). */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * Deletes what an interrupted compaction or creation (`store.log.*.tmp`) or lock takeover
+ * (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.
+ */
+export async function removeLeftovers(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const tempLog = name.startsWith(`${LOG_NAME}.`) && name.endsWith(TEMP_SUFFIX);
+    const setAsideLock = name.startsWith(`${LOCK_NAME}.`) && name.endsWith(".stale");
+    if (tempLog || setAsideLock) await unlink(join(dir, name)).catch(() => {});
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The encrypted file store's key schedule: passphrase → scrypt (node:crypto, on libuv's thread
+ * pool so the event loop keeps running) → HKDF-SHA256 → a record key and a key-check key. The
+ * scrypt output and the passphrase bytes are wiped as soon as the two keys exist.
+ */
+import { scrypt } from "node:crypto";
+import { equalBytes, wipe } from "../../crypto/bytes.js";
+import type { CryptoProvider } from "../../crypto/provider.js";
+import { LABEL_CHECK_KEY, LABEL_DATA_KEY, type ScryptParams } from "./file-constants.js";
+
+/** The two keys a store file is used with. Both are secrets: wipe with `wipeStoreKeys`. */
+export interface StoreKeys {
+  /** ChaCha20-Poly1305 key for every record. */
+  readonly dataKey: Uint8Array;
+  /** HMAC key for the header's key check. */
+  readonly checkKey: Uint8Array;
+}
+
+/** A passphrase as given by the caller: text (NFC-normalised, UTF-8) or raw bytes. */
+export type Passphrase = string | Uint8Array;
+
+/**
+ * The passphrase as bytes the caller cannot reach (so they can be wiped). Text is NFC-normalised
+ * first so the same passphrase typed on two platforms gives the same key. Throws `TypeError` for
+ * other types and `RangeError` for an empty passphrase, which would make the encryption moot.
+ */
+export function passphraseBytes(passphrase: Passphrase): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof passphrase === "string") bytes = new TextEncoder().encode(passphrase.normalize("NFC"));
+  else if (passphrase instanceof Uint8Array) bytes = new Uint8Array(passphrase);
+  else throw new TypeError("passphrase must be a string or a Uint8Array");
+  if (bytes.length === 0) throw new RangeError("passphrase must not be empty");
+  return bytes;
+}
+
+/**
+ * Derives the store keys from the passphrase bytes (which it wipes) and the header's salt.
+ * scrypt needs 128·N·r bytes plus p blocks (RFC 7914 §5); maxmem is set to exactly that plus
+ * slack, since node's 32 MiB default refuses the default parameters.
+ */
+export async function deriveStoreKeys(
+  crypto: CryptoProvider,
+  passphrase: Uint8Array,
+  salt: Uint8Array,
+  params: ScryptParams,
+): Promise<StoreKeys> {
+  const { N, r, p } = params;
+  const maxmem = 128 * r * (N + p + 2) + 2 ** 20;
+  let master: Uint8Array;
+  try {
+    master = await new Promise<Uint8Array>((resolve, reject) =>
+      scrypt(passphrase, salt, 32, { N, r, p, maxmem }, (error, key) => (error === null ? resolve(key) : reject(error))),
+    );
+  } finally {
+    wipe(passphrase);
+  }
+  try {
+    return {
+      dataKey: crypto.hkdfSha256(master, salt, LABEL_DATA_KEY, 32),
+      checkKey: crypto.hkdfSha256(master, salt, LABEL_CHECK_KEY, 32),
+    };
+  } finally {
+    wipe(master);
+  }
+}
+
+/** The key-check value over the header fields (bytes 0..48). */
+export function keyCheckValue(crypto: CryptoProvider, keys: StoreKeys, headerFields: Uint8Array): Uint8Array {
+  return crypto.hmacSha256(keys.checkKey, headerFields);
+}
+
+/** True when `keys` came from the passphrase the header was written with (constant-time compare). */
+export function keysMatchHeader(crypto: CryptoProvider, keys: StoreKeys, headerFields: Uint8Array, keyCheck: Uint8Array): boolean {
+  return equalBytes(keyCheckValue(crypto, keys, headerFields), keyCheck);
+}
+
+/** Zeroes both keys. */
+export function wipeStoreKeys(keys: StoreKeys): void {
+  wipe(keys.dataKey, keys.checkKey);
+}

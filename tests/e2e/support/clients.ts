@@ -1,0 +1,66 @@
+// Helpers for end-to-end tests: real ParleyClients over `ws` to a real relay process.
+import { type ClientEvents, MemoryStore, ParleyClient, type Store } from "@parley/protocol/client";
+import { nodeTransport } from "@parley/protocol/node";
+
+export const FAST_BACKOFF = { baseMs: 50, capMs: 500 } as const;
+
+export async function newClient(wsUrl: string, displayName: string, store: Store = new MemoryStore()): Promise<ParleyClient> {
+  const client = await ParleyClient.create({
+    relayUrl: wsUrl,
+    store,
+    transport: nodeTransport,
+    displayName,
+    backoff: FAST_BACKOFF,
+    requestTimeoutMs: 5_000,
+  });
+  await client.connect();
+  return client;
+}
+
+export async function reopenClient(wsUrl: string, store: Store): Promise<ParleyClient> {
+  const client = await ParleyClient.open({
+    relayUrl: wsUrl,
+    store,
+    transport: nodeTransport,
+    backoff: FAST_BACKOFF,
+    requestTimeoutMs: 5_000,
+  });
+  return client;
+}
+
+/** Resolves with the first `event` payload matching `filter`, or rejects after `ms`. */
+export function waitFor<K extends keyof ClientEvents>(
+  client: ParleyClient,
+  event: K,
+  filter: (payload: ClientEvents[K]) => boolean = () => true,
+  ms = 10_000,
+): Promise<ClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${String(event)}`));
+    }, ms);
+    const off = client.on(event, (payload) => {
+      if (!filter(payload)) return;
+      clearTimeout(timer);
+      off();
+      resolve(payload);
+    });
+  });
+}
+
+/** Collects every payload of `event` into an array. */
+export function collect<K extends keyof ClientEvents>(client: ParleyClient, event: K): ClientEvents[K][] {
+  const out: ClientEvents[K][] = [];
+  client.on(event, (payload) => out.push(payload));
+  return out;
+}
+
+/** Polls `check` until it returns true (or throws after `ms`). */
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,7 @@
+import { defaultServerConditions } from "vite";
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
+  test: { name: "e2e", include: ["**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 60_000 },
+});
