@@ -29,6 +29,7 @@ export const ContentKind = {
   callSignal: 11,
   sessionReset: 12,
   profile: 13,
+  sync: 14,
 } as const;
 
 /** Length of a delivery token (spec/relay.md §Delivery tokens). */
@@ -61,7 +62,8 @@ export type ContentBody =
   | { readonly kind: "groupChange"; readonly groupId: Uint8Array; readonly change: Uint8Array }
   | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
   | { readonly kind: "sessionReset" }
-  | { readonly kind: "profile"; readonly displayName: string; readonly deliveryToken: Uint8Array };
+  | { readonly kind: "profile"; readonly displayName: string; readonly deliveryToken: Uint8Array }
+  | { readonly kind: "sync"; readonly peer: Uint8Array; readonly content: Content };
 
 /** A decoded content: id and time plus one body. */
 export type Content = ContentBody & { readonly id: Uint8Array; readonly sentAt: number };
@@ -86,6 +88,10 @@ function checkText(text: string, max: number, name: string): void {
 
 /** Encodes and pads a content. Throws RangeError/TypeError on bad arguments, ERR_LIMIT_EXCEEDED on oversize. */
 export function encodeContent(content: Content): Uint8Array {
+  return pad(encodeUnpadded(content, 0));
+}
+
+function encodeUnpadded(content: Content, depth: number): Uint8Array {
   checkId(content.id, "message id");
   const w = new ByteWriter().u8(PROTOCOL_VERSION).u8(ContentKind[content.kind]).bytes(content.id).u64(content.sentAt);
   switch (content.kind) {
@@ -149,6 +155,11 @@ export function encodeContent(content: Content): Uint8Array {
       break;
     case "sessionReset":
       break;
+    case "sync":
+      if (depth > 0) throw new RangeError("a sync content cannot contain another sync content");
+      checkId(content.peer, "peer user id");
+      w.bytes(content.peer).bytes32(encodeUnpadded(content.content, depth + 1));
+      break;
     case "profile":
       checkText(content.displayName, MAX_SHORT_STRING_BYTES, "display name");
       if (content.deliveryToken.length !== DELIVERY_TOKEN_LENGTH)
@@ -158,7 +169,7 @@ export function encodeContent(content: Content): Uint8Array {
   }
   const encoded = w.finish();
   if (encoded.length > MAX_CONTENT_BYTES) throw new ParleyError(ErrorCode.LimitExceeded, "content is too large");
-  return pad(encoded);
+  return encoded;
 }
 
 /** Largest padded content a decoder accepts. */
@@ -167,17 +178,21 @@ export const MAX_PADDED_CONTENT_BYTES = paddedLength(MAX_CONTENT_BYTES);
 /** Strips padding and decodes a content. Throws ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION. */
 export function decodeContent(padded: Uint8Array): Content {
   if (padded.length > MAX_PADDED_CONTENT_BYTES) throw invalidEncoding("content is too large");
-  const r = new ByteReader(unpad(padded), "content");
+  return decodeUnpadded(unpad(padded), 0);
+}
+
+function decodeUnpadded(bytes: Uint8Array, depth: number): Content {
+  const r = new ByteReader(bytes, "content");
   r.version(PROTOCOL_VERSION);
   const code = r.u8();
   const id = r.bytes(MESSAGE_ID_LENGTH);
   const sentAt = r.u64();
-  const body = decodeBody(r, code);
+  const body = decodeBody(r, code, depth);
   r.end();
   return { ...body, id, sentAt } as Content;
 }
 
-function decodeBody(r: ByteReader, code: number): ContentBody {
+function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
   switch (code) {
     case ContentKind.text:
       return { kind: "text", text: r.string32(MAX_TEXT_BYTES) };
@@ -227,6 +242,11 @@ function decodeBody(r: ByteReader, code: number): ContentBody {
     }
     case ContentKind.sessionReset:
       return { kind: "sessionReset" };
+    case ContentKind.sync: {
+      if (depth > 0) throw invalidEncoding("sync content nested in sync content");
+      const peer = r.bytes(MESSAGE_ID_LENGTH);
+      return { kind: "sync", peer, content: decodeUnpadded(r.bytes32(MAX_CONTENT_BYTES), depth + 1) };
+    }
     case ContentKind.profile:
       return { kind: "profile", displayName: r.string16(MAX_SHORT_STRING_BYTES), deliveryToken: r.bytes(DELIVERY_TOKEN_LENGTH) };
     default:

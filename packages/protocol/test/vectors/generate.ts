@@ -344,6 +344,13 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     { kind: "callSignal", id: id(13), sentAt: VECTOR_TIME, callId: id(14), signal: "offer", payload: "v=0" },
     { kind: "sessionReset", id: id(15), sentAt: VECTOR_TIME },
     { kind: "profile", id: id(17), sentAt: VECTOR_TIME, displayName: "Alice", deliveryToken: new Uint8Array(32).fill(0x33) },
+    {
+      kind: "sync",
+      id: id(18),
+      sentAt: VECTOR_TIME,
+      peer: id(19),
+      content: { kind: "text", id: id(20), sentAt: VECTOR_TIME, text: "sent from my phone" },
+    },
     { kind: "text", id: id(16), sentAt: VECTOR_TIME, text: "x".repeat(1000) },
   ];
   const content = {
@@ -468,7 +475,8 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
 /** JSON form of a content: kind, id, sentAt, then the body's fields in name order; bytes as hex. */
 function jsonContent(c: Content): Record<string, unknown> {
   const { kind, id, sentAt, ...body } = c as Content & Record<string, unknown>;
-  const value = (v: unknown): unknown => (v instanceof Uint8Array ? hex(v) : Array.isArray(v) ? v.map(value) : v);
+  const value = (v: unknown): unknown =>
+    v instanceof Uint8Array ? hex(v) : Array.isArray(v) ? v.map(value) : v && typeof v === "object" ? jsonContent(v as Content) : v;
   const fields = Object.keys(body)
     .sort()
     .map((k) => [k, value(body[k])]);

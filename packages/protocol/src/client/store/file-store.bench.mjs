@@ -68,3 +68,24 @@ for (const inFlight of [8, 64, 512]) {
     await store.close();
   });
 }
+
+await withDir(async (dir) => {
+  const count = 50_000;
+  let store = await FileStore.open(dir, { passphrase: "bench", kdf: CHEAP });
+  let next = 0;
+  const writer = async () => {
+    while (next < count) await store.batch(batchOf(next++));
+  };
+  await Promise.all(Array.from({ length: 512 }, writer));
+  const logBytes = store.stats.logBytes;
+  await store.close();
+  const start = performance.now();
+  store = await FileStore.open(dir, { passphrase: "bench", kdf: CHEAP });
+  const replay = performance.now() - start;
+  const listStart = performance.now();
+  const listed = (await store.list("messages", "conv1/")).length;
+  console.log(
+    `reopen of ${count} batches (${(logBytes / 2 ** 20).toFixed(1)} MiB log, cheap KDF): ${replay.toFixed(0)} ms; list of ${listed} entries ${(performance.now() - listStart).toFixed(0)} ms`,
+  );
+  await store.close();
+});

@@ -16,7 +16,18 @@ export interface StoreWrite {
   readonly value: Uint8Array | undefined;
 }
 
-/** A namespaced key-value store of byte strings. */
+/**
+ * A namespaced key-value store of byte strings.
+ *
+ * Guarantees every implementation gives (and the client relies on):
+ * - Batches apply and become durable in call order: after a crash the store holds an unbroken
+ *   run of the earliest batches, never a later one without an earlier one.
+ * - Reads see every batch whose promise has resolved; a pending batch may or may not show.
+ * - `close` waits for pending batches; closing twice is harmless.
+ * - Keys and namespaces are arbitrary JS strings (lone surrogates included).
+ * - One writer: two processes or tabs must not open the same store at once (the file store
+ *   enforces this with a lock; in browsers the app must, e.g. with `navigator.locks`).
+ */
 export interface Store {
   /** The value under (namespace, key), or undefined. */
   get(namespace: string, key: string): Promise<Uint8Array | undefined>;
