@@ -21,9 +21,9 @@ import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
-import { LocalDevice } from "./local-device.js";
+import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
-import type { Contact } from "./records.js";
+import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
 import { type TransportFactory, webSocketTransport } from "./transport.js";
@@ -113,6 +113,57 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const deps = await depsFor(options);
     const device = await LocalDevice.load(deps.crypto, options.store);
     if (!device) throw new TypeError("this store holds no account: use ParleyClient.create");
+    const client = new ParleyClient(options, deps, device);
+    await client.ctx.init();
+    return client;
+  }
+
+  /**
+   * Device linking, step 1 — on the NEW device: creates this device's keys in `store` and returns
+   * the request to hand to your primary device (copy it, or show it as a QR code), and a code
+   * both devices display so you can check nothing was swapped on the way.
+   */
+  static async requestLink(options: { store: Store; crypto?: CryptoProvider }): Promise<{ request: string; code: string }> {
+    const deps = await depsFor(options as ParleyClientOptions);
+    if (await LocalDevice.load(deps.crypto, options.store)) throw new TypeError("this store already holds an account");
+    const { pending, request } = LocalDevice.pendingLink(deps);
+    await options.store.batch([{ namespace: NS.identity, key: "pending-link", value: encodeRecord(pending) }]);
+    const bytes = encodeRecord(request);
+    return { request: toBase64Url(bytes), code: linkCode(deps, bytes) };
+  }
+
+  /**
+   * Device linking, step 2 — on the PRIMARY device (connected): certifies the new device, publishes
+   * the account's new device list, and returns the approval to hand back, with the same check code.
+   */
+  async approveLink(request: string): Promise<{ approval: string; code: string }> {
+    const bytes = fromBase64Url(request);
+    const parsed = decodeRecord<LinkRequest>(bytes);
+    if (
+      !(parsed.signingKey instanceof Uint8Array) ||
+      parsed.signingKey.length !== 32 ||
+      !(parsed.identityKey instanceof Uint8Array) ||
+      parsed.identityKey.length !== 32
+    ) {
+      throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not a link request");
+    }
+    const { approval, writes } = this.ctx.local.approveLink(this.ctx.deps, parsed);
+    await this.ctx.connection.request({ t: "publish_devices", deviceList: approval.deviceList });
+    await this.ctx.store.batch(writes);
+    return { approval: toBase64Url(encodeRecord(approval)), code: linkCode(this.ctx.deps, bytes) };
+  }
+
+  /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
+  static async completeLink(options: ParleyClientOptions, approval: string): Promise<ParleyClient> {
+    const deps = await depsFor(options);
+    const raw = await options.store.get(NS.identity, "pending-link");
+    if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
+    const { device, writes } = LocalDevice.completeLink(
+      deps,
+      decodeRecord<PendingLink>(raw),
+      decodeRecord<LinkApproval>(fromBase64Url(approval)),
+    );
+    await options.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
     const client = new ParleyClient(options, deps, device);
     await client.ctx.init();
     return client;
@@ -302,7 +353,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** The safety number to compare with the contact (in person, or by scanning its QR code). */
   async safetyNumber(contactId: string): Promise<SafetyNumber> {
     const contact = await this.requireContact(contactId);
-    const me = { accountKey: this.ctx.local.account.publicKey, userId: this.ctx.local.account.userId };
+    const me = { accountKey: this.ctx.local.accountPublicKey, userId: this.ctx.local.userId };
     return safetyNumber(this.ctx.deps, me, { accountKey: contact.accountKey, userId: contact.userId });
   }
 
@@ -418,6 +469,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return updated;
   }
 
+  /** Re-reads every contact's handle: new devices become known, and a re-pointed handle is caught. */
+  private async refreshContacts(): Promise<void> {
+    for (const contact of await this.ctx.contacts()) {
+      if (!contact.handle) continue;
+      try {
+        await this.findContact(contact.handle);
+      } catch (error) {
+        // A released handle or a relay hiccup: keep what we know.
+        if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
+      }
+    }
+  }
+
   private login(challenge: ChallengeFrame, relayId: string | undefined): Request {
     if (relayId !== undefined && challenge.relayId !== relayId) {
       throw new ParleyError(ErrorCode.IdentityMismatch, `relay names itself ${challenge.relayId}, expected ${relayId}`);
@@ -427,7 +491,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.loginMode === "register") {
       return { t: "register", certificate: local.identity.certificate, deviceList: local.identity.deviceList, signature };
     }
-    return { t: "auth", userId: local.account.userId, deviceId: local.device.deviceId, signature };
+    return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
   }
 
   private onState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
@@ -450,6 +514,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         await this.ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
       }
       this.ready = true;
+      this.ctx.spawn(() => this.refreshContacts());
       for (const resolve of this.readyWaiters.splice(0)) resolve();
       this.ctx.spawn(() => flushOutbox(this.ctx));
     } catch (error) {
@@ -502,4 +567,23 @@ async function depsFor(options: ParleyClientOptions): Promise<Deps> {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** Six digits both devices show during linking, from SHA-256 of the request. */
+function linkCode(deps: Deps, request: Uint8Array): string {
+  const hash = deps.crypto.sha256(request);
+  const value = (((hash[0] ?? 0) << 16) | ((hash[1] ?? 0) << 8) | (hash[2] ?? 0)) % 1_000_000;
+  return String(value).padStart(6, "0");
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text.trim())) throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not base64url");
+  const binary = atob(text.trim().replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

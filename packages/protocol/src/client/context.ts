@@ -40,7 +40,7 @@ export class ClientContext {
 
   /** Our user id in hex. */
   get me(): string {
-    return hex(this.local.account.userId);
+    return hex(this.local.userId);
   }
 
   private lastArrival = 0;

@@ -11,7 +11,7 @@ import { bytesToHex as hex } from "../crypto/bytes.js";
 import { openEnvelope } from "../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { decodeDeviceCertificate } from "../keys/device-certificate.js";
-import { type Address, addressKey, sameAddress } from "../keys/identity.js";
+import { type Address, addressKey, deriveUserId, sameAddress } from "../keys/identity.js";
 import { decryptMessage } from "../session/record.js";
 import type { MessageFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
@@ -147,7 +147,7 @@ async function applyContent(
     applied.writes.push({ namespace: NS.seen, key: seenKey, value: encodeRecord(ctx.now()) });
   }
   if (senderHex === ctx.me) {
-    if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.content, applied);
+    if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.peerAccountKey, content.content, applied);
     return;
   }
   const contact = await senderContact(ctx, sender, certificate, applied);
@@ -156,9 +156,32 @@ async function applyContent(
 }
 
 /** A copy of something we sent from another of our devices. */
-async function applySync(ctx: ClientContext, sender: Address, peer: Uint8Array, content: Content, applied: Applied): Promise<void> {
-  const contact = await ctx.contactByUser(hex(peer));
-  if (!contact) return; // A conversation this device has not heard of yet: nothing to attach it to.
+async function applySync(
+  ctx: ClientContext,
+  sender: Address,
+  peer: Uint8Array,
+  peerAccountKey: Uint8Array,
+  content: Content,
+  applied: Applied,
+): Promise<void> {
+  let contact = await ctx.contactByUser(hex(peer));
+  if (!contact) {
+    // A conversation this device has not seen yet: pin the peer to the account key our other
+    // device vouches for, after checking it is the key the user id derives from.
+    if (hex(deriveUserId(ctx.deps, peerAccountKey)) !== hex(peer)) return;
+    const created: Contact = {
+      id: hex(peer),
+      userId: peer,
+      accountKey: peerAccountKey,
+      deviceIds: [],
+      deviceListSequence: 0,
+      verified: false,
+      profileSent: false,
+    };
+    applied.writes.push(...ctx.contactWrites(created));
+    applied.events.push(() => ctx.emit("contact", created));
+    contact = created;
+  }
   await applyFrom(ctx, contact, ctx.me, sender.deviceId, content, true, applied);
 }
 

@@ -1,14 +1,20 @@
 /**
- * This device's identity and prekeys: creating them, loading them from the store, answering
- * the protocol's prekey lookups from memory (the core's lookup is synchronous), and topping up
- * one-time prekeys when the relay says they run low.
+ * This device's identity and prekeys: creating them (a new account, or a device linked to an
+ * existing account), loading them from the store, answering the protocol's prekey lookups from
+ * memory (the core's lookup is synchronous), and topping up one-time prekeys.
+ *
+ * Only the primary device (the one that created the account) holds the account's signing key;
+ * it certifies linked devices and signs the device list. Linked devices hold their own keys and
+ * the account's public key.
  */
 
+import { equalBytes } from "../crypto/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import type { Deps } from "../deps.js";
-import { DeviceKeys, generateDevice } from "../keys/device-certificate.js";
-import { signDeviceList } from "../keys/device-list.js";
-import { type AccountKeys, accountFromSeed, generateAccount } from "../keys/identity.js";
+import { type Deps, newEd25519KeyPair, newX25519KeyPair } from "../deps.js";
+import { ErrorCode, ParleyError } from "../errors.js";
+import { certifyDevice, DeviceKeys, generateDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
+import { signDeviceList, verifyDeviceList } from "../keys/device-list.js";
+import { type AccountKeys, accountFromSeed, deriveUserId, generateAccount } from "../keys/identity.js";
 import { generateKemPreKey, generateOneTimePreKeys, generateSignedPreKey, KemPreKeySecret, PreKeySecret } from "../keys/prekeys.js";
 import { SecretKeyPair } from "../secrets.js";
 import type { PreKeyLookup } from "../session/record.js";
@@ -28,6 +34,29 @@ interface StoredPreKey {
   readonly record: Uint8Array;
 }
 
+/** A new device's keys while it waits for the primary device's approval. */
+export interface PendingLink {
+  readonly deviceId: number;
+  readonly signingSeed: Uint8Array;
+  readonly identityPrivateKey: Uint8Array;
+  readonly identityPublicKey: Uint8Array;
+}
+
+/** What a new device sends to the primary device (public keys only). */
+export interface LinkRequest {
+  readonly deviceId: number;
+  readonly signingKey: Uint8Array;
+  readonly identityKey: Uint8Array;
+}
+
+/** What the primary device hands back: the certificate and the new device list (public data). */
+export interface LinkApproval {
+  readonly certificate: Uint8Array;
+  readonly deviceList: Uint8Array;
+  readonly displayName: string;
+  readonly handle?: string;
+}
+
 /** Prekey records ready to upload. */
 export interface PreKeyUpload {
   readonly signedPreKey?: Uint8Array;
@@ -37,16 +66,27 @@ export interface PreKeyUpload {
 
 export class LocalDevice {
   private constructor(
-    readonly account: AccountKeys,
+    /** The account signing key: on the primary device only. */
+    readonly account: AccountKeys | undefined,
     readonly device: DeviceKeys,
     private identityRecord: IdentityRecord,
-    private readonly signed: Map<number, PreKeySecret>,
-    private readonly oneTime: Map<number, PreKeySecret>,
-    private readonly kem: Map<number, KemPreKeySecret>,
+    private readonly signed: Map<number, PreKeySecret> = new Map(),
+    private readonly oneTime: Map<number, PreKeySecret> = new Map(),
+    private readonly kem: Map<number, KemPreKeySecret> = new Map(),
   ) {}
 
   get identity(): IdentityRecord {
     return this.identityRecord;
+  }
+
+  /** Our user id (derived from the account key). */
+  get userId(): Uint8Array {
+    return this.device.address.userId;
+  }
+
+  /** The account public key contacts pin and safety numbers cover. */
+  get accountPublicKey(): Uint8Array {
+    return this.identityRecord.accountPublicKey;
   }
 
   /** Lookups for `decryptMessage`, answered from memory. */
@@ -56,19 +96,19 @@ export class LocalDevice {
     kemPreKey: (id) => this.kem.get(id),
   };
 
-  /** Creates a new account and its first device, with a first set of prekeys; returns the writes to persist. */
-  static create(deps: Deps, displayName: string): { device: LocalDevice; writes: StoreWrite[]; upload: PreKeyUpload } {
+  /** Creates a new account and its first (primary) device with its prekeys; returns the writes to persist. */
+  static create(deps: Deps, displayName: string): { device: LocalDevice; writes: StoreWrite[] } {
     const account = generateAccount(deps);
     const device = generateDevice(deps, account, 1);
-    const deviceList = signDeviceList(deps, account, 1, [1]);
     const identity: IdentityRecord = {
       accountSeed: account.signingKey.privateKey,
+      accountPublicKey: account.publicKey,
       deviceId: 1,
       signingSeed: device.signingKey.privateKey,
       identityPrivateKey: device.identityKey.privateKey,
       identityPublicKey: device.identityKey.publicKey,
       certificate: device.certificate,
-      deviceList,
+      deviceList: signDeviceList(deps, account, 1, [1]),
       deviceListSequence: 1,
       deliveryToken: deps.crypto.randomBytes(32),
       displayName,
@@ -77,34 +117,84 @@ export class LocalDevice {
       nextKemPreKeyId: 1,
       signedPreKeyId: 1,
     };
-    const local = new LocalDevice(account, device, identity, new Map(), new Map(), new Map());
-    const writes: StoreWrite[] = [];
-    const signed = generateSignedPreKey(deps, device, 1);
-    local.signed.set(1, signed);
-    writes.push(
-      preKeyWrite(`s:${signed.id}`, {
-        id: signed.id,
-        kind: "signed",
-        publicKey: signed.keyPair.publicKey,
-        secretKey: signed.keyPair.privateKey,
-        record: signed.record,
-      }),
-    );
-    const lastResort = generateKemPreKey(deps, device, 1, "last-resort");
-    local.kem.set(1, lastResort);
-    writes.push(kemWrite(lastResort));
-    local.identityRecord = { ...identity, nextKemPreKeyId: 2 };
-    const more = local.generateOneTimePreKeys(deps);
-    writes.push(...more.writes, local.identityWrite());
+    const local = new LocalDevice(account, device, identity);
+    return { device: local, writes: local.initialPreKeys(deps) };
+  }
+
+  /**
+   * Device linking, step 1 (new device): fresh device keys, not yet certified. Returns the
+   * pending keys to keep and the public request to hand to the primary device.
+   */
+  static pendingLink(deps: Deps): { pending: PendingLink; request: LinkRequest } {
+    const signing = newEd25519KeyPair(deps);
+    const identity = newX25519KeyPair(deps);
+    // Random, so two devices linked at the same time do not collide; 1 is the primary's.
+    const deviceId = 2 + (new DataView(deps.crypto.randomBytes(4).buffer).getUint32(0) % 0x7fff_fffd);
     return {
-      device: local,
-      writes,
-      upload: {
-        signedPreKey: signed.record,
-        oneTimePreKeys: more.upload.oneTimePreKeys,
-        kemPreKeys: [lastResort.record, ...more.upload.kemPreKeys],
+      pending: {
+        deviceId,
+        signingSeed: signing.privateKey,
+        identityPrivateKey: identity.privateKey,
+        identityPublicKey: identity.publicKey,
       },
+      request: { deviceId, signingKey: signing.publicKey, identityKey: identity.publicKey },
     };
+  }
+
+  /**
+   * Device linking, step 2 (primary device): certifies the new device's keys and signs the
+   * device list with it added. The caller publishes the list, then hands the approval back.
+   */
+  approveLink(deps: Deps, request: LinkRequest): { approval: LinkApproval; writes: StoreWrite[] } {
+    if (!this.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can link devices");
+    const current = verifyDeviceList(deps, this.identityRecord.deviceList, this.accountPublicKey);
+    if (current.deviceIds.includes(request.deviceId)) throw new RangeError("that device id is already in use");
+    const certificate = certifyDevice(deps, this.account, request.deviceId, request.signingKey, request.identityKey);
+    const sequence = this.identityRecord.deviceListSequence + 1;
+    const deviceList = signDeviceList(deps, this.account, sequence, [...current.deviceIds, request.deviceId]);
+    const write = this.update({ deviceList, deviceListSequence: sequence });
+    const handle = this.identityRecord.handle;
+    return {
+      approval: { certificate, deviceList, displayName: this.identityRecord.displayName, ...(handle ? { handle } : {}) },
+      writes: [write],
+    };
+  }
+
+  /** Device linking, step 3 (new device): checks the approval against its own keys and becomes a device. */
+  static completeLink(deps: Deps, pending: PendingLink, approval: LinkApproval): { device: LocalDevice; writes: StoreWrite[] } {
+    const cert = verifyDeviceCertificate(deps, approval.certificate, { deviceId: pending.deviceId });
+    const signingPublic = deps.crypto.ed25519PublicKey(pending.signingSeed);
+    if (!equalBytes(cert.signingKey, signingPublic) || !equalBytes(cert.identityKey, pending.identityPublicKey)) {
+      throw new ParleyError(ErrorCode.IdentityMismatch, "the approval certifies other keys than this device's");
+    }
+    const list = verifyDeviceList(deps, approval.deviceList, cert.accountKey);
+    if (!list.deviceIds.includes(pending.deviceId))
+      throw new ParleyError(ErrorCode.IdentityMismatch, "the device list does not name this device");
+    const identity: IdentityRecord = {
+      accountPublicKey: cert.accountKey,
+      deviceId: pending.deviceId,
+      signingSeed: pending.signingSeed,
+      identityPrivateKey: pending.identityPrivateKey,
+      identityPublicKey: pending.identityPublicKey,
+      certificate: approval.certificate,
+      deviceList: approval.deviceList,
+      deviceListSequence: list.sequence,
+      deliveryToken: deps.crypto.randomBytes(32),
+      displayName: approval.displayName,
+      ...(approval.handle ? { handle: approval.handle } : {}),
+      registered: false,
+      nextPreKeyId: 1,
+      nextKemPreKeyId: 1,
+      signedPreKeyId: 1,
+    };
+    const device = new DeviceKeys(
+      { userId: deriveUserId(deps, cert.accountKey), deviceId: pending.deviceId },
+      new SecretKeyPair(signingPublic, pending.signingSeed),
+      new SecretKeyPair(pending.identityPublicKey, pending.identityPrivateKey),
+      approval.certificate,
+    );
+    const local = new LocalDevice(undefined, device, identity);
+    return { device: local, writes: local.initialPreKeys(deps) };
   }
 
   /** Loads the device from the store, or returns undefined when the store has none. */
@@ -113,11 +203,11 @@ export class LocalDevice {
     if (!raw) return undefined;
     const identity = decodeRecord<IdentityRecord>(raw);
     const deps = { crypto };
-    const account = accountFromSeed(deps, identity.accountSeed);
+    const account = identity.accountSeed ? accountFromSeed(deps, identity.accountSeed) : undefined;
     const signingKey = new SecretKeyPair(crypto.ed25519PublicKey(identity.signingSeed), identity.signingSeed);
     const identityKey = new SecretKeyPair(identity.identityPublicKey, identity.identityPrivateKey);
-    const device = new DeviceKeys({ userId: account.userId, deviceId: identity.deviceId }, signingKey, identityKey, identity.certificate);
-    const local = new LocalDevice(account, device, identity, new Map(), new Map(), new Map());
+    const address = { userId: deriveUserId(deps, identity.accountPublicKey), deviceId: identity.deviceId };
+    const local = new LocalDevice(account, new DeviceKeys(address, signingKey, identityKey, identity.certificate), identity);
     for (const [, value] of await store.list(NS.preKeys)) {
       const k = decodeRecord<StoredPreKey>(value);
       if (k.kind === "signed") local.signed.set(k.id, new PreKeySecret(k.id, new SecretKeyPair(k.publicKey, k.secretKey), k.record));
@@ -135,6 +225,27 @@ export class LocalDevice {
         );
     }
     return local;
+  }
+
+  /** The first signed prekey, last-resort ML-KEM prekey and one-time batch of a new device. */
+  private initialPreKeys(deps: Deps): StoreWrite[] {
+    const signed = generateSignedPreKey(deps, this.device, 1);
+    this.signed.set(1, signed);
+    const lastResort = generateKemPreKey(deps, this.device, 1, "last-resort");
+    this.kem.set(1, lastResort);
+    this.identityRecord = { ...this.identityRecord, nextKemPreKeyId: 2 };
+    const writes: StoreWrite[] = [
+      preKeyWrite(`s:${signed.id}`, {
+        id: signed.id,
+        kind: "signed",
+        publicKey: signed.keyPair.publicKey,
+        secretKey: signed.keyPair.privateKey,
+        record: signed.record,
+      }),
+      kemWrite(lastResort),
+    ];
+    writes.push(...this.generateOneTimePreKeys(deps).writes);
+    return writes;
   }
 
   /** Generates a batch of one-time X25519 and ML-KEM prekeys; returns the writes and the upload. */
@@ -162,8 +273,7 @@ export class LocalDevice {
       writes.push(kemWrite(k));
       kemRecords.push(k.record);
     }
-    this.identityRecord = { ...this.identityRecord, nextPreKeyId: first + ONE_TIME_PREKEY_BATCH, nextKemPreKeyId: kemId };
-    writes.push(this.identityWrite());
+    writes.push(this.update({ nextPreKeyId: first + ONE_TIME_PREKEY_BATCH, nextKemPreKeyId: kemId }));
     return { writes, upload: { oneTimePreKeys: oneTime.map((k) => k.record), kemPreKeys: kemRecords } };
   }
 
@@ -180,10 +290,10 @@ export class LocalDevice {
     return writes;
   }
 
-  /** Updates the stored identity record. */
+  /** Updates the stored identity record; returns the write. */
   update(changes: Partial<IdentityRecord>): StoreWrite {
     this.identityRecord = { ...this.identityRecord, ...changes };
-    return this.identityWrite();
+    return { namespace: NS.identity, key: "self", value: encodeRecord(this.identityRecord) };
   }
 
   /** Every prekey this device holds, for its first upload. */
@@ -194,17 +304,6 @@ export class LocalDevice {
       oneTimePreKeys: [...this.oneTime.values()].map((k) => k.record),
       kemPreKeys: [...this.kem.values()].map((k) => k.record),
     };
-  }
-
-  /** All signed and last-resort records, for re-upload after a relay lost them. */
-  standingUpload(): PreKeyUpload {
-    const signed = this.signed.get(this.identityRecord.signedPreKeyId);
-    const lastResort = [...this.kem.values()].filter((k) => k.kind === "last-resort").map((k) => k.record);
-    return { ...(signed ? { signedPreKey: signed.record } : {}), oneTimePreKeys: [], kemPreKeys: lastResort };
-  }
-
-  private identityWrite(): StoreWrite {
-    return { namespace: NS.identity, key: "self", value: encodeRecord(this.identityRecord) };
   }
 }
 

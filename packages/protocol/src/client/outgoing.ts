@@ -51,7 +51,14 @@ export async function sendContent(ctx: ClientContext, contact: Contact, content:
     const peer = await encryptFor(ctx, contact, peerDevices, encodeContent(content), writes);
     if (peer.length > 0) out.push(outboxEntry(ctx, contact.userId, contact.deliveryToken, peer, options.messageRef));
     if (ownDevices.length > 0) {
-      const copy: Content = { kind: "sync", id: ctx.deps.crypto.randomBytes(16), sentAt: content.sentAt, peer: contact.userId, content };
+      const copy: Content = {
+        kind: "sync",
+        id: ctx.deps.crypto.randomBytes(16),
+        sentAt: content.sentAt,
+        peer: contact.userId,
+        peerAccountKey: contact.accountKey,
+        content,
+      };
       const mine = await encryptFor(ctx, self, ownDevices, encodeContent(copy), writes);
       if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine));
     }
@@ -86,17 +93,17 @@ function outboxEntry(
 }
 
 function ownOtherDevices(ctx: ClientContext): number[] {
-  const list = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.account.publicKey);
+  const list = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.accountPublicKey);
   return list.deviceIds.filter((id) => id !== ctx.local.device.deviceId);
 }
 
 /** Ourselves as a contact, to reuse the session machinery for our other devices. */
 function selfContact(ctx: ClientContext): Contact {
-  const ids = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.account.publicKey).deviceIds;
+  const ids = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.accountPublicKey).deviceIds;
   return {
     id: ctx.me,
-    userId: ctx.local.account.userId,
-    accountKey: ctx.local.account.publicKey,
+    userId: ctx.local.userId,
+    accountKey: ctx.local.accountPublicKey,
     deviceIds: ids,
     deviceListSequence: ctx.local.identity.deviceListSequence,
     verified: true,

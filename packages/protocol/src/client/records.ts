@@ -56,7 +56,9 @@ export const NS = {
 
 /** The local account and device as stored. */
 export interface IdentityRecord {
-  readonly accountSeed: Uint8Array;
+  /** The account's Ed25519 seed: only on the primary device, which certifies the others. */
+  readonly accountSeed?: Uint8Array;
+  readonly accountPublicKey: Uint8Array;
   readonly deviceId: number;
   readonly signingSeed: Uint8Array;
   readonly identityPrivateKey: Uint8Array;

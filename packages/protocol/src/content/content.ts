@@ -63,7 +63,7 @@ export type ContentBody =
   | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
   | { readonly kind: "sessionReset" }
   | { readonly kind: "profile"; readonly displayName: string; readonly deliveryToken: Uint8Array }
-  | { readonly kind: "sync"; readonly peer: Uint8Array; readonly content: Content };
+  | { readonly kind: "sync"; readonly peer: Uint8Array; readonly peerAccountKey: Uint8Array; readonly content: Content };
 
 /** A decoded content: id and time plus one body. */
 export type Content = ContentBody & { readonly id: Uint8Array; readonly sentAt: number };
@@ -158,7 +158,8 @@ function encodeUnpadded(content: Content, depth: number): Uint8Array {
     case "sync":
       if (depth > 0) throw new RangeError("a sync content cannot contain another sync content");
       checkId(content.peer, "peer user id");
-      w.bytes(content.peer).bytes32(encodeUnpadded(content.content, depth + 1));
+      if (content.peerAccountKey.length !== 32) throw new RangeError("peer account key must be 32 bytes");
+      w.bytes(content.peer).bytes(content.peerAccountKey).bytes32(encodeUnpadded(content.content, depth + 1));
       break;
     case "profile":
       checkText(content.displayName, MAX_SHORT_STRING_BYTES, "display name");
@@ -245,7 +246,8 @@ function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
     case ContentKind.sync: {
       if (depth > 0) throw invalidEncoding("sync content nested in sync content");
       const peer = r.bytes(MESSAGE_ID_LENGTH);
-      return { kind: "sync", peer, content: decodeUnpadded(r.bytes32(MAX_CONTENT_BYTES), depth + 1) };
+      const peerAccountKey = r.bytes(32);
+      return { kind: "sync", peer, peerAccountKey, content: decodeUnpadded(r.bytes32(MAX_CONTENT_BYTES), depth + 1) };
     }
     case ContentKind.profile:
       return { kind: "profile", displayName: r.string16(MAX_SHORT_STRING_BYTES), deliveryToken: r.bytes(DELIVERY_TOKEN_LENGTH) };

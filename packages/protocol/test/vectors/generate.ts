@@ -349,6 +349,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       id: id(18),
       sentAt: VECTOR_TIME,
       peer: id(19),
+      peerAccountKey: new Uint8Array(32).fill(0x44),
       content: { kind: "text", id: id(20), sentAt: VECTOR_TIME, text: "sent from my phone" },
     },
     { kind: "text", id: id(16), sentAt: VECTOR_TIME, text: "x".repeat(1000) },
