@@ -5,19 +5,15 @@
  * receipts only move an outgoing message's status forward.
  */
 
+import type { ContentBody } from "../content/content.js";
+
 /** Where an outgoing message is; incoming messages are `received` until read. */
 export type MessageStatus = "pending" | "sent" | "delivered" | "read" | "received" | "failed";
 
 const STATUS_ORDER: Record<MessageStatus, number> = { failed: -1, pending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
 
-export interface AttachmentInfo {
-  readonly blobId: string;
-  readonly key: Uint8Array;
-  readonly digest: Uint8Array;
-  readonly size: number;
-  readonly contentType: string;
-  readonly fileName: string;
-}
+/** An attachment as a message shows it: the attachment content's fields, its caption being the message text. */
+export type AttachmentInfo = Omit<Extract<ContentBody, { kind: "attachment" }>, "kind" | "caption">;
 
 /** One message in a conversation. */
 export interface ChatMessage {

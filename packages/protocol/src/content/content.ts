@@ -159,7 +159,9 @@ function encodeUnpadded(content: Content, depth: number): Uint8Array {
       if (depth > 0) throw new RangeError("a sync content cannot contain another sync content");
       checkId(content.peer, "peer user id");
       if (content.peerAccountKey.length !== 32) throw new RangeError("peer account key must be 32 bytes");
-      w.bytes(content.peer).bytes(content.peerAccountKey).bytes32(encodeUnpadded(content.content, depth + 1));
+      w.bytes(content.peer)
+        .bytes(content.peerAccountKey)
+        .bytes32(encodeUnpadded(content.content, depth + 1));
       break;
     case "profile":
       checkText(content.displayName, MAX_SHORT_STRING_BYTES, "display name");

@@ -68,6 +68,11 @@ export function secureRandomBytes(n: number): Uint8Array {
 
 /** Concatenates byte strings into one fresh array. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return joinBytes(parts);
+}
+
+/** `concatBytes` for an array of parts: no argument spreading, so any number of parts is fine. */
+export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const part of parts) total += part.length;
   const out = new Uint8Array(total);

@@ -34,19 +34,6 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** One buffer from many parts (a loop: spreading tens of thousands of arguments can overflow the stack). */
-export function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /**
  * Deletes what an interrupted compaction or creation (`store.log.*.tmp`) or lock takeover
  * (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.

@@ -16,7 +16,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { wipe } from "../../crypto/bytes.js";
+import { joinBytes, wipe } from "../../crypto/bytes.js";
 import { createNodeProvider } from "../../crypto/node.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
 import {
@@ -30,7 +30,7 @@ import {
   type ScryptParams,
 } from "./file-constants.js";
 import { assertScryptParams } from "./file-header.js";
-import { joinBytes, removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
+import { removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
 import { deriveStoreKeys, type Passphrase, passphraseBytes, wipeStoreKeys } from "./file-keys.js";
 import { StoreLock } from "./file-lock.js";
 import { type LogFile, type LogSecrets, loadLog, writeFreshLog } from "./file-log-file.js";
