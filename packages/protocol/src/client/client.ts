@@ -280,7 +280,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
       reactions: {},
       status: "pending",
     };
-    await this.ensureProfileSent(contact);
     await sendContent(this.ctx, contact, content, {
       messageRef: { contactId: contact.id, id: message.id },
       writes: this.ctx.newMessageWrites(message),
@@ -403,7 +402,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
           : content.kind === "reaction"
             ? applyReaction(found.message, me, content.emoji, content.remove)
             : found.message;
-    await this.ensureProfileSent(contact);
     await sendContent(this.ctx, contact, content, { writes: [this.ctx.updateMessageWrite(found.key, next)] });
     if (next !== found.message) this.emit("messageUpdated", next);
   }
@@ -417,20 +415,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private async saveContact(contact: Contact): Promise<void> {
     await this.ctx.store.batch(this.ctx.contactWrites(contact));
     this.emit("contact", contact);
-  }
-
-  /** Our display name and delivery token go to each contact once, before our first message. */
-  private async ensureProfileSent(contact: Contact): Promise<void> {
-    if (contact.profileSent) return;
-    const identity = this.ctx.local.identity;
-    await sendContent(
-      this.ctx,
-      contact,
-      newContent(this.ctx, { kind: "profile", displayName: identity.displayName, deliveryToken: identity.deliveryToken }),
-      {
-        writes: this.ctx.contactWrites({ ...contact, profileSent: true }),
-      },
-    );
   }
 
   private async learnHandle(handle: string, answer: HandleFrame): Promise<Contact> {

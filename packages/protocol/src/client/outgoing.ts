@@ -32,11 +32,33 @@ export interface SendOptions {
   readonly writes?: StoreWrite[];
 }
 
+/**
+ * Before the first non-ephemeral content to a contact, our profile (display name and delivery
+ * token) goes first, so from their next message on they can write to us sealed and anonymously.
+ */
+async function ensureProfileSent(ctx: ClientContext, contact: Contact, content: Content, options: SendOptions): Promise<Contact> {
+  if (options.ephemeral || content.kind === "profile" || contact.profileSent || hex(contact.userId) === ctx.me) return contact;
+  const latest = (await ctx.contact(contact.id)) ?? contact;
+  if (latest.profileSent || hex(latest.userId) !== hex(contact.userId)) return latest;
+  const identity = ctx.local.identity;
+  const updated: Contact = { ...latest, profileSent: true };
+  await sendContent(
+    ctx,
+    latest,
+    newContent(ctx, { kind: "profile", displayName: identity.displayName, deliveryToken: identity.deliveryToken }),
+    {
+      writes: ctx.contactWrites(updated),
+    },
+  );
+  return updated;
+}
+
 /** Encrypts `content` for the contact (and our other devices) and queues or sends it. */
-export async function sendContent(ctx: ClientContext, contact: Contact, content: Content, options: SendOptions = {}): Promise<void> {
-  if (contact.pendingIdentity) {
+export async function sendContent(ctx: ClientContext, recipient: Contact, content: Content, options: SendOptions = {}): Promise<void> {
+  if (recipient.pendingIdentity) {
     throw new ParleyError(ErrorCode.UntrustedIdentity, "this contact's identity changed: accept it before sending");
   }
+  const contact = await ensureProfileSent(ctx, recipient, content, options);
   const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : contact.deviceIds;
   const ownDevices = !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
   const self = selfContact(ctx);
