@@ -36,7 +36,13 @@ const samples: Content[] = [
   { ...base, kind: "callSignal", callId: id(5), signal: "offer", payload: "v=0 sdp" },
   { ...base, kind: "sessionReset" },
   { ...base, kind: "profile", displayName: "Alice", deliveryToken: new Uint8Array(32).fill(3) },
-  { ...base, kind: "sync", peer: id(7), peerAccountKey: new Uint8Array(32).fill(9), content: { id: id(8), sentAt: 5, kind: "reply", target: id(2), text: "to Bob" } },
+  {
+    ...base,
+    kind: "sync",
+    peer: id(7),
+    peerAccountKey: new Uint8Array(32).fill(9),
+    content: { id: id(8), sentAt: 5, kind: "reply", target: id(2), text: "to Bob" },
+  },
 ];
 
 describe("content codec", () => {
@@ -45,8 +51,16 @@ describe("content codec", () => {
   });
 
   test("a sync content cannot nest another sync content", () => {
-    const inner = { ...base, kind: "sync" as const, peer: id(1), peerAccountKey: new Uint8Array(32), content: { ...base, kind: "typing" as const, typing: true } };
-    expect(() => encodeContent({ ...base, kind: "sync", peer: id(2), peerAccountKey: new Uint8Array(32), content: inner })).toThrow(RangeError);
+    const inner = {
+      ...base,
+      kind: "sync" as const,
+      peer: id(1),
+      peerAccountKey: new Uint8Array(32),
+      content: { ...base, kind: "typing" as const, typing: true },
+    };
+    expect(() => encodeContent({ ...base, kind: "sync", peer: id(2), peerAccountKey: new Uint8Array(32), content: inner })).toThrow(
+      RangeError,
+    );
   });
 
   test("typing and presence are ephemeral; everything else is not", () => {
