@@ -13,7 +13,7 @@ import type { CryptoProvider } from "../crypto/provider.js";
 import { type Deps, newEd25519KeyPair, newX25519KeyPair } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { certifyDevice, DeviceKeys, generateDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
-import { signDeviceList, verifyDeviceList } from "../keys/device-list.js";
+import { decodeDeviceList, signDeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { type AccountKeys, accountFromSeed, deriveUserId, generateAccount } from "../keys/identity.js";
 import { generateKemPreKey, generateOneTimePreKeys, generateSignedPreKey, KemPreKeySecret, PreKeySecret } from "../keys/prekeys.js";
 import { SecretKeyPair } from "../secrets.js";
@@ -82,6 +82,11 @@ export class LocalDevice {
   /** Our user id (derived from the account key). */
   get userId(): Uint8Array {
     return this.device.address.userId;
+  }
+
+  /** Our account's devices, from our own device list (verified when it was stored). */
+  get deviceIds(): readonly number[] {
+    return decodeDeviceList(this.identityRecord.deviceList).deviceIds;
   }
 
   /** The account public key contacts pin and safety numbers cover. */

@@ -115,13 +115,12 @@ function outboxEntry(
 }
 
 function ownOtherDevices(ctx: ClientContext): number[] {
-  const list = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.accountPublicKey);
-  return list.deviceIds.filter((id) => id !== ctx.local.device.deviceId);
+  return ctx.local.deviceIds.filter((id) => id !== ctx.local.device.deviceId);
 }
 
 /** Ourselves as a contact, to reuse the session machinery for our other devices. */
 function selfContact(ctx: ClientContext): Contact {
-  const ids = verifyDeviceList(ctx.deps, ctx.local.identity.deviceList, ctx.local.accountPublicKey).deviceIds;
+  const ids = ctx.local.deviceIds;
   return {
     id: ctx.me,
     userId: ctx.local.userId,

@@ -8,6 +8,7 @@
  */
 import type { MlKemImpl } from "./mlkem.js";
 import type { CryptoProvider, ProviderName } from "./provider.js";
+import { withVerifiedSignatureCache } from "./verify-cache.js";
 
 /** Options for {@link loadCryptoProvider}. */
 export interface LoadCryptoProviderOptions {
@@ -41,6 +42,11 @@ async function loadSodiumMlKem(): Promise<MlKemImpl | undefined> {
  * ```
  */
 export async function createProvider(name: ProviderName): Promise<CryptoProvider> {
+  return withVerifiedSignatureCache(await createRawProvider(name));
+}
+
+/** The named provider without the verified-signature cache (tests compare raw providers). */
+export async function createRawProvider(name: ProviderName): Promise<CryptoProvider> {
   switch (name) {
     case "node": {
       if (!isNode()) throw new Error('The "node" crypto provider needs Node.js (node:crypto)');
