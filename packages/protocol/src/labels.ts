@@ -18,7 +18,6 @@ export const LABEL_SIGNED_PREKEY = ascii("Parley/v1/signed-prekey");
 export const LABEL_KEM_PREKEY = ascii("Parley/v1/kem-prekey");
 export const LABEL_PQXDH = ascii("Parley/v1/pqxdh");
 export const LABEL_ROOT = ascii("Parley/v1/ratchet-root");
-export const LABEL_MESSAGE_KEYS = ascii("Parley/v1/message-keys");
 export const LABEL_SEALED = ascii("Parley/v1/sealed-envelope");
 export const LABEL_FINGERPRINT = ascii("Parley/v1/fingerprint");
 export const LABEL_AUTH_CHALLENGE = ascii("Parley/v1/relay-auth");

@@ -40,7 +40,7 @@ const Q = 3329;
 
 /** ML-KEM-768 operations with FIPS 203 input checks applied; see `CryptoProvider` for the contract. */
 export interface MlKemImpl {
-  /** Which library does the arithmetic; used in the provider name (`"node+sodium-mlkem"`). */
+  /** Which library does the arithmetic; used in the provider name (`"node+sodium-mlkem"` and, with libsodium's AEAD, `"node+sodium-mlkem+sodium-aead"`). */
   readonly name: "sodium" | "noble";
   /** ML-KEM.KeyGen_internal(d, z) from the 64-byte seed d ‖ z. */
   keyPairFromSeed(seed: Uint8Array): KemKeyPair;

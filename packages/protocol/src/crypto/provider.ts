@@ -44,7 +44,7 @@ export type ProviderName = "node" | "sodium" | "noble";
  * HMAC-SHA256, HKDF-SHA256, ChaCha20-Poly1305 (RFC 8439), ML-KEM-768 (FIPS 203)).
  */
 export interface CryptoProvider {
-  /** Which implementation this is, and where ML-KEM comes from (e.g. `"node+sodium-mlkem"`). */
+  /** Which implementation this is, and where ML-KEM comes from (e.g. `"node+sodium-mlkem+sodium-aead"`). */
   readonly name: string;
 
   /** `n` bytes from a cryptographically secure source. */

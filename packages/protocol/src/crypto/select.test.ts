@@ -23,12 +23,12 @@ afterEach(() => {
 describe("loadCryptoProvider", () => {
   it("defaults to node:crypto with libsodium's ML-KEM in Node", async () => {
     const crypto = await loadCryptoProvider();
-    expect(crypto.name).toBe("node+sodium-mlkem");
+    expect(crypto.name).toBe("node+sodium-mlkem+sodium-aead");
     expect(bytesToHex(crypto.sha256(abc))).toBe(SHA256_ABC);
   });
 
   it.each([
-    ["node", "node+sodium-mlkem"],
+    ["node", "node+sodium-mlkem+sodium-aead"],
     ["sodium", "sodium"],
     ["noble", "noble"],
   ] as const)("prefer: %s gives the %s provider", async (prefer: ProviderName, name) => {

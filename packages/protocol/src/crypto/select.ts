@@ -7,6 +7,7 @@
  * elsewhere, libsodium, falling back to noble if the wasm cannot load (e.g. a strict CSP).
  */
 import type { MlKemImpl } from "./mlkem.js";
+import type { AeadImpl } from "./node.js";
 import type { CryptoProvider, ProviderName } from "./provider.js";
 import { withVerifiedSignatureCache } from "./verify-cache.js";
 
@@ -21,11 +22,16 @@ function isNode(): boolean {
   return typeof globalThis.process?.versions?.node === "string";
 }
 
-/** libsodium's ML-KEM, or `undefined` if libsodium will not load here. */
-async function loadSodiumMlKem(): Promise<MlKemImpl | undefined> {
+/** libsodium's ML-KEM and ChaCha20-Poly1305 for the node provider, or `undefined` if libsodium will not load here. */
+async function loadSodiumParts(): Promise<{ mlkem: MlKemImpl; aead: AeadImpl } | undefined> {
   try {
-    const [{ loadSodium }, { createSodiumMlKem }] = await Promise.all([import("./sodium.js"), import("./mlkem.js")]);
-    return createSodiumMlKem(await loadSodium());
+    const [{ loadSodium, sodiumProviderFrom }, { createSodiumMlKem }] = await Promise.all([import("./sodium.js"), import("./mlkem.js")]);
+    const lib = await loadSodium();
+    const sodium = sodiumProviderFrom(lib);
+    return {
+      mlkem: createSodiumMlKem(lib),
+      aead: { name: "sodium", encrypt: sodium.aeadEncrypt.bind(sodium), decrypt: sodium.aeadDecrypt.bind(sodium) },
+    };
   } catch {
     return undefined;
   }
@@ -50,8 +56,8 @@ export async function createRawProvider(name: ProviderName): Promise<CryptoProvi
   switch (name) {
     case "node": {
       if (!isNode()) throw new Error('The "node" crypto provider needs Node.js (node:crypto)');
-      const [{ createNodeProvider }, sodiumMlKem] = await Promise.all([import("./node.js"), loadSodiumMlKem()]);
-      return createNodeProvider(sodiumMlKem);
+      const [{ createNodeProvider }, sodium] = await Promise.all([import("./node.js"), loadSodiumParts()]);
+      return createNodeProvider(sodium?.mlkem, sodium?.aead);
     }
     case "sodium":
       return (await import("./sodium.js")).createSodiumProvider();
@@ -67,7 +73,7 @@ export async function createRawProvider(name: ProviderName): Promise<CryptoProvi
  *
  * @example
  * ```ts
- * const crypto = await loadCryptoProvider(); // "node+sodium-mlkem" in Node
+ * const crypto = await loadCryptoProvider(); // "node+sodium-mlkem+sodium-aead" in Node
  * const pure = await loadCryptoProvider({ prefer: "noble" });
  * ```
  */
