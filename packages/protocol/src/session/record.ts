@@ -152,7 +152,9 @@ function decryptWithExisting(deps: Deps, record: SessionRecord, message: Uint8Ar
   for (const session of candidates) {
     try {
       const { state, plaintext } = ratchetDecrypt(deps, session, message);
-      return { record: record.promote(state), plaintext, newSession: false, consumedPreKeys: {} };
+      // The common case, the current session, keeps the archive as it is (no rebuild per message).
+      const next = session === record.current ? new SessionRecord(state, record.archived) : record.promote(state);
+      return { record: next, plaintext, newSession: false, consumedPreKeys: {} };
     } catch (error) {
       if (!ParleyError.is(error)) throw error;
       // A duplicate on any session is a definite answer; keep the most telling error otherwise.
