@@ -50,8 +50,9 @@ describe("verified-signature cache", async () => {
     expect(calls()).toBe(4);
   });
 
-  test("everything else passes through unchanged", () => {
+  test("everything else passes through unchanged, as own enumerable methods", () => {
     const cached = withVerifiedSignatureCache(raw);
+    expect(Object.keys(cached).sort()).toEqual(Object.keys(raw).sort());
     expect(cached.name).toBe(raw.name);
     expect(cached.sha256(new Uint8Array([97, 98, 99]))).toEqual(raw.sha256(new Uint8Array([97, 98, 99])));
   });

@@ -18,10 +18,11 @@ export const VERIFIED_SIGNATURE_CACHE_SIZE = 1024;
 export function withVerifiedSignatureCache(provider: CryptoProvider, capacity = VERIFIED_SIGNATURE_CACHE_SIZE): CryptoProvider {
   const verified = new Map<string, true>();
   const verify = provider.ed25519Verify.bind(provider);
-  const cached: CryptoProvider = Object.create(provider);
-  Object.defineProperty(cached, "ed25519Verify", {
-    enumerable: true,
-    value(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  // A plain copy with one method replaced (not a prototype link), so code that enumerates a
+  // provider's methods (instrumentation, spreading) sees all of them.
+  return {
+    ...provider,
+    ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       if (
         !(publicKey instanceof Uint8Array) ||
         !(signature instanceof Uint8Array) ||
@@ -48,6 +49,5 @@ export function withVerifiedSignatureCache(provider: CryptoProvider, capacity = 
       }
       return ok;
     },
-  });
-  return cached;
+  };
 }
