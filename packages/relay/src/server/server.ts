@@ -91,8 +91,23 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
         ws.once("close", release);
         return;
       }
+      // Frames sent to one connection in one event-loop turn (a `sent` answer, deliveries, acks'
+      // answers) leave in one writev: cork on the first, uncork after the turn's synchronous
+      // work. Measured +45 % delivered messages/s (bench/relay); syscalls dominate per-frame cost.
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        socket.uncork();
+      };
       const conn = relay.connect({
-        send: (bytes) => ws.send(bytes),
+        send: (bytes) => {
+          if (!corked) {
+            corked = true;
+            socket.cork();
+            process.nextTick(uncork);
+          }
+          ws.send(bytes);
+        },
         close: (code, reason) => ws.close(code, reason),
         get bufferedAmount() {
           return ws.bufferedAmount;
