@@ -20,7 +20,15 @@ export { pad, paddedLength, unpad } from "./content/padding.js";
 export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./crypto/provider.js";
 export { createProvider, loadCryptoProvider } from "./crypto/select.js";
 export type { Deps } from "./deps.js";
-export { encryptSealed, type OpenedEnvelope, openAndDecrypt, openEnvelope, SEALED_OVERHEAD, sealEnvelope } from "./envelope/sealed.js";
+export {
+  decryptFromSender,
+  encryptSealed,
+  type OpenedEnvelope,
+  openAndDecrypt,
+  openEnvelope,
+  SEALED_OVERHEAD,
+  sealEnvelope,
+} from "./envelope/sealed.js";
 export { ErrorCode, ParleyError } from "./errors.js";
 export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
 export {

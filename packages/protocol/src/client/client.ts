@@ -63,9 +63,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly anonymousConnection: RelayConnection;
   private receiving: Promise<void> = Promise.resolve();
   private readonly resets = new Map<string, number>();
-  private loginMode: "auth" | "register";
   private readyWaiters: Array<() => void> = [];
-  private ready = false;
   private closed = false;
 
   private constructor(options: ParleyClientOptions, deps: Deps, local: LocalDevice) {
@@ -78,7 +76,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...optional("requestTimeoutMs", options.requestTimeoutMs),
       ...optional("backoff", options.backoff),
     };
-    this.loginMode = local.identity.registered ? "auth" : "register";
     const connection = new RelayConnection({
       ...common,
       login: (challenge) => this.login(challenge, relayId),
@@ -104,7 +101,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const { device, writes } = LocalDevice.create(deps, options.displayName);
     await options.store.batch(writes);
     const client = new ParleyClient(options, deps, device);
-    await client.ctx.init();
     return client;
   }
 
@@ -114,7 +110,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const device = await LocalDevice.load(deps.crypto, options.store);
     if (!device) throw new TypeError("this store holds no account: use ParleyClient.create");
     const client = new ParleyClient(options, deps, device);
-    await client.ctx.init();
     return client;
   }
 
@@ -165,7 +160,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     );
     await options.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
     const client = new ParleyClient(options, deps, device);
-    await client.ctx.init();
     return client;
   }
 
@@ -417,12 +411,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.emit("contact", contact);
   }
 
-  private async learnHandle(handle: string, answer: HandleFrame): Promise<Contact> {
+  /** Applies a handle lookup to the contact that has it (`known`, or found by handle or user id). */
+  private async learnHandle(handle: string, answer: HandleFrame, known?: Contact): Promise<Contact> {
     const list = verifyDeviceList(this.ctx.deps, answer.deviceList, answer.accountKey);
     if (hex(deriveUserId(this.ctx.deps, answer.accountKey)) !== hex(answer.userId)) {
       throw new ParleyError(ErrorCode.IdentityMismatch, "the relay's answer does not match its account key");
     }
-    const existing = (await this.ctx.contacts()).find((c) => c.handle === handle) ?? (await this.ctx.contactByUser(hex(answer.userId)));
+    const existing =
+      known ?? (await this.ctx.contacts()).find((c) => c.handle === handle) ?? (await this.ctx.contactByUser(hex(answer.userId)));
     if (!existing) {
       const contact: Contact = {
         id: `@${handle}`,
@@ -458,7 +454,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const contact of await this.ctx.contacts()) {
       if (!contact.handle) continue;
       try {
-        await this.findContact(contact.handle);
+        const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle: contact.handle })) as HandleFrame;
+        await this.learnHandle(contact.handle, answer, contact);
       } catch (error) {
         // A released handle or a relay hiccup: keep what we know.
         if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
@@ -472,7 +469,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     }
     const local = this.ctx.local;
     const signature = signAuthChallenge(this.ctx.deps, local.device, challenge.nonce, challenge.relayId);
-    if (this.loginMode === "register") {
+    // Until the relay has accepted this device once, log in by registering (the relay accepts
+    // the same certificate and device list again, so a crash before we noted it is harmless).
+    if (!local.identity.registered) {
       return { t: "register", certificate: local.identity.certificate, deviceList: local.identity.deviceList, signature };
     }
     return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
@@ -481,9 +480,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private onState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
     this.emit("connection", { state, ...detail });
     if (state === "ready") this.ctx.spawn(() => this.afterLogin());
-    if (state === "disconnected" && !this.ready && this.loginMode === "register" && detail?.reason?.includes("already"))
-      this.loginMode = "auth";
-    if (state !== "ready") this.ready = false;
   }
 
   /** First login: publish prekeys and the delivery token. Every login: flush the outbox. */
@@ -491,13 +487,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
     try {
       const local = this.ctx.local;
       if (!local.identity.registered) {
-        this.loginMode = "auth";
         await this.ctx.store.batch([local.update({ registered: true })]);
         await this.ctx.connection.request({ t: "upload_prekeys", ...local.fullUpload() });
         const tokenHash = this.ctx.deps.crypto.sha256(local.identity.deliveryToken);
         await this.ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
       }
-      this.ready = true;
       this.ctx.spawn(() => this.refreshContacts());
       for (const resolve of this.readyWaiters.splice(0)) resolve();
       this.ctx.spawn(() => flushOutbox(this.ctx));

@@ -7,7 +7,7 @@
 import { bytesToHex as hex } from "../crypto/bytes.js";
 import type { Deps } from "../deps.js";
 import { type Address, addressKey } from "../keys/identity.js";
-import { SessionRecord } from "../session/record.js";
+import type { SessionRecord } from "../session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../session/serialize.js";
 import type { ChatMessage } from "./conversation.js";
 import type { ClientEvents } from "./events.js";
@@ -74,10 +74,6 @@ export class ClientContext {
     }
   }
 
-  async init(): Promise<void> {
-    // Nothing to load yet; kept so later state (counters, caches) has one place to start.
-  }
-
   // ---- sessions -------------------------------------------------------------------------
 
   async loadRecord(address: Address): Promise<SessionRecord | undefined> {
@@ -87,12 +83,6 @@ export class ClientContext {
 
   recordWrite(address: Address, record: SessionRecord): StoreWrite {
     return { namespace: NS.sessions, key: addressKey(address), value: encodeSessionRecord(record) };
-  }
-
-  /** Forgets the current session with `address` (kept archived), so the next send starts a new one. */
-  async resetSession(address: Address): Promise<void> {
-    const record = (await this.loadRecord(address)) ?? SessionRecord.empty();
-    await this.store.batch([this.recordWrite(address, record.archiveCurrent())]);
   }
 
   // ---- contacts -------------------------------------------------------------------------

@@ -8,11 +8,10 @@
 
 import { type Content, decodeContent, isEphemeral } from "../content/content.js";
 import { bytesToHex as hex } from "../crypto/bytes.js";
-import { openEnvelope } from "../envelope/sealed.js";
+import { decryptFromSender, openEnvelope } from "../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { decodeDeviceCertificate } from "../keys/device-certificate.js";
 import { type Address, addressKey, deriveUserId, sameAddress } from "../keys/identity.js";
-import { decryptMessage } from "../session/record.js";
 import type { MessageFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
@@ -67,13 +66,9 @@ async function receiveEnvelope(
   }
   await ctx.lock.run(addressKey(sender), async () => {
     const record = await ctx.loadRecord(sender);
-    let result: ReturnType<typeof decryptMessage>;
+    let result: ReturnType<typeof decryptFromSender>;
     try {
-      result = decryptMessage(ctx.deps, ctx.local.device, record, message, ctx.local.lookup);
-      const authenticated = result.senderCertificate?.address ?? result.record.current?.remoteAddress;
-      if (!authenticated || !sameAddress(authenticated, sender)) {
-        throw new ParleyError(ErrorCode.SenderMismatch, "sealed sender does not match the session");
-      }
+      result = decryptFromSender(ctx.deps, ctx.local.device, { sender, message }, record, ctx.local.lookup);
     } catch (error) {
       if (ParleyError.is(error, ErrorCode.DuplicateMessage)) return;
       await undecryptable(ctx, sender, error, resets, applied, ephemeral);

@@ -280,8 +280,3 @@ export async function outboxEmpty(ctx: ClientContext): Promise<boolean> {
 export function newContent(ctx: ClientContext, body: ContentBody): Content {
   return { ...body, id: ctx.deps.crypto.randomBytes(16), sentAt: ctx.now() } as Content;
 }
-
-/** Hex id of a content. */
-export function contentId(content: Content): string {
-  return hex(content.id);
-}

@@ -95,7 +95,23 @@ export function openAndDecrypt(
   preKeys: PreKeyLookup,
 ): DecryptResult & { sender: Address } {
   const opened = openEnvelope(deps, local.identityKey, envelope);
-  const result = decryptMessage(deps, local, recordFor(opened.sender), opened.message, preKeys);
+  return decryptFromSender(deps, local, opened, recordFor(opened.sender), preKeys);
+}
+
+/**
+ * Decrypts an opened envelope's message with the claimed sender's record and checks that the
+ * session (or certificate) that authenticated it belongs to that sender (VAL-040). For callers
+ * that must look the record up themselves between opening and decrypting (e.g. from an async
+ * store, under a lock).
+ */
+export function decryptFromSender(
+  deps: Deps,
+  local: DeviceKeys,
+  opened: OpenedEnvelope,
+  record: SessionRecord | undefined,
+  preKeys: PreKeyLookup,
+): DecryptResult & { sender: Address } {
+  const result = decryptMessage(deps, local, record, opened.message, preKeys);
   const authenticated = result.senderCertificate?.address ?? result.record.current?.remoteAddress;
   if (!authenticated || !sameAddress(authenticated, opened.sender)) {
     throw new ParleyError(ErrorCode.SenderMismatch, "sealed sender does not match the authenticating session (VAL-040)");
