@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Typechecks the build (tsc -b) and every package's tests (tsconfig.test.json), which the
+// Typechecks the build (tsc -b), every package's tests (tsconfig.test.json) and tests/e2e, which the
 // build does not cover and vitest does not check.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -10,6 +10,8 @@ for (const pkg of readdirSync("packages")) {
   const config = `packages/${pkg}/tsconfig.test.json`;
   if (existsSync(config)) steps.push(["-p", config]);
 }
+// Cross-package end-to-end tests.
+if (existsSync("tests/e2e/tsconfig.json")) steps.push(["-p", "tests/e2e/tsconfig.json"]);
 for (const args of steps) {
   const r = spawnSync("node", [...tsc, ...args], { stdio: "inherit" });
   if (r.status !== 0) {

@@ -5,7 +5,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, ParleyError } from "@parley/protocol";
-import { ParleyClient as Client, IndexedDbStore, MemoryStore, type ParleyClient, type TransportFactory } from "@parley/protocol/client";
+import {
+  ParleyClient as Client,
+  IndexedDbStore,
+  MemoryStore,
+  type ParleyClient,
+  type Store,
+  type TransportFactory,
+} from "@parley/protocol/client";
 import { FileStore, nodeTransport } from "@parley/protocol/node";
 import { decodeFrame, encodeFrame } from "@parley/protocol/wire";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
@@ -31,17 +38,29 @@ function track(...clients: ParleyClient[]): void {
   for (const c of clients) cleanups.push(() => c.close());
 }
 
-/** Alice and Bob, Bob reachable as @bob, with one message exchanged. */
-async function pair(relay: RelayProcess, bobStore = new MemoryStore()) {
-  const alice = await newClient(relay.wsUrl, "Alice");
-  const bob = await newClient(relay.wsUrl, "Bob", bobStore);
+/** Alice and Bob, Bob reachable as @bob, with Alice's first message delivered. */
+async function pair(relay: RelayProcess, options: { aliceStore?: Store; bobStore?: Store; firstText?: string } = {}) {
+  const alice = await newClient(relay.wsUrl, "Alice", options.aliceStore);
+  const bob = await newClient(relay.wsUrl, "Bob", options.bobStore);
   track(alice, bob);
   await bob.claimHandle("bob");
   const bobId = (await alice.findContact("bob")).id;
   const first = waitFor(bob, "message");
-  await alice.sendText(bobId, "hello");
+  await alice.sendText(bobId, options.firstText ?? "hello");
   const aliceId = (await first).contactId;
   return { alice, bob, bobId, aliceId };
+}
+
+/** Reopens a client on a store opened again by `open`, connected; both are closed after the test. */
+async function reopen(relay: RelayProcess, open: () => Promise<Store & { close(): Promise<void> }>) {
+  const store = await open();
+  const client = await reopenClient(relay.wsUrl, store);
+  cleanups.push(async () => {
+    await client.close();
+    await store.close();
+  });
+  await client.connect();
+  return client;
 }
 
 const texts = async (client: ParleyClient, contactId: string) =>
@@ -51,7 +70,7 @@ describe("client resilience, end to end", () => {
   test("an offline recipient receives everything, in order, when it comes back", async () => {
     const relay = await relayForTest();
     const bobStore = new MemoryStore();
-    const { alice, bob, bobId, aliceId } = await pair(relay, bobStore);
+    const { alice, bob, bobId, aliceId } = await pair(relay, { bobStore });
     await bob.close();
     for (let i = 0; i < 25; i++) await alice.sendText(bobId, `while you were away ${i}`);
     await alice.flush();
@@ -95,27 +114,14 @@ describe("client resilience, end to end", () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const kdf = { N: 2 ** 12, r: 8, p: 1 };
     const store = await FileStore.open(dir, { passphrase: "correct horse", kdf });
-    const alice = await newClient(relay.wsUrl, "Alice", store);
-    const bob = await newClient(relay.wsUrl, "Bob");
-    track(bob);
-    await bob.claimHandle("bob");
-    const bobId = (await alice.findContact("bob")).id;
-    const got = waitFor(bob, "message");
-    await alice.sendText(bobId, "before restart");
-    const aliceId = (await got).contactId;
+    const { alice, bob, bobId, aliceId } = await pair(relay, { aliceStore: store, firstText: "before restart" });
     const replied = waitFor(alice, "message");
     await bob.sendText(aliceId, "reply before restart");
     await replied;
     await alice.close();
     await store.close();
 
-    const reopened = await FileStore.open(dir, { passphrase: "correct horse" });
-    const again = await reopenClient(relay.wsUrl, reopened);
-    cleanups.push(async () => {
-      await again.close();
-      await reopened.close();
-    });
-    await again.connect();
+    const again = await reopen(relay, () => FileStore.open(dir, { passphrase: "correct horse" }));
     expect(again.userId).toBe(alice.userId);
     expect(await texts(again, bobId)).toEqual(["before restart", "reply before restart"]);
     const after = waitFor(bob, "message", (m) => m.text === "after restart");
@@ -134,23 +140,10 @@ describe("client resilience, end to end", () => {
     const indexedDB = new IDBFactory();
     const open = () => IndexedDbStore.open("parley-alice", { indexedDB, keyRange: IDBKeyRange });
     const store = await open();
-    const alice = await newClient(relay.wsUrl, "Alice", store);
-    const bob = await newClient(relay.wsUrl, "Bob");
-    track(bob);
-    await bob.claimHandle("bob");
-    const bobId = (await alice.findContact("bob")).id;
-    const got = waitFor(bob, "message");
-    await alice.sendText(bobId, "from the browser store");
-    const aliceId = (await got).contactId;
+    const { alice, bob, bobId, aliceId } = await pair(relay, { aliceStore: store, firstText: "from the browser store" });
     await alice.close();
     await store.close();
-    const reopened = await open();
-    const again = await reopenClient(relay.wsUrl, reopened);
-    cleanups.push(async () => {
-      await again.close();
-      await reopened.close();
-    });
-    await again.connect();
+    const again = await reopen(relay, open);
     const after = waitFor(bob, "message", (m) => m.text === "still me");
     await again.sendText(bobId, "still me");
     await after;
@@ -205,7 +198,7 @@ describe("client resilience, end to end", () => {
   test("a broken session is reset: both sides see a notice and keep talking", async () => {
     const relay = await relayForTest();
     const bobStore = new MemoryStore();
-    const { alice, bob, bobId, aliceId } = await pair(relay, bobStore);
+    const { alice, bob, bobId, aliceId } = await pair(relay, { bobStore });
     // Let Bob's delivered receipt for "hello" go out first, so nothing else touches the session.
     await eventually(async () => (await alice.messages(bobId)).some((m) => m.status === "delivered"));
     await bob.flush();
