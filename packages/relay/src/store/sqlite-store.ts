@@ -180,6 +180,9 @@ export function openSqliteStore(path: string): Store {
     });
   });
 
+  // Prepared once: acks switch the durability level around their own transaction (see `ack` below).
+  const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
+  const syncFull = db.prepare("PRAGMA synchronous = FULL");
   const ack = db.transaction((acks: readonly MailboxAck[], forgetAt: number): number[] =>
     acks.map(({ mailbox: m, messageIds }) => {
       let deleted = 0;
@@ -275,11 +278,11 @@ export function openSqliteStore(path: string): Store {
     // At low load this halves the fsyncs on the delivery path.
     ack: (acks, forgetAt) =>
       run(() => {
-        db.pragma("synchronous = NORMAL");
+        syncNormal.run();
         try {
           return ack(acks, forgetAt);
         } finally {
-          db.pragma("synchronous = FULL");
+          syncFull.run();
         }
       }),
     queueDepth: (m) => run(() => (s.depth.get(m.userId, m.deviceId) as Row).n as number),
