@@ -42,6 +42,28 @@ export interface Limits {
   readonly deliveryWindow: number;
   /** Bundle fetches per second per connection (each consumes prekeys): stops draining a victim's prekeys → RATE_LIMITED. */
   readonly bundleFetchesPerSecond: number;
+  /** Blob tickets an account may hold unused at once (all its devices). A phone uploads a few attachments at a time; 900 parallel tickets is abuse → QUOTA_EXCEEDED. */
+  readonly maxOpenBlobTickets: number;
+  /** Blob bytes an account may reserve (open tickets by declared size, plus stored blobs until they expire). 2 GiB is ~20 full-size videos a month → QUOTA_EXCEEDED. */
+  readonly maxBlobBytesPerAccount: number;
+  /** `lookup_handle` requests per minute per account, sustained. Bounds enumerating handles from one account → RATE_LIMITED. */
+  readonly handleLookupsPerMinute: number;
+  /** Burst of `lookup_handle` per account: a login re-checks every contact, so it covers a large contact list. */
+  readonly handleLookupBurst: number;
+  /** Bundle fetches per hour per requesting account (all its connections and devices), sustained → RATE_LIMITED. */
+  readonly requesterBundleFetchesPerHour: number;
+  /** Burst of bundle fetches per requesting account: starting sessions with every member of a 100-member group at once. */
+  readonly requesterBundleFetchBurst: number;
+  /** Bundle fetches per hour by one requesting account for one target account, sustained: an honest client needs one per session set-up or repair → RATE_LIMITED. */
+  readonly pairBundleFetchesPerHour: number;
+  /** Burst of bundle fetches by one requester for one target (a new device, a repair or two). */
+  readonly pairBundleFetchBurst: number;
+  /** Bundles per hour per target account that hand out one-time prekeys, sustained; beyond it bundles carry the last-resort ML-KEM key and no one-time key, so nobody drains a victim and nobody is refused. */
+  readonly targetOneTimePreKeysPerHour: number;
+  /** Burst of one-time-prekey bundles per target account: a group of this many contacting a user at once all get one-time keys. */
+  readonly targetOneTimePreKeyBurst: number;
+  /** Free bytes the data directory must keep: below it `/healthz` answers 503 and blob tickets and uploads are refused with STORAGE_FULL, leaving room for messages. */
+  readonly minFreeStorageBytes: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -64,6 +86,17 @@ export const DEFAULT_LIMITS: Limits = {
   maxStoredPreKeys: 500,
   deliveryWindow: 500,
   bundleFetchesPerSecond: 10,
+  maxOpenBlobTickets: 20,
+  maxBlobBytesPerAccount: 2 * 1024 * 1024 * 1024,
+  handleLookupsPerMinute: 60,
+  handleLookupBurst: 300,
+  requesterBundleFetchesPerHour: 600,
+  requesterBundleFetchBurst: 100,
+  pairBundleFetchesPerHour: 10,
+  pairBundleFetchBurst: 5,
+  targetOneTimePreKeysPerHour: 50,
+  targetOneTimePreKeyBurst: 50,
+  minFreeStorageBytes: 64 * 1024 * 1024,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

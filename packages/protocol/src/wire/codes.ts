@@ -45,6 +45,12 @@ export const RelayErrorCode = {
   Unavailable: "UNAVAILABLE",
   /** An unexpected failure inside the relay; nothing was stored. */
   Internal: "INTERNAL",
+  /** The relay's storage is full (or failing): nothing was stored; retry later. */
+  StorageFull: "STORAGE_FULL",
+  /** The account's blob quota (open tickets or reserved bytes) is used up. */
+  QuotaExceeded: "QUOTA_EXCEEDED",
+  /** The blob is already uploaded, or another upload of it is in progress. */
+  Conflict: "CONFLICT",
 } as const;
 
 /** One of the relay error code strings. */

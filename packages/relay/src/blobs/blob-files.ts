@@ -1,52 +1,81 @@
 /**
- * Blob bytes on disk: one file per blob under `<data>/blobs/`, written to a temporary name,
- * fsynced and renamed, so a blob is either complete or absent after a crash. The relay never
- * looks inside: blobs are ciphertext the client encrypted.
+ * Blob bytes on disk: one file per blob under `<data>/blobs/`. An upload is exclusive and
+ * atomic: it claims the blob id in memory (a second concurrent upload is refused at once), writes
+ * a temporary file with a unique name opened exclusively (`wx`, never truncating another
+ * upload's file), fsyncs it, and publishes it with `link`, which fails if the blob already exists
+ * (so even two relay processes on one directory cannot mix or replace bodies). A blob is either
+ * complete or absent after a crash; leftover temporary files are removed at start-up. The relay
+ * never looks inside: blobs are ciphertext the client encrypted.
  */
 
+import { randomBytes } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { link, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { asStorageError } from "../store/storage-error.js";
 
 const ID = /^[0-9a-f]{32}$/;
+const TEMP_SUFFIX = ".part";
 
 /** The outcome of writing a blob. */
-export type BlobWriteResult = { readonly ok: true; readonly size: number } | { readonly ok: false; readonly reason: "too_large" };
+export type BlobWriteResult =
+  | { readonly ok: true; readonly size: number }
+  | { readonly ok: false; readonly reason: "too_large" | "conflict" };
 
 /** A directory of blob files. */
 export class BlobFiles {
+  /** Blob ids with an upload in progress in this process. */
+  readonly #uploading = new Set<string>();
+
   constructor(readonly dir: string) {}
 
-  /** Creates the directory. */
+  /** Creates the directory and removes temporary files of uploads a crash interrupted. */
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    for (const name of await readdir(this.dir)) if (name.endsWith(TEMP_SUFFIX)) await rm(join(this.dir, name), { force: true });
   }
 
-  /** Writes `chunks` as blob `blobId`, refusing (and removing) more than `maxSize` bytes. */
+  /** True while an upload of `blobId` is in progress. */
+  uploading(blobId: string): boolean {
+    return this.#uploading.has(blobId);
+  }
+
+  /**
+   * Writes `chunks` as blob `blobId`, refusing (and removing) more than `maxSize` bytes, and
+   * refusing with "conflict" when another upload of it is in progress or it already exists.
+   * Storage failures throw a StorageError (no path in its message).
+   */
   async write(blobId: string, chunks: AsyncIterable<Uint8Array>, maxSize: number): Promise<BlobWriteResult> {
     const path = this.#path(blobId);
-    const temp = `${path}.part`;
-    const file = await open(temp, "w");
-    let size = 0;
+    if (this.#uploading.has(blobId)) return { ok: false, reason: "conflict" };
+    this.#uploading.add(blobId);
+    const temp = `${path}.${randomBytes(8).toString("hex")}${TEMP_SUFFIX}`;
     try {
-      for await (const chunk of chunks) {
-        size += chunk.length;
-        if (size > maxSize) {
-          await file.close();
-          await rm(temp, { force: true });
-          return { ok: false, reason: "too_large" };
+      const file = await open(temp, "wx");
+      let size = 0;
+      try {
+        for await (const chunk of chunks) {
+          size += chunk.length;
+          if (size > maxSize) return { ok: false, reason: "too_large" };
+          await file.write(chunk);
         }
-        await file.write(chunk);
+        await file.sync();
+      } finally {
+        await file.close().catch(() => {});
       }
-      await file.sync();
-      await file.close();
+      try {
+        await link(temp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "EEXIST") return { ok: false, reason: "conflict" };
+        throw error;
+      }
+      return { ok: true, size };
     } catch (error) {
-      await file.close().catch(() => {});
-      await rm(temp, { force: true });
-      throw error;
+      throw asStorageError(error) ?? new Error(`blob write failed (${(error as NodeJS.ErrnoException).code ?? "unknown"})`);
+    } finally {
+      this.#uploading.delete(blobId);
+      await rm(temp, { force: true }).catch(() => {});
     }
-    await rename(temp, path);
-    return { ok: true, size };
   }
 
   /** A stream of the blob's bytes, or undefined if there is no such file. */
@@ -60,11 +89,9 @@ export class BlobFiles {
     }
   }
 
-  /** Deletes the blob's file (and any partial upload). */
+  /** Deletes the blob's file. */
   async remove(blobId: string): Promise<void> {
-    const path = this.#path(blobId);
-    await rm(path, { force: true });
-    await rm(`${path}.part`, { force: true });
+    await rm(this.#path(blobId), { force: true });
   }
 
   #path(blobId: string): string {

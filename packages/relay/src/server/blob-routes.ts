@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RelayContext } from "../context.js";
 import { sameHash } from "../handlers/common.js";
+import { freeBytes } from "../store/storage-health.js";
 
 const PATH = /^\/blobs\/([0-9a-f]{32})$/;
 
@@ -15,9 +16,15 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(JSON.stringify(body));
 }
 
+/** 409: the blob is uploaded already or an upload of it is in progress. The body is drained, not stored. */
+function conflict(res: ServerResponse, req: IncomingMessage): void {
+  reply(res, 409, { error: "CONFLICT", message: "blob already uploaded or being uploaded" });
+  req.resume();
+}
+
 /** Handles a blob request; returns false when the path is not a blob path. */
-export async function handleBlobRequest(ctx: RelayContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const match = PATH.exec(new URL(req.url ?? "/", "http://relay").pathname);
+export async function handleBlobRequest(ctx: RelayContext, path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const match = PATH.exec(path);
   if (!match) return false;
   const blobId = match[1] as string;
   if (req.method === "GET" || req.method === "HEAD") {
@@ -56,8 +63,8 @@ export async function handleBlobRequest(ctx: RelayContext, req: IncomingMessage,
     reply(res, 401, { error: "UNAUTHORIZED" });
     return true;
   }
-  if (record.size !== undefined) {
-    reply(res, 409, { error: "BAD_REQUEST", message: "blob already uploaded" });
+  if (record.size !== undefined || ctx.blobs.uploading(blobId)) {
+    conflict(res, req);
     return true;
   }
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
@@ -67,12 +74,22 @@ export async function handleBlobRequest(ctx: RelayContext, req: IncomingMessage,
     req.resume();
     return true;
   }
-  const written = await ctx.blobs.write(blobId, req, limit);
-  if (!written.ok) {
-    reply(res, 413, { error: "BLOB_TOO_LARGE" });
+  const free = await freeBytes(ctx.blobs.dir);
+  if (free !== undefined && free - (Number.isFinite(declared) ? declared : limit) < ctx.limits.minFreeStorageBytes) {
+    reply(res, 507, { error: "STORAGE_FULL" });
+    req.resume();
     return true;
   }
-  await ctx.store.completeBlob(blobId, written.size, ctx.now() + ctx.limits.blobLifetimeMs);
+  const written = await ctx.blobs.write(blobId, req, limit);
+  if (!written.ok) {
+    if (written.reason === "conflict") conflict(res, req);
+    else reply(res, 413, { error: "BLOB_TOO_LARGE" });
+    return true;
+  }
+  if (!(await ctx.store.completeBlob(blobId, written.size, ctx.now() + ctx.limits.blobLifetimeMs))) {
+    conflict(res, req);
+    return true;
+  }
   ctx.metrics.blobsUploaded.inc();
   reply(res, 201, { blobId, size: written.size });
   return true;

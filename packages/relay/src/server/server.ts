@@ -1,7 +1,8 @@
 /**
  * The network edge: one HTTP(S) server on one port carrying the WebSocket endpoint (any path)
  * plus `/healthz`, `/metrics`, `/blobs/<id>` and, when configured, static files. Enforces the
- * per-address connection limit and the frame size limit (ws `maxPayload` → close 1009).
+ * per-address connection limit (IPv6 by /64) and the frame size limit (ws `maxPayload` → close
+ * 1009). A request target that is not a valid URL is a 400, logged at debug only.
  */
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -10,8 +11,11 @@ import type { AddressInfo } from "node:net";
 import { CloseCode } from "@parley/protocol/wire";
 import { WebSocketServer } from "ws";
 import type { Relay } from "../relay.js";
+import { asStorageError } from "../store/storage-error.js";
+import { addressKey } from "./address-key.js";
 import { handleBlobRequest } from "./blob-routes.js";
 import { serveStatic } from "./static-files.js";
+import { answerHealth, answerMetrics, json } from "./status-routes.js";
 
 /** Options of {@link listen}. */
 export interface ListenOptions {
@@ -23,6 +27,8 @@ export interface ListenOptions {
   readonly trustProxy?: boolean;
   /** Directory of static files (the web client), served for GET requests that match nothing else. */
   readonly staticDir?: string | undefined;
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <metricsToken>` (else 401). */
+  readonly metricsToken?: string | undefined;
 }
 
 /** A listening relay server. */
@@ -33,10 +39,22 @@ export interface RelayServer {
   stopAccepting(): Promise<void>;
 }
 
+/** The address connection limits count by: IPv4 whole, IPv6 by /64 (see address-key.ts). */
 function remoteAddress(req: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? req.headers["x-forwarded-for"] : undefined;
   const last = typeof forwarded === "string" ? forwarded.split(",").pop()?.trim() : undefined;
-  return last || req.socket.remoteAddress || "unknown";
+  return addressKey(last || req.socket.remoteAddress || "unknown");
+}
+
+/** The request's path, or undefined when the request target is not a valid origin-form URL. */
+function requestPath(url: string | undefined): string | undefined {
+  if (url === undefined || !url.startsWith("/")) return undefined;
+  try {
+    // Parsed against a fixed origin as "origin + target", so `//host`-looking paths stay paths.
+    return new URL(`http://relay${url}`).pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts serving `relay`. Resolves once listening. */
@@ -44,27 +62,35 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
   const ctx = relay.context;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(req, res).catch((error: unknown) => {
-      ctx.log.error({ err: { message: (error as Error)?.message } }, "http request failed");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: "INTERNAL" }));
+      // Never the error's message: a file-system error names the blob path, whose id is a capability.
+      const storage = asStorageError(error);
+      if (storage) {
+        json(res, storage.kind === "full" ? 507 : 503, { error: storage.code });
+        return;
+      }
+      ctx.log.error({ err: { name: (error as Error)?.name, code: (error as NodeJS.ErrnoException)?.code } }, "http request failed");
+      json(res, 500, { error: "INTERNAL" });
     });
   };
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://relay").pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) {
+      ctx.log.debug({ method: req.method }, "bad request URL");
+      json(res, 400, { error: "BAD_REQUEST" });
+      req.resume();
+      return;
+    }
     if (path === "/healthz") {
-      res.writeHead(ctx.accepting ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: ctx.accepting ? "ok" : "draining" }));
+      await answerHealth(ctx, res);
       return;
     }
     if (path === "/metrics") {
-      res.writeHead(200, { "content-type": ctx.metrics.registry.contentType });
-      res.end(await ctx.metrics.registry.metrics());
+      await answerMetrics(ctx, req, res, options.metricsToken);
       return;
     }
-    if (await handleBlobRequest(ctx, req, res)) return;
+    if (await handleBlobRequest(ctx, path, req, res)) return;
     if (options.staticDir && (req.method === "GET" || req.method === "HEAD") && (await serveStatic(options.staticDir, path, res))) return;
-    res.writeHead(404, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: "NOT_FOUND" }));
+    json(res, 404, { error: "NOT_FOUND" });
   }
 
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);

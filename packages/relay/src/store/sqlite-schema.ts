@@ -7,7 +7,7 @@
 import type Database from "better-sqlite3";
 
 /** Bumped when the schema changes; stored in `user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -77,8 +77,10 @@ CREATE TABLE IF NOT EXISTS blobs (
   max_size INTEGER NOT NULL,
   ticket_expires_at INTEGER NOT NULL,
   size INTEGER,
-  expires_at INTEGER
+  expires_at INTEGER,
+  owner BLOB
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blobs_by_owner ON blobs (owner);
 `;
 
 /** Applies pragmas and creates the schema; throws if the file has a newer schema. */
@@ -90,6 +92,10 @@ export function prepareDatabase(db: Database.Database): void {
   db.pragma("busy_timeout = 5000");
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`store schema ${version} is newer than this relay (${SCHEMA_VERSION})`);
+  // Version 2 added the blob's owner (for per-account quotas); blobs of version 1 have none.
+  if (version === 1 && !(db.pragma("table_info(blobs)") as { name: string }[]).some((c) => c.name === "owner")) {
+    db.exec("ALTER TABLE blobs ADD COLUMN owner BLOB");
+  }
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }

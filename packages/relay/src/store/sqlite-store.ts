@@ -4,10 +4,14 @@
  * group-commit batch, so one fsync covers every send of an event-loop turn.
  */
 
+import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { prepareDatabase } from "./sqlite-schema.js";
+import { asStorageError } from "./storage-error.js";
+import { StorageHealth } from "./storage-health.js";
 import type {
   AccountRecord,
+  BlobQuota,
   BlobRecord,
   DeviceListResult,
   DeviceListUpdate,
@@ -97,9 +101,13 @@ export function openSqliteStore(path: string): Store {
     ),
     notice: q("SELECT count, first_at, last_at FROM expiry_notices WHERE user_id = ? AND device_id = ?"),
     purge: q("DELETE FROM seen_ids WHERE forget_at <= ?"),
-    insertBlob: q("INSERT INTO blobs (blob_id, capability_hash, max_size, ticket_expires_at) VALUES (?, ?, ?, ?)"),
+    insertBlob: q("INSERT INTO blobs (blob_id, capability_hash, max_size, ticket_expires_at, owner) VALUES (?, ?, ?, ?, ?)"),
+    blobUsage: q(
+      "SELECT count(*) FILTER (WHERE size IS NULL) AS tickets, coalesce(sum(coalesce(size, max_size)), 0) AS bytes FROM blobs " +
+        "WHERE owner = ? AND ((size IS NULL AND ticket_expires_at > ?) OR (size IS NOT NULL AND expires_at > ?))",
+    ),
     blob: q("SELECT * FROM blobs WHERE blob_id = ?"),
-    completeBlob: q("UPDATE blobs SET size = ?, expires_at = ? WHERE blob_id = ?"),
+    completeBlob: q("UPDATE blobs SET size = ?, expires_at = ? WHERE blob_id = ? AND size IS NULL"),
     expiredBlobs: q("SELECT blob_id FROM blobs WHERE (size IS NULL AND ticket_expires_at <= ?) OR expires_at <= ?"),
     deleteBlob: q("DELETE FROM blobs WHERE blob_id = ?"),
   };
@@ -221,7 +229,31 @@ export function openSqliteStore(path: string): Store {
     return ids;
   });
 
-  const run = async <T>(fn: () => T): Promise<T> => fn();
+  const createBlob = db.transaction((b: BlobRecord, quota: BlobQuota): "ok" | "quota_exceeded" => {
+    if (b.owner) {
+      const usage = s.blobUsage.get(b.owner, quota.now, quota.now) as Row;
+      if ((usage.tickets as number) + 1 > quota.maxOpenTickets || (usage.bytes as number) + b.maxSize > quota.maxBytes)
+        return "quota_exceeded";
+    }
+    s.insertBlob.run(b.blobId, b.capabilityHash, b.maxSize, b.ticketExpiresAt, b.owner ?? null);
+    return "ok";
+  });
+
+  // Every call maps storage failures (full disk, I/O errors) to a typed StorageError and
+  // records them for `health`; a later successful call clears an I/O failure.
+  const health = new StorageHealth(path === ":memory:" || path === "" ? undefined : dirname(resolve(path)));
+  const run = async <T>(fn: () => T): Promise<T> => {
+    try {
+      const result = fn();
+      health.succeeded();
+      return result;
+    } catch (error) {
+      const storage = asStorageError(error);
+      if (!storage) throw error;
+      health.failed(storage);
+      throw storage;
+    }
+  };
 
   return {
     getAccount: (userId) => run(() => ((r) => (r ? toAccount(r) : undefined))(s.account.get(userId) as Row | undefined)),
@@ -292,10 +324,7 @@ export function openSqliteStore(path: string): Store {
       run(() => {
         s.purge.run(now);
       }),
-    createBlob: (b) =>
-      run(() => {
-        s.insertBlob.run(b.blobId, b.capabilityHash, b.maxSize, b.ticketExpiresAt);
-      }),
+    createBlob: (b, quota) => run(() => createBlob(b, quota)),
     getBlob: (blobId) =>
       run(() => {
         const r = s.blob.get(blobId) as Row | undefined;
@@ -309,11 +338,9 @@ export function openSqliteStore(path: string): Store {
           expiresAt: (r.expires_at as number | null) ?? undefined,
         } satisfies BlobRecord;
       }),
-    completeBlob: (blobId, size, expiresAt) =>
-      run(() => {
-        s.completeBlob.run(size, expiresAt, blobId);
-      }),
+    completeBlob: (blobId, size, expiresAt) => run(() => s.completeBlob.run(size, expiresAt, blobId).changes > 0),
     expireBlobs: (now) => run(() => expireBlobs(now)),
+    health: (minFreeBytes) => health.check(minFreeBytes),
     close: () =>
       run(() => {
         if (db.open) db.close();

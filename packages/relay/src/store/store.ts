@@ -125,6 +125,17 @@ export interface BlobRecord {
   /** Set once the upload completed. */
   readonly size?: number | undefined;
   readonly expiresAt?: number | undefined;
+  /** The user that asked for the ticket (quotas are per account). */
+  readonly owner?: Uint8Array | undefined;
+}
+
+/** Per-account blob quota checked atomically with a new ticket. */
+export interface BlobQuota {
+  readonly now: number;
+  /** Unused, unexpired tickets the owner may hold. */
+  readonly maxOpenTickets: number;
+  /** Bytes the owner may reserve: open tickets by declared size plus unexpired stored blobs. */
+  readonly maxBytes: number;
 }
 
 /** The relay's storage. */
@@ -158,11 +169,19 @@ export interface Store {
   /** Forgets dedupe ids whose window has passed. */
   purgeDedupe(now: number): Promise<void>;
 
-  createBlob(blob: BlobRecord): Promise<void>;
+  /** Records a ticket unless the owner's quota would be exceeded (then nothing is stored). */
+  createBlob(blob: BlobRecord, quota: BlobQuota): Promise<"ok" | "quota_exceeded">;
   getBlob(blobId: string): Promise<BlobRecord | undefined>;
-  completeBlob(blobId: string, size: number, expiresAt: number): Promise<void>;
+  /** Marks the blob uploaded; false when it already was (nothing changes). */
+  completeBlob(blobId: string, size: number, expiresAt: number): Promise<boolean>;
   /** Deletes blob records past their lifetime (or unused tickets); returns their ids so the bytes can go too. */
   expireBlobs(now: number): Promise<string[]>;
 
+  /** Whether the store can take writes: "full" below `minFreeBytes` free or after a full-disk failure, "failing" after an I/O failure. */
+  health(minFreeBytes: number): Promise<StorageStatus>;
+
   close(): Promise<void>;
 }
+
+/** The storage status `/healthz` reports. */
+export type StorageStatus = "ok" | "full" | "failing";
