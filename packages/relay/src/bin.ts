@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `parley-relay`: parses flags and env, prints `--help`, starts the relay, prints its URL, and
- * exits cleanly on SIGTERM/SIGINT after draining.
+ * `parley-relay`: parses flags and env, prints `--help`, starts the relay, prints the relay URL
+ * clients use (the `--public-url` origin when given) and its HTTP URL, and exits cleanly on
+ * SIGTERM/SIGINT after draining.
  */
 
 import { HELP, parseConfig } from "./config.js";
@@ -19,7 +20,16 @@ if (config.help) {
   process.exit(0);
 }
 const relay = await runRelay(config);
-process.stdout.write(`Parley relay listening on ${relay.url} (data: ${config.dataDir})\n`);
+const bound = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${relay.port}`;
+process.stdout.write(
+  [
+    `Parley relay listening on ${relay.url} (bound to ${bound}, data: ${config.dataDir})`,
+    `  Relay URL for clients:          ${relay.wsUrl}`,
+    `  HTTP (health, metrics, blobs):  ${relay.url}/healthz`,
+    ...(config.staticDir ? [`  Web client (open in a browser): ${relay.url}/`] : []),
+    "",
+  ].join("\n"),
+);
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
     relay.stop().then(

@@ -20,6 +20,8 @@ export interface RelayConfig {
   readonly staticDir: string | undefined;
   readonly logLevel: string;
   readonly sweepIntervalMs: number;
+  /** Bearer token `/metrics` requires; open when undefined. */
+  readonly metricsToken: string | undefined;
   readonly limits: Limits;
   readonly help: boolean;
 }
@@ -44,6 +46,7 @@ Options (environment variable in brackets):
   --static DIR          serve static files (the web client) from DIR [PARLEY_STATIC_DIR]
   --log-level LEVEL     fatal|error|warn|info|debug|silent (default info) [PARLEY_LOG_LEVEL]
   --sweep-interval MS   how often expired messages and blobs are removed (default 60000) [PARLEY_SWEEP_INTERVAL_MS]
+  --metrics-token TOKEN /metrics answers only "Authorization: Bearer TOKEN" (default: open) [PARLEY_METRICS_TOKEN]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
@@ -107,9 +110,21 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     staticDir: pick("static", "PARLEY_STATIC_DIR"),
     logLevel: pick("log-level", "PARLEY_LOG_LEVEL") ?? "info",
     sweepIntervalMs: sweep,
+    metricsToken: pick("metrics-token", "PARLEY_METRICS_TOKEN"),
     limits: resolveLimits({ ...envLimits, ...limitArgs }),
     help: flags.get("help") === true,
   };
 }
 
-const KNOWN = new Set(["port", "host", "data", "public-url", "tls-cert", "tls-key", "static", "log-level", "sweep-interval"]);
+const KNOWN = new Set([
+  "port",
+  "host",
+  "data",
+  "public-url",
+  "tls-cert",
+  "tls-key",
+  "static",
+  "log-level",
+  "sweep-interval",
+  "metrics-token",
+]);

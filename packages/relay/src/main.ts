@@ -14,7 +14,10 @@ import { openSqliteStore } from "./store/sqlite-store.js";
 
 /** A running relay process. */
 export interface RunningRelay {
+  /** The relay's origin (its relay id): `--public-url`'s origin, else `http(s)://localhost:PORT`. */
   readonly url: string;
+  /** The WebSocket URL clients dial: `url` with ws/wss for http/https. */
+  readonly wsUrl: string;
   readonly port: number;
   /** Graceful stop (what SIGTERM does). */
   stop(): Promise<void>;
@@ -47,7 +50,14 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     config.portExplicit || config.port !== DEFAULT_PORT ? [config.port] : [...Array.from({ length: 10 }, (_, i) => DEFAULT_PORT + i), 0];
   for (const port of candidates) {
     try {
-      server = await listen(relay, { port, host: config.host, tls, trustProxy: config.trustProxy, staticDir: config.staticDir });
+      server = await listen(relay, {
+        port,
+        host: config.host,
+        tls,
+        trustProxy: config.trustProxy,
+        staticDir: config.staticDir,
+        metricsToken: config.metricsToken,
+      });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE" || port === candidates[candidates.length - 1]) throw error;
@@ -55,8 +65,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   }
   if (!server) throw new Error("could not listen");
   const running = server;
-  const url = `${scheme}://localhost:${running.port}`;
-  if (!holder.relayId) holder.relayId = url;
+  if (!holder.relayId) holder.relayId = `${scheme}://localhost:${running.port}`;
+  const url = holder.relayId;
 
   const sweep = setInterval(() => {
     relay.sweep().catch((error: unknown) => log.error({ err: { message: (error as Error)?.message } }, "sweep failed"));
@@ -77,5 +87,5 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     })();
     return stopping;
   };
-  return { url, port: running.port, stop };
+  return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, stop };
 }

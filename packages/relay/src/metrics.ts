@@ -1,7 +1,8 @@
 /**
  * The relay's Prometheus metrics (prom-client), all named `parley_*`, on a registry per relay
  * instance (never the global one, so tests can run several relays). Labels are frame types and
- * error codes only: never user ids, addresses or sizes of single messages.
+ * error codes only: never user ids, addresses or sizes of single messages. Process metrics come
+ * from prom-client's defaults (`parley_process_*`, `parley_nodejs_*`), without the Node version.
  */
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -9,7 +10,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 /** Creates the registry and every metric. */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "parley_process_" });
+  if (options.defaultMetrics) {
+    // prom-client's names already start with `process_` / `nodejs_`: the prefix is just `parley_`.
+    collectDefaultMetrics({ register: registry, prefix: "parley_" });
+    // The exact Node version tells an attacker which runtime CVEs apply; operators know it anyway.
+    registry.removeSingleMetric("parley_nodejs_version_info");
+  }
   const reg = [registry];
   return {
     registry,

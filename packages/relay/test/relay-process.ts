@@ -49,7 +49,7 @@ export async function startRelayProcess(args: string[]): Promise<RelayProcess> {
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`relay did not start: ${output}`)), 15_000);
     const check = () => {
-      const match = /listening on https?:\/\/localhost:(\d+)/.exec(output);
+      const match = /listening on https?:\/\/localhost:(\d+)/.exec(output) ?? /listening on \S+ \(bound to \S+:(\d+),/.exec(output);
       if (match) {
         clearTimeout(timer);
         child.stdout?.off("data", check);

@@ -50,8 +50,11 @@ function remoteAddress(req: IncomingMessage, trustProxy: boolean): string {
 function requestPath(url: string | undefined): string | undefined {
   if (url === undefined || !url.startsWith("/")) return undefined;
   try {
-    // Parsed against a fixed origin as "origin + target", so `//host`-looking paths stay paths.
-    return new URL(`http://relay${url}`).pathname;
+    // Parsed against a fixed origin as "origin + target", so `//host`-looking paths stay paths;
+    // a malformed percent-escape (`%zz`) makes the whole target invalid.
+    const path = new URL(`http://relay${url}`).pathname;
+    decodeURIComponent(path);
+    return path;
   } catch {
     return undefined;
   }
