@@ -149,12 +149,15 @@ export function openSqliteStore(path: string): Store {
     return true;
   });
 
-  const takeBundle = db.transaction((m: Mailbox): TakenBundle | undefined => {
+  const takeBundle = db.transaction((m: Mailbox, consumeOneTime: boolean): TakenBundle | undefined => {
     const device = s.device.get(m.userId, m.deviceId) as Row | undefined;
     if (!device?.signed_prekey) return undefined;
-    const oneTime = s.firstOneTime.get(m.userId, m.deviceId) as Row | undefined;
-    const kemOneTime = s.firstKem.get(m.userId, m.deviceId, 0) as Row | undefined;
-    const kem = kemOneTime ?? (s.firstKem.get(m.userId, m.deviceId, 1) as Row | undefined);
+    const oneTime = consumeOneTime ? (s.firstOneTime.get(m.userId, m.deviceId) as Row | undefined) : undefined;
+    const lastResort = () => s.firstKem.get(m.userId, m.deviceId, 1) as Row | undefined;
+    const firstKemOneTime = () => s.firstKem.get(m.userId, m.deviceId, 0) as Row | undefined;
+    let kemOneTime = consumeOneTime ? firstKemOneTime() : undefined;
+    let kem = kemOneTime ?? lastResort();
+    if (!kem && !consumeOneTime) kem = kemOneTime = firstKemOneTime();
     if (!kem) return undefined;
     if (oneTime) s.deleteOneTimeKey.run(m.userId, m.deviceId, oneTime.key_id);
     if (kemOneTime) s.deleteKemKey.run(m.userId, m.deviceId, kemOneTime.key_id);
@@ -291,7 +294,7 @@ export function openSqliteStore(path: string): Store {
         }
       }),
     countPreKeys: (m) => run(() => counts(m)),
-    takeBundle: (m) => run(() => takeBundle(m)),
+    takeBundle: (m, consumeOneTime = true) => run(() => takeBundle(m, consumeOneTime)),
     enqueue: (batch, maxDepth) => run(() => enqueue(batch, maxDepth)),
     fetchMessages: (m, afterSeq, limit) =>
       run(() =>

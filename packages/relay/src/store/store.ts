@@ -152,8 +152,12 @@ export interface Store {
   /** Stores prekeys; false (nothing stored) when a kind would exceed `maxStored`. */
   putPreKeys(mailbox: Mailbox, upload: PreKeyUpload, maxStored: number): Promise<boolean>;
   countPreKeys(mailbox: Mailbox): Promise<PreKeyCounts>;
-  /** Atomically takes a bundle: consumes one one-time X25519 and one one-time ML-KEM prekey (else the last-resort one). */
-  takeBundle(mailbox: Mailbox): Promise<TakenBundle | undefined>;
+  /**
+   * Atomically takes a bundle: consumes one one-time X25519 and one one-time ML-KEM prekey (else
+   * the last-resort one). With `consumeOneTime` false, no one-time key is included or consumed
+   * (the last-resort ML-KEM key is used; a one-time ML-KEM key only if there is no last-resort one).
+   */
+  takeBundle(mailbox: Mailbox, consumeOneTime?: boolean): Promise<TakenBundle | undefined>;
 
   /** Queues a batch in one durable transaction; returns one outcome per message, in order. */
   enqueue(batch: readonly NewMessage[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
