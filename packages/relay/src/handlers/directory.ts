@@ -4,7 +4,8 @@
 
 import { RelayErrorCode } from "@parley/protocol/wire";
 import { RelayError } from "../relay-error.js";
-import { type Handler, requireDevice } from "./common.js";
+import { accountBuckets } from "./account-buckets.js";
+import { type Handler, hex, requireDevice } from "./common.js";
 import { normalizeHandle } from "./handle-rules.js";
 
 function handleOf(input: string): string {
@@ -20,9 +21,15 @@ export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, fram
   return { t: "ok", id: frame.id };
 };
 
-/** `lookup_handle`: account key and signed device list (the client verifies the signature). */
+/** `lookup_handle`: account key and signed device list (the client verifies the signature); rate-limited per account. */
 export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
-  requireDevice(conn);
+  const mailbox = requireDevice(conn);
+  // Per account, not per connection: enumerating handles from many connections of one account
+  // draws on one budget (handleLookupsPerMinute, burst handleLookupBurst).
+  if (!accountBuckets(ctx).lookups.take(hex(mailbox.userId))) {
+    ctx.metrics.rateLimited.inc({ scope: "lookups" });
+    throw new RelayError(RelayErrorCode.RateLimited, "too many handle lookups");
+  }
   const handle = normalizeHandle(frame.handle);
   const account = handle ? await ctx.store.lookupHandle(handle) : undefined;
   if (!account) throw new RelayError(RelayErrorCode.NotFound, "no such handle");
