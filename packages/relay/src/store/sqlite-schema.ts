@@ -1,7 +1,8 @@
 /**
  * The SQLite schema and connection settings of the relay store. WAL with synchronous=FULL makes
  * every committed transaction durable across a power cut or kill -9 (the commit fsyncs the WAL);
- * secure_delete=FAST zeroes deleted rows where that costs no extra I/O.
+ * secure_delete=ON zeroes deleted rows and freed pages, so acknowledged ciphertext does not stay
+ * in the file (the store's checkpoint then clears it from the WAL).
  */
 
 import type Database from "better-sqlite3";
@@ -88,7 +89,8 @@ export function prepareDatabase(db: Database.Database): void {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = OFF");
-  db.pragma("secure_delete = FAST");
+  // ON, not FAST: FAST leaves freed overflow pages (envelopes over ~4 KB) unzeroed in the file.
+  db.pragma("secure_delete = ON");
   db.pragma("busy_timeout = 5000");
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`store schema ${version} is newer than this relay (${SCHEMA_VERSION})`);

@@ -48,10 +48,43 @@ function toAccount(row: Row): AccountRecord {
   };
 }
 
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * How long after an ack or expiry deleted messages the WAL is checkpointed and truncated, so
+   * the deleted ciphertext leaves the WAL file (ms, default {@link WAL_CLEAR_DELAY_MS}).
+   */
+  readonly walClearDelayMs?: number;
+}
+
+/**
+ * Default delay before deleted ciphertext is cleared from the WAL: short enough that an
+ * acknowledged message is gone from disk within seconds, long enough that a busy relay
+ * checkpoints about once a second rather than once per ack batch.
+ */
+export const WAL_CLEAR_DELAY_MS = 1000;
+
 /** Opens (creating if needed) the store at `path` (`":memory:"` for tests). */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
   const db = new Database(path);
   prepareDatabase(db);
+  // Deleted rows are zeroed in place (secure_delete), but their earlier versions stay in WAL
+  // frames until a checkpoint copies the pages back and the WAL is truncated. A TRUNCATE
+  // checkpoint shortly after each deletion bounds how long acknowledged ciphertext stays on disk.
+  let walTimer: NodeJS.Timeout | undefined;
+  const clearWal = () => {
+    walTimer = undefined;
+    try {
+      if (db.open) db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch {
+      // Busy or out of space: the next deletion schedules another try.
+    }
+  };
+  const scheduleWalClear = () => {
+    if (walTimer || path === ":memory:") return;
+    walTimer = setTimeout(clearWal, options.walClearDelayMs ?? WAL_CLEAR_DELAY_MS);
+    walTimer.unref();
+  };
   const q = (sql: string) => db.prepare(sql);
   const s = {
     account: q("SELECT * FROM accounts WHERE user_id = ?"),
@@ -315,13 +348,20 @@ export function openSqliteStore(path: string): Store {
       run(() => {
         syncNormal.run();
         try {
-          return ack(acks, forgetAt);
+          const deleted = ack(acks, forgetAt);
+          if (deleted.some((n) => n > 0)) scheduleWalClear();
+          return deleted;
         } finally {
           syncFull.run();
         }
       }),
     queueDepth: (m) => run(() => (s.depth.get(m.userId, m.deviceId) as Row).n as number),
-    expireMessages: (now, forgetAt) => run(() => expireMessages(now, forgetAt)),
+    expireMessages: (now, forgetAt) =>
+      run(() => {
+        const affected = expireMessages(now, forgetAt);
+        if (affected.length > 0) scheduleWalClear();
+        return affected;
+      }),
     takeExpiryNotice: (m) => run(() => takeNotice(m)),
     purgeDedupe: (now) =>
       run(() => {
@@ -346,6 +386,10 @@ export function openSqliteStore(path: string): Store {
     health: (minFreeBytes) => health.check(minFreeBytes),
     close: () =>
       run(() => {
+        if (walTimer) {
+          clearTimeout(walTimer);
+          clearWal();
+        }
         if (db.open) db.close();
       }),
   };
