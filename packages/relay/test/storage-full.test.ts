@@ -106,6 +106,8 @@ describe.skipIf(!mounted)("a full disk", () => {
     expect(await send("before")).toMatchObject({ t: "sent", results: ["OK"] });
     expect(await health()).toEqual({ status: 200, body: { status: "ok" } });
 
+    const granted = await a.request({ t: "blob_ticket", size: 100_000 });
+    if (granted.t !== "blob_granted") throw new Error("no ticket");
     fillDisk();
     const codes: string[] = [];
     for (let i = 0; i < 40 && !codes.includes("STORAGE_FULL"); i++) {
@@ -116,6 +118,13 @@ describe.skipIf(!mounted)("a full disk", () => {
     expect(codes).not.toContain("INTERNAL");
     expect(await health()).toEqual({ status: 503, body: { status: "storage_full" } });
     expect(await a.request({ t: "blob_ticket", size: 10 })).toMatchObject({ t: "error", code: "STORAGE_FULL" });
+    const upload = await fetch(`${httpUrl}/blobs/${granted.blobId}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${granted.capability}` },
+      body: new Uint8Array(100_000),
+    });
+    expect(upload.status).toBe(507);
+    expect(await upload.json()).toEqual({ error: "STORAGE_FULL" });
 
     rmSync(filler);
     expect(await health()).toEqual({ status: 200, body: { status: "ok" } });
