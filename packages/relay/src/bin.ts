@@ -26,6 +26,7 @@ process.stdout.write(
     `Parley relay listening on ${relay.url} (bound to ${bound}, data: ${config.dataDir})`,
     `  Relay URL for clients:          ${relay.wsUrl}`,
     `  HTTP (health, metrics, blobs):  ${relay.url}/healthz`,
+    ...(relay.metricsUrl ? [`  Metrics (admin port):           ${relay.metricsUrl}`] : []),
     ...(config.staticDir ? [`  Web client (open in a browser): ${relay.url}/`] : []),
     "",
   ].join("\n"),

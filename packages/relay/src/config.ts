@@ -22,6 +22,10 @@ export interface RelayConfig {
   readonly sweepIntervalMs: number;
   /** Bearer token `/metrics` requires; open when undefined. */
   readonly metricsToken: string | undefined;
+  /** Port of a separate admin listener for `/metrics` and `/healthz` (then not served on the main port). */
+  readonly metricsPort: number | undefined;
+  /** Address the admin listener binds (default 127.0.0.1). */
+  readonly metricsHost: string;
   readonly limits: Limits;
   readonly help: boolean;
 }
@@ -47,6 +51,8 @@ Options (environment variable in brackets):
   --log-level LEVEL     fatal|error|warn|info|debug|silent (default info) [PARLEY_LOG_LEVEL]
   --sweep-interval MS   how often expired messages and blobs are removed (default 60000) [PARLEY_SWEEP_INTERVAL_MS]
   --metrics-token TOKEN /metrics answers only "Authorization: Bearer TOKEN" (default: open) [PARLEY_METRICS_TOKEN]
+  --metrics-port N      serve /metrics (and /healthz) on a separate admin port instead of the main one [PARLEY_METRICS_PORT]
+  --metrics-host ADDR   address of the admin port (default 127.0.0.1) [PARLEY_METRICS_HOST]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
@@ -95,6 +101,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const envLimits = env.PARLEY_LIMITS ? (JSON.parse(env.PARLEY_LIMITS) as Record<string, unknown>) : {};
   const sweep = Number(pick("sweep-interval", "PARLEY_SWEEP_INTERVAL_MS") ?? 60_000);
   if (!Number.isInteger(sweep) || sweep < 10) throw new RangeError("--sweep-interval must be an integer ≥ 10");
+  const metricsPortText = pick("metrics-port", "PARLEY_METRICS_PORT");
+  const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    throw new RangeError("--metrics-port must be 0–65535");
   const tlsCert = pick("tls-cert", "PARLEY_TLS_CERT");
   const tlsKey = pick("tls-key", "PARLEY_TLS_KEY");
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new RangeError("--tls-cert and --tls-key go together");
@@ -111,6 +121,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     logLevel: pick("log-level", "PARLEY_LOG_LEVEL") ?? "info",
     sweepIntervalMs: sweep,
     metricsToken: pick("metrics-token", "PARLEY_METRICS_TOKEN"),
+    metricsPort,
+    metricsHost: pick("metrics-host", "PARLEY_METRICS_HOST") ?? "127.0.0.1",
     limits: resolveLimits({ ...envLimits, ...limitArgs }),
     help: flags.get("help") === true,
   };
@@ -127,4 +139,6 @@ const KNOWN = new Set([
   "log-level",
   "sweep-interval",
   "metrics-token",
+  "metrics-port",
+  "metrics-host",
 ]);

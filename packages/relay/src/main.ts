@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { DEFAULT_PORT, type RelayConfig } from "./config.js";
 import { createRelay } from "./relay.js";
+import { listenAdmin } from "./server/admin-server.js";
 import { listen, type RelayServer } from "./server/server.js";
 import { openSqliteStore } from "./store/sqlite-store.js";
 
@@ -19,6 +20,8 @@ export interface RunningRelay {
   /** The WebSocket URL clients dial: `url` with ws/wss for http/https. */
   readonly wsUrl: string;
   readonly port: number;
+  /** The admin listener's metrics URL, when `--metrics-port` is set. */
+  readonly metricsUrl: string | undefined;
   /** Graceful stop (what SIGTERM does). */
   stop(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
         trustProxy: config.trustProxy,
         staticDir: config.staticDir,
         metricsToken: config.metricsToken,
+        serveMetrics: config.metricsPort === undefined,
       });
       break;
     } catch (error) {
@@ -67,6 +71,12 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   const running = server;
   if (!holder.relayId) holder.relayId = `${scheme}://localhost:${running.port}`;
   const url = holder.relayId;
+
+  const admin =
+    config.metricsPort === undefined
+      ? undefined
+      : await listenAdmin(relay, { port: config.metricsPort, host: config.metricsHost, metricsToken: config.metricsToken });
+  const adminHost = config.metricsHost.includes(":") ? `[${config.metricsHost}]` : config.metricsHost;
 
   const sweep = setInterval(() => {
     relay.sweep().catch((error: unknown) => log.error({ err: { message: (error as Error)?.message } }, "sweep failed"));
@@ -83,9 +93,11 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
       const closed = running.stopAccepting();
       await relay.shutdown();
       await closed;
+      await admin?.close();
       log.info("stopped");
     })();
     return stopping;
   };
-  return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, stop };
+  const metricsUrl = admin ? `http://${adminHost}:${admin.port}/metrics` : undefined;
+  return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, metricsUrl, stop };
 }

@@ -38,6 +38,25 @@ describe("parley-relay output", () => {
     }
   });
 
+  it("serves /metrics only on the admin port with --metrics-port", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parley-out-"));
+    try {
+      const relay = await startRelayProcess(["--port", "0", "--data", dataDir, "--metrics-port", "0"]);
+      await new Promise((r) => setTimeout(r, 100));
+      const adminUrl = /Metrics \(admin port\): +(http:\/\/127\.0\.0\.1:\d+\/metrics)\n/.exec(relay.output())?.[1];
+      expect(adminUrl).toBeDefined();
+      expect((await fetch(`http://127.0.0.1:${relay.port}/metrics`)).status).toBe(404);
+      const admin = await fetch(adminUrl as string);
+      expect(admin.status).toBe(200);
+      expect(await admin.text()).toContain("parley_connections");
+      expect((await fetch((adminUrl as string).replace("/metrics", "/healthz"))).status).toBe(200);
+      relay.child.kill("SIGTERM");
+      expect((await relay.exited).code).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("prints the --public-url origin (ws/wss for clients) and protects /metrics with --metrics-token", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parley-out-"));
     try {

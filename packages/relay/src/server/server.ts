@@ -29,6 +29,8 @@ export interface ListenOptions {
   readonly staticDir?: string | undefined;
   /** When set, `/metrics` answers only requests with `Authorization: Bearer <metricsToken>` (else 401). */
   readonly metricsToken?: string | undefined;
+  /** False: `/metrics` is not served on this port (404), e.g. because an admin listener serves it. Default true. */
+  readonly serveMetrics?: boolean;
 }
 
 /** A listening relay server. */
@@ -87,7 +89,7 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
       await answerHealth(ctx, res);
       return;
     }
-    if (path === "/metrics") {
+    if (path === "/metrics" && options.serveMetrics !== false) {
       await answerMetrics(ctx, req, res, options.metricsToken);
       return;
     }
