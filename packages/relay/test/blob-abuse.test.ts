@@ -94,6 +94,27 @@ describe("blob quotas", () => {
 });
 
 describe("blob uploads", () => {
+  it("releases an upload cut off mid-body: nothing is stored, a retry succeeds, and nothing is logged as an error", async () => {
+    const c = await device();
+    const granted = await ticket(c, 1_000_000);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${t.httpUrl}/blobs/${granted.blobId}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${granted.capability}`, "content-length": "1000000" },
+      });
+      req.on("error", () => resolve());
+      req.write(Buffer.alloc(300_000, 1), () => setTimeout(() => req.destroy(), 50));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${t.httpUrl}/blobs/${granted.blobId}`)).status).toBe(404);
+    expect((await put(granted.blobId, granted.capability, [Buffer.alloc(1_000_000, 2)], 0)).status).toBe(201);
+    const errors = readFileSync(t.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"level":50'));
+    expect(errors).toEqual([]);
+    await c.close();
+  });
+
   it("lets exactly one of two concurrent PUTs on one ticket store its whole body; the other gets 409 CONFLICT", async () => {
     const c = await device();
     const size = 2 * 1024 * 1024;

@@ -71,7 +71,8 @@ export class BlobFiles {
       }
       return { ok: true, size };
     } catch (error) {
-      throw asStorageError(error) ?? new Error(`blob write failed (${(error as NodeJS.ErrnoException).code ?? "unknown"})`);
+      // File-system errors name the path (whose id is a capability): callers log only name and code.
+      throw asStorageError(error) ?? error;
     } finally {
       this.#uploading.delete(blobId);
       await rm(temp, { force: true }).catch(() => {});

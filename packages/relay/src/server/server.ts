@@ -73,7 +73,10 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
         json(res, storage.kind === "full" ? 507 : 503, { error: storage.code });
         return;
       }
-      ctx.log.error({ err: { name: (error as Error)?.name, code: (error as NodeJS.ErrnoException)?.code } }, "http request failed");
+      const err = { name: (error as Error)?.name, code: (error as NodeJS.ErrnoException)?.code };
+      // A client that goes away mid-request (an upload cut off) is not a relay failure.
+      if (req.destroyed || err.code === "ECONNRESET" || err.code === "ECONNABORTED") ctx.log.debug({ err }, "http request aborted");
+      else ctx.log.error({ err }, "http request failed");
       json(res, 500, { error: "INTERNAL" });
     });
   };
