@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start` (after `npm run build`): runs the relay from the repo root on SQLite in
-// ./.parley-data (gitignored), on port 8787 or the next free one, and prints its URL.
+// ./.parley-data (gitignored), on port 8787 or the next free one, and prints the relay URL
+// clients dial (ws://localhost:8787) and its HTTP URL (http://localhost:8787/healthz).
 // Extra arguments go to the relay: `npm start -- --port 9000`, `npm start -- --help`.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
