@@ -1,0 +1,91 @@
+/**
+ * Which devices an account has, as this client knows it (spec/client.md §6): the newest signed
+ * device list seen for each contact and for our own account. A certificate signed by the
+ * account key proves a device once belonged to the account, not that it still does; only the
+ * list says that. So every sender device is checked against the newest list, the list is fetched
+ * when a device we do not know appears, and a list older than one already seen is refused (its
+ * sequence never goes back), so a relay cannot bring a removed device back by replaying.
+ */
+
+import { bytesToHex as hex } from "../crypto/bytes.js";
+import { ErrorCode, ParleyError } from "../errors.js";
+import { type DeviceList, verifyDeviceList } from "../keys/device-list.js";
+import { deriveUserId } from "../keys/identity.js";
+import type { BundlesFrame } from "../wire/frames.js";
+import type { ClientContext } from "./context.js";
+import type { Contact } from "./records.js";
+import type { StoreWrite } from "./store/store.js";
+
+/**
+ * Verifies `bytes` against the account key we pinned and checks it is not older than the
+ * newest list we have seen (sequence `seen`). Throws ERR_STALE_DEVICE_LIST for an older one.
+ */
+export function verifyNewerList(ctx: ClientContext, bytes: Uint8Array, accountKey: Uint8Array, seen: number): DeviceList {
+  const list = verifyDeviceList(ctx.deps, bytes, accountKey);
+  if (list.sequence < seen) {
+    throw new ParleyError(
+      ErrorCode.StaleDeviceList,
+      `the relay served device list ${list.sequence}, older than list ${seen} already seen for this account`,
+    );
+  }
+  return list;
+}
+
+/** The contact with `list` applied (the caller checked it with `verifyNewerList`). */
+export function withList(contact: Contact, list: DeviceList): Contact {
+  return { ...contact, deviceIds: list.deviceIds, deviceListSequence: list.sequence };
+}
+
+/** The error (and event) for a message from a device that is not on its account's list. */
+export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: number, contactId: string | undefined): ParleyError {
+  ctx.emit("deviceRemoved", { contactId, userId: hex(userId), deviceId });
+  return new ParleyError(ErrorCode.DeviceRemoved, `device ${deviceId} is not on its account's device list: its message was refused`);
+}
+
+/**
+ * The account's current list from the relay, asked through a bundle fetch for the one device in
+ * question (the relay has no list-only request; this spends one of that device's one-time
+ * prekeys, and only happens for a device we do not know). Undefined when the relay says the
+ * device is not listed.
+ */
+async function fetchList(ctx: ClientContext, userId: Uint8Array, deviceId: number): Promise<Uint8Array | undefined> {
+  try {
+    const answer = (await ctx.connection.request({ t: "fetch_bundles", userId, deviceId })) as BundlesFrame;
+    return answer.deviceList;
+  } catch (error) {
+    if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A contact's sender device, checked: returns the contact (with a newer list applied when one was
+ * fetched), or throws ERR_DEVICE_REMOVED when the newest list does not name the device.
+ * `contact` may be a new one (deviceIds empty, sequence 0) pinned to the sender's certificate.
+ */
+export async function listedSender(ctx: ClientContext, contact: Contact, deviceId: number, isNew: boolean): Promise<Contact> {
+  if (contact.deviceIds.includes(deviceId)) return contact;
+  const contactId = isNew ? undefined : contact.id;
+  const bytes = await fetchList(ctx, contact.userId, deviceId);
+  if (!bytes) throw deviceRemoved(ctx, contact.userId, deviceId, contactId);
+  if (hex(deriveUserId(ctx.deps, contact.accountKey)) !== hex(contact.userId)) {
+    throw new ParleyError(ErrorCode.IdentityMismatch, "the sender's account key does not give its user id");
+  }
+  const list = verifyNewerList(ctx, bytes, contact.accountKey, contact.deviceListSequence);
+  if (!list.deviceIds.includes(deviceId)) throw deviceRemoved(ctx, contact.userId, deviceId, contactId);
+  return withList(contact, list);
+}
+
+/**
+ * One of our own devices, checked (sync copies): listed on our newest list, or on a newer one
+ * the relay serves (stored, returned as a write). Throws ERR_DEVICE_REMOVED otherwise.
+ */
+export async function listedOwnDevice(ctx: ClientContext, deviceId: number): Promise<StoreWrite | undefined> {
+  const local = ctx.local;
+  if (local.deviceIds.includes(deviceId)) return undefined;
+  const bytes = await fetchList(ctx, local.userId, deviceId);
+  if (!bytes) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
+  const list = verifyNewerList(ctx, bytes, local.accountPublicKey, local.identity.deviceListSequence);
+  if (!list.deviceIds.includes(deviceId)) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
+  return local.adoptDeviceList(list.encoded, list.sequence);
+}
