@@ -137,3 +137,36 @@ test("our own profile arriving on another of our devices as a sync copy is not a
   const bobAtLaptop = await laptop.contact(synced.contactId);
   expect(bobAtLaptop?.displayName).not.toBe("Alice");
 });
+
+test("replacing the token re-sends the profile: contacts and the linked device keep sending sealed", async () => {
+  const { alice, bob, wire, aliceAtBob, bobAtAlice } = await acquainted({}, "te");
+  const laptop = await linkDevice(relay.wsUrl, alice);
+  clients.push(laptop);
+  await bob.findContact("tealice");
+  const refusedAtBob = collect(bob, "unsealedFallback");
+  const refusedAtLaptop = collect(laptop, "unsealedFallback");
+  const oldToken = (await bob.contact(aliceAtBob.id))?.deliveryToken;
+  const newProfile = waitFor(bob, "contact", (c) => c.id === aliceAtBob.id && !!c.deliveryToken && !sameBytes(c.deliveryToken, oldToken));
+  await alice.replaceDeliveryToken();
+  await newProfile;
+  // The laptop handles its mailbox in order: once it has the copy of this, it has the new token too.
+  const copy = waitFor(laptop, "message", (m) => m.text === "new token");
+  await alice.sendText(bobAtAlice, "new token");
+  const bobAtLaptop = (await copy).contactId;
+
+  const before = framesTo(wire, alice.userId).named.length;
+  const atLaptop = waitFor(laptop, "message", (m) => m.text === "sealed with the new one");
+  await bob.sendText(aliceAtBob.id, "sealed with the new one");
+  await atLaptop;
+  const atPhone = waitFor(alice, "message", (m) => m.text === "and from the laptop");
+  await laptop.sendText(bobAtLaptop, "and from the laptop");
+  await atPhone;
+  await Promise.all([bob.flush(), laptop.flush()]);
+  expect(framesTo(wire, alice.userId).named.length).toBe(before);
+  expect(refusedAtBob).toEqual([]);
+  expect(refusedAtLaptop).toEqual([]);
+});
+
+function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
+  return !!b && a.length === b.length && a.every((x, i) => x === b[i]);
+}

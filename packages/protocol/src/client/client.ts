@@ -33,7 +33,7 @@ import {
   sealLinkToken,
 } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
-import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
+import { flushOutbox, newContent, outboxEmpty, sendContent, sendToOwnDevices } from "./outgoing.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
@@ -193,6 +193,31 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const { deviceList, sequence } = local.listWithout(this.ctx.deps, deviceId);
     await this.ctx.connection.request({ t: "publish_devices", deviceList });
     await this.ctx.store.batch([local.adoptDeviceList(deviceList, sequence)]);
+  }
+
+  /**
+   * Replaces the account's delivery token (primary device only), e.g. when unwanted senders got
+   * hold of it. The new token is set at the relay, sent to our other devices, and our profile
+   * with it is sent again to every contact. Until a contact has the new profile, its sealed
+   * sends to us are refused (see `unsealedFallback`).
+   */
+  async replaceDeliveryToken(): Promise<void> {
+    const ctx = this.ctx;
+    if (!ctx.local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can replace the delivery token");
+    const token = ctx.deps.crypto.randomBytes(32);
+    await ctx.connection.request({ t: "set_delivery_token", tokenHash: ctx.deps.crypto.sha256(token), open: false });
+    const contacts = await ctx.contacts();
+    await ctx.store.batch([
+      ctx.local.update({ deliveryToken: token }),
+      ...contacts.flatMap((c) => ctx.contactWrites({ ...c, profileSent: false })),
+    ]);
+    const profile = () => newContent(ctx, { kind: "profile", displayName: this.displayName, deliveryToken: token });
+    await sendToOwnDevices(ctx, profile());
+    for (const contact of contacts) {
+      if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
+      const latest = (await ctx.contact(contact.id)) ?? contact;
+      await sendContent(ctx, latest, profile(), { writes: ctx.contactWrites({ ...latest, profileSent: true }) });
+    }
   }
 
   /** The account's devices, from the newest signed device list this device has. */
@@ -537,8 +562,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         await this.ctx.connection.request({ t: "upload_prekeys", ...local.fullUpload() });
       }
       // The account's one token, set by the primary device only, at every login: a device linked
-      // by an older version that replaced it is overruled, so contacts' tokens work again.
-      await publishAccountToken(this.ctx);
+      // by an older version that replaced it is overruled, so contacts' tokens work again. In the
+      // background: a failure leaves the relay's token as it was, and must not hold up connect().
+      this.ctx.spawn(() => publishAccountToken(this.ctx));
       this.ctx.spawn(() => this.refreshContacts());
       for (const resolve of this.readyWaiters.splice(0)) resolve();
       this.ctx.spawn(() => flushOutbox(this.ctx));

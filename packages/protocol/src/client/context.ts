@@ -21,6 +21,8 @@ import type { Store, StoreWrite } from "./store/store.js";
 export class ClientContext {
   /** Serialises work on one remote device's session. */
   readonly lock = new KeyedLock();
+  /** Devices recently refused as not listed (address key → when), so a flood of their messages costs one list fetch. */
+  readonly refusedDevices = new Map<string, number>();
   /** Orders outbox keys created in the same millisecond. */
   outboxSeq = 0;
   /** The running outbox flush, if any (one at a time). */

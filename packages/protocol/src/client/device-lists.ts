@@ -10,11 +10,20 @@
 import { bytesToHex as hex } from "../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { type DeviceList, verifyDeviceList } from "../keys/device-list.js";
-import { deriveUserId } from "../keys/identity.js";
+import { addressKey, deriveUserId } from "../keys/identity.js";
 import type { BundlesFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import type { Contact } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
+
+/**
+ * How long a device found unlisted stays refused without asking the relay again: long enough
+ * that a removed device writing in a loop costs one fetch a minute, short enough that a device
+ * linked right after is accepted soon.
+ */
+export const REFUSED_DEVICE_MEMORY_MS = 60_000;
+/** Most refused devices remembered at once (the oldest is forgotten first); bounds memory under a flood of made-up ids. */
+export const MAX_REFUSED_DEVICES = 1_024;
 
 /**
  * Verifies `bytes` against the account key we pinned and checks it is not older than the
@@ -36,8 +45,15 @@ export function withList(contact: Contact, list: DeviceList): Contact {
   return { ...contact, deviceIds: list.deviceIds, deviceListSequence: list.sequence };
 }
 
-/** The error (and event) for a message from a device that is not on its account's list. */
+/** The error (and event) for a message from a device that is not on its account's list; remembered for a while. */
 export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: number, contactId: string | undefined): ParleyError {
+  const key = addressKey({ userId, deviceId });
+  ctx.refusedDevices.delete(key);
+  ctx.refusedDevices.set(key, ctx.now());
+  for (const oldest of ctx.refusedDevices.keys()) {
+    if (ctx.refusedDevices.size <= MAX_REFUSED_DEVICES) break;
+    ctx.refusedDevices.delete(oldest);
+  }
   ctx.emit("deviceRemoved", { contactId, userId: hex(userId), deviceId });
   return new ParleyError(ErrorCode.DeviceRemoved, `device ${deviceId} is not on its account's device list: its message was refused`);
 }
@@ -49,6 +65,8 @@ export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: 
  * device is not listed.
  */
 async function fetchList(ctx: ClientContext, userId: Uint8Array, deviceId: number): Promise<Uint8Array | undefined> {
+  const refusedAt = ctx.refusedDevices.get(addressKey({ userId, deviceId }));
+  if (refusedAt !== undefined && ctx.now() - refusedAt < REFUSED_DEVICE_MEMORY_MS) return undefined;
   try {
     const answer = (await ctx.connection.request({ t: "fetch_bundles", userId, deviceId })) as BundlesFrame;
     return answer.deviceList;

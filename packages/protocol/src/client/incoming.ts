@@ -165,6 +165,10 @@ async function applyContent(
   }
   if (!contact) {
     if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.peerAccountKey, content.content, applied);
+    // The account's profile from our primary device: a replaced delivery token reaches us here.
+    if (content.kind === "profile") {
+      applied.writes.push(ctx.local.update({ displayName: content.displayName, deliveryToken: content.deliveryToken }));
+    }
     return;
   }
   await applyFrom(ctx, contact, senderHex, sender.deviceId, content, false, applied);

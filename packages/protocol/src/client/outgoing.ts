@@ -103,6 +103,29 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
   ctx.spawn(() => flushOutbox(ctx));
 }
 
+/**
+ * Sends `content` to our own other devices only, as content of its own (not a `sync` copy): it
+ * is about the account itself, e.g. a replaced delivery token.
+ */
+export async function sendToOwnDevices(ctx: ClientContext, content: Content): Promise<void> {
+  const devices = ownOtherDevices(ctx);
+  if (devices.length === 0) return;
+  const self = selfContact(ctx);
+  await ctx.lock.runAll(
+    devices.map((deviceId) => addressKey({ userId: self.userId, deviceId })),
+    async () => {
+      const writes: StoreWrite[] = [];
+      const mine = await encryptFor(ctx, self, devices, encodeContent(content), writes);
+      if (mine.length > 0) {
+        const entry = outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine);
+        writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
+      }
+      await ctx.store.batch(writes);
+    },
+  );
+  ctx.spawn(() => flushOutbox(ctx));
+}
+
 function outboxEntry(
   ctx: ClientContext,
   userId: Uint8Array,
