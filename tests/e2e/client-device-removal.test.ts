@@ -5,7 +5,7 @@
 import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { collect, eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
+import { collect, eventually, FAST_BACKOFF, newClient, reopenClient, waitFor } from "./support/clients.js";
 import { linkDevice } from "./support/linking.js";
 import { type RelayProcess, startRelay } from "./support/relay-process.js";
 import { tamperingTransport } from "./support/tampering-transport.js";
@@ -115,4 +115,30 @@ test("an older device list replayed by the relay is refused", async () => {
   await expect(bob.findContact("rpalice")).rejects.toSatisfy((e) => ParleyError.is(e, ErrorCode.StaleDeviceList));
   expect((await bob.contact(current.id))?.deviceIds).toEqual(current.deviceIds);
   await eventually(async () => (await bob.contact(current.id))?.deviceListSequence === current.deviceListSequence);
+});
+
+test("a linked device learns at login which devices the primary added and removed", async () => {
+  const phone = await newClient(relay.wsUrl, "Alice");
+  clients.push(phone);
+  await phone.claimHandle("olalice");
+  const laptopStore = new MemoryStore();
+  const laptop = await linkDevice(relay.wsUrl, phone, { store: laptopStore });
+  const tablet = await linkDevice(relay.wsUrl, phone);
+  clients.push(tablet);
+  expect(laptop.devices).not.toContain(tablet.deviceId);
+  await laptop.close();
+
+  // Next login: the laptop knows the tablet, so its sync copies reach it.
+  const later = await reopenClient(relay.wsUrl, laptopStore);
+  await later.connect();
+  await eventually(() => later.devices.includes(tablet.deviceId));
+  await later.close();
+
+  await phone.removeDevice(tablet.deviceId);
+  expect(phone.devices).not.toContain(tablet.deviceId);
+  const again = await reopenClient(relay.wsUrl, laptopStore);
+  clients.push(again);
+  await again.connect();
+  await eventually(() => !again.devices.includes(tablet.deviceId));
+  expect([...again.devices].sort((a, b) => a - b)).toEqual([phone.deviceId, again.deviceId].sort((a, b) => a - b));
 });

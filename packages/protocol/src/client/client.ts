@@ -20,7 +20,7 @@ import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken, type UnsealedFallback } from "./delivery-token.js";
-import { verifyNewerList, withList } from "./device-lists.js";
+import { refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
 import {
@@ -519,8 +519,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return updated;
   }
 
-  /** Re-reads every contact's handle: new devices become known, and a re-pointed handle is caught. */
+  /** Re-reads our own device list and every contact's handle: new and removed devices become known, a re-pointed handle is caught. */
   private async refreshContacts(): Promise<void> {
+    await refreshOwnList(this.ctx).catch((error) => this.emit("error", error instanceof Error ? error : new Error(String(error))));
     for (const contact of await this.ctx.contacts()) {
       if (!contact.handle) continue;
       try {

@@ -11,7 +11,7 @@ import { bytesToHex as hex } from "../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { type DeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { addressKey, deriveUserId } from "../keys/identity.js";
-import type { BundlesFrame } from "../wire/frames.js";
+import type { BundlesFrame, HandleFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import type { Contact } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
@@ -106,4 +106,24 @@ export async function listedOwnDevice(ctx: ClientContext, deviceId: number): Pro
   const list = verifyNewerList(ctx, bytes, local.accountPublicKey, local.identity.deviceListSequence);
   if (!list.deviceIds.includes(deviceId)) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
   return local.adoptDeviceList(list.encoded, list.sequence);
+}
+
+/**
+ * Re-reads our own account's list through our handle (no prekey spent), so a linked device
+ * learns of devices added or removed by the primary: sync copies then go to exactly those.
+ * Without a handle, the list is learned when an unknown own device writes.
+ */
+export async function refreshOwnList(ctx: ClientContext): Promise<void> {
+  const local = ctx.local;
+  if (!local.identity.handle) return;
+  let answer: HandleFrame;
+  try {
+    answer = (await ctx.connection.request({ t: "lookup_handle", handle: local.identity.handle })) as HandleFrame;
+  } catch (error) {
+    if (ParleyError.is(error, ErrorCode.Relay) || ParleyError.is(error, ErrorCode.Timeout)) return;
+    throw error;
+  }
+  if (hex(answer.userId) !== hex(local.userId)) return; // The handle moved away from us: nothing to learn here.
+  const list = verifyNewerList(ctx, answer.deviceList, local.accountPublicKey, local.identity.deviceListSequence);
+  if (list.sequence > local.identity.deviceListSequence) await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
 }
