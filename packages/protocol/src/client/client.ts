@@ -16,24 +16,17 @@ import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
 import { signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
+import { replaceAccountToken } from "./account-profile.js";
 import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken, type UnsealedFallback } from "./delivery-token.js";
-import { refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
+import { publishListWithout, refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
-import {
-  decodeLinkApproval,
-  decodeLinkRequest,
-  encodeLinkApproval,
-  encodeLinkRequest,
-  linkCode,
-  PendingLinkApproval,
-  sealLinkToken,
-} from "./linking.js";
+import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
-import { flushOutbox, newContent, outboxEmpty, sendContent, sendToOwnDevices } from "./outgoing.js";
+import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
@@ -157,19 +150,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const parsed = decodeLinkRequest(request);
     const local = this.ctx.local;
     if (!local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can link devices");
-    return new PendingLinkApproval(parsed.deviceId, linkCode(this.ctx.deps, parsed), async () => {
-      const { certificate, deviceList, sequence } = local.certifyLink(this.ctx.deps, parsed);
-      await this.ctx.connection.request({ t: "publish_devices", deviceList });
-      await this.ctx.store.batch([local.adoptDeviceList(deviceList, sequence)]);
-      const handle = local.identity.handle;
-      return encodeLinkApproval({
-        certificate,
-        deviceList,
-        displayName: local.identity.displayName,
-        ...(handle ? { handle } : {}),
-        sealedToken: sealLinkToken(this.ctx.deps, parsed.identityKey, local.identity.deliveryToken),
-      });
-    });
+    return new PendingLinkApproval(parsed.deviceId, linkCode(this.ctx.deps, parsed), () => grantLink(this.ctx, parsed));
   }
 
   /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
@@ -189,10 +170,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * devices refuse its messages once they have seen the new list.
    */
   async removeDevice(deviceId: number): Promise<void> {
-    const local = this.ctx.local;
-    const { deviceList, sequence } = local.listWithout(this.ctx.deps, deviceId);
-    await this.ctx.connection.request({ t: "publish_devices", deviceList });
-    await this.ctx.store.batch([local.adoptDeviceList(deviceList, sequence)]);
+    await publishListWithout(this.ctx, deviceId);
   }
 
   /**
@@ -202,22 +180,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * sends to us are refused (see `unsealedFallback`).
    */
   async replaceDeliveryToken(): Promise<void> {
-    const ctx = this.ctx;
-    if (!ctx.local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can replace the delivery token");
-    const token = ctx.deps.crypto.randomBytes(32);
-    await ctx.connection.request({ t: "set_delivery_token", tokenHash: ctx.deps.crypto.sha256(token), open: false });
-    const contacts = await ctx.contacts();
-    await ctx.store.batch([
-      ctx.local.update({ deliveryToken: token }),
-      ...contacts.flatMap((c) => ctx.contactWrites({ ...c, profileSent: false })),
-    ]);
-    const profile = () => newContent(ctx, { kind: "profile", displayName: this.displayName, deliveryToken: token });
-    await sendToOwnDevices(ctx, profile());
-    for (const contact of contacts) {
-      if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
-      const latest = (await ctx.contact(contact.id)) ?? contact;
-      await sendContent(ctx, latest, profile(), { writes: ctx.contactWrites({ ...latest, profileSent: true }) });
-    }
+    await replaceAccountToken(this.ctx);
   }
 
   /** The account's devices, from the newest signed device list this device has. */

@@ -90,7 +90,15 @@ export async function listedSender(ctx: ClientContext, contact: Contact, deviceI
     throw new ParleyError(ErrorCode.IdentityMismatch, "the sender's account key does not give its user id");
   }
   const list = verifyNewerList(ctx, bytes, contact.accountKey, contact.deviceListSequence);
-  if (!list.deviceIds.includes(deviceId)) throw deviceRemoved(ctx, contact.userId, deviceId, contactId);
+  if (!list.deviceIds.includes(deviceId)) {
+    if (!isNew && list.sequence > contact.deviceListSequence) {
+      // Keep what we learned (other devices may be gone too), though this message is refused.
+      const updated = withList(contact, list);
+      await ctx.store.batch(ctx.contactWrites(updated));
+      ctx.emit("contact", updated);
+    }
+    throw deviceRemoved(ctx, contact.userId, deviceId, contactId);
+  }
   return withList(contact, list);
 }
 
@@ -104,7 +112,10 @@ export async function listedOwnDevice(ctx: ClientContext, deviceId: number): Pro
   const bytes = await fetchList(ctx, local.userId, deviceId);
   if (!bytes) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
   const list = verifyNewerList(ctx, bytes, local.accountPublicKey, local.identity.deviceListSequence);
-  if (!list.deviceIds.includes(deviceId)) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
+  if (!list.deviceIds.includes(deviceId)) {
+    if (list.sequence > local.identity.deviceListSequence) await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+    throw deviceRemoved(ctx, local.userId, deviceId, undefined);
+  }
   return local.adoptDeviceList(list.encoded, list.sequence);
 }
 
@@ -126,4 +137,14 @@ export async function refreshOwnList(ctx: ClientContext): Promise<void> {
   if (hex(answer.userId) !== hex(local.userId)) return; // The handle moved away from us: nothing to learn here.
   const list = verifyNewerList(ctx, answer.deviceList, local.accountPublicKey, local.identity.deviceListSequence);
   if (list.sequence > local.identity.deviceListSequence) await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+}
+
+/**
+ * Removes one of our devices (primary only): publishes a shorter list with the next sequence,
+ * then stores it. The relay disconnects the device and drops its mailbox.
+ */
+export async function publishListWithout(ctx: ClientContext, deviceId: number): Promise<void> {
+  const { deviceList, sequence } = ctx.local.listWithout(ctx.deps, deviceId);
+  await ctx.connection.request({ t: "publish_devices", deviceList });
+  await ctx.store.batch([ctx.local.adoptDeviceList(deviceList, sequence)]);
 }

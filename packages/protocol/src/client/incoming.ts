@@ -166,7 +166,8 @@ async function applyContent(
   if (!contact) {
     if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.peerAccountKey, content.content, applied);
     // The account's profile from our primary device: a replaced delivery token reaches us here.
-    if (content.kind === "profile") {
+    // The primary itself makes the token and takes it from no one.
+    if (content.kind === "profile" && !ctx.local.account) {
       applied.writes.push(ctx.local.update({ displayName: content.displayName, deliveryToken: content.deliveryToken }));
     }
     return;

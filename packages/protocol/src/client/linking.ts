@@ -14,6 +14,7 @@ import { concatBytes, equalBytes } from "../crypto/bytes.js";
 import { type Deps, newX25519KeyPair } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { assertDeviceId } from "../keys/identity.js";
+import type { ClientContext } from "./context.js";
 import { decodeRecord, encodeRecord } from "./records.js";
 
 /** Digits of the check code: 8 groups of 5, each from 40 bits of hash mod 100,000 (≈ 132.9 bits in all). */
@@ -175,6 +176,25 @@ export class PendingLinkApproval {
   cancel(): void {
     this.state = "done";
   }
+}
+
+/**
+ * What `confirm` does on the primary device: certifies the new device, publishes the account's
+ * new device list, stores it, and returns the approval (with the token sealed to the device).
+ */
+export async function grantLink(ctx: ClientContext, request: LinkRequest): Promise<string> {
+  const local = ctx.local;
+  const { certificate, deviceList, sequence } = local.certifyLink(ctx.deps, request);
+  await ctx.connection.request({ t: "publish_devices", deviceList });
+  await ctx.store.batch([local.adoptDeviceList(deviceList, sequence)]);
+  const handle = local.identity.handle;
+  return encodeLinkApproval({
+    certificate,
+    deviceList,
+    displayName: local.identity.displayName,
+    ...(handle ? { handle } : {}),
+    sealedToken: sealLinkToken(ctx.deps, request.identityKey, local.identity.deliveryToken),
+  });
 }
 
 export function toBase64Url(bytes: Uint8Array): string {
