@@ -48,11 +48,15 @@ export function withList(contact: Contact, list: DeviceList): Contact {
 /** The error (and event) for a message from a device that is not on its account's list; remembered for a while. */
 export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: number, contactId: string | undefined): ParleyError {
   const key = addressKey({ userId, deviceId });
-  ctx.refusedDevices.delete(key);
-  ctx.refusedDevices.set(key, ctx.now());
-  for (const oldest of ctx.refusedDevices.keys()) {
-    if (ctx.refusedDevices.size <= MAX_REFUSED_DEVICES) break;
-    ctx.refusedDevices.delete(oldest);
+  const at = ctx.refusedDevices.get(key);
+  // Remembered from the relay's answer, not renewed by refusals from memory: one fetch a minute at most.
+  if (at === undefined || ctx.now() - at >= REFUSED_DEVICE_MEMORY_MS) {
+    ctx.refusedDevices.delete(key);
+    ctx.refusedDevices.set(key, ctx.now());
+    for (const oldest of ctx.refusedDevices.keys()) {
+      if (ctx.refusedDevices.size <= MAX_REFUSED_DEVICES) break;
+      ctx.refusedDevices.delete(oldest);
+    }
   }
   ctx.emit("deviceRemoved", { contactId, userId: hex(userId), deviceId });
   return new ParleyError(ErrorCode.DeviceRemoved, `device ${deviceId} is not on its account's device list: its message was refused`);
