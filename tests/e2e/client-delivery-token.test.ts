@@ -102,6 +102,13 @@ test('a relay answering TOKEN_INVALID gets no unsealed send under unsealedFallba
   ]);
   expect(unsealed.every((e) => !e.sent)).toBe(true);
   await eventually(async () => (await bob.messages(aliceAtBob.id)).find((m) => m.id === sent.id)?.status === "failed");
+  // What was withheld may have been Bob's profile: it goes again before his next message.
+  expect((await bob.contact(aliceAtBob.id))?.profileSent).toBe(false);
+  wire.tampering = {};
+  const again = waitFor(alice, "message", (m) => m.text === "sealed again");
+  await bob.sendText(aliceAtBob.id, "sealed again");
+  await again;
+  expect(framesTo(wire, alice.userId).named.length).toBe(before);
 });
 
 test('under unsealedFallback "allow" the message goes unsealed, is flagged, and the event fires', async () => {

@@ -314,6 +314,11 @@ async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry
       }
     }
   }
+  if (delivery.withheld && hex(entry.userId) !== ctx.me) {
+    // What was withheld may have been our profile: send it again before the next content.
+    const contact = await ctx.contactByUser(hex(entry.userId));
+    if (contact?.profileSent) writes.push(...ctx.contactWrites({ ...contact, profileSent: false }));
+  }
   await ctx.store.batch(writes);
   if (updated) ctx.emit("messageUpdated", updated);
   await reportTokenRefused(ctx, entry, delivery);
