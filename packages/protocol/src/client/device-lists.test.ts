@@ -2,12 +2,12 @@
 // already seen is taken and one lower is refused; a device found unlisted is not asked about
 // again for REFUSED_DEVICE_MEMORY_MS; at most MAX_REFUSED_DEVICES refusals are remembered.
 // The relay is a stub answering `fetch_bundles` here; tests/e2e drive the real one.
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { allDeps } from "../../test/fixtures.js";
 import type { Deps } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { ClientContext } from "./context.js";
-import { listedSender, MAX_REFUSED_DEVICES, REFUSED_DEVICE_MEMORY_MS, verifyNewerList } from "./device-lists.js";
+import { LIST_FETCH_ATTEMPTS, listedSender, MAX_REFUSED_DEVICES, REFUSED_DEVICE_MEMORY_MS, verifyNewerList } from "./device-lists.js";
 import { LocalDevice } from "./local-device.js";
 import type { Contact } from "./records.js";
 import type { RelayConnection } from "./relay-connection.js";
@@ -19,7 +19,7 @@ const crypto = (() => {
   return first;
 })();
 
-function setup() {
+function setup(refuseFirst = 0) {
   let clock = 1_000_000;
   const deps: Deps = { crypto, now: () => clock };
   const me = LocalDevice.create(deps, "Me").device;
@@ -29,6 +29,7 @@ function setup() {
     request: async (frame: { t: string; deviceId?: number }) => {
       if (frame.t !== "fetch_bundles") throw new Error(`unexpected ${frame.t}`);
       fetched.push(frame.deviceId ?? 0);
+      if (fetched.length <= refuseFirst) throw new ParleyError(ErrorCode.Relay, "relay refused", { reason: "RATE_LIMITED" });
       return { t: "bundles", id: 1, deviceList: them.identity.deviceList, bundles: [] };
     },
   } as unknown as RelayConnection;
@@ -94,5 +95,26 @@ describe("device lists", () => {
     expect(ids).not.toContain(2);
     expect(ids).toContain(3);
     expect(ids).toContain(2 + MAX_REFUSED_DEVICES);
+  });
+});
+
+describe("a rate-limited list fetch", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test(`is tried ${LIST_FETCH_ATTEMPTS} times: the last try may succeed, one more refusal gives up`, async () => {
+    vi.useFakeTimers();
+    const ok = setup(LIST_FETCH_ATTEMPTS - 1);
+    const accepted = listedSender(ok.ctx, ok.contact, 9, false).catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    expect(await accepted).toSatisfy((e) => ParleyError.is(e, ErrorCode.DeviceRemoved)); // Answered: not listed.
+    expect(ok.fetched).toHaveLength(LIST_FETCH_ATTEMPTS);
+
+    const limited = setup(LIST_FETCH_ATTEMPTS);
+    const given = listedSender(limited.ctx, limited.contact, 9, false).catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    expect(await given).toMatchObject({ code: ErrorCode.Relay, reason: "RATE_LIMITED" });
+    expect(limited.fetched).toHaveLength(LIST_FETCH_ATTEMPTS);
   });
 });

@@ -12,6 +12,7 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { type DeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { addressKey, deriveUserId } from "../keys/identity.js";
 import type { BundlesFrame, HandleFrame } from "../wire/frames.js";
+import { backoffDelay } from "./backoff.js";
 import type { ClientContext } from "./context.js";
 import type { Contact } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
@@ -22,6 +23,12 @@ import type { StoreWrite } from "./store/store.js";
  * linked right after is accepted soon.
  */
 export const REFUSED_DEVICE_MEMORY_MS = 60_000;
+/**
+ * Tries of one list fetch the relay answers RATE_LIMITED (with backoff, ≤ 3.75 s in all): enough
+ * to ride out a per-second bundle-fetch limit during a backlog; beyond it the message stays
+ * unacknowledged and comes again with the next connection.
+ */
+export const LIST_FETCH_ATTEMPTS = 4;
 /** Most refused devices remembered at once (the oldest is forgotten first); bounds memory under a flood of made-up ids. */
 export const MAX_REFUSED_DEVICES = 1_024;
 
@@ -71,12 +78,17 @@ export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: 
 async function fetchList(ctx: ClientContext, userId: Uint8Array, deviceId: number): Promise<Uint8Array | undefined> {
   const refusedAt = ctx.refusedDevices.get(addressKey({ userId, deviceId }));
   if (refusedAt !== undefined && ctx.now() - refusedAt < REFUSED_DEVICE_MEMORY_MS) return undefined;
-  try {
-    const answer = (await ctx.connection.request({ t: "fetch_bundles", userId, deviceId })) as BundlesFrame;
-    return answer.deviceList;
-  } catch (error) {
-    if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
-    throw error;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const answer = (await ctx.connection.request({ t: "fetch_bundles", userId, deviceId })) as BundlesFrame;
+      return answer.deviceList;
+    } catch (error) {
+      if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
+      // A backlog of first contacts can outrun the relay's bundle-fetch rate: wait a little.
+      const limited = ParleyError.is(error, ErrorCode.Relay) && error.reason === "RATE_LIMITED";
+      if (!limited || attempt + 1 >= LIST_FETCH_ATTEMPTS || ctx.closed) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 250, capMs: 2_000 })));
+    }
   }
 }
 
