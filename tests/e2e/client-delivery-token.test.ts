@@ -143,6 +143,10 @@ test("our own profile arriving on another of our devices as a sync copy is not a
   const synced = await copy;
   const bobAtLaptop = await laptop.contact(synced.contactId);
   expect(bobAtLaptop?.displayName).not.toBe("Alice");
+  // The laptop met Bob only through copies; it can still write to him (it learns his devices).
+  const atBob = waitFor(bob, "message", (m) => m.text === "laptop here");
+  await laptop.sendText(synced.contactId, "laptop here");
+  await atBob;
 });
 
 test("replacing the token re-sends the profile: contacts and the linked device keep sending sealed", async () => {

@@ -164,3 +164,22 @@ export async function publishListWithout(ctx: ClientContext, deviceId: number): 
   await ctx.connection.request({ t: "publish_devices", deviceList });
   await ctx.store.batch([ctx.local.adoptDeviceList(deviceList, sequence)]);
 }
+
+/**
+ * A contact we know no device of (met only through our other devices' sync copies), with the
+ * devices of its account's current list, stored. Unchanged when the relay does not know the user.
+ * The bundles fetched here are not kept: sessions are then set up per device as usual.
+ */
+export async function learnDevices(ctx: ClientContext, contact: Contact): Promise<Contact> {
+  let answer: BundlesFrame;
+  try {
+    answer = (await ctx.connection.request({ t: "fetch_bundles", userId: contact.userId })) as BundlesFrame;
+  } catch (error) {
+    if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return contact;
+    throw error;
+  }
+  const updated = withList(contact, verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence));
+  await ctx.store.batch(ctx.contactWrites(updated));
+  ctx.emit("contact", updated);
+  return updated;
+}

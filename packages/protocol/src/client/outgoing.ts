@@ -17,7 +17,7 @@ import { backoffDelay } from "./backoff.js";
 import type { ClientContext } from "./context.js";
 import type { ChatMessage } from "./conversation.js";
 import { type Delivery, reportTokenRefused } from "./delivery-token.js";
-import { verifyNewerList } from "./device-lists.js";
+import { learnDevices, verifyNewerList } from "./device-lists.js";
 import { type Contact, decodeRecord, encodeRecord, NS, type OutboxEntry } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
 
@@ -59,7 +59,11 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
   if (recipient.pendingIdentity) {
     throw new ParleyError(ErrorCode.UntrustedIdentity, "this contact's identity changed: accept it before sending");
   }
-  const contact = await ensureProfileSent(ctx, recipient, content, options);
+  const known =
+    recipient.deviceIds.length === 0 && !options.ephemeral && options.onlyDevice === undefined && hex(recipient.userId) !== ctx.me
+      ? await learnDevices(ctx, recipient)
+      : recipient;
+  const contact = await ensureProfileSent(ctx, known, content, options);
   const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : contact.deviceIds;
   const ownDevices = !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
   const self = selfContact(ctx);
