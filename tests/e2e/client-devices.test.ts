@@ -29,11 +29,12 @@ test("a linked second device receives, sends, and sees what the first device sen
   // Link a laptop: request on the laptop, approve on the phone, complete on the laptop.
   const laptopStore = new MemoryStore();
   const { request, code } = await ParleyClient.requestLink({ store: laptopStore });
-  const approved = await phone.approveLink(request);
-  expect(approved.code).toBe(code);
+  const pending = await phone.approveLink(request);
+  expect(pending.code).toBe(code);
+  const approval = await pending.confirm(code);
   const laptop = await ParleyClient.completeLink(
     { relayUrl: relay.wsUrl, store: laptopStore, transport: nodeTransport, backoff: FAST_BACKOFF },
-    approved.approval,
+    approval,
   );
   clients.push(laptop);
   await laptop.connect();

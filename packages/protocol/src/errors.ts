@@ -44,6 +44,10 @@ export const ErrorCode = {
   UnknownContact: "ERR_UNKNOWN_CONTACT",
   /** Client: the client was closed. */
   Closed: "ERR_CLOSED",
+  /** Client: a message from a device that is not on its account's newest signed device list was refused. */
+  DeviceRemoved: "ERR_DEVICE_REMOVED",
+  /** Client: a device list older than one already seen for that account (a relay replaying it) was refused. */
+  StaleDeviceList: "ERR_STALE_DEVICE_LIST",
 } as const;
 
 /** One of the stable error code strings. */

@@ -16,12 +16,16 @@ import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
 import { signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
+import { replaceAccountToken } from "./account-profile.js";
 import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
+import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken, type UnsealedFallback } from "./delivery-token.js";
+import { publishListWithout, refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
-import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
+import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
+import { LocalDevice, type PendingLink } from "./local-device.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
@@ -44,6 +48,13 @@ export interface ParleyClientOptions {
    * names (still bound to this connection's nonce).
    */
   readonly relayId?: string;
+  /**
+   * When a contact's relay refuses the delivery token we hold for them (TOKEN_INVALID), a sealed
+   * send cannot go. `"never"` (the default) fails the message (`failed`) and reports it;
+   * `"allow"` sends it authenticated, which names this account to the relay, flags the message
+   * `sentUnsealed` and reports it. Either way an `unsealedFallback` event fires.
+   */
+  readonly unsealedFallback?: UnsealedFallback;
   readonly requestTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
   /** Clock override (tests). */
@@ -90,6 +101,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       connection,
       () => this.startAnonymous(),
       (event, payload) => this.emit(event, payload),
+      options.unsealedFallback ?? DEFAULT_UNSEALED_FALLBACK,
     );
   }
 
@@ -115,37 +127,30 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /**
    * Device linking, step 1 — on the NEW device: creates this device's keys in `store` and returns
-   * the request to hand to your primary device (copy it, or show it as a QR code), and a code
-   * both devices display so you can check nothing was swapped on the way.
+   * the request to hand to your primary device (show it as a QR code, or copy it), and the check
+   * code to show: 40 digits that commit to this device's keys, which the user compares with (or
+   * types into) the primary device before it approves.
    */
   static async requestLink(options: { store: Store; crypto?: CryptoProvider }): Promise<{ request: string; code: string }> {
     const deps = await depsFor(options as ParleyClientOptions);
     if (await LocalDevice.load(deps.crypto, options.store)) throw new TypeError("this store already holds an account");
     const { pending, request } = LocalDevice.pendingLink(deps);
     await options.store.batch([{ namespace: NS.identity, key: "pending-link", value: encodeRecord(pending) }]);
-    const bytes = encodeRecord(request);
-    return { request: toBase64Url(bytes), code: linkCode(deps, bytes) };
+    return { request: encodeLinkRequest(request), code: linkCode(deps, request) };
   }
 
   /**
-   * Device linking, step 2 — on the PRIMARY device (connected): certifies the new device, publishes
-   * the account's new device list, and returns the approval to hand back, with the same check code.
+   * Device linking, step 2 — on the PRIMARY device: prepares the approval of a request and returns
+   * it pending, with the check code computed from the keys received. Nothing is certified or
+   * published until the user has compared the codes and the app calls `confirm` (pass it the
+   * code typed or scanned from the new device to have it checked); `confirm` resolves with the
+   * approval to hand back to the new device.
    */
-  async approveLink(request: string): Promise<{ approval: string; code: string }> {
-    const bytes = fromBase64Url(request);
-    const parsed = decodeRecord<LinkRequest>(bytes);
-    if (
-      !(parsed.signingKey instanceof Uint8Array) ||
-      parsed.signingKey.length !== 32 ||
-      !(parsed.identityKey instanceof Uint8Array) ||
-      parsed.identityKey.length !== 32
-    ) {
-      throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not a link request");
-    }
-    const { approval, writes } = this.ctx.local.approveLink(this.ctx.deps, parsed);
-    await this.ctx.connection.request({ t: "publish_devices", deviceList: approval.deviceList });
-    await this.ctx.store.batch(writes);
-    return { approval: toBase64Url(encodeRecord(approval)), code: linkCode(this.ctx.deps, bytes) };
+  async approveLink(request: string): Promise<PendingLinkApproval> {
+    const parsed = decodeLinkRequest(request);
+    const local = this.ctx.local;
+    if (!local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can link devices");
+    return new PendingLinkApproval(parsed.deviceId, linkCode(this.ctx.deps, parsed), () => grantLink(this.ctx, parsed));
   }
 
   /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
@@ -153,14 +158,34 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const deps = await depsFor(options);
     const raw = await options.store.get(NS.identity, "pending-link");
     if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
-    const { device, writes } = LocalDevice.completeLink(
-      deps,
-      decodeRecord<PendingLink>(raw),
-      decodeRecord<LinkApproval>(fromBase64Url(approval)),
-    );
+    const { device, writes } = LocalDevice.completeLink(deps, decodeRecord<PendingLink>(raw), decodeLinkApproval(approval));
     await options.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
     const client = new ParleyClient(options, deps, device);
     return client;
+  }
+
+  /**
+   * Removes a linked device from the account (primary device only): publishes a shorter signed
+   * device list. The relay disconnects the device and drops its mailbox; contacts and our other
+   * devices refuse its messages once they have seen the new list.
+   */
+  async removeDevice(deviceId: number): Promise<void> {
+    await publishListWithout(this.ctx, deviceId);
+  }
+
+  /**
+   * Replaces the account's delivery token (primary device only), e.g. when unwanted senders got
+   * hold of it. The new token is set at the relay, sent to our other devices, and our profile
+   * with it is sent again to every contact. Until a contact has the new profile, its sealed
+   * sends to us are refused (see `unsealedFallback`).
+   */
+  async replaceDeliveryToken(): Promise<void> {
+    await replaceAccountToken(this.ctx);
+  }
+
+  /** The account's devices, from the newest signed device list this device has. */
+  get devices(): readonly number[] {
+    return this.ctx.local.deviceIds;
   }
 
   /** This user's id (hex). */
@@ -374,7 +399,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
       verified: false,
       profileSent: false,
     };
-    await this.saveContact(next);
+    // The old account's user id no longer leads to this contact: its messages start their own.
+    await this.ctx.store.batch([
+      { namespace: NS.contactByUser, key: hex(contact.userId), value: undefined },
+      ...this.ctx.contactWrites(next),
+    ]);
+    this.emit("contact", next);
     return next;
   }
 
@@ -437,28 +467,33 @@ export class ParleyClient extends Emitter<ClientEvents> {
       if (existing.pendingIdentity && hex(existing.pendingIdentity.accountKey) === hex(answer.accountKey)) return existing;
       const changed: Contact = {
         ...existing,
+        // What the user verified was the old account; the contact now answers for another.
+        verified: false,
         pendingIdentity: { userId: answer.userId, accountKey: answer.accountKey, deviceList: answer.deviceList },
       };
       await this.ctx.store.batch(this.ctx.contactWrites(changed));
       this.emit("identityChanged", changed);
       return changed;
     }
-    if (list.sequence < existing.deviceListSequence) return existing; // A replayed older list: keep ours.
-    const updated: Contact = { ...existing, handle, deviceIds: list.deviceIds, deviceListSequence: list.sequence };
+    // A replayed older list is refused (ERR_STALE_DEVICE_LIST): it could bring back a removed device.
+    const newer = verifyNewerList(this.ctx, answer.deviceList, existing.accountKey, existing.deviceListSequence);
+    const updated: Contact = { ...withList(existing, newer), handle };
     await this.saveContact(updated);
     return updated;
   }
 
-  /** Re-reads every contact's handle: new devices become known, and a re-pointed handle is caught. */
+  /** Re-reads our own device list and every contact's handle: new and removed devices become known, a re-pointed handle is caught. */
   private async refreshContacts(): Promise<void> {
+    await refreshOwnList(this.ctx).catch((error) => this.emit("error", error instanceof Error ? error : new Error(String(error))));
     for (const contact of await this.ctx.contacts()) {
       if (!contact.handle) continue;
       try {
         const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle: contact.handle })) as HandleFrame;
         await this.learnHandle(contact.handle, answer, contact);
       } catch (error) {
-        // A released handle or a relay hiccup: keep what we know.
-        if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
+        // A released handle or a relay hiccup: keep what we know. A replayed list: keep ours, say so.
+        if (ParleyError.is(error, ErrorCode.StaleDeviceList)) this.emit("error", error);
+        else if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
       }
     }
   }
@@ -482,16 +517,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (state === "ready") this.ctx.spawn(() => this.afterLogin());
   }
 
-  /** First login: publish prekeys and the delivery token. Every login: flush the outbox. */
+  /** First login: publish prekeys. Every login: the account's delivery token (primary), flush the outbox. */
   private async afterLogin(): Promise<void> {
     try {
       const local = this.ctx.local;
       if (!local.identity.registered) {
         await this.ctx.store.batch([local.update({ registered: true })]);
         await this.ctx.connection.request({ t: "upload_prekeys", ...local.fullUpload() });
-        const tokenHash = this.ctx.deps.crypto.sha256(local.identity.deliveryToken);
-        await this.ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
       }
+      // The account's one token, set by the primary device only, at every login: a device linked
+      // by an older version that replaced it is overruled, so contacts' tokens work again. In the
+      // background: a failure leaves the relay's token as it was, and must not hold up connect().
+      this.ctx.spawn(() => publishAccountToken(this.ctx));
       this.ctx.spawn(() => this.refreshContacts());
       for (const resolve of this.readyWaiters.splice(0)) resolve();
       this.ctx.spawn(() => flushOutbox(this.ctx));
@@ -545,23 +582,4 @@ async function depsFor(options: ParleyClientOptions): Promise<Deps> {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
-}
-
-/** Six digits both devices show during linking, from SHA-256 of the request. */
-function linkCode(deps: Deps, request: Uint8Array): string {
-  const hash = deps.crypto.sha256(request);
-  const value = (((hash[0] ?? 0) << 16) | ((hash[1] ?? 0) << 8) | (hash[2] ?? 0)) % 1_000_000;
-  return String(value).padStart(6, "0");
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(text.trim())) throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not base64url");
-  const binary = atob(text.trim().replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

@@ -10,6 +10,7 @@ import { type Address, addressKey } from "../keys/identity.js";
 import type { SessionRecord } from "../session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../session/serialize.js";
 import type { ChatMessage } from "./conversation.js";
+import { DEFAULT_UNSEALED_FALLBACK, type UnsealedFallback } from "./delivery-token.js";
 import type { ClientEvents } from "./events.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { LocalDevice } from "./local-device.js";
@@ -20,6 +21,8 @@ import type { Store, StoreWrite } from "./store/store.js";
 export class ClientContext {
   /** Serialises work on one remote device's session. */
   readonly lock = new KeyedLock();
+  /** Devices recently refused as not listed (address key → when), so a flood of their messages costs one list fetch. */
+  readonly refusedDevices = new Map<string, number>();
   /** Orders outbox keys created in the same millisecond. */
   outboxSeq = 0;
   /** The running outbox flush, if any (one at a time). */
@@ -36,6 +39,8 @@ export class ClientContext {
     /** Lazily opened connection without login, for sealed sends with delivery tokens. */
     readonly anonymous: () => RelayConnection,
     readonly emit: <K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]) => void,
+    /** What to do when a contact's delivery token is refused (see `ParleyClientOptions.unsealedFallback`). */
+    readonly unsealedFallback: UnsealedFallback = DEFAULT_UNSEALED_FALLBACK,
   ) {}
 
   /** Our user id in hex. */

@@ -38,6 +38,12 @@ export interface ChatMessage {
   /** emoji → user ids (hex) that reacted with it. */
   readonly reactions: Readonly<Record<string, readonly string[]>>;
   readonly status: MessageStatus;
+  /**
+   * Outgoing only: true when the message went to the relay as an authenticated send that names
+   * this account (no delivery token known for the contact yet, or a refused token under
+   * `unsealedFallback: "allow"`), instead of sealed and anonymous.
+   */
+  readonly sentUnsealed?: boolean;
 }
 
 /** Applies an edit by `actor`; ignored (returns the same object) unless `actor` wrote the message. */

@@ -24,8 +24,34 @@ export interface ClientEvents {
   connection: { state: ConnectionState; code?: number; reason?: string };
   /** Every message queued at the relay while offline has been received. */
   synced: undefined;
+  /**
+   * A contact's relay refused the delivery token we hold for them (TOKEN_INVALID: a token they
+   * replaced, or a relay forcing it), so a sealed send could not go. Under `unsealedFallback:
+   * "allow"` it went as an authenticated send that names this account to the relay (`sent:
+   * true`, and the message is flagged `sentUnsealed`); under `"never"` it was not sent (`sent:
+   * false`, the message is marked `failed`).
+   */
+  unsealedFallback: UnsealedFallbackEvent;
+  /**
+   * A message from a device that is not on its account's newest signed device list (a removed
+   * device, or one never listed) was refused; an `error` with ERR_DEVICE_REMOVED goes with it.
+   */
+  deviceRemoved: { contactId: string | undefined; userId: string; deviceId: number };
   /** A problem the app may want to show or log; never contains secrets. */
   error: Error;
+}
+
+/** Payload of `unsealedFallback`. */
+export interface UnsealedFallbackEvent {
+  /** The conversation, when the send was to a contact (undefined for copies to our own devices). */
+  readonly contactId: string | undefined;
+  /** The recipient user id, hex. */
+  readonly userId: string;
+  /** The conversation message this send carried, if it was one (receipts, reactions… carry none). */
+  readonly messageId: string | undefined;
+  readonly reason: "TOKEN_INVALID";
+  /** True: sent unsealed (policy "allow"). False: not sent (policy "never"). */
+  readonly sent: boolean;
 }
 
 type Listener<T> = (payload: T) => void;

@@ -15,6 +15,7 @@ import { type Address, addressKey, deriveUserId, sameAddress } from "../keys/ide
 import type { MessageFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
+import { listedOwnDevice, listedSender } from "./device-lists.js";
 import { newContent, sendContent } from "./outgoing.js";
 import { type Contact, encodeRecord, NS } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
@@ -95,7 +96,11 @@ async function receiveEnvelope(
   return applied;
 }
 
-/** The contact a sender belongs to, created on first contact (pinned to the certificate's account key). */
+/**
+ * The contact a sender belongs to, created on first contact (pinned to the certificate's account
+ * key), with the sender's device checked against the account's newest device list (throws
+ * ERR_DEVICE_REMOVED). Undefined for an unknown user without a certificate.
+ */
 async function senderContact(
   ctx: ClientContext,
   sender: Address,
@@ -103,29 +108,30 @@ async function senderContact(
   applied: Applied,
 ): Promise<Contact | undefined> {
   const userHex = hex(sender.userId);
-  let contact = await ctx.contactByUser(userHex);
-  if (!contact) {
+  const mapped = await ctx.contactByUser(userHex);
+  // A mapping left from an account the contact no longer has is not this sender's contact.
+  const known = mapped && hex(mapped.userId) === userHex ? mapped : undefined;
+  if (known?.deviceIds.includes(sender.deviceId)) return known;
+  let base = known;
+  if (!base) {
     if (!certificate) return undefined;
     const cert = decodeDeviceCertificate(certificate);
-    contact = {
-      id: userHex,
+    // Keyed by the user id, unless a contact that moved to another account already has that id.
+    const id = (await ctx.contact(userHex)) ? `${userHex}-${hex(ctx.deps.crypto.randomBytes(4))}` : userHex;
+    base = {
+      id,
       userId: sender.userId,
       accountKey: cert.accountKey,
-      deviceIds: [sender.deviceId],
+      deviceIds: [],
       deviceListSequence: 0,
       verified: false,
       profileSent: false,
     };
-  } else if (!contact.deviceIds.includes(sender.deviceId)) {
-    // A certificate signed by the contact's account key vouches for the new device.
-    contact = { ...contact, deviceIds: [...contact.deviceIds, sender.deviceId].sort((a, b) => a - b) };
-  } else {
-    return contact;
   }
-  const created = contact;
-  applied.writes.push(...ctx.contactWrites(created));
-  applied.events.push(() => ctx.emit("contact", created));
-  return created;
+  const contact = await listedSender(ctx, base, sender.deviceId, !known);
+  applied.writes.push(...ctx.contactWrites(contact));
+  applied.events.push(() => ctx.emit("contact", contact));
+  return contact;
 }
 
 async function applyContent(
@@ -136,17 +142,36 @@ async function applyContent(
   applied: Applied,
 ): Promise<void> {
   const senderHex = hex(sender.userId);
+  let contact: Contact | undefined;
+  try {
+    if (senderHex === ctx.me) {
+      const write = await listedOwnDevice(ctx, sender.deviceId);
+      if (write) applied.writes.push(write);
+    } else {
+      contact = await senderContact(ctx, sender, certificate, applied);
+      if (!contact) return;
+    }
+  } catch (error) {
+    if (!ParleyError.is(error, ErrorCode.DeviceRemoved)) throw error;
+    // Refused: nothing from this message is kept, not even the session step.
+    applied.writes.length = 0;
+    applied.events.push(() => ctx.emit("error", error));
+    return;
+  }
   const seenKey = `${senderHex}/${hex(content.id)}`;
   if (!isEphemeral(content)) {
     if (await ctx.store.get(NS.seen, seenKey)) return;
     applied.writes.push({ namespace: NS.seen, key: seenKey, value: encodeRecord(ctx.now()) });
   }
-  if (senderHex === ctx.me) {
+  if (!contact) {
     if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.peerAccountKey, content.content, applied);
+    // The account's profile from our primary device: a replaced delivery token reaches us here.
+    // The primary itself makes the token and takes it from no one.
+    if (content.kind === "profile" && !ctx.local.account) {
+      applied.writes.push(ctx.local.update({ displayName: content.displayName, deliveryToken: content.deliveryToken }));
+    }
     return;
   }
-  const contact = await senderContact(ctx, sender, certificate, applied);
-  if (!contact) return;
   await applyFrom(ctx, contact, senderHex, sender.deviceId, content, false, applied);
 }
 
@@ -176,6 +201,11 @@ async function applySync(
     applied.writes.push(...ctx.contactWrites(created));
     applied.events.push(() => ctx.emit("contact", created));
     contact = created;
+  }
+  if (content.kind === "profile") {
+    // Our own profile, which another of our devices sent to this peer: nothing about the peer.
+    if (!contact.profileSent) applied.writes.push(...ctx.contactWrites({ ...contact, profileSent: true }));
+    return;
   }
   await applyFrom(ctx, contact, ctx.me, sender.deviceId, content, true, applied);
 }
@@ -252,6 +282,7 @@ async function applyFrom(
       }
       break;
     case "profile": {
+      if (outgoing) break; // Never our own profile applied to the peer.
       const next = { ...contact, displayName: content.displayName, deliveryToken: content.deliveryToken };
       applied.writes.push(...ctx.contactWrites(next));
       applied.events.push(() => ctx.emit("contact", next));

@@ -18,6 +18,7 @@ import { type AccountKeys, accountFromSeed, deriveUserId, generateAccount } from
 import { generateKemPreKey, generateOneTimePreKeys, generateSignedPreKey, KemPreKeySecret, PreKeySecret } from "../keys/prekeys.js";
 import { SecretKeyPair } from "../secrets.js";
 import type { PreKeyLookup } from "../session/record.js";
+import { type LinkApproval, type LinkRequest, openLinkToken } from "./linking.js";
 import { decodeRecord, encodeRecord, type IdentityRecord, NS } from "./records.js";
 import type { Store, StoreWrite } from "./store/store.js";
 
@@ -40,21 +41,6 @@ export interface PendingLink {
   readonly signingSeed: Uint8Array;
   readonly identityPrivateKey: Uint8Array;
   readonly identityPublicKey: Uint8Array;
-}
-
-/** What a new device sends to the primary device (public keys only). */
-export interface LinkRequest {
-  readonly deviceId: number;
-  readonly signingKey: Uint8Array;
-  readonly identityKey: Uint8Array;
-}
-
-/** What the primary device hands back: the certificate and the new device list (public data). */
-export interface LinkApproval {
-  readonly certificate: Uint8Array;
-  readonly deviceList: Uint8Array;
-  readonly displayName: string;
-  readonly handle?: string;
 }
 
 /** Prekey records ready to upload. */
@@ -147,22 +133,46 @@ export class LocalDevice {
   }
 
   /**
-   * Device linking, step 2 (primary device): certifies the new device's keys and signs the
-   * device list with it added. The caller publishes the list, then hands the approval back.
+   * Device linking, step 2 (primary device, once the user confirmed the check code): certifies
+   * the new device's keys and signs the device list with it added. Changes nothing: the caller
+   * publishes the list, then stores it with `adoptDeviceList`.
    */
-  approveLink(deps: Deps, request: LinkRequest): { approval: LinkApproval; writes: StoreWrite[] } {
-    if (!this.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can link devices");
+  certifyLink(deps: Deps, request: LinkRequest): { certificate: Uint8Array; deviceList: Uint8Array; sequence: number } {
+    const account = this.requireAccount("link devices");
     const current = verifyDeviceList(deps, this.identityRecord.deviceList, this.accountPublicKey);
     if (current.deviceIds.includes(request.deviceId)) throw new RangeError("that device id is already in use");
-    const certificate = certifyDevice(deps, this.account, request.deviceId, request.signingKey, request.identityKey);
+    const certificate = certifyDevice(deps, account, request.deviceId, request.signingKey, request.identityKey);
     const sequence = this.identityRecord.deviceListSequence + 1;
-    const deviceList = signDeviceList(deps, this.account, sequence, [...current.deviceIds, request.deviceId]);
-    const write = this.update({ deviceList, deviceListSequence: sequence });
-    const handle = this.identityRecord.handle;
+    const deviceList = signDeviceList(deps, account, sequence, [...current.deviceIds, request.deviceId]);
+    return { certificate, deviceList, sequence };
+  }
+
+  /** The device list without `deviceId`, signed with the next sequence (primary device). Changes nothing. */
+  listWithout(deps: Deps, deviceId: number): { deviceList: Uint8Array; sequence: number } {
+    const account = this.requireAccount("remove devices");
+    if (deviceId === this.device.deviceId) throw new RangeError("the primary device cannot remove itself");
+    const current = verifyDeviceList(deps, this.identityRecord.deviceList, this.accountPublicKey);
+    if (!current.deviceIds.includes(deviceId)) throw new RangeError("no such device on this account");
+    const sequence = this.identityRecord.deviceListSequence + 1;
     return {
-      approval: { certificate, deviceList, displayName: this.identityRecord.displayName, ...(handle ? { handle } : {}) },
-      writes: [write],
+      deviceList: signDeviceList(
+        deps,
+        account,
+        sequence,
+        current.deviceIds.filter((id) => id !== deviceId),
+      ),
+      sequence,
     };
+  }
+
+  /** Takes a newer own device list (published by us, or fetched and verified); returns the write. */
+  adoptDeviceList(deviceList: Uint8Array, sequence: number): StoreWrite {
+    return this.update({ deviceList, deviceListSequence: sequence });
+  }
+
+  private requireAccount(what: string): AccountKeys {
+    if (!this.account) throw new ParleyError(ErrorCode.IdentityMismatch, `only the primary device can ${what}`);
+    return this.account;
   }
 
   /** Device linking, step 3 (new device): checks the approval against its own keys and becomes a device. */
@@ -184,7 +194,12 @@ export class LocalDevice {
       certificate: approval.certificate,
       deviceList: approval.deviceList,
       deviceListSequence: list.sequence,
-      deliveryToken: deps.crypto.randomBytes(32),
+      // The account's token, not one of our own: contacts hold one token for all our devices.
+      deliveryToken: openLinkToken(
+        deps,
+        { publicKey: pending.identityPublicKey, privateKey: pending.identityPrivateKey },
+        approval.sealedToken,
+      ),
       displayName: approval.displayName,
       ...(approval.handle ? { handle: approval.handle } : {}),
       registered: false,

@@ -10,13 +10,14 @@ import { type Content, type ContentBody, encodeContent } from "../content/conten
 import { bytesToHex as hex } from "../crypto/bytes.js";
 import { encryptSealed } from "../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../errors.js";
-import { verifyDeviceList } from "../keys/device-list.js";
 import { type Address, addressKey } from "../keys/identity.js";
 import { initiateSession, type SessionRecord } from "../session/record.js";
 import type { BundlesFrame, SentFrame } from "../wire/frames.js";
 import { backoffDelay } from "./backoff.js";
 import type { ClientContext } from "./context.js";
 import type { ChatMessage } from "./conversation.js";
+import { type Delivery, reportTokenRefused } from "./delivery-token.js";
+import { learnDevices, verifyNewerList } from "./device-lists.js";
 import { type Contact, decodeRecord, encodeRecord, NS, type OutboxEntry } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
 
@@ -58,7 +59,11 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
   if (recipient.pendingIdentity) {
     throw new ParleyError(ErrorCode.UntrustedIdentity, "this contact's identity changed: accept it before sending");
   }
-  const contact = await ensureProfileSent(ctx, recipient, content, options);
+  const known =
+    recipient.deviceIds.length === 0 && !options.ephemeral && options.onlyDevice === undefined && hex(recipient.userId) !== ctx.me
+      ? await learnDevices(ctx, recipient)
+      : recipient;
+  const contact = await ensureProfileSent(ctx, known, content, options);
   const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : contact.deviceIds;
   const ownDevices = !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
   const self = selfContact(ctx);
@@ -89,9 +94,39 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
     return out;
   });
   if (options.ephemeral) {
-    for (const entry of entries) ctx.spawn(() => deliver(ctx, entry, true).catch(() => undefined));
+    for (const entry of entries) {
+      ctx.spawn(() =>
+        deliver(ctx, entry, true).then(
+          (delivery) => reportTokenRefused(ctx, entry, delivery),
+          () => undefined,
+        ),
+      );
+    }
     return;
   }
+  ctx.spawn(() => flushOutbox(ctx));
+}
+
+/**
+ * Sends `content` to our own other devices only, as content of its own (not a `sync` copy): it
+ * is about the account itself, e.g. a replaced delivery token.
+ */
+export async function sendToOwnDevices(ctx: ClientContext, content: Content): Promise<void> {
+  const devices = ownOtherDevices(ctx);
+  if (devices.length === 0) return;
+  const self = selfContact(ctx);
+  await ctx.lock.runAll(
+    devices.map((deviceId) => addressKey({ userId: self.userId, deviceId })),
+    async () => {
+      const writes: StoreWrite[] = [];
+      const mine = await encryptFor(ctx, self, devices, encodeContent(content), writes);
+      if (mine.length > 0) {
+        const entry = outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine);
+        writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
+      }
+      await ctx.store.batch(writes);
+    },
+  );
   ctx.spawn(() => flushOutbox(ctx));
 }
 
@@ -173,7 +208,9 @@ async function startSession(
     if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
     throw error;
   }
-  verifyDeviceList(ctx.deps, answer.deviceList, contact.accountKey);
+  // VAL-050: never an older list than we have seen; and only devices the list names.
+  const list = verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence);
+  if (!list.deviceIds.includes(address.deviceId)) return undefined;
   const bundle = answer.bundles.find((b) => b.deviceId === address.deviceId);
   if (!bundle) return undefined;
   return initiateSession(
@@ -190,9 +227,8 @@ async function startSession(
   ).record;
 }
 
-/** Sends one outbox entry. Resolves true when every message is done (queued, duplicate or undeliverable). */
-async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false): Promise<boolean> {
-  let answer: SentFrame;
+/** Sends one outbox entry: sealed with the contact's token when we hold one, else authenticated. */
+async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false): Promise<Delivery> {
   if (entry.token) {
     const request = {
       t: "sealed_send" as const,
@@ -202,20 +238,27 @@ async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false
       ...(ephemeral ? { ephemeral } : {}),
     };
     try {
-      answer = (await ctx.anonymous().request(request)) as SentFrame;
+      const answer = (await ctx.anonymous().request(request)) as SentFrame;
+      return { done: !needsRetry(answer), unsealed: false, tokenRefused: false, withheld: false };
     } catch (error) {
-      // A stale token (the contact rotated it): fall back to an authenticated send.
       if (!(ParleyError.is(error, ErrorCode.Relay) && error.reason === "TOKEN_INVALID")) throw error;
-      const { token: _stale, ...rest } = entry;
-      return deliver(ctx, rest, ephemeral);
+      // A stale token or a relay forcing a downgrade: the app's policy decides, never silence.
+      if (ctx.unsealedFallback === "never") return { done: true, unsealed: false, tokenRefused: true, withheld: true };
+      return { done: await sendAuthenticated(ctx, entry, ephemeral), unsealed: true, tokenRefused: true, withheld: false };
     }
-  } else {
-    const messages = entry.messages.map((m) => ({ userId: entry.userId, ...m }));
-    answer = (await ctx.connection.request({ t: "send", messages, ...(ephemeral ? { ephemeral } : {}) })) as SentFrame;
   }
-  const retry = answer.results.some((r) => r === "QUEUE_FULL" || r === "RATE_LIMITED" || r === "UNAVAILABLE" || r === "INTERNAL");
-  if (retry) return false;
-  return true;
+  return { done: await sendAuthenticated(ctx, entry, ephemeral), unsealed: true, tokenRefused: false, withheld: false };
+}
+
+/** An authenticated `send` (names this device to the relay); true when nothing needs a retry. */
+async function sendAuthenticated(ctx: ClientContext, entry: OutboxEntry, ephemeral: boolean): Promise<boolean> {
+  const messages = entry.messages.map((m) => ({ userId: entry.userId, ...m }));
+  const answer = (await ctx.connection.request({ t: "send", messages, ...(ephemeral ? { ephemeral } : {}) })) as SentFrame;
+  return !needsRetry(answer);
+}
+
+function needsRetry(answer: SentFrame): boolean {
+  return answer.results.some((r) => r === "QUEUE_FULL" || r === "RATE_LIMITED" || r === "UNAVAILABLE" || r === "INTERNAL");
 }
 
 /** Delivers queued outbox entries in order; one flush at a time per client; retries with backoff. */
@@ -236,20 +279,20 @@ async function flushLoop(ctx: ClientContext): Promise<void> {
     let failed = false;
     for (const [key, raw] of pending) {
       const entry = decodeRecord<OutboxEntry>(raw);
-      let done = false;
+      let delivery: Delivery | undefined;
       try {
-        done = await deliver(ctx, entry);
+        delivery = await deliver(ctx, entry);
       } catch (error) {
         if (ctx.closed || ParleyError.is(error, ErrorCode.Closed)) return;
         // Timeouts and dropped connections are expected while offline: retry quietly.
         if (!ParleyError.is(error, ErrorCode.Timeout)) ctx.emit("error", error instanceof Error ? error : new Error(String(error)));
       }
-      if (!done) {
+      if (!delivery?.done) {
         failed = true;
         break;
       }
       if (ctx.closed) return;
-      await completeEntry(ctx, key, entry);
+      await completeEntry(ctx, key, entry, delivery);
     }
     if (!failed) continue;
     if (ctx.closed || ctx.connection.state === "closed") return;
@@ -257,18 +300,32 @@ async function flushLoop(ctx: ClientContext): Promise<void> {
   }
 }
 
-async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry): Promise<void> {
+async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry, delivery: Delivery): Promise<void> {
   const writes: StoreWrite[] = [{ namespace: NS.outbox, key, value: undefined }];
   let updated: ChatMessage | undefined;
   if (entry.messageRef) {
     const found = await ctx.message(entry.messageRef.contactId, entry.messageRef.id);
-    if (found && found.message.status === "pending") {
-      updated = { ...found.message, status: "sent" as const };
-      writes.push(ctx.updateMessageWrite(found.key, updated));
+    if (found) {
+      let next = found.message;
+      if (delivery.withheld) next = { ...next, status: "failed" as const };
+      else {
+        if (next.status === "pending") next = { ...next, status: "sent" as const };
+        if (delivery.unsealed) next = { ...next, sentUnsealed: true };
+      }
+      if (next !== found.message) {
+        updated = next;
+        writes.push(ctx.updateMessageWrite(found.key, next));
+      }
     }
+  }
+  if (delivery.withheld && hex(entry.userId) !== ctx.me) {
+    // What was withheld may have been our profile: send it again before the next content.
+    const contact = await ctx.contactByUser(hex(entry.userId));
+    if (contact?.profileSent) writes.push(...ctx.contactWrites({ ...contact, profileSent: false }));
   }
   await ctx.store.batch(writes);
   if (updated) ctx.emit("messageUpdated", updated);
+  await reportTokenRefused(ctx, entry, delivery);
 }
 
 /** True when nothing is queued. */

@@ -1,0 +1,30 @@
+/**
+ * Our profile as the account's own: replacing the account's delivery token (spec/client.md §3).
+ * The primary device sets the new token at the relay, gives it to our other devices in a
+ * `profile` addressed to our own account, and sends the profile again to every contact, so
+ * contacts keep writing to us sealed.
+ */
+
+import { ErrorCode, ParleyError } from "../errors.js";
+import type { ClientContext } from "./context.js";
+import { newContent, sendContent, sendToOwnDevices } from "./outgoing.js";
+
+/** Replaces the account's delivery token (primary device only). */
+export async function replaceAccountToken(ctx: ClientContext): Promise<void> {
+  if (!ctx.local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can replace the delivery token");
+  const token = ctx.deps.crypto.randomBytes(32);
+  await ctx.connection.request({ t: "set_delivery_token", tokenHash: ctx.deps.crypto.sha256(token), open: false });
+  const contacts = await ctx.contacts();
+  // Every contact is owed the new profile; a contact we cannot send to now gets it before our next message.
+  await ctx.store.batch([
+    ctx.local.update({ deliveryToken: token }),
+    ...contacts.flatMap((c) => ctx.contactWrites({ ...c, profileSent: false })),
+  ]);
+  const profile = () => newContent(ctx, { kind: "profile", displayName: ctx.local.identity.displayName, deliveryToken: token });
+  await sendToOwnDevices(ctx, profile());
+  for (const contact of contacts) {
+    if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
+    const latest = (await ctx.contact(contact.id)) ?? contact;
+    await sendContent(ctx, latest, profile(), { writes: ctx.contactWrites({ ...latest, profileSent: true }) });
+  }
+}
