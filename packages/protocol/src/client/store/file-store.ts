@@ -14,7 +14,7 @@
  * - A failed write or sync closes the store (ERR_STORE_IO): appending after an unknown partial
  *   write could turn a torn tail into mid-log corruption.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { joinBytes, wipe } from "../../crypto/bytes.js";
 import { createNodeProvider } from "../../crypto/node.js";
@@ -26,6 +26,7 @@ import {
   GROUP_COMMIT_MAX_BYTES,
   HEADER_BYTES,
   LOCK_NAME,
+  LOG_NAME,
   SALT_BYTES,
   type ScryptParams,
 } from "./file-constants.js";
@@ -37,7 +38,8 @@ import { type LogFile, type LogSecrets, loadLog, writeFreshLog } from "./file-lo
 import { encodeBatch, sealRecord } from "./file-record.js";
 import { assertListArgs, assertLocation, copyBytes, copyWrites, KeyValueIndex } from "./key-value-index.js";
 import type { Store, StoreWrite } from "./store.js";
-import { StoreError, StoreErrorCode, storeClosed } from "./store-error.js";
+import { StoreError, StoreErrorCode, storeClosed, storeTakenOver } from "./store-error.js";
+import { WriterView } from "./writer-view.js";
 
 export { DEFAULT_SCRYPT, type ScryptParams } from "./file-constants.js";
 export type { Passphrase } from "./file-keys.js";
@@ -70,8 +72,13 @@ export interface FileStoreStats {
 }
 
 interface Pending {
-  /** A batch (its owned writes and plaintext; none for an empty batch) or a passphrase change. */
-  readonly work: { readonly writes: StoreWrite[]; readonly plaintext: Uint8Array | undefined } | { readonly rekey: LogSecrets };
+  /**
+   * A batch (its owned writes and plaintext; none for an empty batch; the claim it was made
+   * under, if any) or a passphrase change.
+   */
+  readonly work:
+    | { readonly writes: StoreWrite[]; readonly plaintext: Uint8Array | undefined; readonly generation?: number }
+    | { readonly rekey: LogSecrets };
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -103,6 +110,8 @@ export class FileStore implements Store {
   #nextCompactionAt = 0;
   #syncs = 0;
   #compactions = 0;
+  /** The newest claim's number (`claim`); batches of an older claim are refused. */
+  #generation = 0;
 
   private constructor(
     dir: string,
@@ -180,6 +189,29 @@ export class FileStore implements Store {
   }
 
   /**
+   * Makes the caller the only writer (see `Store.claim`). Other `FileStore`s are kept out by the
+   * lock; this also appends a record, so a process that got past the lock (a lock file deleted by
+   * hand) sees the log change under it and stops (`ERR_STORE_TAKEN_OVER`) instead of interleaving.
+   */
+  async claim(): Promise<Store> {
+    this.#assertUsable();
+    const generation = ++this.#generation;
+    await this.#enqueue({ writes: [], plaintext: encodeBatch([]), generation });
+    return new WriterView(this, async (writes) => {
+      const owned = copyWrites(writes);
+      this.#assertUsable();
+      const plaintext = owned.length === 0 ? undefined : encodeBatch(owned);
+      return this.#enqueue({ writes: owned, plaintext, generation });
+    });
+  }
+
+  /** True when no entry is stored. */
+  async isEmpty(): Promise<boolean> {
+    this.#assertUsable();
+    return this.#index.size === 0;
+  }
+
+  /**
    * Re-encrypts the whole store under a new passphrase (fresh salt; scrypt parameters from
    * `kdf`, else those given to `open`, else the defaults), by compaction: on a crash the store
    * opens with either the old or the new passphrase, never neither.
@@ -243,7 +275,8 @@ export class FileStore implements Store {
           await this.#rekey(head, head.work.rekey);
           continue;
         }
-        const group = this.#takeGroup();
+        const group = this.#refuseStale(this.#takeGroup());
+        if (group.length === 0) continue;
         try {
           await this.#commit(group);
         } catch (error) {
@@ -271,9 +304,34 @@ export class FileStore implements Store {
     return this.#queue.splice(0, count);
   }
 
+  /** Rejects (and drops) the batches made under a claim that a newer claim replaced. */
+  #refuseStale(group: Pending[]): Pending[] {
+    return group.filter((item) => {
+      const generation = "writes" in item.work ? item.work.generation : undefined;
+      if (generation === undefined || generation === this.#generation) return true;
+      if ("writes" in item.work && item.work.plaintext !== undefined) wipe(item.work.plaintext);
+      item.reject(storeTakenOver());
+      return false;
+    });
+  }
+
+  /**
+   * Throws `ERR_STORE_TAKEN_OVER` when the log on disk is no longer the file this store appends
+   * to, or has grown behind its back: another process got past the lock and wrote. A backstop
+   * for a lock removed by hand, not a lock (two writers checking at the same instant both pass).
+   */
+  async #assertLogIsOurs(): Promise<void> {
+    const log = this.#log;
+    const [onDisk, ours] = await Promise.all([stat(join(this.#dir, LOG_NAME)).catch(() => undefined), log.handle.stat()]);
+    if (onDisk === undefined || onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || ours.size !== log.length) {
+      throw storeTakenOver();
+    }
+  }
+
   /** One write and one sync for the whole group, then the index. */
   async #commit(group: readonly Pending[]): Promise<void> {
     const log = this.#log;
+    await this.#assertLogIsOurs();
     const frames: Uint8Array[] = [];
     for (const { work } of group) {
       if (!("writes" in work) || work.plaintext === undefined) continue;
@@ -338,12 +396,19 @@ export class FileStore implements Store {
     }
   }
 
-  /** Closes the store after an I/O failure: rejects `inFlight` and everything queued with ERR_STORE_IO. */
+  /**
+   * Closes the store after an I/O failure (ERR_STORE_IO) or a takeover (ERR_STORE_TAKEN_OVER):
+   * rejects `inFlight` and everything queued with that error.
+   */
   async #fail(cause: unknown, inFlight: readonly Pending[]): Promise<void> {
-    this.#failure ??= new StoreError(StoreErrorCode.Io, "writing the store failed; it is closed — open it again to continue", { cause });
+    const takenOver = StoreError.is(cause, StoreErrorCode.TakenOver);
+    this.#failure ??= takenOver
+      ? cause
+      : new StoreError(StoreErrorCode.Io, "writing the store failed; it is closed — open it again to continue", { cause });
     for (const item of [...inFlight, ...this.#queue.splice(0)]) item.reject(this.#failure);
-    // Best effort: cut a partly written group so the file ends at the last synced record.
-    await this.#log.handle.truncate(this.#log.length).catch(() => {});
+    // Best effort: cut a partly written group so the file ends at the last synced record — never
+    // when another writer owns the file: its records follow ours.
+    if (!takenOver) await this.#log.handle.truncate(this.#log.length).catch(() => {});
     await this.#release();
   }
 
