@@ -16,22 +16,7 @@ export interface StoreKeys {
   readonly checkKey: Uint8Array;
 }
 
-/** A passphrase as given by the caller: text (NFC-normalised, UTF-8) or raw bytes. */
-export type Passphrase = string | Uint8Array;
-
-/**
- * The passphrase as bytes the caller cannot reach (so they can be wiped). Text is NFC-normalised
- * first so the same passphrase typed on two platforms gives the same key. Throws `TypeError` for
- * other types and `RangeError` for an empty passphrase, which would make the encryption moot.
- */
-export function passphraseBytes(passphrase: Passphrase): Uint8Array {
-  let bytes: Uint8Array;
-  if (typeof passphrase === "string") bytes = new TextEncoder().encode(passphrase.normalize("NFC"));
-  else if (passphrase instanceof Uint8Array) bytes = new Uint8Array(passphrase);
-  else throw new TypeError("passphrase must be a string or a Uint8Array");
-  if (bytes.length === 0) throw new RangeError("passphrase must not be empty");
-  return bytes;
-}
+export { type Passphrase, passphraseBytes } from "./passphrase.js";
 
 /**
  * Derives the store keys from the passphrase bytes (which it wipes) and the header's salt.

@@ -47,6 +47,15 @@ const kinds: ReadonlyArray<{ name: string; persistent: boolean; harness: () => P
       return { open: () => IndexedDbStore.open("contract", { indexedDB, keyRange: IDBKeyRange }), cleanup: async () => {} };
     },
   },
+  {
+    name: "IndexedDbStore with a passphrase",
+    persistent: true,
+    harness: async () => {
+      const indexedDB = new IDBFactory();
+      const options = { indexedDB, keyRange: IDBKeyRange, passphrase: "contract", kdfIterations: 1_000 };
+      return { open: () => IndexedDbStore.open("contract", options), cleanup: async () => {} };
+    },
+  },
 ];
 
 describe.each(kinds)("$name", ({ persistent, harness }) => {
