@@ -5,7 +5,7 @@
  */
 import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { LOCK_NAME, LOG_NAME, TEMP_SUFFIX } from "./file-constants.js";
+import { ANCHOR_NAME, LOCK_NAME, LOG_NAME, TEMP_SUFFIX } from "./file-constants.js";
 
 /** True when `error` is a Node system error with this `code` (ENOENT, EEXIST, ...). */
 export function isErrno(error: unknown, code: string): boolean {
@@ -35,13 +35,14 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Deletes what an interrupted compaction or creation (`store.log.*.tmp`) or lock takeover
- * (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.
+ * Deletes what an interrupted compaction or creation (`store.log.*.tmp`), anchor creation
+ * (`.store.anchor.*.tmp`) or lock takeover (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.
  */
 export async function removeLeftovers(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     const tempLog = name.startsWith(`${LOG_NAME}.`) && name.endsWith(TEMP_SUFFIX);
     const setAsideLock = name.startsWith(`${LOCK_NAME}.`) && name.endsWith(".stale");
-    if (tempLog || setAsideLock) await unlink(join(dir, name)).catch(() => {});
+    const tempAnchor = name.startsWith(`.${ANCHOR_NAME}.`) && name.endsWith(TEMP_SUFFIX);
+    if (tempLog || setAsideLock || tempAnchor) await unlink(join(dir, name)).catch(() => {});
   }
 }

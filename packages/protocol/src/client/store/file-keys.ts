@@ -6,14 +6,16 @@
 import { scrypt } from "node:crypto";
 import { equalBytes, wipe } from "../../crypto/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { LABEL_CHECK_KEY, LABEL_DATA_KEY, type ScryptParams } from "./file-constants.js";
+import { LABEL_ANCHOR_KEY, LABEL_CHECK_KEY, LABEL_DATA_KEY, type ScryptParams } from "./file-constants.js";
 
-/** The two keys a store file is used with. Both are secrets: wipe with `wipeStoreKeys`. */
+/** The keys a store file is used with. Both are secrets: wipe with `wipeStoreKeys`. */
 export interface StoreKeys {
   /** ChaCha20-Poly1305 key for every record. */
   readonly dataKey: Uint8Array;
   /** HMAC key for the header's key check. */
   readonly checkKey: Uint8Array;
+  /** HMAC key for the rollback anchor's slots. */
+  readonly anchorKey: Uint8Array;
 }
 
 export { type Passphrase, passphraseBytes } from "./passphrase.js";
@@ -43,6 +45,7 @@ export async function deriveStoreKeys(
     return {
       dataKey: crypto.hkdfSha256(master, salt, LABEL_DATA_KEY, 32),
       checkKey: crypto.hkdfSha256(master, salt, LABEL_CHECK_KEY, 32),
+      anchorKey: crypto.hkdfSha256(master, salt, LABEL_ANCHOR_KEY, 32),
     };
   } finally {
     wipe(master);
@@ -59,7 +62,7 @@ export function keysMatchHeader(crypto: CryptoProvider, keys: StoreKeys, headerF
   return equalBytes(keyCheckValue(crypto, keys, headerFields), keyCheck);
 }
 
-/** Zeroes both keys. */
+/** Zeroes the keys. */
 export function wipeStoreKeys(keys: StoreKeys): void {
-  wipe(keys.dataKey, keys.checkKey);
+  wipe(keys.dataKey, keys.checkKey, keys.anchorKey);
 }
