@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileStore } from "./file-store.js";
 import { IndexedDbStore } from "./indexeddb-store.js";
 import { MemoryStore } from "./memory-store.js";
-import { put, remove, type Store, type StoreWrite } from "./store.js";
+import { claimStore, put, remove, type Store, type StoreWrite } from "./store.js";
 import { StoreError } from "./store-error.js";
 
 /** Cheap scrypt for tests only; the default is checked in file-store.test.ts. */
@@ -184,6 +184,35 @@ describe.each(kinds)("$name", ({ persistent, harness }) => {
         () => undefined,
         (e: unknown) => e,
       );
+      expect(StoreError.is(error, "ERR_STORE_CLOSED")).toBe(true);
+    }
+  });
+
+  it("closes idempotently: concurrent and repeated closes all resolve, also through a claimed view and after a takeover", async () => {
+    const first = await claimStore(store);
+    await put(first, "s", "k", bytes(1));
+    await claimStore(store); // `first` is now claimed over
+    await put(first, "s", "k", bytes(2)).catch(() => undefined);
+    await Promise.all([first.close(), store.close(), store.close()]);
+    await first.close();
+    await store.close();
+    await expect(store.get("s", "k")).rejects.toThrow(/closed/);
+  });
+
+  it("tells whether it holds any entry (isEmpty), and refuses claim and isEmpty once closed", async () => {
+    expect(await store.isEmpty?.()).toBe(true);
+    await put(store, "s", "k", bytes(1));
+    expect(await store.isEmpty?.()).toBe(false);
+    await remove(store, "s", "k");
+    expect(await store.isEmpty?.()).toBe(true);
+    await store.close();
+    for (const call of [() => store.isEmpty?.(), () => store.claim?.()]) {
+      const error = await Promise.resolve()
+        .then(call)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(StoreError.is(error, "ERR_STORE_CLOSED")).toBe(true);
     }
   });
