@@ -206,7 +206,8 @@ describe.each(kinds)("$name", ({ persistent, harness }) => {
     await remove(store, "s", "k");
     expect(await store.isEmpty?.()).toBe(true);
     await store.close();
-    for (const call of [() => store.isEmpty?.(), () => store.claim?.()]) {
+    const calls: Array<() => Promise<unknown> | undefined> = [() => store.isEmpty?.(), () => store.claim?.()];
+    for (const call of calls) {
       const error = await Promise.resolve()
         .then(call)
         .then(
