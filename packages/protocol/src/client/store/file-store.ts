@@ -16,7 +16,7 @@
  * - A failed write or sync closes the store (ERR_STORE_IO): appending after an unknown partial
  *   write could turn a torn tail into mid-log corruption.
  */
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { joinBytes, wipe } from "../../crypto/bytes.js";
 import { createNodeProvider } from "../../crypto/node.js";
@@ -35,7 +35,7 @@ import {
   type ScryptParams,
 } from "./file-constants.js";
 import { assertScryptParams } from "./file-header.js";
-import { removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
+import { assertLogIsOurs, removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
 import { deriveStoreKeys, type Passphrase, passphraseBytes, wipeStoreKeys } from "./file-keys.js";
 import { StoreLock } from "./file-lock.js";
 import { type LogFile, type LogSecrets, loadLog, writeFreshLog } from "./file-log-file.js";
@@ -312,23 +312,10 @@ export class FileStore implements Store {
     });
   }
 
-  /**
-   * Throws `ERR_STORE_TAKEN_OVER` when the log on disk is no longer the file this store appends
-   * to, or has grown behind its back: another process got past the lock and wrote. A backstop
-   * for a lock removed by hand, not a lock (two writers checking at the same instant both pass).
-   */
-  async #assertLogIsOurs(): Promise<void> {
-    const log = this.#log;
-    const [onDisk, ours] = await Promise.all([stat(join(this.#dir, LOG_NAME)).catch(() => undefined), log.handle.stat()]);
-    if (onDisk === undefined || onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || ours.size !== log.length) {
-      throw storeTakenOver();
-    }
-  }
-
   /** One write and one sync for the whole group, then the index. */
   async #commit(group: readonly Pending[]): Promise<void> {
     const log = this.#log;
-    await this.#assertLogIsOurs();
+    await assertLogIsOurs(join(this.#dir, LOG_NAME), log.handle, log.length);
     const frames: Uint8Array[] = [];
     for (const { work } of group) {
       if (!("writes" in work) || work.plaintext === undefined) continue;

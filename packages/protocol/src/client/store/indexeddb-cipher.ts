@@ -56,6 +56,11 @@ const IV_BYTES = 12;
 const LOCATION_BYTES = 16;
 /** Key record format version. */
 const RECORD_VERSION = 1;
+/**
+ * Namespace and group hashes remembered per store (they are in the database anyway): saves two of
+ * the three HMACs per call. Cleared when full, so a store with many groups costs at most this much.
+ */
+const LOCATION_CACHE_ENTRIES = 4096;
 
 const AES = { name: "AES-GCM", length: 256 } as const;
 const HMAC = { name: "HMAC", hash: "SHA-256", length: 256 } as const;
@@ -116,6 +121,7 @@ export class EntryCipher {
   readonly #subtle: SubtleLike;
   readonly #aes: CryptoKeyLike;
   readonly #hmac: CryptoKeyLike;
+  readonly #cache = new Map<string, Promise<string>>();
 
   constructor(subtle: SubtleLike, aes: CryptoKeyLike, hmac: CryptoKeyLike) {
     this.#subtle = subtle;
@@ -128,14 +134,27 @@ export class EntryCipher {
     return hex(new Uint8Array(await this.#subtle.sign("HMAC", this.#hmac, input)).subarray(0, LOCATION_BYTES));
   }
 
+  /** `#hash` through the cache (keyed by the length-prefixed parts, so distinct inputs never share an entry). */
+  #cached(label: string, ...parts: string[]): Promise<string> {
+    const id = [label, ...parts].map((part) => `${part.length}:${part}`).join("");
+    let hash = this.#cache.get(id);
+    if (hash === undefined) {
+      if (this.#cache.size >= LOCATION_CACHE_ENTRIES) this.#cache.clear();
+      hash = this.#hash(label, ...parts);
+      hash.catch(() => this.#cache.delete(id));
+      this.#cache.set(id, hash);
+    }
+    return hash;
+  }
+
   /** The hashed namespace: the first element of every location in it. */
   namespace(namespace: string): Promise<string> {
-    return this.#hash("ns", namespace);
+    return this.#cached("ns", namespace);
   }
 
   /** The hashed group of `key`'s group within `namespace`. */
   group(namespace: string, group: string): Promise<string> {
-    return this.#hash("group", namespace, group);
+    return this.#cached("group", namespace, group);
   }
 
   /** The IndexedDB key of (namespace, key). */
@@ -172,14 +191,25 @@ export class EntryCipher {
   }
 }
 
+/**
+ * Wrapping keys derived during one `open`, by salt: creating a store and then unlocking the record
+ * just stored would otherwise run PBKDF2 twice.
+ */
+export type KekCache = Map<string, Promise<CryptoKeyLike>>;
+
 /** A new key record: fresh keys, non-extractable, or wrapped under `passphrase` with PBKDF2. */
-export async function newKeyRecord(subtle: SubtleLike, passphrase: Passphrase | undefined, iterations: number): Promise<KeyRecord> {
+export async function newKeyRecord(
+  subtle: SubtleLike,
+  passphrase: Passphrase | undefined,
+  iterations: number,
+  keks: KekCache,
+): Promise<KeyRecord> {
   if (passphrase === undefined) {
     const [aes, hmac] = await Promise.all([subtle.generateKey(AES, false, ENTRY_USAGES), subtle.generateKey(HMAC, false, LOCATION_USAGES)]);
     return { v: RECORD_VERSION, kind: "device", aes: aes as CryptoKeyLike, hmac: hmac as CryptoKeyLike };
   }
   const salt = secureRandomBytes(SALT_BYTES);
-  const kek = await wrappingKey(subtle, passphrase, salt, iterations);
+  const kek = await wrappingKey(subtle, passphrase, salt, iterations, keks);
   // Extractable only long enough to be wrapped; the store itself uses them unwrapped as non-extractable.
   const [aes, hmac] = await Promise.all([subtle.generateKey(AES, true, ENTRY_USAGES), subtle.generateKey(HMAC, true, LOCATION_USAGES)]);
   const wrap = async (key: unknown, additionalData: Uint8Array) => {
@@ -196,7 +226,23 @@ export async function newKeyRecord(subtle: SubtleLike, passphrase: Passphrase | 
   };
 }
 
-async function wrappingKey(subtle: SubtleLike, passphrase: Passphrase, salt: Uint8Array, iterations: number): Promise<CryptoKeyLike> {
+function wrappingKey(
+  subtle: SubtleLike,
+  passphrase: Passphrase,
+  salt: Uint8Array,
+  iterations: number,
+  keks: KekCache,
+): Promise<CryptoKeyLike> {
+  const id = `${hex(salt)}:${iterations}`;
+  let kek = keks.get(id);
+  if (kek === undefined) {
+    kek = deriveWrappingKey(subtle, passphrase, salt, iterations);
+    keks.set(id, kek);
+  }
+  return kek;
+}
+
+async function deriveWrappingKey(subtle: SubtleLike, passphrase: Passphrase, salt: Uint8Array, iterations: number): Promise<CryptoKeyLike> {
   const bytes = passphraseBytes(passphrase);
   try {
     const base = (await subtle.importKey("raw", bytes, { name: "PBKDF2" }, false, ["deriveKey"])) as CryptoKeyLike;
@@ -215,7 +261,12 @@ const passphraseError = (message: string) => new StoreError(StoreErrorCode.Passp
  * The cipher for a stored key record. Rejects `ERR_STORE_PASSPHRASE` for a wrong, missing or
  * unexpected passphrase, `ERR_STORE_UNSUPPORTED` for a record this version does not know.
  */
-export async function unlock(subtle: SubtleLike, record: unknown, passphrase: Passphrase | undefined): Promise<EntryCipher> {
+export async function unlock(
+  subtle: SubtleLike,
+  record: unknown,
+  passphrase: Passphrase | undefined,
+  keks: KekCache = new Map(),
+): Promise<EntryCipher> {
   const r = record as Partial<Record<string, unknown>> | undefined;
   if (typeof r !== "object" || r === null || r.v !== RECORD_VERSION)
     throw new StoreError(StoreErrorCode.Unsupported, "IndexedDB store keys are in a format this version does not know");
@@ -232,7 +283,7 @@ export async function unlock(subtle: SubtleLike, record: unknown, passphrase: Pa
   } catch {
     throw new StoreError(StoreErrorCode.Unsupported, "IndexedDB store keys ask for an unsupported PBKDF2 iteration count");
   }
-  const kek = await wrappingKey(subtle, passphrase, r.salt, iterations);
+  const kek = await wrappingKey(subtle, passphrase, r.salt, iterations, keks);
   const unwrap = async (wrapped: Uint8Array, additionalData: Uint8Array, algorithm: object, usages: string[]) => {
     try {
       const iv = wrapped.subarray(0, IV_BYTES);

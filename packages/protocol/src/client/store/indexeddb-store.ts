@@ -185,8 +185,9 @@ export class IndexedDbStore implements Store {
     try {
       db = await openDatabase(factory, name);
       const opened = db;
-      const record = await keyRecord(opened, () => newKeyRecord(subtle, options.passphrase, iterations));
-      const cipher = await unlock(subtle, record, options.passphrase);
+      const keks = new Map();
+      const record = await keyRecord(opened, () => newKeyRecord(subtle, options.passphrase, iterations, keks));
+      const cipher = await unlock(subtle, record, options.passphrase, keks);
       await migrateLegacy(opened, cipher);
       return new IndexedDbStore(opened, keyRange, cipher, releaseLock);
     } catch (error) {
