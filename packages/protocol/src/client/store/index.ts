@@ -10,7 +10,9 @@ export {
   IndexedDbStore,
   type IndexedDbStoreOptions,
   type LockManagerLike,
+  type SubtleLike,
 } from "./indexeddb-store.js";
 export { MemoryStore } from "./memory-store.js";
+export type { Passphrase } from "./passphrase.js";
 export { claimStore, put, remove, type Store, type StoreWrite } from "./store.js";
 export { StoreError, StoreErrorCode } from "./store-error.js";
