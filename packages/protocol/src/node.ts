@@ -9,4 +9,4 @@ import { type TransportFactory, type WebSocketConstructor, webSocketTransport } 
 /** A transport over the `ws` package, for ParleyClient in Node. */
 export const nodeTransport: TransportFactory = webSocketTransport(WebSocket as unknown as WebSocketConstructor);
 
-export { FileStore } from "./client/store/file-store.js";
+export { FileStore, type FileStoreOptions, fileAnchor, type StoreAnchor } from "./client/store/file-store.js";

@@ -29,7 +29,7 @@ import { LocalDevice, type PendingLink } from "./local-device.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
-import type { Store } from "./store/store.js";
+import { claimStore, type Store } from "./store/store.js";
 import { type TransportFactory, webSocketTransport } from "./transport.js";
 
 export interface ParleyClientOptions {
@@ -108,20 +108,22 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Creates a new account and device in an empty store. Call `connect()` next. */
   static async create(options: ParleyClientOptions & { displayName: string }): Promise<ParleyClient> {
     const deps = await depsFor(options);
-    if (await LocalDevice.load(deps.crypto, options.store))
+    const { claimed, attach } = await ParleyClient.claimFor(options);
+    if (await LocalDevice.load(deps.crypto, claimed.store))
       throw new TypeError("this store already holds an account: use ParleyClient.open");
     const { device, writes } = LocalDevice.create(deps, options.displayName);
-    await options.store.batch(writes);
-    const client = new ParleyClient(options, deps, device);
+    await claimed.store.batch(writes);
+    const client = attach(new ParleyClient(claimed, deps, device));
     return client;
   }
 
   /** Opens the account and device kept in `store`. */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
     const deps = await depsFor(options);
-    const device = await LocalDevice.load(deps.crypto, options.store);
+    const { claimed, attach } = await ParleyClient.claimFor(options);
+    const device = await LocalDevice.load(deps.crypto, claimed.store);
     if (!device) throw new TypeError("this store holds no account: use ParleyClient.create");
-    const client = new ParleyClient(options, deps, device);
+    const client = attach(new ParleyClient(claimed, deps, device));
     return client;
   }
 
@@ -159,8 +161,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const raw = await options.store.get(NS.identity, "pending-link");
     if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
     const { device, writes } = LocalDevice.completeLink(deps, decodeRecord<PendingLink>(raw), decodeLinkApproval(approval));
-    await options.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
-    const client = new ParleyClient(options, deps, device);
+    const { claimed, attach } = await ParleyClient.claimFor(options);
+    await claimed.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
+    const client = attach(new ParleyClient(claimed, deps, device));
     return client;
   }
 
@@ -567,6 +570,30 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.receiving = this.receiving.then(run).catch((error) => {
       if (!this.closed) this.emit("error", error instanceof Error ? error : new Error(String(error)));
     });
+  }
+
+  /** Another writer claimed our store: encrypting again would reuse message keys, so stop and say so. */
+  private takenOver(error: Error): void {
+    if (this.closed) return;
+    this.emit("error", error);
+    void this.close();
+  }
+
+  /**
+   * Claims `options.store` for one client (see `claimStore`): a second client, tab or process
+   * that claims it later makes this client's next write reject `ERR_STORE_TAKEN_OVER`; `attach`
+   * wires that moment to the client (an `error` event, then close).
+   */
+  private static async claimFor<T extends { store: Store }>(
+    options: T,
+  ): Promise<{ claimed: T; attach: (client: ParleyClient) => ParleyClient }> {
+    let client: ParleyClient | undefined;
+    const store = await claimStore(options.store, (error) => client?.takenOver(error));
+    const attach = (created: ParleyClient) => {
+      client = created;
+      return created;
+    };
+    return { claimed: { ...options, store }, attach };
   }
 
   private startAnonymous(): RelayConnection {

@@ -28,6 +28,8 @@ export const MAX_SCRYPT_P = 16;
 
 /** The append-only log inside the store directory. */
 export const LOG_NAME = "store.log";
+/** The rollback anchor (`file-anchor.ts`), unless the app keeps it elsewhere. */
+export const ANCHOR_NAME = "store.anchor";
 /** The lock file; its content names the holder (`file-lock.ts`). */
 export const LOCK_NAME = "store.lock";
 /** Compaction writes `store.log.<random>.tmp` and renames it over the log; leftovers are deleted on open. */
@@ -47,7 +49,12 @@ export const FILE_ID_BYTES = 16;
 export const KEY_CHECK_BYTES = 32;
 /** Truncated SHA-256 of the header: tells a damaged header (ERR_STORE_CORRUPT) from a wrong passphrase. */
 export const HEADER_CHECKSUM_BYTES = 16;
-/** magic 8, version 1, kdf 1, log2 N 1, r 1, p 1, reserved 3, salt 16, file id 16 — what the key check covers. */
+/**
+ * Header flag byte (offset 13) bit: this log has a rollback anchor, so a missing or unverifiable
+ * anchor means rollback. Logs written before anchors have it clear and are re-written on open.
+ */
+export const FLAG_ANCHORED = 1;
+/** magic 8, version 1, kdf 1, log2 N 1, r 1, p 1, flags 1, reserved 2, salt 16, file id 16 — what the key check covers. */
 export const HEADER_FIELDS_BYTES = 48;
 /** Fields, key check, checksum. */
 export const HEADER_BYTES = HEADER_FIELDS_BYTES + KEY_CHECK_BYTES + HEADER_CHECKSUM_BYTES;
@@ -71,6 +78,8 @@ export const MAX_RECORD_PLAINTEXT = 64 * 2 ** 20;
 
 /** HKDF-SHA256 info for the record encryption key. */
 export const LABEL_DATA_KEY = /* @__PURE__ */ new TextEncoder().encode("Parley store v1 data key");
+/** HKDF-SHA256 info for the rollback anchor's MAC key (`file-anchor.ts`). */
+export const LABEL_ANCHOR_KEY = /* @__PURE__ */ new TextEncoder().encode("Parley store v1 anchor key");
 /** HKDF-SHA256 info for the key-check MAC key (separate from the data key so the check reveals nothing about it). */
 export const LABEL_CHECK_KEY = /* @__PURE__ */ new TextEncoder().encode("Parley store v1 key check");
 

@@ -8,7 +8,7 @@
  *  0  8  magic "PRLYSTOR"
  *  8  1  format version (1)
  *  9  1  KDF id (1 = scrypt)
- * 10  1  log2 N      11  1  r      12  1  p      13  3  reserved, zero
+ * 10  1  log2 N      11  1  r      12  1  p      13  1  flags (bit 0: anchored)      14  2  reserved, zero
  * 16 16  salt
  * 32 16  file id
  * 48 32  key check = HMAC-SHA256(check key, bytes 0..48)
@@ -18,6 +18,7 @@
 import { equalBytes } from "../../crypto/bytes.js";
 import {
   FILE_ID_BYTES,
+  FLAG_ANCHORED,
   FORMAT_VERSION,
   HEADER_BYTES,
   HEADER_CHECKSUM_BYTES,
@@ -42,6 +43,8 @@ export interface FileHeader {
   /** Bytes 0..48, the input of the key check. */
   readonly fields: Uint8Array;
   readonly keyCheck: Uint8Array;
+  /** The log has a rollback anchor (every log this version writes does). */
+  readonly anchored: boolean;
 }
 
 /** Why `params` are not usable, or undefined if they are. */
@@ -74,6 +77,7 @@ export function encodeHeaderFields(kdf: ScryptParams, salt: Uint8Array, fileId: 
   fields[10] = Math.log2(kdf.N);
   fields[11] = kdf.r;
   fields[12] = kdf.p;
+  fields[13] = FLAG_ANCHORED;
   fields.set(salt, 16);
   fields.set(fileId, 32);
   return fields;
@@ -109,7 +113,7 @@ export function decodeHeader(file: Uint8Array, sha256: (data: Uint8Array) => Uin
   const checksum = file.subarray(HEADER_FIELDS_BYTES + KEY_CHECK_BYTES, HEADER_BYTES);
   if (!equalBytes(sha256(checked).subarray(0, HEADER_CHECKSUM_BYTES), checksum)) throw corrupt("checksum mismatch");
   if (file[9] !== KDF_SCRYPT) throw unsupported(`KDF id ${file[9]}`);
-  if (file[13] !== 0 || file[14] !== 0 || file[15] !== 0) throw unsupported("reserved bytes set");
+  if (((file[13] as number) & ~FLAG_ANCHORED) !== 0 || file[14] !== 0 || file[15] !== 0) throw unsupported("reserved bytes set");
   const kdf: ScryptParams = { N: 2 ** (file[10] as number), r: file[11] as number, p: file[12] as number };
   const problem = scryptProblem(kdf);
   if (problem !== undefined) throw unsupported(problem);
@@ -120,5 +124,6 @@ export function decodeHeader(file: Uint8Array, sha256: (data: Uint8Array) => Uin
     fileId: copyBytes(file.subarray(32, 48)),
     fields: copyBytes(file.subarray(0, HEADER_FIELDS_BYTES)),
     keyCheck: copyBytes(file.subarray(HEADER_FIELDS_BYTES, HEADER_FIELDS_BYTES + KEY_CHECK_BYTES)),
+    anchored: ((file[13] as number) & FLAG_ANCHORED) !== 0,
   };
 }

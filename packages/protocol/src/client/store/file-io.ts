@@ -3,9 +3,10 @@
  * positional writes that finish, directory syncs that make renames stick, and the sweep of
  * leftovers a crash can leave in the store directory. Node-only.
  */
-import { type FileHandle, open, readdir, unlink } from "node:fs/promises";
+import { type FileHandle, open, readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { LOCK_NAME, LOG_NAME, TEMP_SUFFIX } from "./file-constants.js";
+import { ANCHOR_NAME, LOCK_NAME, LOG_NAME, TEMP_SUFFIX } from "./file-constants.js";
+import { storeTakenOver } from "./store-error.js";
 
 /** True when `error` is a Node system error with this `code` (ENOENT, EEXIST, ...). */
 export function isErrno(error: unknown, code: string): boolean {
@@ -35,13 +36,25 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Deletes what an interrupted compaction or creation (`store.log.*.tmp`) or lock takeover
- * (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.
+ * Deletes what an interrupted compaction or creation (`store.log.*.tmp`), anchor creation
+ * (`.store.anchor.*.tmp`) or lock takeover (`store.lock.*.stale`) left behind. Only under the lock: another opener's files are in flux.
  */
 export async function removeLeftovers(dir: string): Promise<void> {
   for (const name of await readdir(dir)) {
     const tempLog = name.startsWith(`${LOG_NAME}.`) && name.endsWith(TEMP_SUFFIX);
     const setAsideLock = name.startsWith(`${LOCK_NAME}.`) && name.endsWith(".stale");
-    if (tempLog || setAsideLock) await unlink(join(dir, name)).catch(() => {});
+    const tempAnchor = name.startsWith(`.${ANCHOR_NAME}.`) && name.endsWith(TEMP_SUFFIX);
+    if (tempLog || setAsideLock || tempAnchor) await unlink(join(dir, name)).catch(() => {});
   }
+}
+
+/**
+ * Throws `ERR_STORE_TAKEN_OVER` when the file at `path` is no longer the one `handle` appends to,
+ * or has grown past `length` behind the writer's back: another process got past the lock (a lock
+ * file deleted by hand) and wrote. A backstop, not a lock: two writers checking at the same
+ * instant both pass.
+ */
+export async function assertLogIsOurs(path: string, handle: FileHandle, length: number): Promise<void> {
+  const [onDisk, ours] = await Promise.all([stat(path).catch(() => undefined), handle.stat()]);
+  if (onDisk === undefined || onDisk.ino !== ours.ino || onDisk.dev !== ours.dev || ours.size !== length) throw storeTakenOver();
 }

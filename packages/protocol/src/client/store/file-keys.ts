@@ -6,32 +6,19 @@
 import { scrypt } from "node:crypto";
 import { equalBytes, wipe } from "../../crypto/bytes.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
-import { LABEL_CHECK_KEY, LABEL_DATA_KEY, type ScryptParams } from "./file-constants.js";
+import { LABEL_ANCHOR_KEY, LABEL_CHECK_KEY, LABEL_DATA_KEY, type ScryptParams } from "./file-constants.js";
 
-/** The two keys a store file is used with. Both are secrets: wipe with `wipeStoreKeys`. */
+/** The keys a store file is used with. Both are secrets: wipe with `wipeStoreKeys`. */
 export interface StoreKeys {
   /** ChaCha20-Poly1305 key for every record. */
   readonly dataKey: Uint8Array;
   /** HMAC key for the header's key check. */
   readonly checkKey: Uint8Array;
+  /** HMAC key for the rollback anchor's slots. */
+  readonly anchorKey: Uint8Array;
 }
 
-/** A passphrase as given by the caller: text (NFC-normalised, UTF-8) or raw bytes. */
-export type Passphrase = string | Uint8Array;
-
-/**
- * The passphrase as bytes the caller cannot reach (so they can be wiped). Text is NFC-normalised
- * first so the same passphrase typed on two platforms gives the same key. Throws `TypeError` for
- * other types and `RangeError` for an empty passphrase, which would make the encryption moot.
- */
-export function passphraseBytes(passphrase: Passphrase): Uint8Array {
-  let bytes: Uint8Array;
-  if (typeof passphrase === "string") bytes = new TextEncoder().encode(passphrase.normalize("NFC"));
-  else if (passphrase instanceof Uint8Array) bytes = new Uint8Array(passphrase);
-  else throw new TypeError("passphrase must be a string or a Uint8Array");
-  if (bytes.length === 0) throw new RangeError("passphrase must not be empty");
-  return bytes;
-}
+export { type Passphrase, passphraseBytes } from "./passphrase.js";
 
 /**
  * Derives the store keys from the passphrase bytes (which it wipes) and the header's salt.
@@ -58,6 +45,7 @@ export async function deriveStoreKeys(
     return {
       dataKey: crypto.hkdfSha256(master, salt, LABEL_DATA_KEY, 32),
       checkKey: crypto.hkdfSha256(master, salt, LABEL_CHECK_KEY, 32),
+      anchorKey: crypto.hkdfSha256(master, salt, LABEL_ANCHOR_KEY, 32),
     };
   } finally {
     wipe(master);
@@ -74,7 +62,7 @@ export function keysMatchHeader(crypto: CryptoProvider, keys: StoreKeys, headerF
   return equalBytes(keyCheckValue(crypto, keys, headerFields), keyCheck);
 }
 
-/** Zeroes both keys. */
+/** Zeroes the keys. */
 export function wipeStoreKeys(keys: StoreKeys): void {
-  wipe(keys.dataKey, keys.checkKey);
+  wipe(keys.dataKey, keys.checkKey, keys.anchorKey);
 }

@@ -36,7 +36,15 @@ export interface LogFile extends LogSecrets {
   length: number;
   /** Records in the file; the next record's sequence number. */
   records: number;
+  /** The header says the log has a rollback anchor (false only for logs from before anchors). */
+  readonly anchored: boolean;
 }
+
+/**
+ * Runs once a fresh log is complete and synced, just before it is renamed into place: the moment
+ * to write a "pending" rollback anchor that accepts either log (`file-anchor.ts`).
+ */
+export type BeforeRename = (fresh: { readonly fileId: Uint8Array; readonly records: number; readonly keys: StoreKeys }) => Promise<void>;
 
 /**
  * Writes `entries` (puts) as a new log under `secrets` with a fresh file id, in records of about
@@ -48,6 +56,7 @@ export async function writeFreshLog(
   crypto: CryptoProvider,
   secrets: LogSecrets,
   entries: Iterable<StoreWrite>,
+  beforeRename: BeforeRename,
 ): Promise<LogFile> {
   const fileId = crypto.randomBytes(FILE_ID_BYTES);
   const fields = encodeHeaderFields(secrets.kdf, secrets.salt, fileId);
@@ -79,13 +88,14 @@ export async function writeFreshLog(
     }
     if (chunk.length > 0) await flush();
     await handle.datasync();
+    await beforeRename({ fileId, records, keys: secrets.keys });
     await rename(tempPath, join(dir, LOG_NAME));
   } catch (error) {
     await handle.close().catch(() => {});
     await unlink(tempPath).catch(() => {});
     throw error;
   }
-  return { ...secrets, handle, fileId, length, records };
+  return { ...secrets, handle, fileId, length, records, anchored: true };
 }
 
 /**
@@ -99,6 +109,7 @@ export async function loadLog(
   passphrase: Uint8Array,
   newKdf: ScryptParams,
   index: KeyValueIndex,
+  beforeRename: BeforeRename,
 ): Promise<LogFile> {
   const path = join(dir, LOG_NAME);
   let file: Uint8Array;
@@ -110,7 +121,7 @@ export async function loadLog(
     const keys = await deriveStoreKeys(crypto, passphrase, salt, newKdf);
     let log: LogFile | undefined;
     try {
-      log = await writeFreshLog(dir, crypto, { salt, kdf: newKdf, keys }, []);
+      log = await writeFreshLog(dir, crypto, { salt, kdf: newKdf, keys }, [], beforeRename);
       await syncDirectory(dir);
       return log;
     } catch (writeError) {
@@ -139,7 +150,16 @@ export async function loadLog(
       await handle.truncate(goodLength);
       await handle.datasync();
     }
-    return { salt: header.salt, kdf: header.kdf, keys, handle, fileId: header.fileId, length: goodLength, records };
+    return {
+      salt: header.salt,
+      kdf: header.kdf,
+      keys,
+      handle,
+      fileId: header.fileId,
+      length: goodLength,
+      records,
+      anchored: header.anchored,
+    };
   } catch (error) {
     wipeStoreKeys(keys);
     index.clear();

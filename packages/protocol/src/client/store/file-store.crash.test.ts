@@ -107,7 +107,7 @@ it(
     }
     expect(everAcked).toBeGreaterThan(ROUNDS * 50 - 1);
     expect(compacted, "the child should have compacted at least once").toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(["store.log"]);
+    expect((await readdir(dir)).sort()).toEqual(["store.anchor", "store.log"]);
   },
   ROUNDS * 10_000,
 );

@@ -37,6 +37,7 @@ const PASSPHRASE = "correct horse battery staple";
 const open = (dir: string, options: Partial<FileStoreOptions> = {}) =>
   FileStore.open(dir, { passphrase: PASSPHRASE, kdf: TEST_KDF, ...options });
 const logPath = (dir: string) => join(dir, "store.log");
+const anchorPath = (dir: string) => join(dir, "store.anchor");
 const value = (i: number) => new Uint8Array(40).fill(i);
 
 /** The error `promise` rejects with (fails the test if it resolves). */
@@ -51,14 +52,22 @@ async function expectCode(promise: Promise<unknown>, code: StoreErrorCode): Prom
   expect(StoreError.is(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
 }
 
-/** A store in a fresh directory holding keys k0..k{n-1}, one batch (one record) each, closed. */
-async function storeWithRecords(n: number): Promise<{ dir: string; file: Uint8Array; offsets: number[] }> {
+/**
+ * A store in a fresh directory holding keys k0..k{n-1}, one batch (one record) each, closed; and
+ * its rollback anchor as it was before the last batch — what a crash that tore the last batch
+ * leaves (the anchor advances only after the log's sync), so tests that tear it put that back.
+ */
+async function storeWithRecords(n: number): Promise<{ dir: string; file: Uint8Array; offsets: number[]; anchorBeforeLast: Uint8Array }> {
   const dir = await tempDir();
   const store = await open(dir);
-  for (let i = 0; i < n; i++) await put(store, "ns", `k${i}`, value(i));
+  let anchorBeforeLast = new Uint8Array(0);
+  for (let i = 0; i < n; i++) {
+    if (i === n - 1) anchorBeforeLast = new Uint8Array(await readFile(anchorPath(dir)));
+    await put(store, "ns", `k${i}`, value(i));
+  }
   await store.close();
   const file = new Uint8Array(await readFile(logPath(dir)));
-  return { dir, file, offsets: recordOffsets(file) };
+  return { dir, file, offsets: recordOffsets(file), anchorBeforeLast };
 }
 
 /** Keys present in the store at `dir`, after opening it. */
@@ -212,7 +221,7 @@ describe("lock", () => {
     const store = await open(dir);
     expect(await readFile(join(dir, "store.lock"), "utf8")).toContain(`pid ${process.pid}\n`);
     await store.close();
-    await expect(readdir(dir)).resolves.toEqual(["store.log"]); // lock released, nothing left over
+    await expect(readdir(dir)).resolves.toEqual(["store.anchor", "store.log"]); // lock released, nothing left over
     if (lockContent(1).includes("boot \n")) return; // no boot id on this platform
     await writeFile(join(dir, "store.lock"), lockContent(process.ppid, "00000000-0000-0000-0000-000000000000"));
     await (await open(dir)).close();
@@ -221,8 +230,9 @@ describe("lock", () => {
 
 describe("torn tail recovery", () => {
   it("recovers every earlier record when the log is cut at any byte of the last record", async () => {
-    const { dir, file, offsets } = await storeWithRecords(4);
+    const { dir, file, offsets, anchorBeforeLast } = await storeWithRecords(4);
     const last = offsets[3] as number;
+    await writeFile(anchorPath(dir), anchorBeforeLast);
     for (let cut = last; cut < file.length; cut++) {
       await writeFile(logPath(dir), file.subarray(0, cut));
       expect(await keysAfterOpen(dir)).toEqual(["k0", "k1", "k2"]);
@@ -236,7 +246,8 @@ describe("torn tail recovery", () => {
   });
 
   it("discards the last record when any one of its bytes is flipped", async () => {
-    const { dir, file, offsets } = await storeWithRecords(3);
+    const { dir, file, offsets, anchorBeforeLast } = await storeWithRecords(3);
+    await writeFile(anchorPath(dir), anchorBeforeLast);
     for (let at = offsets[2] as number; at < file.length; at++) {
       const damaged = file.slice();
       damaged[at] = (damaged[at] as number) ^ 0x40;
@@ -294,7 +305,7 @@ describe("compaction", () => {
     await writeFile(join(dir, "store.log.0123456789abcdef.tmp"), file.subarray(0, 150));
     await writeFile(join(dir, "store.log.fedcba9876543210.tmp"), file.subarray(0, HEADER_SIZE));
     expect(await keysAfterOpen(dir)).toEqual(["k0", "k1", "k2"]);
-    expect(await readdir(dir)).toEqual(["store.log"]);
+    expect((await readdir(dir)).sort()).toEqual(["store.anchor", "store.log"]);
   });
 });
 

@@ -4,10 +4,12 @@
  * Node-only (node:fs); deliberately not re-exported from this folder's browser-safe index.
  *
  * - Open: lock, derive keys from the passphrase (scrypt, parameters from the header), replay the
- *   log into a `KeyValueIndex`, cut a torn tail (`file-replay.ts` decides what is torn).
+ *   log into a `KeyValueIndex`, cut a torn tail (`file-replay.ts` decides what is torn), and
+ *   refuse a log older than its rollback anchor says (`file-anchor.ts`, ERR_STORE_ROLLBACK).
  * - Batch: each batch is one record; batches queued while a sync is in flight are committed
- *   together (one write, one fdatasync: group commit). A batch resolves only after its sync, and
- *   only then is it visible to `get`/`list`, so reads never show data a crash could take back.
+ *   together (one write, one fdatasync: group commit), then the anchor advances (one more small
+ *   write and sync). A batch resolves only after both, and only then is it visible to
+ *   `get`/`list`, so reads never show data a crash could take back.
  * - Compaction: once the log is twice the live data, the live entries go to a temp file that is
  *   synced and renamed over the log, then the directory is synced. A crash leaves the old or the
  *   new log, each complete; leftover temp files are deleted on open.
@@ -19,59 +21,44 @@ import { join } from "node:path";
 import { joinBytes, wipe } from "../../crypto/bytes.js";
 import { createNodeProvider } from "../../crypto/node.js";
 import type { CryptoProvider } from "../../crypto/provider.js";
+import { Anchor, fileAnchor, pendingAnchor } from "./file-anchor.js";
 import {
+  ANCHOR_NAME,
   COMPACT_RATIO,
   DEFAULT_COMPACT_MIN_BYTES,
   DEFAULT_SCRYPT,
   GROUP_COMMIT_MAX_BYTES,
   HEADER_BYTES,
   LOCK_NAME,
+  LOG_NAME,
   SALT_BYTES,
   type ScryptParams,
 } from "./file-constants.js";
 import { assertScryptParams } from "./file-header.js";
-import { removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
+import { assertLogIsOurs, removeLeftovers, syncDirectory, writeFully } from "./file-io.js";
 import { deriveStoreKeys, type Passphrase, passphraseBytes, wipeStoreKeys } from "./file-keys.js";
 import { StoreLock } from "./file-lock.js";
 import { type LogFile, type LogSecrets, loadLog, writeFreshLog } from "./file-log-file.js";
 import { encodeBatch, sealRecord } from "./file-record.js";
+import type { FileStoreOptions, FileStoreStats } from "./file-store-options.js";
 import { assertListArgs, assertLocation, copyBytes, copyWrites, KeyValueIndex } from "./key-value-index.js";
 import type { Store, StoreWrite } from "./store.js";
-import { StoreError, StoreErrorCode, storeClosed } from "./store-error.js";
+import { StoreError, StoreErrorCode, storeClosed, storeTakenOver } from "./store-error.js";
+import { WriterView } from "./writer-view.js";
 
+export { fileAnchor, type StoreAnchor } from "./file-anchor.js";
 export { DEFAULT_SCRYPT, type ScryptParams } from "./file-constants.js";
 export type { Passphrase } from "./file-keys.js";
-
-/** Options for {@link FileStore.open}. */
-export interface FileStoreOptions {
-  /** Text (NFC-normalised) or bytes; must not be empty. Never stored or logged. */
-  readonly passphrase: Passphrase;
-  /** Provider for ChaCha20-Poly1305, HKDF, HMAC and randomness. Default: the node:crypto provider. */
-  readonly crypto?: CryptoProvider;
-  /**
-   * scrypt parameters for a store created by this call (and for `changePassphrase`). An existing
-   * store always uses the parameters in its header. Default {@link DEFAULT_SCRYPT}; lower only in tests.
-   */
-  readonly kdf?: ScryptParams;
-  /** Never compact a log smaller than this many bytes. Default 1 MiB; tests set 0 to compact often. */
-  readonly compactMinBytes?: number;
-}
-
-/** Counters for monitoring and tests. */
-export interface FileStoreStats {
-  /** Current size of the log file. */
-  readonly logBytes: number;
-  /** Encoded size of the live entries (what a compacted log holds, besides framing). */
-  readonly liveBytes: number;
-  /** fdatasync calls made for batches since open: fewer than batches means group commit worked. */
-  readonly syncs: number;
-  /** Compactions since open. */
-  readonly compactions: number;
-}
+export type { FileStoreOptions, FileStoreStats } from "./file-store-options.js";
 
 interface Pending {
-  /** A batch (its owned writes and plaintext; none for an empty batch) or a passphrase change. */
-  readonly work: { readonly writes: StoreWrite[]; readonly plaintext: Uint8Array | undefined } | { readonly rekey: LogSecrets };
+  /**
+   * A batch (its owned writes and plaintext; none for an empty batch; the claim it was made
+   * under, if any) or a passphrase change.
+   */
+  readonly work:
+    | { readonly writes: StoreWrite[]; readonly plaintext: Uint8Array | undefined; readonly generation?: number }
+    | { readonly rekey: LogSecrets };
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -93,6 +80,7 @@ export class FileStore implements Store {
   readonly #index: KeyValueIndex;
   readonly #newKdf: ScryptParams;
   readonly #compactMinBytes: number;
+  readonly #anchor: Anchor;
   #log: LogFile;
   #queue: Pending[] = [];
   #draining: Promise<void> | undefined;
@@ -103,6 +91,8 @@ export class FileStore implements Store {
   #nextCompactionAt = 0;
   #syncs = 0;
   #compactions = 0;
+  /** The newest claim's number (`claim`); batches of an older claim are refused. */
+  #generation = 0;
 
   private constructor(
     dir: string,
@@ -112,6 +102,7 @@ export class FileStore implements Store {
     log: LogFile,
     newKdf: ScryptParams,
     compactMinBytes: number,
+    anchor: Anchor,
   ) {
     this.#dir = dir;
     this.#crypto = crypto;
@@ -120,12 +111,14 @@ export class FileStore implements Store {
     this.#log = log;
     this.#newKdf = newKdf;
     this.#compactMinBytes = compactMinBytes;
+    this.#anchor = anchor;
   }
 
   /**
    * Opens the store in `dir`, creating the directory and an empty store if there is none.
-   * Rejects with `ERR_STORE_LOCKED` (open elsewhere), `ERR_STORE_PASSPHRASE`, `ERR_STORE_CORRUPT`
-   * or `ERR_STORE_UNSUPPORTED`; with `TypeError`/`RangeError` for bad options.
+   * Rejects with `ERR_STORE_LOCKED` (open elsewhere), `ERR_STORE_PASSPHRASE`, `ERR_STORE_CORRUPT`,
+   * `ERR_STORE_ROLLBACK` (older than acknowledged) or `ERR_STORE_UNSUPPORTED`; with
+   * `TypeError`/`RangeError` for bad options.
    */
   static async open(dir: string, options: FileStoreOptions): Promise<FileStore> {
     if (typeof dir !== "string" || dir === "") throw new TypeError("dir must be a non-empty path");
@@ -146,14 +139,27 @@ export class FileStore implements Store {
       wipe(passphrase);
       throw error;
     }
+    let anchor: Anchor | undefined;
+    let store: FileStore | undefined;
     try {
       await removeLeftovers(dir);
+      anchor = await Anchor.load(options.anchor ?? fileAnchor(join(dir, ANCHOR_NAME)), crypto);
       const index = new KeyValueIndex();
-      const log = await loadLog(dir, crypto, passphrase, newKdf, index);
-      return new FileStore(dir, crypto, lock, index, log, newKdf, compactMinBytes);
+      // Creating a log: the anchor names it before it exists under its name (no current log yet: a zero file id).
+      const log = await loadLog(dir, crypto, passphrase, newKdf, index, pendingAnchor(anchor, { fileId: new Uint8Array(16), records: 0 }));
+      store = new FileStore(dir, crypto, lock, index, log, newKdf, compactMinBytes, anchor);
+      anchor.verify(log.keys.anchorKey, log, log.anchored);
+      // A log from before anchors is rewritten with its header flag set (and anchored by the compaction).
+      if (!log.anchored) await store.#compact(undefined);
+      else if (!anchor.names(log)) await anchor.write(log.keys.anchorKey, { fileId: log.fileId, records: log.records });
+      return store;
     } catch (error) {
       wipe(passphrase);
-      await lock.release().catch(() => {});
+      if (store !== undefined) await store.#release().catch(() => {});
+      else {
+        await anchor?.close().catch(() => {});
+        await lock.release().catch(() => {});
+      }
       throw error;
     }
   }
@@ -177,6 +183,29 @@ export class FileStore implements Store {
     this.#assertUsable();
     const plaintext = owned.length === 0 ? undefined : encodeBatch(owned);
     return this.#enqueue({ writes: owned, plaintext });
+  }
+
+  /**
+   * Makes the caller the only writer (see `Store.claim`). Other `FileStore`s are kept out by the
+   * lock; this also appends a record, so a process that got past the lock (a lock file deleted by
+   * hand) sees the log change under it and stops (`ERR_STORE_TAKEN_OVER`) instead of interleaving.
+   */
+  async claim(): Promise<Store> {
+    this.#assertUsable();
+    const generation = ++this.#generation;
+    await this.#enqueue({ writes: [], plaintext: encodeBatch([]), generation });
+    return new WriterView(this, async (writes) => {
+      const owned = copyWrites(writes);
+      this.#assertUsable();
+      const plaintext = owned.length === 0 ? undefined : encodeBatch(owned);
+      return this.#enqueue({ writes: owned, plaintext, generation });
+    });
+  }
+
+  /** True when no entry is stored. */
+  async isEmpty(): Promise<boolean> {
+    this.#assertUsable();
+    return this.#index.size === 0;
   }
 
   /**
@@ -243,7 +272,8 @@ export class FileStore implements Store {
           await this.#rekey(head, head.work.rekey);
           continue;
         }
-        const group = this.#takeGroup();
+        const group = this.#refuseStale(this.#takeGroup());
+        if (group.length === 0) continue;
         try {
           await this.#commit(group);
         } catch (error) {
@@ -271,9 +301,21 @@ export class FileStore implements Store {
     return this.#queue.splice(0, count);
   }
 
+  /** Rejects (and drops) the batches made under a claim that a newer claim replaced. */
+  #refuseStale(group: Pending[]): Pending[] {
+    return group.filter((item) => {
+      const generation = "writes" in item.work ? item.work.generation : undefined;
+      if (generation === undefined || generation === this.#generation) return true;
+      if ("writes" in item.work && item.work.plaintext !== undefined) wipe(item.work.plaintext);
+      item.reject(storeTakenOver());
+      return false;
+    });
+  }
+
   /** One write and one sync for the whole group, then the index. */
   async #commit(group: readonly Pending[]): Promise<void> {
     const log = this.#log;
+    await assertLogIsOurs(join(this.#dir, LOG_NAME), log.handle, log.length);
     const frames: Uint8Array[] = [];
     for (const { work } of group) {
       if (!("writes" in work) || work.plaintext === undefined) continue;
@@ -287,6 +329,8 @@ export class FileStore implements Store {
       this.#syncs++;
       log.length += bytes.length;
       log.records += frames.length;
+      // Only after the sync: the anchor must never name records a crash could take back.
+      await this.#anchor.write(log.keys.anchorKey, { fileId: log.fileId, records: log.records });
     }
     for (const { work } of group) if ("writes" in work) this.#index.apply(work.writes);
   }
@@ -323,14 +367,15 @@ export class FileStore implements Store {
    * it, only the directory sync remains, and its failure fails the store.
    */
   async #compact(rekey: LogSecrets | undefined): Promise<void> {
-    const fresh = await writeFreshLog(this.#dir, this.#crypto, rekey ?? this.#log, this.#index.puts());
     const old = this.#log;
+    const fresh = await writeFreshLog(this.#dir, this.#crypto, rekey ?? old, this.#index.puts(), pendingAnchor(this.#anchor, old));
     this.#log = fresh;
     this.#compactions++;
     if (rekey !== undefined) wipeStoreKeys(old.keys);
     await old.handle.close().catch(() => {});
     try {
       await syncDirectory(this.#dir);
+      await this.#anchor.write(fresh.keys.anchorKey, { fileId: fresh.fileId, records: fresh.records });
     } catch (error) {
       // Until the rename is durable a power cut brings back the old log, without the batches we would ack next.
       await this.#fail(error, []);
@@ -338,12 +383,19 @@ export class FileStore implements Store {
     }
   }
 
-  /** Closes the store after an I/O failure: rejects `inFlight` and everything queued with ERR_STORE_IO. */
+  /**
+   * Closes the store after an I/O failure (ERR_STORE_IO) or a takeover (ERR_STORE_TAKEN_OVER):
+   * rejects `inFlight` and everything queued with that error.
+   */
   async #fail(cause: unknown, inFlight: readonly Pending[]): Promise<void> {
-    this.#failure ??= new StoreError(StoreErrorCode.Io, "writing the store failed; it is closed — open it again to continue", { cause });
+    const takenOver = StoreError.is(cause, StoreErrorCode.TakenOver);
+    this.#failure ??= takenOver
+      ? cause
+      : new StoreError(StoreErrorCode.Io, "writing the store failed; it is closed — open it again to continue", { cause });
     for (const item of [...inFlight, ...this.#queue.splice(0)]) item.reject(this.#failure);
-    // Best effort: cut a partly written group so the file ends at the last synced record.
-    await this.#log.handle.truncate(this.#log.length).catch(() => {});
+    // Best effort: cut a partly written group so the file ends at the last synced record — never
+    // when another writer owns the file: its records follow ours.
+    if (!takenOver) await this.#log.handle.truncate(this.#log.length).catch(() => {});
     await this.#release();
   }
 
@@ -353,6 +405,7 @@ export class FileStore implements Store {
       this.#index.clear();
       wipeStoreKeys(this.#log.keys);
       await this.#log.handle.close().catch(() => {});
+      await this.#anchor.close().catch(() => {});
       await this.#lock.release();
     })();
     return this.#released;

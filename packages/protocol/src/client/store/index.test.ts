@@ -31,5 +31,13 @@ it("reaches no node: module and no file-store code", () => {
 });
 
 it("exports the browser stores and the error type, not FileStore", () => {
-  expect(Object.keys(entry).sort()).toEqual(["IndexedDbStore", "MemoryStore", "StoreError", "StoreErrorCode", "put", "remove"]);
+  expect(Object.keys(entry).sort()).toEqual([
+    "IndexedDbStore",
+    "MemoryStore",
+    "StoreError",
+    "StoreErrorCode",
+    "claimStore",
+    "put",
+    "remove",
+  ]);
 });

@@ -22,7 +22,7 @@ it("runs each batch as one readwrite transaction with durability strict", async 
     { namespace: "a", key: "1", value: new Uint8Array([1]) },
     { namespace: "a", key: "2", value: undefined },
   ]);
-  expect(transaction.mock.calls).toEqual([["entries", "readwrite", { durability: "strict" }]]);
+  expect(transaction.mock.calls).toEqual([["sealed", "readwrite", { durability: "strict" }]]);
   await store.close();
 });
 

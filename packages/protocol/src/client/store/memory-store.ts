@@ -5,7 +5,8 @@
  */
 import { assertListArgs, assertLocation, copyBytes, copyWrites, KeyValueIndex } from "./key-value-index.js";
 import type { Store, StoreWrite } from "./store.js";
-import { storeClosed } from "./store-error.js";
+import { storeClosed, storeTakenOver } from "./store-error.js";
+import { WriterView } from "./writer-view.js";
 
 /**
  * A `Store` held in memory. Batches are atomic because they are checked whole, then applied
@@ -21,6 +22,8 @@ import { storeClosed } from "./store-error.js";
 export class MemoryStore implements Store {
   readonly #index = new KeyValueIndex();
   #closed = false;
+  /** The newest claim's number; a view holding an older one is stale. */
+  #generation = 0;
 
   async get(namespace: string, key: string): Promise<Uint8Array | undefined> {
     assertLocation(namespace, key);
@@ -39,6 +42,25 @@ export class MemoryStore implements Store {
     const owned = copyWrites(writes);
     if (this.#closed) throw storeClosed();
     this.#index.apply(owned);
+  }
+
+  /** Makes the caller the only writer; batches through earlier claims reject `ERR_STORE_TAKEN_OVER`. */
+  async claim(): Promise<Store> {
+    if (this.#closed) throw storeClosed();
+    const generation = ++this.#generation;
+    return new WriterView(this, async (writes) => {
+      const owned = copyWrites(writes);
+      if (this.#closed) throw storeClosed();
+      // Checked and applied in one synchronous step: nothing can claim in between.
+      if (generation !== this.#generation) throw storeTakenOver();
+      this.#index.apply(owned);
+    });
+  }
+
+  /** True when no entry is stored. */
+  async isEmpty(): Promise<boolean> {
+    if (this.#closed) throw storeClosed();
+    return this.#index.size === 0;
   }
 
   /** Drops the data; later calls reject with `ERR_STORE_CLOSED`. Closing twice is harmless. */

@@ -7,8 +7,19 @@
 
 /** Stable error codes. Adding one is a minor change; renaming or removing one is breaking. */
 export const StoreErrorCode = {
-  /** Another process (or another open store in this process) holds the store's lock. */
+  /** Another process, tab (Web Locks) or open store in this process holds the store's lock. */
   Locked: "ERR_STORE_LOCKED",
+  /**
+   * Another writer claimed the store after this one (`claimStore`: a second tab, a second client
+   * on the same store, a second process that got past the lock). The batch wrote nothing; stop
+   * writing through this handle — encrypting again would reuse message keys.
+   */
+  TakenOver: "ERR_STORE_TAKEN_OVER",
+  /**
+   * The store's data is older than the state it last acknowledged (a truncated log, an older copy
+   * of the directory, a restored backup): reopening it would re-use keys already used.
+   */
+  Rollback: "ERR_STORE_ROLLBACK",
   /** The passphrase does not match the one the store was created with. */
   Passphrase: "ERR_STORE_PASSPHRASE",
   /** Stored bytes fail their checks somewhere other than a torn tail: data would be lost, so nothing is dropped silently. */
@@ -53,6 +64,11 @@ export class StoreError extends Error {
   static is(value: unknown, code?: StoreErrorCode): value is StoreError {
     return value instanceof StoreError && ALL_CODES.has(value.code) && (code === undefined || value.code === code);
   }
+}
+
+/** The error every batch of a writer that was claimed over rejects with. */
+export function storeTakenOver(): StoreError {
+  return new StoreError(StoreErrorCode.TakenOver, "another writer claimed this store; this one may no longer write to it");
 }
 
 /** The error every call on a closed store rejects with. */

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileStore } from "./file-store.js";
 import { IndexedDbStore } from "./indexeddb-store.js";
 import { MemoryStore } from "./memory-store.js";
-import { put, remove, type Store, type StoreWrite } from "./store.js";
+import { claimStore, put, remove, type Store, type StoreWrite } from "./store.js";
 import { StoreError } from "./store-error.js";
 
 /** Cheap scrypt for tests only; the default is checked in file-store.test.ts. */
@@ -45,6 +45,15 @@ const kinds: ReadonlyArray<{ name: string; persistent: boolean; harness: () => P
     harness: async () => {
       const indexedDB = new IDBFactory();
       return { open: () => IndexedDbStore.open("contract", { indexedDB, keyRange: IDBKeyRange }), cleanup: async () => {} };
+    },
+  },
+  {
+    name: "IndexedDbStore with a passphrase",
+    persistent: true,
+    harness: async () => {
+      const indexedDB = new IDBFactory();
+      const options = { indexedDB, keyRange: IDBKeyRange, passphrase: "contract", kdfIterations: 1_000 };
+      return { open: () => IndexedDbStore.open("contract", options), cleanup: async () => {} };
     },
   },
 ];
@@ -175,6 +184,36 @@ describe.each(kinds)("$name", ({ persistent, harness }) => {
         () => undefined,
         (e: unknown) => e,
       );
+      expect(StoreError.is(error, "ERR_STORE_CLOSED")).toBe(true);
+    }
+  });
+
+  it("closes idempotently: concurrent and repeated closes all resolve, also through a claimed view and after a takeover", async () => {
+    const first = await claimStore(store);
+    await put(first, "s", "k", bytes(1));
+    await claimStore(store); // `first` is now claimed over
+    await put(first, "s", "k", bytes(2)).catch(() => undefined);
+    await Promise.all([first.close(), store.close(), store.close()]);
+    await first.close();
+    await store.close();
+    await expect(store.get("s", "k")).rejects.toThrow(/closed/);
+  });
+
+  it("tells whether it holds any entry (isEmpty), and refuses claim and isEmpty once closed", async () => {
+    expect(await store.isEmpty?.()).toBe(true);
+    await put(store, "s", "k", bytes(1));
+    expect(await store.isEmpty?.()).toBe(false);
+    await remove(store, "s", "k");
+    expect(await store.isEmpty?.()).toBe(true);
+    await store.close();
+    const calls: Array<() => Promise<unknown> | undefined> = [() => store.isEmpty?.(), () => store.claim?.()];
+    for (const call of calls) {
+      const error = await Promise.resolve()
+        .then(call)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(StoreError.is(error, "ERR_STORE_CLOSED")).toBe(true);
     }
   });
