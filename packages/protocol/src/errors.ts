@@ -44,6 +44,12 @@ export const ErrorCode = {
   UnknownContact: "ERR_UNKNOWN_CONTACT",
   /** Client: the client was closed. */
   Closed: "ERR_CLOSED",
+  /** Client: the store holds no account (`ParleyClient.open`); check first with `ParleyClient.hasAccount`. */
+  NoAccount: "ERR_NO_ACCOUNT",
+  /** Client: the store already holds an account (`ParleyClient.create`, `requestLink`). */
+  AccountExists: "ERR_ACCOUNT_EXISTS",
+  /** Client: the relay's challenge names another relay than the one dialled; nothing was signed (spec/relay.md §3.1). */
+  RelayIdMismatch: "ERR_RELAY_ID_MISMATCH",
 } as const;
 
 /** One of the stable error code strings. */

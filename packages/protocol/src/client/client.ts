@@ -14,7 +14,7 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { verifyDeviceList } from "../keys/device-list.js";
 import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
-import { signAuthChallenge } from "../wire/auth.js";
+import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
 import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
@@ -22,9 +22,10 @@ import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conve
 import { type ClientEvents, Emitter } from "./events.js";
 import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
 import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
+import { type ClientLogger, errorFields, Log } from "./logger.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
-import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
+import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
 import { type TransportFactory, webSocketTransport } from "./transport.js";
 
@@ -38,16 +39,41 @@ export interface ParleyClientOptions {
   /** Defaults to the global WebSocket; in Node pass `nodeTransport` from `@parley/protocol/node`. */
   readonly transport?: TransportFactory;
   /**
-   * The relay id (public origin) the relay's challenge must name, e.g. `https://relay.example`.
-   * When set, a relay naming another id is refused: it could be relaying another relay's
-   * challenge to log in there as this device. Unset, the client signs whatever id the relay
-   * names (still bound to this connection's nonce).
+   * The relay id the relay's challenge must name (spec/relay.md §3.1). Default: derived from
+   * `relayUrl` (`wss://relay.example/x` → `https://relay.example`). Always enforced: a relay
+   * naming another id could be passing another relay's challenge through to log in there as
+   * this device, so the client signs nothing and login fails with `ERR_RELAY_ID_MISMATCH`.
+   * Set it only when you dial the relay at another address than its public one (e.g. through
+   * a tunnel); it must then equal the relay's `--public-url`.
    */
   readonly relayId?: string;
+  /** Per-request timeout in ms (default 15 s); also bounds each connection attempt's handshake. */
   readonly requestTimeoutMs?: number;
+  /** How long `connect()` waits for a login before rejecting with `ERR_TIMEOUT` (default 30 s). */
+  readonly connectTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Receives the client's log lines (connection, login, prekeys, identity re-checks); never secrets. `console` works. */
+  readonly logger?: ClientLogger;
+  /** `close()` closes the store too, unless this is true (you manage the store's lifetime). */
+  readonly keepStoreOpen?: boolean;
   /** Clock override (tests). */
   readonly now?: () => number;
+}
+
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  /** Gives up (rejecting with the signal's reason) when aborted. */
+  readonly signal?: AbortSignal;
+  /** Overrides `connectTimeoutMs` for this call. */
+  readonly timeoutMs?: number;
+}
+
+/** How long `connect()` waits by default: long enough for a few reconnect attempts on a slow network. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
+interface ConnectWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 /** A conversation summary for a list view. */
@@ -63,13 +89,23 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly anonymousConnection: RelayConnection;
   private receiving: Promise<void> = Promise.resolve();
   private readonly resets = new Map<string, number>();
-  private readyWaiters: Array<() => void> = [];
+  private readonly connectWaiters = new Set<ConnectWaiter>();
+  /** Logged in and set up at the relay (afterLogin done) on the current connection. */
+  private loggedIn = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly relayId: string;
+  private readonly log: Log;
 
-  private constructor(options: ParleyClientOptions, deps: Deps, local: LocalDevice) {
+  private constructor(
+    private readonly options: ParleyClientOptions,
+    deps: Deps,
+    local: LocalDevice,
+  ) {
     super();
+    this.log = new Log(options.logger);
     const transport = options.transport ?? webSocketTransport();
-    const relayId = options.relayId;
+    this.relayId = canonicalRelayId(options.relayId ?? options.relayUrl);
     const common = {
       url: options.relayUrl,
       transport,
@@ -78,7 +114,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     };
     const connection = new RelayConnection({
       ...common,
-      login: (challenge) => this.login(challenge, relayId),
+      login: (challenge) => this.login(challenge),
       onPush: (frame) => this.onPush(frame),
       onState: (state, detail) => this.onState(state, detail),
     });
@@ -93,22 +129,29 @@ export class ParleyClient extends Emitter<ClientEvents> {
     );
   }
 
-  /** Creates a new account and device in an empty store. Call `connect()` next. */
+  /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
+  static async hasAccount(store: Store): Promise<boolean> {
+    return (await store.get(NS.identity, "self")) !== undefined;
+  }
+
+  /** Creates a new account and device in an empty store (`ERR_ACCOUNT_EXISTS` otherwise). Call `connect()` next. */
   static async create(options: ParleyClientOptions & { displayName: string }): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
-    if (await LocalDevice.load(deps.crypto, options.store))
-      throw new TypeError("this store already holds an account: use ParleyClient.open");
+    if (await ParleyClient.hasAccount(options.store))
+      throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account: use ParleyClient.open");
     const { device, writes } = LocalDevice.create(deps, options.displayName);
     await options.store.batch(writes);
     const client = new ParleyClient(options, deps, device);
     return client;
   }
 
-  /** Opens the account and device kept in `store`. */
+  /** Opens the account and device kept in `store` (`ERR_NO_ACCOUNT` when it holds none: see `hasAccount`). */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
     const device = await LocalDevice.load(deps.crypto, options.store);
-    if (!device) throw new TypeError("this store holds no account: use ParleyClient.create");
+    if (!device) throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
     const client = new ParleyClient(options, deps, device);
     return client;
   }
@@ -120,7 +163,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    */
   static async requestLink(options: { store: Store; crypto?: CryptoProvider }): Promise<{ request: string; code: string }> {
     const deps = await depsFor(options as ParleyClientOptions);
-    if (await LocalDevice.load(deps.crypto, options.store)) throw new TypeError("this store already holds an account");
+    if (await ParleyClient.hasAccount(options.store)) throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account");
     const { pending, request } = LocalDevice.pendingLink(deps);
     await options.store.batch([{ namespace: NS.identity, key: "pending-link", value: encodeRecord(pending) }]);
     const bytes = encodeRecord(request);
@@ -132,6 +175,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * the account's new device list, and returns the approval to hand back, with the same check code.
    */
   async approveLink(request: string): Promise<{ approval: string; code: string }> {
+    this.assertOpen();
     const bytes = fromBase64Url(request);
     const parsed = decodeRecord<LinkRequest>(bytes);
     if (
@@ -150,6 +194,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
   static async completeLink(options: ParleyClientOptions, approval: string): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
     const raw = await options.store.get(NS.identity, "pending-link");
     if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
@@ -184,26 +229,73 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.ctx.connection.state;
   }
 
-  /** Connects (and keeps reconnecting); resolves once logged in and set up at the relay. */
-  async connect(): Promise<void> {
-    if (this.closed) throw new ParleyError(ErrorCode.Closed, "client is closed");
-    const ready = new Promise<void>((resolve) => this.readyWaiters.push(resolve));
-    this.ctx.connection.start();
-    await ready;
+  /**
+   * Connects and logs in; resolves once logged in and set up at the relay. Rejects with
+   * `ERR_TIMEOUT` after `timeoutMs` (default `connectTimeoutMs`, 30 s), with the signal's reason
+   * when `signal` aborts, with the login's error when the relay is refused (`ERR_RELAY_ID_MISMATCH`)
+   * or refuses us (`ERR_RELAY`), and with `ERR_CLOSED` after `close()`. When it rejects, the
+   * client stops trying until `connect()` is called again; once connected, it reconnects by
+   * itself after drops.
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
+    this.assertOpen();
+    options.signal?.throwIfAborted();
+    if (this.loggedIn) return;
+    const timeoutMs = options.timeoutMs ?? this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        this.connectWaiters.delete(waiter);
+      };
+      const giveUp = (error: unknown) => {
+        done();
+        // Nobody waits for a login any more and none happened: stop trying until asked again.
+        if (this.connectWaiters.size === 0 && !this.loggedIn) this.ctx.connection.stop();
+        reject(error);
+      };
+      const waiter: ConnectWaiter = {
+        resolve: () => {
+          done();
+          resolve();
+        },
+        reject: giveUp,
+      };
+      const onAbort = () => giveUp(options.signal?.reason);
+      const timer = setTimeout(
+        () => giveUp(new ParleyError(ErrorCode.Timeout, `could not log in to the relay within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.connectWaiters.add(waiter);
+      this.log.debug("connecting", { relayId: this.relayId });
+      this.ctx.connection.start();
+    });
   }
 
-  /** Closes the connections. Pending sends stay in the outbox for the next session. */
+  /**
+   * Closes the connections and the store (unless `keepStoreOpen`); later calls reject with
+   * `ERR_CLOSED`. Pending sends stay in the outbox for the next session. Closing twice is harmless.
+   */
   async close(): Promise<void> {
-    this.closed = true;
-    this.ctx.closed = true;
-    this.ctx.connection.close();
-    this.anonymousConnection.close();
-    await this.receiving.catch(() => undefined);
-    await this.ctx.settle();
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.ctx.closed = true;
+      this.loggedIn = false;
+      for (const waiter of [...this.connectWaiters]) waiter.reject(new ParleyError(ErrorCode.Closed, "client is closed"));
+      this.ctx.connection.close();
+      this.anonymousConnection.close();
+      await this.receiving.catch(() => undefined);
+      await this.ctx.settle();
+      if (!this.options.keepStoreOpen) await this.ctx.store.close();
+      this.log.info("closed");
+    })();
+    return this.closing;
   }
 
   /** Resolves when every queued send has reached the relay. */
   async flush(): Promise<void> {
+    this.assertOpen();
     while (!(await outboxEmpty(this.ctx))) await flushOutbox(this.ctx);
   }
 
@@ -211,6 +303,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Claims `handle` for this account (case-insensitive; the relay normalises it). */
   async claimHandle(handle: string): Promise<void> {
+    this.assertOpen();
     await this.ctx.connection.request({ t: "claim_handle", handle });
     await this.ctx.store.batch([this.ctx.local.update({ handle: handle.toLowerCase() })]);
   }
@@ -220,20 +313,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * account than the one pinned, the contact is marked changed and `identityChanged` fires.
    */
   async findContact(handle: string): Promise<Contact> {
+    this.assertOpen();
     const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle })) as HandleFrame;
     return this.learnHandle(handle.toLowerCase(), answer);
   }
 
   async contacts(): Promise<Contact[]> {
+    this.assertOpen();
     return this.ctx.contacts();
   }
 
   async contact(contactId: string): Promise<Contact | undefined> {
+    this.assertOpen();
     return this.ctx.contact(contactId);
   }
 
   /** Conversations with their last message and unread count, most recent first. */
   async conversations(): Promise<ConversationSummary[]> {
+    this.assertOpen();
     const out: ConversationSummary[] = [];
     for (const contact of await this.ctx.contacts()) {
       const messages = await this.ctx.messages(contact.id);
@@ -248,6 +345,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Messages of a conversation in arrival order. */
   async messages(contactId: string): Promise<ChatMessage[]> {
+    this.assertOpen();
     return this.ctx.messages(contactId);
   }
 
@@ -333,6 +431,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Tells every contact (and only contacts) our presence. Ephemeral. */
   async setPresence(presence: "offline" | "online" | "away"): Promise<void> {
+    this.assertOpen();
     for (const contact of await this.ctx.contacts()) {
       if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
       await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "presence", presence }), { ephemeral: true }).catch((e) =>
@@ -388,19 +487,36 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const content = newContent(this.ctx, body);
     // Apply locally the way the peer will, so both sides agree.
     const me = this.ctx.me;
-    const next =
+    const change = (message: ChatMessage): ChatMessage =>
       content.kind === "edit"
-        ? applyEdit(found.message, me, content.text, content.sentAt)
+        ? applyEdit(message, me, content.text, content.sentAt)
         : content.kind === "delete"
-          ? applyDelete(found.message, me)
+          ? applyDelete(message, me)
           : content.kind === "reaction"
-            ? applyReaction(found.message, me, content.emoji, content.remove)
-            : found.message;
-    await sendContent(this.ctx, contact, content, { writes: [this.ctx.updateMessageWrite(found.key, next)] });
-    if (next !== found.message) this.emit("messageUpdated", next);
+            ? applyReaction(message, me, content.emoji, content.remove)
+            : message;
+    let updated: ChatMessage | undefined;
+    await sendContent(this.ctx, contact, content, {
+      // Read again at commit time, under the session locks: the message's status may have moved
+      // on (pending → sent, a receipt) since it was read above, and must not be written back.
+      commitWrites: async () => {
+        const current = await this.ctx.message(contact.id, messageId);
+        if (!current) return [];
+        const next = change(current.message);
+        if (next === current.message) return [];
+        updated = next;
+        return [this.ctx.updateMessageWrite(current.key, next)];
+      },
+    });
+    if (updated) this.emit("messageUpdated", updated);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ParleyError(ErrorCode.Closed, "client is closed");
   }
 
   private async requireContact(contactId: string): Promise<Contact> {
+    this.assertOpen();
     const contact = await this.ctx.contact(contactId);
     if (!contact) throw new ParleyError(ErrorCode.UnknownContact, "no such contact");
     return contact;
@@ -463,9 +579,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
     }
   }
 
-  private login(challenge: ChallengeFrame, relayId: string | undefined): Request {
-    if (relayId !== undefined && challenge.relayId !== relayId) {
-      throw new ParleyError(ErrorCode.IdentityMismatch, `relay names itself ${challenge.relayId}, expected ${relayId}`);
+  private login(challenge: ChallengeFrame): Request {
+    // Against challenge relaying (spec/relay.md §3, REL-013): sign only a challenge of the relay we dialled.
+    if (!sameRelayId(challenge.relayId, this.relayId)) {
+      throw new ParleyError(
+        ErrorCode.RelayIdMismatch,
+        `the relay names itself ${JSON.stringify(challenge.relayId.slice(0, 100))}, not ${this.relayId}: its challenge was not signed`,
+      );
     }
     const local = this.ctx.local;
     const signature = signAuthChallenge(this.ctx.deps, local.device, challenge.nonce, challenge.relayId);
@@ -477,9 +597,22 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
   }
 
-  private onState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
-    this.emit("connection", { state, ...detail });
-    if (state === "ready") this.ctx.spawn(() => this.afterLogin());
+  private onState(state: ConnectionState, detail?: StateDetail): void {
+    const { error, ...rest } = detail ?? {};
+    if (state !== "ready") this.loggedIn = false;
+    this.emit("connection", { state, ...rest });
+    if (state === "ready") {
+      this.log.debug("logged in", { relayId: this.relayId });
+      this.ctx.spawn(() => this.afterLogin());
+    } else if (error) {
+      this.log.warn("login failed", errorFields(error));
+      // A login that failed ends every connect() waiting for one; without waiters (a
+      // reconnect after a drop) it is reported and the connection keeps retrying with backoff.
+      if (this.connectWaiters.size > 0) for (const waiter of [...this.connectWaiters]) waiter.reject(error);
+      else this.emit("error", error);
+    } else {
+      this.log.debug(`connection ${state}`, { code: rest.code, reason: rest.reason });
+    }
   }
 
   /** First login: publish prekeys and the delivery token. Every login: flush the outbox. */
@@ -493,10 +626,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
         await this.ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
       }
       this.ctx.spawn(() => this.refreshContacts());
-      for (const resolve of this.readyWaiters.splice(0)) resolve();
+      this.loggedIn = this.ctx.connection.state === "ready";
+      this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
+      for (const waiter of [...this.connectWaiters]) waiter.resolve();
       this.ctx.spawn(() => flushOutbox(this.ctx));
     } catch (error) {
-      this.emit("error", error instanceof Error ? error : new Error(String(error)));
+      if (this.connectWaiters.size > 0) for (const waiter of [...this.connectWaiters]) waiter.reject(error);
+      else this.emit("error", error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -532,10 +668,21 @@ export class ParleyClient extends Emitter<ClientEvents> {
     });
   }
 
+  /** Every `error` event is also logged (code and message only). */
+  protected override emit<K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]): void {
+    if (event === "error") this.log?.warn("error", errorFields(payload));
+    super.emit(event, payload);
+  }
+
   private startAnonymous(): RelayConnection {
     this.anonymousConnection.start();
     return this.anonymousConnection;
   }
+}
+
+/** Options checked before anything is written, so a bad relay URL fails at once with RangeError. */
+function checkOptions(options: ParleyClientOptions): void {
+  canonicalRelayId(options.relayId ?? options.relayUrl);
 }
 
 async function depsFor(options: ParleyClientOptions): Promise<Deps> {

@@ -30,6 +30,11 @@ export interface SendOptions {
   readonly messageRef?: { contactId: string; id: string };
   /** Extra writes to commit in the same batch (e.g. the new message itself). */
   readonly writes?: StoreWrite[];
+  /**
+   * More writes, computed under the session locks right before the batch: for read-modify-write
+   * of a record that other paths also update (a message's status), so no update is lost.
+   */
+  readonly commitWrites?: () => Promise<StoreWrite[]>;
 }
 
 /**
@@ -85,6 +90,7 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
       if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine));
     }
     if (!options.ephemeral) for (const entry of out) writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
+    if (options.commitWrites) writes.push(...(await options.commitWrites()));
     await ctx.store.batch(writes);
     return out;
   });
@@ -260,14 +266,22 @@ async function flushLoop(ctx: ClientContext): Promise<void> {
 async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry): Promise<void> {
   const writes: StoreWrite[] = [{ namespace: NS.outbox, key, value: undefined }];
   let updated: ChatMessage | undefined;
-  if (entry.messageRef) {
-    const found = await ctx.message(entry.messageRef.contactId, entry.messageRef.id);
+  const ref = entry.messageRef;
+  if (!ref) {
+    await ctx.store.batch(writes);
+    return;
+  }
+  // Read-modify-write of the message under its recipients' session locks, which an edit,
+  // delete or reaction (and an incoming receipt) also hold while they update it.
+  const locks = entry.messages.map((m) => addressKey({ userId: entry.userId, deviceId: m.deviceId }));
+  await ctx.lock.runAll(locks, async () => {
+    const found = await ctx.message(ref.contactId, ref.id);
     if (found && found.message.status === "pending") {
       updated = { ...found.message, status: "sent" as const };
       writes.push(ctx.updateMessageWrite(found.key, updated));
     }
-  }
-  await ctx.store.batch(writes);
+    await ctx.store.batch(writes);
+  });
   if (updated) ctx.emit("messageUpdated", updated);
 }
 
