@@ -25,11 +25,12 @@ export async function newClient(
   return client;
 }
 
-export async function reopenClient(wsUrl: string, store: Store): Promise<ParleyClient> {
+export async function reopenClient(wsUrl: string, store: Store, options: Partial<ParleyClientOptions> = {}): Promise<ParleyClient> {
   const client = await ParleyClient.open({
     relayUrl: wsUrl,
     store,
     keepStoreOpen: true,
+    ...options,
     transport: nodeTransport,
     backoff: FAST_BACKOFF,
     requestTimeoutMs: 5_000,

@@ -20,10 +20,11 @@ import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { type ClientEvents, Emitter } from "./events.js";
-import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
+import { receiveEphemeral, receiveMessage, sendReceipt } from "./incoming.js";
 import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
 import { type ClientLogger, errorFields, Log } from "./logger.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
+import { PreKeyMaintenance } from "./prekey-maintenance.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
@@ -96,6 +97,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private closing: Promise<void> | undefined;
   private readonly relayId: string;
   private readonly log: Log;
+  private readonly prekeys: PreKeyMaintenance;
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -127,6 +129,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       () => this.startAnonymous(),
       (event, payload) => this.emit(event, payload),
     );
+    this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
   }
 
   /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
@@ -282,6 +285,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.closed = true;
       this.ctx.closed = true;
       this.loggedIn = false;
+      this.prekeys.stop();
       for (const waiter of [...this.connectWaiters]) waiter.reject(new ParleyError(ErrorCode.Closed, "client is closed"));
       this.ctx.connection.close();
       this.anonymousConnection.close();
@@ -592,6 +596,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     // Until the relay has accepted this device once, log in by registering (the relay accepts
     // the same certificate and device list again, so a crash before we noted it is harmless).
     if (!local.identity.registered) {
+      this.prekeys.expectInitialUpload();
       return { t: "register", certificate: local.identity.certificate, deviceList: local.identity.deviceList, signature };
     }
     return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
@@ -620,11 +625,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     try {
       const local = this.ctx.local;
       if (!local.identity.registered) {
-        await this.ctx.store.batch([local.update({ registered: true })]);
-        await this.ctx.connection.request({ t: "upload_prekeys", ...local.fullUpload() });
+        // Marked registered only once prekeys and token are up: a crash before that registers
+        // (harmlessly) again and uploads again, instead of leaving the relay without prekeys.
+        await this.prekeys.initialUpload();
         const tokenHash = this.ctx.deps.crypto.sha256(local.identity.deliveryToken);
         await this.ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
+        await this.ctx.store.batch([local.update({ registered: true })]);
       }
+      this.ctx.spawn(() => this.prekeys.afterLogin());
       this.ctx.spawn(() => this.refreshContacts());
       this.loggedIn = this.ctx.connection.state === "ready";
       this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
@@ -657,7 +665,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
           );
           break;
         case "prekeys_low":
-          await topUpPreKeys(this.ctx);
+          // In the background: an upload round trip must not hold up the messages behind it.
+          this.ctx.spawn(() => this.prekeys.onLow(frame));
           break;
       }
     };
