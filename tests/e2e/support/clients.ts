@@ -30,10 +30,10 @@ export async function reopenClient(wsUrl: string, store: Store, options: Partial
     relayUrl: wsUrl,
     store,
     keepStoreOpen: true,
-    ...options,
     transport: nodeTransport,
     backoff: FAST_BACKOFF,
     requestTimeoutMs: 5_000,
+    ...options,
   });
   return client;
 }

@@ -20,6 +20,7 @@ import type { BackoffOptions } from "./backoff.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { type ClientEvents, Emitter } from "./events.js";
+import { type IdentityRecheckOptions, IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage, sendReceipt } from "./incoming.js";
 import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
 import { type ClientLogger, errorFields, Log } from "./logger.js";
@@ -57,6 +58,12 @@ export interface ParleyClientOptions {
   readonly logger?: ClientLogger;
   /** `close()` closes the store too, unless this is true (you manage the store's lifetime). */
   readonly keepStoreOpen?: boolean;
+  /**
+   * Background identity re-checks of contacts' handles (spec/client.md §8): over the anonymous
+   * connection, one contact at a time, spread out (default: a lookup every 10 min on average,
+   * each contact at most daily). `false` turns them off.
+   */
+  readonly identityRecheck?: IdentityRecheckOptions | false;
   /** Clock override (tests). */
   readonly now?: () => number;
 }
@@ -98,6 +105,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly relayId: string;
   private readonly log: Log;
   private readonly prekeys: PreKeyMaintenance;
+  private readonly identities: IdentityRefresher;
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -130,6 +138,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
       (event, payload) => this.emit(event, payload),
     );
     this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
+    this.identities = new IdentityRefresher(
+      this.ctx,
+      this.log,
+      (handle, answer, contact) => this.learnHandle(handle, answer, contact),
+      options.identityRecheck,
+    );
   }
 
   /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
@@ -286,6 +300,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.ctx.closed = true;
       this.loggedIn = false;
       this.prekeys.stop();
+      this.identities.stop();
       for (const waiter of [...this.connectWaiters]) waiter.reject(new ParleyError(ErrorCode.Closed, "client is closed"));
       this.ctx.connection.close();
       this.anonymousConnection.close();
@@ -319,7 +334,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async findContact(handle: string): Promise<Contact> {
     this.assertOpen();
     const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle })) as HandleFrame;
-    return this.learnHandle(handle.toLowerCase(), answer);
+    const contact = await this.learnHandle(handle.toLowerCase(), answer);
+    this.identities.noteChecked(contact.id);
+    return contact;
   }
 
   async contacts(): Promise<Contact[]> {
@@ -569,20 +586,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return updated;
   }
 
-  /** Re-reads every contact's handle: new devices become known, and a re-pointed handle is caught. */
-  private async refreshContacts(): Promise<void> {
-    for (const contact of await this.ctx.contacts()) {
-      if (!contact.handle) continue;
-      try {
-        const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle: contact.handle })) as HandleFrame;
-        await this.learnHandle(contact.handle, answer, contact);
-      } catch (error) {
-        // A released handle or a relay hiccup: keep what we know.
-        if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
-      }
-    }
-  }
-
   private login(challenge: ChallengeFrame): Request {
     // Against challenge relaying (spec/relay.md §3, REL-013): sign only a challenge of the relay we dialled.
     if (!sameRelayId(challenge.relayId, this.relayId)) {
@@ -633,7 +636,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
         await this.ctx.store.batch([local.update({ registered: true })]);
       }
       this.ctx.spawn(() => this.prekeys.afterLogin());
-      this.ctx.spawn(() => this.refreshContacts());
+      // No lookups of every contact here: that would show the relay the contact list at each login.
+      this.identities.start();
       this.loggedIn = this.ctx.connection.state === "ready";
       this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
       for (const waiter of [...this.connectWaiters]) waiter.resolve();

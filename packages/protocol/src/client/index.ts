@@ -13,6 +13,7 @@ export {
 } from "./client.js";
 export type { AttachmentInfo, ChatMessage, MessageStatus } from "./conversation.js";
 export type { ClientEvents } from "./events.js";
+export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export type { Contact } from "./records.js";
 export type { ConnectionState } from "./relay-connection.js";

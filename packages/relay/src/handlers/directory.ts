@@ -20,9 +20,12 @@ export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, fram
   return { t: "ok", id: frame.id };
 };
 
-/** `lookup_handle`: account key and signed device list (the client verifies the signature). */
-export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
-  requireDevice(conn);
+/**
+ * `lookup_handle`: account key and signed device list (the client verifies the signature).
+ * Answered on anonymous connections too, so clients re-check contacts without showing the relay
+ * whose contacts they are (spec/relay.md §5).
+ */
+export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, _conn, frame) => {
   const handle = normalizeHandle(frame.handle);
   const account = handle ? await ctx.store.lookupHandle(handle) : undefined;
   if (!account) throw new RelayError(RelayErrorCode.NotFound, "no such handle");
