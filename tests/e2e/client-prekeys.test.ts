@@ -9,6 +9,7 @@ import {
   KEM_PREKEY_TARGET,
   ONE_TIME_PREKEY_TARGET,
   PREKEY_RETENTION_MS,
+  PREKEY_TOPUP_MIN_INTERVAL_MS,
   SIGNED_PREKEY_ROTATION_MS,
 } from "../../packages/protocol/src/client/prekey-maintenance.js";
 import { decodeRecord, NS } from "../../packages/protocol/src/client/records.js";
@@ -85,23 +86,31 @@ describe("one-time prekey top-ups", () => {
     await eventually(async () => (await localKeys(store, "o:")) === ONE_TIME_PREKEY_TARGET + KEM_PREKEY_TARGET - 9);
   });
 
-  test("a relay repeating prekeys_low gets one top-up per interval, and local secrets stay bounded", async () => {
+  test("a relay repeating prekeys_low gets one top-up per interval (N − 1 ms ignored, N answered), and local secrets stay bounded", async () => {
     const server = await relayForTest();
+    let clock = Date.now();
     const store = new MemoryStore();
-    const alice = await newClient(server.url, "Alice", store);
+    const alice = await newClient(server.url, "Alice", store, { now: () => clock });
     cleanups.push(() => alice.close());
     const counts = () => server.relay.context.store.countPreKeys(mailboxOf(alice));
     await eventually(async () => (await counts()).kem === KEM_PREKEY_TARGET);
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const conn = server.relay.context.live.get(mailboxKey(mailboxOf(alice)));
     expect(conn).toBeDefined();
-    for (let i = 0; i < 30; i++) conn?.send({ t: "prekeys_low", oneTime: 0, kem: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const after = await counts();
+    const lie = async (times: number) => {
+      for (let i = 0; i < times; i++) conn?.send({ t: "prekeys_low", oneTime: 0, kem: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    };
+    clock += PREKEY_TOPUP_MIN_INTERVAL_MS; // The first upload counts as a top-up.
+    await lie(30);
     // One top-up of a full target each (the relay claimed to hold none), not thirty.
-    expect(after.oneTime).toBeLessThanOrEqual(2 * ONE_TIME_PREKEY_TARGET);
-    expect(after.kem).toBeLessThanOrEqual(2 * KEM_PREKEY_TARGET);
-    expect(await localKeys(store, "o:")).toBeLessThanOrEqual(2 * ONE_TIME_PREKEY_TARGET);
+    expect(await counts()).toEqual({ oneTime: 2 * ONE_TIME_PREKEY_TARGET, kem: 2 * KEM_PREKEY_TARGET });
+    expect(await localKeys(store, "o:")).toBe(2 * ONE_TIME_PREKEY_TARGET);
+    clock += PREKEY_TOPUP_MIN_INTERVAL_MS - 1;
+    await lie(1);
+    expect(await counts()).toEqual({ oneTime: 2 * ONE_TIME_PREKEY_TARGET, kem: 2 * KEM_PREKEY_TARGET });
+    clock += 1;
+    await lie(1);
+    expect(await counts()).toEqual({ oneTime: 3 * ONE_TIME_PREKEY_TARGET, kem: 3 * KEM_PREKEY_TARGET });
   });
 });
 

@@ -16,73 +16,21 @@ import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
 import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
-import type { BackoffOptions } from "./backoff.js";
+import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
 import { type ClientEvents, Emitter } from "./events.js";
-import { type IdentityRecheckOptions, IdentityRefresher } from "./identity-refresh.js";
+import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage, sendReceipt } from "./incoming.js";
 import { type LinkApproval, type LinkRequest, LocalDevice, type PendingLink } from "./local-device.js";
-import { type ClientLogger, errorFields, Log } from "./logger.js";
+import { errorFields, Log } from "./logger.js";
+import { LoginWaiters } from "./login-waiters.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
 import { PreKeyMaintenance } from "./prekey-maintenance.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
 import type { Store } from "./store/store.js";
-import { type TransportFactory, webSocketTransport } from "./transport.js";
-
-export interface ParleyClientOptions {
-  /** The relay's WebSocket URL, e.g. `wss://relay.example` or `ws://localhost:8787`. */
-  readonly relayUrl: string;
-  /** Where everything is persisted (MemoryStore, FileStore, IndexedDbStore or your own). */
-  readonly store: Store;
-  /** Defaults to the fastest available (`loadCryptoProvider()`). */
-  readonly crypto?: CryptoProvider;
-  /** Defaults to the global WebSocket; in Node pass `nodeTransport` from `@parley/protocol/node`. */
-  readonly transport?: TransportFactory;
-  /**
-   * The relay id the relay's challenge must name (spec/relay.md §3.1). Default: derived from
-   * `relayUrl` (`wss://relay.example/x` → `https://relay.example`). Always enforced: a relay
-   * naming another id could be passing another relay's challenge through to log in there as
-   * this device, so the client signs nothing and login fails with `ERR_RELAY_ID_MISMATCH`.
-   * Set it only when you dial the relay at another address than its public one (e.g. through
-   * a tunnel); it must then equal the relay's `--public-url`.
-   */
-  readonly relayId?: string;
-  /** Per-request timeout in ms (default 15 s); also bounds each connection attempt's handshake. */
-  readonly requestTimeoutMs?: number;
-  /** How long `connect()` waits for a login before rejecting with `ERR_TIMEOUT` (default 30 s). */
-  readonly connectTimeoutMs?: number;
-  readonly backoff?: BackoffOptions;
-  /** Receives the client's log lines (connection, login, prekeys, identity re-checks); never secrets. `console` works. */
-  readonly logger?: ClientLogger;
-  /** `close()` closes the store too, unless this is true (you manage the store's lifetime). */
-  readonly keepStoreOpen?: boolean;
-  /**
-   * Background identity re-checks of contacts' handles (spec/client.md §8): over the anonymous
-   * connection, one contact at a time, spread out (default: a lookup every 10 min on average,
-   * each contact at most daily). `false` turns them off.
-   */
-  readonly identityRecheck?: IdentityRecheckOptions | false;
-  /** Clock override (tests). */
-  readonly now?: () => number;
-}
-
-/** Options of `connect()`. */
-export interface ConnectOptions {
-  /** Gives up (rejecting with the signal's reason) when aborted. */
-  readonly signal?: AbortSignal;
-  /** Overrides `connectTimeoutMs` for this call. */
-  readonly timeoutMs?: number;
-}
-
-/** How long `connect()` waits by default: long enough for a few reconnect attempts on a slow network. */
-export const CONNECT_TIMEOUT_MS = 30_000;
-
-interface ConnectWaiter {
-  resolve(): void;
-  reject(error: unknown): void;
-}
+import { webSocketTransport } from "./transport.js";
 
 /** A conversation summary for a list view. */
 export interface ConversationSummary {
@@ -92,12 +40,17 @@ export interface ConversationSummary {
 }
 
 /** Things a user can send to a contact. */
+export { CONNECT_TIMEOUT_MS, type ConnectOptions, type ParleyClientOptions };
+
 export class ParleyClient extends Emitter<ClientEvents> {
   private readonly ctx: ClientContext;
   private readonly anonymousConnection: RelayConnection;
   private receiving: Promise<void> = Promise.resolve();
   private readonly resets = new Map<string, number>();
-  private readonly connectWaiters = new Set<ConnectWaiter>();
+  /** Callers of `connect()` waiting for a login; when the last gives up, the connection stops trying. */
+  private readonly connectWaiters = new LoginWaiters(() => {
+    if (!this.loggedIn) this.ctx.connection.stop();
+  });
   /** Logged in and set up at the relay (afterLogin done) on the current connection. */
   private loggedIn = false;
   private closed = false;
@@ -259,35 +212,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     options.signal?.throwIfAborted();
     if (this.loggedIn) return;
     const timeoutMs = options.timeoutMs ?? this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-        this.connectWaiters.delete(waiter);
-      };
-      const giveUp = (error: unknown) => {
-        done();
-        // Nobody waits for a login any more and none happened: stop trying until asked again.
-        if (this.connectWaiters.size === 0 && !this.loggedIn) this.ctx.connection.stop();
-        reject(error);
-      };
-      const waiter: ConnectWaiter = {
-        resolve: () => {
-          done();
-          resolve();
-        },
-        reject: giveUp,
-      };
-      const onAbort = () => giveUp(options.signal?.reason);
-      const timer = setTimeout(
-        () => giveUp(new ParleyError(ErrorCode.Timeout, `could not log in to the relay within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      options.signal?.addEventListener("abort", onAbort, { once: true });
-      this.connectWaiters.add(waiter);
-      this.log.debug("connecting", { relayId: this.relayId });
-      this.ctx.connection.start();
-    });
+    const waiting = this.connectWaiters.wait(timeoutMs, options.signal);
+    this.log.debug("connecting", { relayId: this.relayId });
+    this.ctx.connection.start();
+    await waiting;
   }
 
   /**
@@ -301,7 +229,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.loggedIn = false;
       this.prekeys.stop();
       this.identities.stop();
-      for (const waiter of [...this.connectWaiters]) waiter.reject(new ParleyError(ErrorCode.Closed, "client is closed"));
+      this.connectWaiters.rejectAll(new ParleyError(ErrorCode.Closed, "client is closed"));
       this.ctx.connection.close();
       this.anonymousConnection.close();
       await this.receiving.catch(() => undefined);
@@ -616,8 +544,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.log.warn("login failed", errorFields(error));
       // A login that failed ends every connect() waiting for one; without waiters (a
       // reconnect after a drop) it is reported and the connection keeps retrying with backoff.
-      if (this.connectWaiters.size > 0) for (const waiter of [...this.connectWaiters]) waiter.reject(error);
-      else this.emit("error", error);
+      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error);
     } else {
       this.log.debug(`connection ${state}`, { code: rest.code, reason: rest.reason });
     }
@@ -640,11 +567,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.identities.start();
       this.loggedIn = this.ctx.connection.state === "ready";
       this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
-      for (const waiter of [...this.connectWaiters]) waiter.resolve();
+      this.connectWaiters.resolveAll();
       this.ctx.spawn(() => flushOutbox(this.ctx));
     } catch (error) {
-      if (this.connectWaiters.size > 0) for (const waiter of [...this.connectWaiters]) waiter.reject(error);
-      else this.emit("error", error instanceof Error ? error : new Error(String(error)));
+      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -691,11 +617,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.anonymousConnection.start();
     return this.anonymousConnection;
   }
-}
-
-/** Options checked before anything is written, so a bad relay URL fails at once with RangeError. */
-function checkOptions(options: ParleyClientOptions): void {
-  canonicalRelayId(options.relayId ?? options.relayUrl);
 }
 
 async function depsFor(options: ParleyClientOptions): Promise<Deps> {
