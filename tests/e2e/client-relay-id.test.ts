@@ -17,11 +17,13 @@ afterEach(async () => {
 });
 
 /** A WebSocket forwarder on 127.0.0.1 that pipes every client to `target`, recording client frames. */
-async function forwarder(target: string): Promise<{ url: string; clientFrames: string[] }> {
+async function forwarder(target: string): Promise<{ url: string; clientFrames: string[]; connections: () => number }> {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const clientFrames: string[] = [];
+  let connections = 0;
   server.on("connection", (inbound) => {
+    connections++;
     const outbound = new WebSocket(target);
     const queued: Buffer[] = [];
     outbound.on("open", () => {
@@ -48,7 +50,7 @@ async function forwarder(target: string): Promise<{ url: string; clientFrames: s
         server.close(() => resolve());
       }),
   );
-  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, clientFrames };
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`, clientFrames, connections: () => connections };
 }
 
 test("a relay that forwards another relay's challenge gets nothing signed (ERR_RELAY_ID_MISMATCH)", async () => {
@@ -72,6 +74,11 @@ test("a relay that forwards another relay's challenge gets nothing signed (ERR_R
   expect(ParleyError.is(outcome, ErrorCode.RelayIdMismatch)).toBe(true);
   // Nothing was signed: no auth or register frame ever went through the forwarder.
   expect(hostile.clientFrames.filter((t) => t === "auth" || t === "register")).toEqual([]);
+  // And the client stopped: no further attempts once connect() has rejected.
+  const attempts = hostile.connections();
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  expect(hostile.connections()).toBe(attempts);
+  expect(client.connectionState).toBe("disconnected");
 });
 
 test("the relay's own id matches every loopback spelling of its URL", async () => {

@@ -74,7 +74,8 @@ export class RelayConnection {
 
   /** Starts connecting (and keeps reconnecting until `close`). */
   start(): void {
-    if (this.stopped || this.transport) return;
+    // Already connected, connecting, or waiting to retry: nothing to do.
+    if (this.stopped || this.transport || this.reconnectTimer) return;
     this.open();
   }
 
@@ -197,8 +198,9 @@ export class RelayConnection {
       this.transport = undefined;
       transport?.close(CloseCode.Normal, "login refused by client");
       const reason = error instanceof Error ? error.message : String(error);
-      this.setState("disconnected", { reason, error: error instanceof Error ? error : new Error(reason) });
+      // Scheduled before the state change, so an owner that stops us on it cancels the retry.
       this.scheduleReconnect();
+      this.setState("disconnected", { reason, error: error instanceof Error ? error : new Error(reason) });
       return;
     }
     if (!login) {
@@ -217,8 +219,8 @@ export class RelayConnection {
         if (this.transport !== transport) return;
         this.transport = undefined;
         transport?.close(CloseCode.Normal, "login refused");
-        this.setState("disconnected", { reason: error.message, error });
         this.scheduleReconnect();
+        this.setState("disconnected", { reason: error.message, error });
       },
     });
     this.transport?.send(encodeFrame({ ...login, id } as ClientFrame));
