@@ -5,6 +5,7 @@
 //
 // Each side creates an account, claims its handle, waits until the other handle exists, sends
 // its message, prints what it receives, and exits after the first message from the peer.
+import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 
@@ -23,17 +24,20 @@ const received = new Promise((resolve) => {
     resolve();
   });
 });
-await client.connect();
+// Gives up (ERR_TIMEOUT) if the relay cannot be reached in 20 s, instead of waiting forever.
+await client.connect({ timeoutMs: 20_000 });
 await client.claimHandle(myHandle);
 console.log(`${myHandle} is online`);
 
-// The peer may not have registered yet: look it up until it has (for up to a minute).
+// The peer may not have claimed its handle yet (the relay answers NOT_FOUND until then): look
+// it up until it has, for up to a minute. Any other error is real.
 let peer;
 for (const deadline = Date.now() + 60_000; !peer; ) {
   try {
     peer = await client.findContact(peerHandle);
   } catch (error) {
-    if (Date.now() > deadline) throw error;
+    const notYet = ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND";
+    if (!notYet || Date.now() > deadline) throw error;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -43,4 +47,4 @@ await received;
 const safety = await client.safetyNumber(peer.id);
 console.log(`safety number with ${peerHandle}: ${safety.display}`);
 await client.flush();
-await client.close();
+await client.close(); // Also closes the store.

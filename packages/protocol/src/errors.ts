@@ -48,6 +48,12 @@ export const ErrorCode = {
   DeviceRemoved: "ERR_DEVICE_REMOVED",
   /** Client: a device list older than one already seen for that account (a relay replaying it) was refused. */
   StaleDeviceList: "ERR_STALE_DEVICE_LIST",
+  /** Client: the store holds no account (`ParleyClient.open`); check first with `ParleyClient.hasAccount`. */
+  NoAccount: "ERR_NO_ACCOUNT",
+  /** Client: the store already holds an account (`ParleyClient.create`, `requestLink`). */
+  AccountExists: "ERR_ACCOUNT_EXISTS",
+  /** Client: the relay's challenge names another relay than the one dialled; nothing was signed (spec/relay.md §3.1). */
+  RelayIdMismatch: "ERR_RELAY_ID_MISMATCH",
 } as const;
 
 /** One of the stable error code strings. */

@@ -29,6 +29,12 @@ describe("parseConfig", () => {
     expect(() => parseConfig(["--tls-cert", "c.pem"], {})).toThrow(/go together/);
   });
 
+  it("refuses a --public-url no client could match as a relay id (spec/relay.md §3.1)", () => {
+    expect(parseConfig(["--public-url", "wss://Relay.Example/"], {}).publicUrl).toBe("wss://Relay.Example/");
+    expect(() => parseConfig(["--public-url", "relay.example"], {})).toThrow(RangeError);
+    expect(() => parseConfig([], { PARLEY_PUBLIC_URL: "ftp://relay.example" })).toThrow(RangeError);
+  });
+
   it("documents every flag and limit in --help", () => {
     expect(parseConfig(["--help"], {}).help).toBe(true);
     for (const flag of ["--port", "--host", "--data", "--public-url", "--tls-cert", "--tls-key", "--limit"]) expect(HELP).toContain(flag);

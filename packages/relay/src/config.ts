@@ -3,6 +3,7 @@
  * `--help` text. Parsing is pure: it takes argv and env and returns a config or an error.
  */
 
+import { canonicalRelayId } from "@parley/protocol/wire";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
 
 /** Everything `parley-relay` can be told. */
@@ -108,12 +109,15 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const tlsCert = pick("tls-cert", "PARLEY_TLS_CERT");
   const tlsKey = pick("tls-key", "PARLEY_TLS_KEY");
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new RangeError("--tls-cert and --tls-key go together");
+  const publicUrl = pick("public-url", "PARLEY_PUBLIC_URL");
+  // The relay id clients compare (spec/relay.md §3.1): refuse at start what no client could match.
+  if (publicUrl !== undefined) canonicalRelayId(publicUrl);
   return {
     port,
     portExplicit: portText !== undefined,
     host: pick("host", "PARLEY_HOST") ?? "127.0.0.1",
     dataDir: pick("data", "PARLEY_DATA_DIR") ?? ".parley-data",
-    publicUrl: pick("public-url", "PARLEY_PUBLIC_URL"),
+    publicUrl,
     tlsCert,
     tlsKey,
     trustProxy: flags.get("trust-proxy") === true || env.PARLEY_TRUST_PROXY === "1",

@@ -6,6 +6,7 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { canonicalRelayId } from "@parley/protocol/wire";
 import { pino } from "pino";
 import { DEFAULT_PORT, type RelayConfig } from "./config.js";
 import { createRelay } from "./relay.js";
@@ -37,7 +38,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
 
   // The relay id needs the port, and the port may only be known after listening: resolve the
   // id lazily through a holder that is filled in before the first connection is accepted.
-  const holder = { relayId: config.publicUrl ? new URL(config.publicUrl).origin : "" };
+  // Canonical form (spec/relay.md §3.1), so every spelling clients may dial compares equal.
+  const holder = { relayId: config.publicUrl ? canonicalRelayId(config.publicUrl) : "" };
   const relay = await createRelay({
     store,
     blobDir: join(dataDir, "blobs"),
@@ -69,7 +71,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   }
   if (!server) throw new Error("could not listen");
   const running = server;
-  if (!holder.relayId) holder.relayId = `${scheme}://localhost:${running.port}`;
+  if (!holder.relayId) holder.relayId = canonicalRelayId(`${scheme}://${listenHostForId(config.host)}:${running.port}`);
   const url = holder.relayId;
 
   const admin =
@@ -100,4 +102,10 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   };
   const metricsUrl = admin ? `http://${adminHost}:${admin.port}/metrics` : undefined;
   return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, metricsUrl, stop };
+}
+
+/** The host part of the default relay id: the listen address, or `localhost` for a wildcard or loopback one. */
+function listenHostForId(host: string): string {
+  if (host === "" || host === "0.0.0.0" || host === "::" || host === "[::]") return "localhost";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }

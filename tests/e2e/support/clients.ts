@@ -1,29 +1,39 @@
 // Helpers for end-to-end tests: real ParleyClients over `ws` to a real relay process.
-import { type ClientEvents, MemoryStore, ParleyClient, type Store } from "@parley/protocol/client";
+import { type ClientEvents, MemoryStore, ParleyClient, type ParleyClientOptions, type Store } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 
 export const FAST_BACKOFF = { baseMs: 50, capMs: 500 } as const;
 
-export async function newClient(wsUrl: string, displayName: string, store: Store = new MemoryStore()): Promise<ParleyClient> {
+/** A new account, connected. A `store` passed in stays open after the client closes (the test reuses it). */
+export async function newClient(
+  wsUrl: string,
+  displayName: string,
+  store?: Store,
+  options: Partial<ParleyClientOptions> = {},
+): Promise<ParleyClient> {
   const client = await ParleyClient.create({
     relayUrl: wsUrl,
-    store,
+    store: store ?? new MemoryStore(),
     transport: nodeTransport,
     displayName,
     backoff: FAST_BACKOFF,
     requestTimeoutMs: 5_000,
+    keepStoreOpen: store !== undefined,
+    ...options,
   });
   await client.connect();
   return client;
 }
 
-export async function reopenClient(wsUrl: string, store: Store): Promise<ParleyClient> {
+export async function reopenClient(wsUrl: string, store: Store, options: Partial<ParleyClientOptions> = {}): Promise<ParleyClient> {
   const client = await ParleyClient.open({
     relayUrl: wsUrl,
     store,
+    keepStoreOpen: true,
     transport: nodeTransport,
     backoff: FAST_BACKOFF,
     requestTimeoutMs: 5_000,
+    ...options,
   });
   return client;
 }

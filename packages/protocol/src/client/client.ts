@@ -14,52 +14,27 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { verifyDeviceList } from "../keys/device-list.js";
 import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
-import { signAuthChallenge } from "../wire/auth.js";
+import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
 import { replaceAccountToken } from "./account-profile.js";
-import type { BackoffOptions } from "./backoff.js";
+import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
-import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken, type UnsealedFallback } from "./delivery-token.js";
+import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
 import { publishListWithout, refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
-import { receiveEphemeral, receiveMessage, sendReceipt, topUpPreKeys } from "./incoming.js";
+import { IdentityRefresher } from "./identity-refresh.js";
+import { receiveEphemeral, receiveMessage, sendReceipt } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
+import { errorFields, Log } from "./logger.js";
+import { LoginWaiters } from "./login-waiters.js";
 import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
+import { PreKeyMaintenance } from "./prekey-maintenance.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
-import { type ConnectionState, type PushedFrame, RelayConnection, type Request } from "./relay-connection.js";
+import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
 import { claimStore, type Store } from "./store/store.js";
-import { type TransportFactory, webSocketTransport } from "./transport.js";
-
-export interface ParleyClientOptions {
-  /** The relay's WebSocket URL, e.g. `wss://relay.example` or `ws://localhost:8787`. */
-  readonly relayUrl: string;
-  /** Where everything is persisted (MemoryStore, FileStore, IndexedDbStore or your own). */
-  readonly store: Store;
-  /** Defaults to the fastest available (`loadCryptoProvider()`). */
-  readonly crypto?: CryptoProvider;
-  /** Defaults to the global WebSocket; in Node pass `nodeTransport` from `@parley/protocol/node`. */
-  readonly transport?: TransportFactory;
-  /**
-   * The relay id (public origin) the relay's challenge must name, e.g. `https://relay.example`.
-   * When set, a relay naming another id is refused: it could be relaying another relay's
-   * challenge to log in there as this device. Unset, the client signs whatever id the relay
-   * names (still bound to this connection's nonce).
-   */
-  readonly relayId?: string;
-  /**
-   * When a contact's relay refuses the delivery token we hold for them (TOKEN_INVALID), a sealed
-   * send cannot go. `"never"` (the default) fails the message (`failed`) and reports it;
-   * `"allow"` sends it authenticated, which names this account to the relay, flags the message
-   * `sentUnsealed` and reports it. Either way an `unsealedFallback` event fires.
-   */
-  readonly unsealedFallback?: UnsealedFallback;
-  readonly requestTimeoutMs?: number;
-  readonly backoff?: BackoffOptions;
-  /** Clock override (tests). */
-  readonly now?: () => number;
-}
+import { webSocketTransport } from "./transport.js";
 
 /** A conversation summary for a list view. */
 export interface ConversationSummary {
@@ -69,18 +44,35 @@ export interface ConversationSummary {
 }
 
 /** Things a user can send to a contact. */
+export { CONNECT_TIMEOUT_MS, type ConnectOptions, type ParleyClientOptions };
+
 export class ParleyClient extends Emitter<ClientEvents> {
   private readonly ctx: ClientContext;
   private readonly anonymousConnection: RelayConnection;
   private receiving: Promise<void> = Promise.resolve();
   private readonly resets = new Map<string, number>();
-  private readyWaiters: Array<() => void> = [];
+  /** Callers of `connect()` waiting for a login; when the last gives up, the connection stops trying. */
+  private readonly connectWaiters = new LoginWaiters(() => {
+    if (!this.loggedIn) this.ctx.connection.stop();
+  });
+  /** Logged in and set up at the relay (afterLogin done) on the current connection. */
+  private loggedIn = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  private readonly relayId: string;
+  private readonly log: Log;
+  private readonly prekeys: PreKeyMaintenance;
+  private readonly identities: IdentityRefresher;
 
-  private constructor(options: ParleyClientOptions, deps: Deps, local: LocalDevice) {
+  private constructor(
+    private readonly options: ParleyClientOptions,
+    deps: Deps,
+    local: LocalDevice,
+  ) {
     super();
+    this.log = new Log(options.logger);
     const transport = options.transport ?? webSocketTransport();
-    const relayId = options.relayId;
+    this.relayId = canonicalRelayId(options.relayId ?? options.relayUrl);
     const common = {
       url: options.relayUrl,
       transport,
@@ -89,7 +81,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     };
     const connection = new RelayConnection({
       ...common,
-      login: (challenge) => this.login(challenge, relayId),
+      login: (challenge) => this.login(challenge),
       onPush: (frame) => this.onPush(frame),
       onState: (state, detail) => this.onState(state, detail),
     });
@@ -103,26 +95,42 @@ export class ParleyClient extends Emitter<ClientEvents> {
       (event, payload) => this.emit(event, payload),
       options.unsealedFallback ?? DEFAULT_UNSEALED_FALLBACK,
     );
+    this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
+    this.identities = new IdentityRefresher(
+      this.ctx,
+      this.log,
+      (handle, answer, contact) => this.learnHandle(handle, answer, contact),
+      options.identityRecheck,
+    );
   }
 
-  /** Creates a new account and device in an empty store. Call `connect()` next. */
+  /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
+  static async hasAccount(store: Store): Promise<boolean> {
+    return (await store.get(NS.identity, "self")) !== undefined;
+  }
+
+  /** Creates a new account and device in an empty store (`ERR_ACCOUNT_EXISTS` otherwise). Call `connect()` next. */
   static async create(options: ParleyClientOptions & { displayName: string }): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
+    if (await ParleyClient.hasAccount(options.store))
+      throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account: use ParleyClient.open");
     const { claimed, attach } = await ParleyClient.claimFor(options);
-    if (await LocalDevice.load(deps.crypto, claimed.store))
-      throw new TypeError("this store already holds an account: use ParleyClient.open");
     const { device, writes } = LocalDevice.create(deps, options.displayName);
     await claimed.store.batch(writes);
     const client = attach(new ParleyClient(claimed, deps, device));
     return client;
   }
 
-  /** Opens the account and device kept in `store`. */
+  /** Opens the account and device kept in `store` (`ERR_NO_ACCOUNT` when it holds none: see `hasAccount`). */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
+    if (!(await ParleyClient.hasAccount(options.store)))
+      throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
     const { claimed, attach } = await ParleyClient.claimFor(options);
     const device = await LocalDevice.load(deps.crypto, claimed.store);
-    if (!device) throw new TypeError("this store holds no account: use ParleyClient.create");
+    if (!device) throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
     const client = attach(new ParleyClient(claimed, deps, device));
     return client;
   }
@@ -135,7 +143,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    */
   static async requestLink(options: { store: Store; crypto?: CryptoProvider }): Promise<{ request: string; code: string }> {
     const deps = await depsFor(options as ParleyClientOptions);
-    if (await LocalDevice.load(deps.crypto, options.store)) throw new TypeError("this store already holds an account");
+    if (await ParleyClient.hasAccount(options.store)) throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account");
     const { pending, request } = LocalDevice.pendingLink(deps);
     await options.store.batch([{ namespace: NS.identity, key: "pending-link", value: encodeRecord(pending) }]);
     return { request: encodeLinkRequest(request), code: linkCode(deps, request) };
@@ -149,6 +157,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * approval to hand back to the new device.
    */
   async approveLink(request: string): Promise<PendingLinkApproval> {
+    this.assertOpen();
     const parsed = decodeLinkRequest(request);
     const local = this.ctx.local;
     if (!local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can link devices");
@@ -157,6 +166,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
   static async completeLink(options: ParleyClientOptions, approval: string): Promise<ParleyClient> {
+    checkOptions(options);
     const deps = await depsFor(options);
     const raw = await options.store.get(NS.identity, "pending-link");
     if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
@@ -212,26 +222,50 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.ctx.connection.state;
   }
 
-  /** Connects (and keeps reconnecting); resolves once logged in and set up at the relay. */
-  async connect(): Promise<void> {
-    if (this.closed) throw new ParleyError(ErrorCode.Closed, "client is closed");
-    const ready = new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+  /**
+   * Connects and logs in; resolves once logged in and set up at the relay. Rejects with
+   * `ERR_TIMEOUT` after `timeoutMs` (default `connectTimeoutMs`, 30 s), with the signal's reason
+   * when `signal` aborts, with the login's error when the relay is refused (`ERR_RELAY_ID_MISMATCH`)
+   * or refuses us (`ERR_RELAY`), and with `ERR_CLOSED` after `close()`. When it rejects, the
+   * client stops trying until `connect()` is called again; once connected, it reconnects by
+   * itself after drops.
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
+    this.assertOpen();
+    options.signal?.throwIfAborted();
+    if (this.loggedIn) return;
+    const timeoutMs = options.timeoutMs ?? this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+    const waiting = this.connectWaiters.wait(timeoutMs, options.signal);
+    this.log.debug("connecting", { relayId: this.relayId });
     this.ctx.connection.start();
-    await ready;
+    await waiting;
   }
 
-  /** Closes the connections. Pending sends stay in the outbox for the next session. */
+  /**
+   * Closes the connections and the store (unless `keepStoreOpen`); later calls reject with
+   * `ERR_CLOSED`. Pending sends stay in the outbox for the next session. Closing twice is harmless.
+   */
   async close(): Promise<void> {
-    this.closed = true;
-    this.ctx.closed = true;
-    this.ctx.connection.close();
-    this.anonymousConnection.close();
-    await this.receiving.catch(() => undefined);
-    await this.ctx.settle();
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.ctx.closed = true;
+      this.loggedIn = false;
+      this.prekeys.stop();
+      this.identities.stop();
+      this.connectWaiters.rejectAll(new ParleyError(ErrorCode.Closed, "client is closed"));
+      this.ctx.connection.close();
+      this.anonymousConnection.close();
+      await this.receiving.catch(() => undefined);
+      await this.ctx.settle();
+      if (!this.options.keepStoreOpen) await this.ctx.store.close();
+      this.log.info("closed");
+    })();
+    return this.closing;
   }
 
   /** Resolves when every queued send has reached the relay. */
   async flush(): Promise<void> {
+    this.assertOpen();
     while (!(await outboxEmpty(this.ctx))) await flushOutbox(this.ctx);
   }
 
@@ -239,6 +273,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Claims `handle` for this account (case-insensitive; the relay normalises it). */
   async claimHandle(handle: string): Promise<void> {
+    this.assertOpen();
     await this.ctx.connection.request({ t: "claim_handle", handle });
     await this.ctx.store.batch([this.ctx.local.update({ handle: handle.toLowerCase() })]);
   }
@@ -248,20 +283,26 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * account than the one pinned, the contact is marked changed and `identityChanged` fires.
    */
   async findContact(handle: string): Promise<Contact> {
+    this.assertOpen();
     const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle })) as HandleFrame;
-    return this.learnHandle(handle.toLowerCase(), answer);
+    const contact = await this.learnHandle(handle.toLowerCase(), answer);
+    this.identities.noteChecked(contact.id);
+    return contact;
   }
 
   async contacts(): Promise<Contact[]> {
+    this.assertOpen();
     return this.ctx.contacts();
   }
 
   async contact(contactId: string): Promise<Contact | undefined> {
+    this.assertOpen();
     return this.ctx.contact(contactId);
   }
 
   /** Conversations with their last message and unread count, most recent first. */
   async conversations(): Promise<ConversationSummary[]> {
+    this.assertOpen();
     const out: ConversationSummary[] = [];
     for (const contact of await this.ctx.contacts()) {
       const messages = await this.ctx.messages(contact.id);
@@ -276,6 +317,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Messages of a conversation in arrival order. */
   async messages(contactId: string): Promise<ChatMessage[]> {
+    this.assertOpen();
     return this.ctx.messages(contactId);
   }
 
@@ -361,6 +403,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Tells every contact (and only contacts) our presence. Ephemeral. */
   async setPresence(presence: "offline" | "online" | "away"): Promise<void> {
+    this.assertOpen();
     for (const contact of await this.ctx.contacts()) {
       if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
       await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "presence", presence }), { ephemeral: true }).catch((e) =>
@@ -421,19 +464,36 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const content = newContent(this.ctx, body);
     // Apply locally the way the peer will, so both sides agree.
     const me = this.ctx.me;
-    const next =
+    const change = (message: ChatMessage): ChatMessage =>
       content.kind === "edit"
-        ? applyEdit(found.message, me, content.text, content.sentAt)
+        ? applyEdit(message, me, content.text, content.sentAt)
         : content.kind === "delete"
-          ? applyDelete(found.message, me)
+          ? applyDelete(message, me)
           : content.kind === "reaction"
-            ? applyReaction(found.message, me, content.emoji, content.remove)
-            : found.message;
-    await sendContent(this.ctx, contact, content, { writes: [this.ctx.updateMessageWrite(found.key, next)] });
-    if (next !== found.message) this.emit("messageUpdated", next);
+            ? applyReaction(message, me, content.emoji, content.remove)
+            : message;
+    let updated: ChatMessage | undefined;
+    await sendContent(this.ctx, contact, content, {
+      // Read again at commit time, under the session locks: the message's status may have moved
+      // on (pending → sent, a receipt) since it was read above, and must not be written back.
+      commitWrites: async () => {
+        const current = await this.ctx.message(contact.id, messageId);
+        if (!current) return [];
+        const next = change(current.message);
+        if (next === current.message) return [];
+        updated = next;
+        return [this.ctx.updateMessageWrite(current.key, next)];
+      },
+    });
+    if (updated) this.emit("messageUpdated", updated);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ParleyError(ErrorCode.Closed, "client is closed");
   }
 
   private async requireContact(contactId: string): Promise<Contact> {
+    this.assertOpen();
     const contact = await this.ctx.contact(contactId);
     if (!contact) throw new ParleyError(ErrorCode.UnknownContact, "no such contact");
     return contact;
@@ -485,39 +545,40 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return updated;
   }
 
-  /** Re-reads our own device list and every contact's handle: new and removed devices become known, a re-pointed handle is caught. */
-  private async refreshContacts(): Promise<void> {
-    await refreshOwnList(this.ctx).catch((error) => this.emit("error", error instanceof Error ? error : new Error(String(error))));
-    for (const contact of await this.ctx.contacts()) {
-      if (!contact.handle) continue;
-      try {
-        const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle: contact.handle })) as HandleFrame;
-        await this.learnHandle(contact.handle, answer, contact);
-      } catch (error) {
-        // A released handle or a relay hiccup: keep what we know. A replayed list: keep ours, say so.
-        if (ParleyError.is(error, ErrorCode.StaleDeviceList)) this.emit("error", error);
-        else if (!ParleyError.is(error, ErrorCode.Relay) && !ParleyError.is(error, ErrorCode.Timeout)) throw error;
-      }
-    }
-  }
-
-  private login(challenge: ChallengeFrame, relayId: string | undefined): Request {
-    if (relayId !== undefined && challenge.relayId !== relayId) {
-      throw new ParleyError(ErrorCode.IdentityMismatch, `relay names itself ${challenge.relayId}, expected ${relayId}`);
+  private login(challenge: ChallengeFrame): Request {
+    // Against challenge relaying (spec/relay.md §3, REL-013): sign only a challenge of the relay we dialled.
+    if (!sameRelayId(challenge.relayId, this.relayId)) {
+      throw new ParleyError(
+        ErrorCode.RelayIdMismatch,
+        `the relay names itself ${JSON.stringify(challenge.relayId.slice(0, 100))}, not ${this.relayId}: its challenge was not signed`,
+      );
     }
     const local = this.ctx.local;
     const signature = signAuthChallenge(this.ctx.deps, local.device, challenge.nonce, challenge.relayId);
     // Until the relay has accepted this device once, log in by registering (the relay accepts
     // the same certificate and device list again, so a crash before we noted it is harmless).
     if (!local.identity.registered) {
+      this.prekeys.expectInitialUpload();
       return { t: "register", certificate: local.identity.certificate, deviceList: local.identity.deviceList, signature };
     }
     return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
   }
 
-  private onState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
-    this.emit("connection", { state, ...detail });
-    if (state === "ready") this.ctx.spawn(() => this.afterLogin());
+  private onState(state: ConnectionState, detail?: StateDetail): void {
+    const { error, ...rest } = detail ?? {};
+    if (state !== "ready") this.loggedIn = false;
+    this.emit("connection", { state, ...rest });
+    if (state === "ready") {
+      this.log.debug("logged in", { relayId: this.relayId });
+      this.ctx.spawn(() => this.afterLogin());
+    } else if (error) {
+      this.log.warn("login failed", errorFields(error));
+      // A login that failed ends every connect() waiting for one; without waiters (a
+      // reconnect after a drop) it is reported and the connection keeps retrying with backoff.
+      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error);
+    } else {
+      this.log.debug(`connection ${state}`, { code: rest.code, reason: rest.reason });
+    }
   }
 
   /** First login: publish prekeys. Every login: the account's delivery token (primary), flush the outbox. */
@@ -525,18 +586,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
     try {
       const local = this.ctx.local;
       if (!local.identity.registered) {
+        // Marked registered only once prekeys are up: a crash before that registers (harmlessly)
+        // again and uploads again, instead of leaving the relay without prekeys.
+        await this.prekeys.initialUpload();
         await this.ctx.store.batch([local.update({ registered: true })]);
-        await this.ctx.connection.request({ t: "upload_prekeys", ...local.fullUpload() });
       }
       // The account's one token, set by the primary device only, at every login: a device linked
       // by an older version that replaced it is overruled, so contacts' tokens work again. In the
       // background: a failure leaves the relay's token as it was, and must not hold up connect().
       this.ctx.spawn(() => publishAccountToken(this.ctx));
-      this.ctx.spawn(() => this.refreshContacts());
-      for (const resolve of this.readyWaiters.splice(0)) resolve();
+      // Our own device list at every login: linked devices learn of devices added or removed.
+      this.ctx.spawn(() =>
+        refreshOwnList(this.ctx).catch((error) => this.emit("error", error instanceof Error ? error : new Error(String(error)))),
+      );
+      this.ctx.spawn(() => this.prekeys.afterLogin());
+      // No lookups of every contact here: that would show the relay the contact list at each login.
+      this.identities.start();
+      this.loggedIn = this.ctx.connection.state === "ready";
+      this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
+      this.connectWaiters.resolveAll();
       this.ctx.spawn(() => flushOutbox(this.ctx));
     } catch (error) {
-      this.emit("error", error instanceof Error ? error : new Error(String(error)));
+      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -561,7 +632,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
           );
           break;
         case "prekeys_low":
-          await topUpPreKeys(this.ctx);
+          // In the background: an upload round trip must not hold up the messages behind it.
+          this.ctx.spawn(() => this.prekeys.onLow(frame));
           break;
       }
     };
@@ -594,6 +666,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
       return created;
     };
     return { claimed: { ...options, store }, attach };
+  }
+
+  /** Every `error` event is also logged (code and message only). */
+  protected override emit<K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]): void {
+    if (event === "error") this.log?.warn("error", errorFields(payload));
+    super.emit(event, payload);
   }
 
   private startAnonymous(): RelayConnection {

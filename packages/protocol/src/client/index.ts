@@ -4,9 +4,17 @@
  * `@parley/protocol/node`.
  */
 
-export { type ConversationSummary, ParleyClient, type ParleyClientOptions } from "./client.js";
+export {
+  CONNECT_TIMEOUT_MS,
+  type ConnectOptions,
+  type ConversationSummary,
+  ParleyClient,
+  type ParleyClientOptions,
+} from "./client.js";
 export type { AttachmentInfo, ChatMessage, MessageStatus } from "./conversation.js";
 export type { ClientEvents } from "./events.js";
+export type { IdentityRecheckOptions } from "./identity-refresh.js";
+export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export type { Contact } from "./records.js";
 export type { ConnectionState } from "./relay-connection.js";
 export * from "./store/index.js";

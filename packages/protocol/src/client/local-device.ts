@@ -1,7 +1,7 @@
 /**
  * This device's identity and prekeys: creating them (a new account, or a device linked to an
  * existing account), loading them from the store, answering the protocol's prekey lookups from
- * memory (the core's lookup is synchronous), and topping up one-time prekeys.
+ * memory (the core's lookup is synchronous; the prekeys themselves are in local-prekeys.ts).
  *
  * Only the primary device (the one that created the account) holds the account's signing key;
  * it certifies linked devices and signs the device list. Linked devices hold their own keys and
@@ -15,25 +15,14 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { certifyDevice, DeviceKeys, generateDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
 import { decodeDeviceList, signDeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { type AccountKeys, accountFromSeed, deriveUserId, generateAccount } from "../keys/identity.js";
-import { generateKemPreKey, generateOneTimePreKeys, generateSignedPreKey, KemPreKeySecret, PreKeySecret } from "../keys/prekeys.js";
 import { SecretKeyPair } from "../secrets.js";
 import type { PreKeyLookup } from "../session/record.js";
 import { type LinkApproval, type LinkRequest, openLinkToken } from "./linking.js";
+import { KEM_PREKEY_BATCH, LocalPreKeys, ONE_TIME_PREKEY_BATCH, type PreKeyCounts, type PreKeyUpload } from "./local-prekeys.js";
 import { decodeRecord, encodeRecord, type IdentityRecord, NS } from "./records.js";
 import type { Store, StoreWrite } from "./store/store.js";
 
-/** One-time X25519 prekeys uploaded at a time. */
-export const ONE_TIME_PREKEY_BATCH = 50;
-/** One-time ML-KEM prekeys uploaded at a time (each is 1.2 KB). */
-export const KEM_PREKEY_BATCH = 20;
-
-interface StoredPreKey {
-  readonly id: number;
-  readonly kind: "signed" | "one-time" | "kem-one-time" | "kem-last-resort";
-  readonly publicKey: Uint8Array;
-  readonly secretKey: Uint8Array;
-  readonly record: Uint8Array;
-}
+export { KEM_PREKEY_BATCH, ONE_TIME_PREKEY_BATCH, type PreKeyCounts, type PreKeyUpload };
 
 /** A new device's keys while it waits for the primary device's approval. */
 export interface PendingLink {
@@ -43,23 +32,16 @@ export interface PendingLink {
   readonly identityPublicKey: Uint8Array;
 }
 
-/** Prekey records ready to upload. */
-export interface PreKeyUpload {
-  readonly signedPreKey?: Uint8Array;
-  readonly oneTimePreKeys: Uint8Array[];
-  readonly kemPreKeys: Uint8Array[];
-}
-
 export class LocalDevice {
   private constructor(
     /** The account signing key: on the primary device only. */
     readonly account: AccountKeys | undefined,
     readonly device: DeviceKeys,
     private identityRecord: IdentityRecord,
-    private readonly signed: Map<number, PreKeySecret> = new Map(),
-    private readonly oneTime: Map<number, PreKeySecret> = new Map(),
-    private readonly kem: Map<number, KemPreKeySecret> = new Map(),
   ) {}
+
+  /** This device's prekeys (local-prekeys.ts). */
+  readonly preKeys = new LocalPreKeys(this);
 
   get identity(): IdentityRecord {
     return this.identityRecord;
@@ -81,11 +63,24 @@ export class LocalDevice {
   }
 
   /** Lookups for `decryptMessage`, answered from memory. */
-  readonly lookup: PreKeyLookup = {
-    signedPreKey: (id) => this.signed.get(id),
-    oneTimePreKey: (id) => this.oneTime.get(id),
-    kemPreKey: (id) => this.kem.get(id),
-  };
+  get lookup(): PreKeyLookup {
+    return this.preKeys.lookup;
+  }
+
+  /** Forgets consumed one-time prekeys; returns the store deletes. */
+  consume(consumed: { oneTimePreKeyId?: number; kemPreKeyId?: number }): StoreWrite[] {
+    return this.preKeys.consume(consumed);
+  }
+
+  /** Every current prekey this device holds, for its first upload. */
+  fullUpload(): PreKeyUpload {
+    return this.preKeys.fullUpload();
+  }
+
+  /** A batch of one-time prekeys (default: a new device's); returns the writes and the upload. */
+  generateOneTimePreKeys(deps: Deps, wanted?: PreKeyCounts): { writes: StoreWrite[]; upload: PreKeyUpload } {
+    return this.preKeys.generateOneTimePreKeys(deps, wanted);
+  }
 
   /** Creates a new account and its first (primary) device with its prekeys; returns the writes to persist. */
   static create(deps: Deps, displayName: string): { device: LocalDevice; writes: StoreWrite[] } {
@@ -109,7 +104,7 @@ export class LocalDevice {
       signedPreKeyId: 1,
     };
     const local = new LocalDevice(account, device, identity);
-    return { device: local, writes: local.initialPreKeys(deps) };
+    return { device: local, writes: local.preKeys.initial(deps) };
   }
 
   /**
@@ -214,7 +209,7 @@ export class LocalDevice {
       approval.certificate,
     );
     const local = new LocalDevice(undefined, device, identity);
-    return { device: local, writes: local.initialPreKeys(deps) };
+    return { device: local, writes: local.preKeys.initial(deps) };
   }
 
   /** Loads the device from the store, or returns undefined when the store has none. */
@@ -228,86 +223,8 @@ export class LocalDevice {
     const identityKey = new SecretKeyPair(identity.identityPublicKey, identity.identityPrivateKey);
     const address = { userId: deriveUserId(deps, identity.accountPublicKey), deviceId: identity.deviceId };
     const local = new LocalDevice(account, new DeviceKeys(address, signingKey, identityKey, identity.certificate), identity);
-    for (const [, value] of await store.list(NS.preKeys)) {
-      const k = decodeRecord<StoredPreKey>(value);
-      if (k.kind === "signed") local.signed.set(k.id, new PreKeySecret(k.id, new SecretKeyPair(k.publicKey, k.secretKey), k.record));
-      else if (k.kind === "one-time")
-        local.oneTime.set(k.id, new PreKeySecret(k.id, new SecretKeyPair(k.publicKey, k.secretKey), k.record));
-      else
-        local.kem.set(
-          k.id,
-          new KemPreKeySecret(
-            k.id,
-            k.kind === "kem-one-time" ? "one-time" : "last-resort",
-            { publicKey: k.publicKey, secretKey: k.secretKey },
-            k.record,
-          ),
-        );
-    }
+    for (const [key, value] of await store.list(NS.preKeys)) local.preKeys.load(key, value);
     return local;
-  }
-
-  /** The first signed prekey, last-resort ML-KEM prekey and one-time batch of a new device. */
-  private initialPreKeys(deps: Deps): StoreWrite[] {
-    const signed = generateSignedPreKey(deps, this.device, 1);
-    this.signed.set(1, signed);
-    const lastResort = generateKemPreKey(deps, this.device, 1, "last-resort");
-    this.kem.set(1, lastResort);
-    this.identityRecord = { ...this.identityRecord, nextKemPreKeyId: 2 };
-    const writes: StoreWrite[] = [
-      preKeyWrite(`s:${signed.id}`, {
-        id: signed.id,
-        kind: "signed",
-        publicKey: signed.keyPair.publicKey,
-        secretKey: signed.keyPair.privateKey,
-        record: signed.record,
-      }),
-      kemWrite(lastResort),
-    ];
-    writes.push(...this.generateOneTimePreKeys(deps).writes);
-    return writes;
-  }
-
-  /** Generates a batch of one-time X25519 and ML-KEM prekeys; returns the writes and the upload. */
-  generateOneTimePreKeys(deps: Deps): { writes: StoreWrite[]; upload: PreKeyUpload } {
-    const writes: StoreWrite[] = [];
-    const first = this.identityRecord.nextPreKeyId;
-    const oneTime = generateOneTimePreKeys(deps, first, ONE_TIME_PREKEY_BATCH);
-    for (const k of oneTime) {
-      this.oneTime.set(k.id, k);
-      writes.push(
-        preKeyWrite(`o:${k.id}`, {
-          id: k.id,
-          kind: "one-time",
-          publicKey: k.keyPair.publicKey,
-          secretKey: k.keyPair.privateKey,
-          record: k.record,
-        }),
-      );
-    }
-    const kemRecords: Uint8Array[] = [];
-    let kemId = this.identityRecord.nextKemPreKeyId;
-    for (let i = 0; i < KEM_PREKEY_BATCH; i++, kemId++) {
-      const k = generateKemPreKey(deps, this.device, kemId, "one-time");
-      this.kem.set(k.id, k);
-      writes.push(kemWrite(k));
-      kemRecords.push(k.record);
-    }
-    writes.push(this.update({ nextPreKeyId: first + ONE_TIME_PREKEY_BATCH, nextKemPreKeyId: kemId }));
-    return { writes, upload: { oneTimePreKeys: oneTime.map((k) => k.record), kemPreKeys: kemRecords } };
-  }
-
-  /** Forgets consumed one-time prekeys; returns the store deletes. */
-  consume(consumed: { oneTimePreKeyId?: number; kemPreKeyId?: number }): StoreWrite[] {
-    const writes: StoreWrite[] = [];
-    if (consumed.oneTimePreKeyId !== undefined && this.oneTime.delete(consumed.oneTimePreKeyId)) {
-      writes.push({ namespace: NS.preKeys, key: `o:${consumed.oneTimePreKeyId}`, value: undefined });
-    }
-    if (consumed.kemPreKeyId !== undefined && this.kem.get(consumed.kemPreKeyId)?.kind === "one-time") {
-      this.kem.delete(consumed.kemPreKeyId);
-      writes.push({ namespace: NS.preKeys, key: `k:${consumed.kemPreKeyId}`, value: undefined });
-    }
-    return writes;
   }
 
   /** Updates the stored identity record; returns the write. */
@@ -315,28 +232,4 @@ export class LocalDevice {
     this.identityRecord = { ...this.identityRecord, ...changes };
     return { namespace: NS.identity, key: "self", value: encodeRecord(this.identityRecord) };
   }
-
-  /** Every prekey this device holds, for its first upload. */
-  fullUpload(): PreKeyUpload {
-    const signed = this.signed.get(this.identityRecord.signedPreKeyId);
-    return {
-      ...(signed ? { signedPreKey: signed.record } : {}),
-      oneTimePreKeys: [...this.oneTime.values()].map((k) => k.record),
-      kemPreKeys: [...this.kem.values()].map((k) => k.record),
-    };
-  }
-}
-
-function preKeyWrite(key: string, value: StoredPreKey): StoreWrite {
-  return { namespace: NS.preKeys, key, value: encodeRecord(value) };
-}
-
-function kemWrite(k: KemPreKeySecret): StoreWrite {
-  return preKeyWrite(`k:${k.id}`, {
-    id: k.id,
-    kind: k.kind === "one-time" ? "kem-one-time" : "kem-last-resort",
-    publicKey: k.keyPair.publicKey,
-    secretKey: k.keyPair.secretKey,
-    record: k.record,
-  });
 }

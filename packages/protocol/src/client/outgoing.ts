@@ -31,6 +31,11 @@ export interface SendOptions {
   readonly messageRef?: { contactId: string; id: string };
   /** Extra writes to commit in the same batch (e.g. the new message itself). */
   readonly writes?: StoreWrite[];
+  /**
+   * More writes, computed under the session locks right before the batch: for read-modify-write
+   * of a record that other paths also update (a message's status), so no update is lost.
+   */
+  readonly commitWrites?: () => Promise<StoreWrite[]>;
 }
 
 /**
@@ -90,6 +95,7 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
       if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine));
     }
     if (!options.ephemeral) for (const entry of out) writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
+    if (options.commitWrites) writes.push(...(await options.commitWrites()));
     await ctx.store.batch(writes);
     return out;
   });
@@ -303,27 +309,33 @@ async function flushLoop(ctx: ClientContext): Promise<void> {
 async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry, delivery: Delivery): Promise<void> {
   const writes: StoreWrite[] = [{ namespace: NS.outbox, key, value: undefined }];
   let updated: ChatMessage | undefined;
-  if (entry.messageRef) {
-    const found = await ctx.message(entry.messageRef.contactId, entry.messageRef.id);
-    if (found) {
-      let next = found.message;
-      if (delivery.withheld) next = { ...next, status: "failed" as const };
-      else {
-        if (next.status === "pending") next = { ...next, status: "sent" as const };
-        if (delivery.unsealed) next = { ...next, sentUnsealed: true };
-      }
-      if (next !== found.message) {
-        updated = next;
-        writes.push(ctx.updateMessageWrite(found.key, next));
+  const ref = entry.messageRef;
+  // Read-modify-write of the message under its recipients' session locks, which an edit,
+  // delete or reaction (and an incoming receipt) also hold while they update it.
+  const locks = ref ? entry.messages.map((m) => addressKey({ userId: entry.userId, deviceId: m.deviceId })) : [];
+  await ctx.lock.runAll(locks, async () => {
+    if (ref) {
+      const found = await ctx.message(ref.contactId, ref.id);
+      if (found) {
+        let next = found.message;
+        if (delivery.withheld) next = { ...next, status: "failed" as const };
+        else {
+          if (next.status === "pending") next = { ...next, status: "sent" as const };
+          if (delivery.unsealed) next = { ...next, sentUnsealed: true };
+        }
+        if (next !== found.message) {
+          updated = next;
+          writes.push(ctx.updateMessageWrite(found.key, next));
+        }
       }
     }
-  }
-  if (delivery.withheld && hex(entry.userId) !== ctx.me) {
-    // What was withheld may have been our profile: send it again before the next content.
-    const contact = await ctx.contactByUser(hex(entry.userId));
-    if (contact?.profileSent) writes.push(...ctx.contactWrites({ ...contact, profileSent: false }));
-  }
-  await ctx.store.batch(writes);
+    if (delivery.withheld && hex(entry.userId) !== ctx.me) {
+      // What was withheld may have been our profile: send it again before the next content.
+      const contact = await ctx.contactByUser(hex(entry.userId));
+      if (contact?.profileSent) writes.push(...ctx.contactWrites({ ...contact, profileSent: false }));
+    }
+    await ctx.store.batch(writes);
+  });
   if (updated) ctx.emit("messageUpdated", updated);
   await reportTokenRefused(ctx, entry, delivery);
 }

@@ -30,10 +30,18 @@ export interface RelayConnectionOptions {
    */
   readonly login?: (challenge: ChallengeFrame) => Request | undefined;
   readonly onPush?: (frame: PushedFrame) => void;
-  readonly onState?: (state: ConnectionState, detail?: { code?: number; reason?: string }) => void;
+  readonly onState?: (state: ConnectionState, detail?: StateDetail) => void;
   /** Per-request timeout in ms (default 15 s). */
   readonly requestTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+}
+
+/** Why the state changed: the close code and reason, and for a failed login the typed error. */
+export interface StateDetail {
+  readonly code?: number;
+  readonly reason?: string;
+  /** Set when a login failed: refused by this client (e.g. ERR_RELAY_ID_MISMATCH) or by the relay (ERR_RELAY). */
+  readonly error?: Error;
 }
 
 interface Pending {
@@ -56,6 +64,7 @@ export class RelayConnection {
   private readonly pending = new Map<number, Pending>();
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: RelayConnectionOptions) {}
 
@@ -65,7 +74,8 @@ export class RelayConnection {
 
   /** Starts connecting (and keeps reconnecting until `close`). */
   start(): void {
-    if (this.stopped || this.transport) return;
+    // Already connected, connecting, or waiting to retry: nothing to do.
+    if (this.stopped || this.transport || this.reconnectTimer) return;
     this.open();
   }
 
@@ -84,6 +94,26 @@ export class RelayConnection {
     });
   }
 
+  /**
+   * Stops connecting without closing for good: the socket (if any) closes, no reconnect is
+   * scheduled, requests already sent fail as after a drop, and unsent ones keep waiting for
+   * their own timeouts. `start()` resumes.
+   */
+  stop(): void {
+    if (this.stopped) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const transport = this.transport;
+    this.transport = undefined;
+    this.attempt = 0;
+    this.clearOpenTimer();
+    if (transport) {
+      this.failSent();
+      transport.close(CloseCode.Normal, "client stopped");
+    }
+    if (this.stateValue !== "disconnected") this.setState("disconnected", { reason: "stopped" });
+  }
+
   /** Closes for good: pending requests reject with ERR_CLOSED. */
   close(): void {
     if (this.stopped) return;
@@ -91,11 +121,12 @@ export class RelayConnection {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.transport?.close(CloseCode.Normal, "client closed");
     this.transport = undefined;
+    this.clearOpenTimer();
     this.failPending(new ParleyError(ErrorCode.Closed, "connection is closed"));
     this.setState("closed");
   }
 
-  private setState(state: ConnectionState, detail?: { code?: number; reason?: string }): void {
+  private setState(state: ConnectionState, detail?: StateDetail): void {
     this.stateValue = state;
     this.options.onState?.(state, detail);
   }
@@ -115,6 +146,18 @@ export class RelayConnection {
       return;
     }
     this.transport = transport;
+    // A relay that accepts TCP but never sends its challenge (or a handshake that hangs) must
+    // not hold this attempt open forever: give up on it and let the backoff try again.
+    this.clearOpenTimer();
+    this.openTimer = setTimeout(() => {
+      this.openTimer = undefined;
+      if (this.transport === transport && this.stateValue !== "ready") transport.close(CloseCode.Normal, "relay did not answer in time");
+    }, this.options.requestTimeoutMs ?? 15_000);
+  }
+
+  private clearOpenTimer(): void {
+    if (this.openTimer) clearTimeout(this.openTimer);
+    this.openTimer = undefined;
   }
 
   private onData(transport: Transport, data: Uint8Array): void {
@@ -151,8 +194,13 @@ export class RelayConnection {
     try {
       login = this.options.login?.(challenge);
     } catch (error) {
-      this.setState("disconnected", { reason: error instanceof Error ? error.message : String(error) });
-      this.transport?.close(CloseCode.Normal, "login refused by client");
+      const transport = this.transport;
+      this.transport = undefined;
+      transport?.close(CloseCode.Normal, "login refused by client");
+      const reason = error instanceof Error ? error.message : String(error);
+      // Scheduled before the state change, so an owner that stops us on it cancels the retry.
+      this.scheduleReconnect();
+      this.setState("disconnected", { reason, error: error instanceof Error ? error : new Error(reason) });
       return;
     }
     if (!login) {
@@ -168,14 +216,18 @@ export class RelayConnection {
       timer,
       resolve: () => this.becomeReady(),
       reject: (error) => {
-        this.setState("disconnected", { reason: error.message });
+        if (this.transport !== transport) return;
+        this.transport = undefined;
         transport?.close(CloseCode.Normal, "login refused");
+        this.scheduleReconnect();
+        this.setState("disconnected", { reason: error.message, error });
       },
     });
     this.transport?.send(encodeFrame({ ...login, id } as ClientFrame));
   }
 
   private becomeReady(): void {
+    this.clearOpenTimer();
     this.attempt = 0;
     this.setState("ready");
     for (const [id, entry] of this.pending) if (!entry.sent) this.transmit(id, entry);
@@ -195,14 +247,10 @@ export class RelayConnection {
   private onClosed(transport: Transport, code: number, reason: string): void {
     if (transport !== this.transport) return;
     this.transport = undefined;
+    this.clearOpenTimer();
     // Requests already on the wire may or may not have been processed: callers retry them
     // (sends are idempotent through message ids). Unsent ones wait for the next connection.
-    for (const [id, entry] of this.pending) {
-      if (!entry.sent) continue;
-      this.pending.delete(id);
-      clearTimeout(entry.timer);
-      entry.reject(new ParleyError(ErrorCode.Timeout, `connection closed before the relay answered ${entry.frame.t}`));
-    }
+    this.failSent();
     if (this.stopped) return;
     this.setState("disconnected", { code, reason });
     if (FINAL_CLOSES.has(code)) {
@@ -221,6 +269,16 @@ export class RelayConnection {
       this.reconnectTimer = undefined;
       this.open();
     }, delay);
+  }
+
+  /** Rejects requests already on the wire (the connection they went out on is gone). */
+  private failSent(): void {
+    for (const [id, entry] of this.pending) {
+      if (!entry.sent) continue;
+      this.pending.delete(id);
+      clearTimeout(entry.timer);
+      entry.reject(new ParleyError(ErrorCode.Timeout, `connection closed before the relay answered ${entry.frame.t}`));
+    }
   }
 
   private failPending(error: Error): void {

@@ -18,6 +18,51 @@ const utf8 = new TextEncoder();
 /** Longest relay id (UTF-8 bytes). */
 export const MAX_RELAY_ID_BYTES = 256;
 
+/** URL schemes a relay id may be derived from, and the origin scheme each maps to (spec/relay.md §3.1). */
+const RELAY_SCHEMES: Readonly<Record<string, string>> = { "ws:": "http", "http:": "http", "wss:": "https", "https:": "https" };
+/** Host names that all mean "this machine" and compare equal, spelled as `localhost` in the canonical id. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The canonical relay id of a relay URL or origin (spec/relay.md §3.1): `scheme://host[:port]`
+ * with `ws`→`http` and `wss`→`https`, host lower-cased (IDN in punycode), the scheme's default
+ * port dropped, the loopback names `localhost`, `127.0.0.1` and `[::1]` all written `localhost`,
+ * and user info, path, query and fragment ignored. Two ids name the same relay exactly when
+ * their canonical forms are equal strings. Throws RangeError for anything that is not an
+ * absolute ws/wss/http/https URL.
+ *
+ * @example
+ * ```ts
+ * canonicalRelayId("WSS://Relay.Example:443/chat/"); // "https://relay.example"
+ * canonicalRelayId("ws://127.0.0.1:8787");           // "http://localhost:8787"
+ * ```
+ */
+export function canonicalRelayId(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new RangeError("a relay id must be an absolute ws://, wss://, http:// or https:// URL");
+  }
+  const scheme = RELAY_SCHEMES[parsed.protocol];
+  if (!scheme || !parsed.hostname) throw new RangeError("a relay id must be an absolute ws://, wss://, http:// or https:// URL");
+  // WHATWG URL already lower-cases the host and drops the default port of ws/wss/http/https
+  // (80 for ws and http, 443 for wss and https), which are the same after the scheme mapping.
+  const host = LOOPBACK_HOSTS.has(parsed.hostname) ? "localhost" : parsed.hostname;
+  const id = `${scheme}://${host}${parsed.port ? `:${parsed.port}` : ""}`;
+  if (utf8.encode(id).length > MAX_RELAY_ID_BYTES) throw new RangeError(`relayId must be at most ${MAX_RELAY_ID_BYTES} bytes`);
+  return id;
+}
+
+/** True when `a` and `b` name the same relay (equal canonical ids); false when either is not a relay URL. */
+export function sameRelayId(a: string, b: string): boolean {
+  try {
+    return canonicalRelayId(a) === canonicalRelayId(b);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The exact bytes a device signs for challenge `nonce` from relay `relayId`.
  * Throws RangeError on a wrong-length nonce or user id or an over-long relay id.
@@ -33,7 +78,7 @@ export function authSignatureMessage(nonce: Uint8Array, relayId: string, userId:
 
 /**
  * Signs a relay's challenge with the device signing key (client side).
- * Clients should first check that `relayId` is the origin they meant to connect to.
+ * Clients must first check that `relayId` is the relay they meant to connect to (`sameRelayId`).
  *
  * @example
  * ```ts

@@ -14,7 +14,14 @@ export { DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../key
 export { type DeviceList, decodeDeviceList, MAX_DEVICES, verifyDeviceList } from "../keys/device-list.js";
 export { deriveUserId, USER_ID_LENGTH } from "../keys/identity.js";
 export { decodeOneTimePreKey, type KemPreKeyRecord, verifyKemPreKey, verifySignedPreKey } from "../keys/prekeys.js";
-export { authSignatureMessage, MAX_RELAY_ID_BYTES, signAuthChallenge, verifyAuthSignature } from "./auth.js";
+export {
+  authSignatureMessage,
+  canonicalRelayId,
+  MAX_RELAY_ID_BYTES,
+  sameRelayId,
+  signAuthChallenge,
+  verifyAuthSignature,
+} from "./auth.js";
 export { decodeFrame, encodeFrame, peekRequestId } from "./codec.js";
 export { CloseCode, RelayErrorCode, SendResult, WIRE_VERSION } from "./codes.js";
 export type {

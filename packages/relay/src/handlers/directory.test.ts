@@ -38,6 +38,16 @@ describe("handles", () => {
     expect(codeOf(await request(m, { t: "lookup_handle", handle: "nobody" }))).toBe("NOT_FOUND");
   });
 
+  it("answers handle lookups on an anonymous connection (contact re-checks that do not name the asker)", async () => {
+    h = await createHarness();
+    const alice = newIdentity();
+    const a = await h.register(alice);
+    await request(a, { t: "claim_handle", handle: "alice" });
+    const anonymous = h.connect();
+    expect(await request(anonymous, { t: "lookup_handle", handle: "Alice" })).toMatchObject({ t: "handle", userId: alice.account.userId });
+    expect(codeOf(await request(anonymous, { t: "lookup_handle", handle: "nobody" }))).toBe("NOT_FOUND");
+  });
+
   it("moves an account to a new handle and frees the old one", async () => {
     h = await createHarness();
     const a = await h.register(newIdentity());

@@ -21,12 +21,16 @@ export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, fram
   return { t: "ok", id: frame.id };
 };
 
-/** `lookup_handle`: account key and signed device list (the client verifies the signature); rate-limited per account. */
+/**
+ * `lookup_handle`: account key and signed device list (the client verifies the signature).
+ * Answered on anonymous connections too, so clients re-check contacts without showing the relay
+ * whose contacts they are (spec/relay.md §5). Rate-limited per account, or per anonymous
+ * connection: enumerating handles from many connections of one account draws on one budget
+ * (handleLookupsPerMinute, burst handleLookupBurst).
+ */
 export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
-  const mailbox = requireDevice(conn);
-  // Per account, not per connection: enumerating handles from many connections of one account
-  // draws on one budget (handleLookupsPerMinute, burst handleLookupBurst).
-  if (!accountBuckets(ctx).lookups.take(hex(mailbox.userId))) {
+  const key = conn.mailbox ? hex(conn.mailbox.userId) : `anonymous:${conn.serial}`;
+  if (!accountBuckets(ctx).lookups.take(key)) {
     ctx.metrics.rateLimited.inc({ scope: "lookups" });
     throw new RelayError(RelayErrorCode.RateLimited, "too many handle lookups");
   }

@@ -214,7 +214,7 @@ describe("sealed sends", () => {
 });
 
 describe("unauthenticated connections", () => {
-  it("can do nothing but ping, auth, register and sealed sends", async () => {
+  it("can do nothing but ping, auth, register, handle lookups and sealed sends", async () => {
     h = await createHarness();
     const bob = newIdentity();
     await h.register(bob);
@@ -224,7 +224,6 @@ describe("unauthenticated connections", () => {
       { t: "ack", messageIds: [messageId()] },
       { t: "publish_devices", deviceList: bob.deviceList },
       { t: "claim_handle", handle: "mallory" },
-      { t: "lookup_handle", handle: "bob" },
       { t: "upload_prekeys" },
       { t: "fetch_bundles", userId: bob.account.userId },
       { t: "set_delivery_token", open: true },
