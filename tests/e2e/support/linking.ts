@@ -15,7 +15,15 @@ export async function linkDevice(
   // The user checks that both screens show the same code (here: types it into the primary).
   const approval = await pending.confirm(code);
   const device = await ParleyClient.completeLink(
-    { relayUrl: wsUrl, transport: nodeTransport, backoff: FAST_BACKOFF, requestTimeoutMs: 5_000, ...options, store },
+    {
+      relayUrl: wsUrl,
+      transport: nodeTransport,
+      backoff: FAST_BACKOFF,
+      requestTimeoutMs: 5_000,
+      keepStoreOpen: options.store !== undefined,
+      ...options,
+      store,
+    },
     approval,
   );
   await device.connect();

@@ -58,6 +58,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Logged in and set up at the relay (afterLogin done) on the current connection. */
   private loggedIn = false;
   private closed = false;
+  /** Why the client closed itself (its store was claimed by another writer): later calls reject with it. */
+  private closedBy: Error | undefined;
   private closing: Promise<void> | undefined;
   private readonly relayId: string;
   private readonly log: Log;
@@ -257,7 +259,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.anonymousConnection.close();
       await this.receiving.catch(() => undefined);
       await this.ctx.settle();
-      if (!this.options.keepStoreOpen) await this.ctx.store.close();
+      // A store claimed by another writer is that writer's now: leave it open.
+      if (!this.options.keepStoreOpen && !this.closedBy) await this.ctx.store.close();
       this.log.info("closed");
     })();
     return this.closing;
@@ -489,7 +492,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ParleyError(ErrorCode.Closed, "client is closed");
+    if (this.closed) throw this.closedBy ?? new ParleyError(ErrorCode.Closed, "client is closed");
   }
 
   private async requireContact(contactId: string): Promise<Contact> {
@@ -647,6 +650,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Another writer claimed our store: encrypting again would reuse message keys, so stop and say so. */
   private takenOver(error: Error): void {
     if (this.closed) return;
+    this.closedBy = error;
     this.emit("error", error);
     void this.close();
   }
