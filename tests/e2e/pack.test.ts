@@ -3,7 +3,7 @@
 // installed relay's bin and a two-client chat against it; a browser project (no `ws`) bundles
 // examples/browser-chat with Vite 7, whose Rollup fails on any Node built-in left in the graph.
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -137,10 +137,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   );
   const webInstall = await npm(["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, "vite@7.3.8"], web);
   expect(webInstall.stdout + webInstall.stderr).not.toMatch(/not yet covered by allowScripts/);
-  expect(
-    listFiles(join(web, "node_modules")).some((f) => f.startsWith("ws/")),
-    "ws installed for a browser app",
-  ).toBe(false);
+  expect(existsSync(join(web, "node_modules/ws")), "ws installed for a browser app").toBe(false);
   for (const file of ["index.html", "main.js"]) cpSync(join(root, "examples/browser-chat", file), join(web, file));
   const bundle = await exec(process.execPath, ["node_modules/vite/bin/vite.js", "build"], { cwd: web, timeout: 60_000 });
   expect(bundle.stdout + bundle.stderr).not.toMatch(/externalized for browser compatibility/);
