@@ -88,7 +88,7 @@ const JWK_ENCODINGS = { publicKeyEncoding: { format: "jwk" }, privateKeyEncoding
 type GenerateJwkKeyPair = (type: "x25519" | "ed25519", options: typeof JWK_ENCODINGS) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
 
 /** True where node:crypto can be reached without an import (Node ≥ 20.16, and Bun and Deno's compat). */
-export function hasNodeCrypto(): boolean {
+function hasNodeCrypto(): boolean {
   return typeof globalThis.process?.getBuiltinModule === "function";
 }
 
