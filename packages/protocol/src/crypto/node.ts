@@ -5,25 +5,16 @@
  *
  * Speed comes from caching imported `KeyObject`s per provider instance, keyed by the identity of
  * the caller's key array: the protocol keeps one `Uint8Array` per long-lived key, and a JWK
- * import costs about as much as the DH itself. Only `select.ts` loads this file (lazily), so a
- * browser bundle never evaluates the static node:crypto import below.
+ * import costs about as much as the DH itself. Only `select.ts` loads this file (lazily, in Node).
+ *
+ * node:crypto is reached through `process.getBuiltinModule` (Node ≥ 20.16), not an `import`:
+ * bundlers follow every static or literal dynamic import of this lazily loaded file, and a
+ * browser build then swaps node:crypto for an empty stub (Vite ≤ 7 fails the build on the named
+ * imports, Vite 8 warns and ships the stub). A run-time lookup is invisible to them and costs
+ * one call per provider.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hash,
-  hkdfSync,
-  type JsonWebKey,
-  type KeyObject,
-  randomFillSync,
-  sign,
-  verify,
-} from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
+import type { JsonWebKey, KeyObject } from "node:crypto";
 import { ED25519_TORSION_SUBGROUP, ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
@@ -94,10 +85,18 @@ function owned(buffer: Uint8Array): Uint8Array {
 
 const JWK_ENCODINGS = { publicKeyEncoding: { format: "jwk" }, privateKeyEncoding: { format: "jwk" } } as const;
 /** `generateKeyPairSync` with JWK output, which Node has had since v15.9 but @types/node 20 omits. */
-const generateJwkKeyPair = generateKeyPairSync as unknown as (
-  type: "x25519" | "ed25519",
-  options: typeof JWK_ENCODINGS,
-) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
+type GenerateJwkKeyPair = (type: "x25519" | "ed25519", options: typeof JWK_ENCODINGS) => { publicKey: JsonWebKey; privateKey: JsonWebKey };
+
+/** True where node:crypto can be reached without an import (Node ≥ 20.16, and Bun and Deno's compat). */
+function hasNodeCrypto(): boolean {
+  return typeof globalThis.process?.getBuiltinModule === "function";
+}
+
+/** node:crypto, looked up at run time (see the file comment for why it is not imported). */
+function loadNodeCrypto(): typeof NodeCrypto {
+  if (!hasNodeCrypto()) throw new Error('The "node" crypto provider needs Node.js >= 20.16 (process.getBuiltinModule)');
+  return process.getBuiltinModule("node:crypto");
+}
 
 function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64url");
@@ -106,6 +105,13 @@ function base64url(bytes: Uint8Array): string {
 function fromBase64url(text: string | undefined): Uint8Array {
   if (text === undefined) throw new Error("node:crypto returned a JWK without key material");
   return owned(Buffer.from(text, "base64url"));
+}
+
+/** An AEAD implementation the node provider may use instead of `createCipheriv` (libsodium's is 2–3× faster). */
+export interface AeadImpl {
+  readonly name: string;
+  encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  decrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }
 
 /**
@@ -120,14 +126,22 @@ function fromBase64url(text: string | undefined): Uint8Array {
  * crypto.x25519(alice, bob.publicKey); // equals crypto.x25519(bob, alice.publicKey)
  * ```
  */
-/** An AEAD implementation the node provider may use instead of `createCipheriv` (libsodium's is 2–3× faster). */
-export interface AeadImpl {
-  readonly name: string;
-  encrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
-  decrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
-}
-
 export function createNodeProvider(mlkem: MlKemImpl = createNobleMlKem(), aead?: AeadImpl): CryptoProvider {
+  const {
+    createCipheriv,
+    createDecipheriv,
+    createHmac,
+    createPrivateKey,
+    createPublicKey,
+    diffieHellman,
+    generateKeyPairSync,
+    hash,
+    hkdfSync,
+    randomFillSync,
+    sign,
+    verify,
+  } = loadNodeCrypto();
+  const generateJwkKeyPair = generateKeyPairSync as unknown as GenerateJwkKeyPair;
   // Per instance, never module-level: two providers (e.g. in tests) must not share state.
   const x25519Private = new KeyedCache<KeyObject>();
   const x25519Public = new KeyedCache<KeyObject>();

@@ -1,7 +1,8 @@
 /**
  * Picks the fastest provider available at run time. Everything is loaded by dynamic import, so
- * importing this file runs nothing, a browser bundle never touches node:crypto, and libsodium's
- * wasm is fetched only when a provider that uses it is asked for.
+ * importing this file runs nothing and libsodium's wasm is fetched only when a provider that uses
+ * it is asked for. No file a bundler can reach imports node:crypto: `node.ts` looks it up at run
+ * time, so a browser bundle builds with a stock config and carries no Node stubs.
  *
  * Order: in Node, node:crypto with libsodium's ML-KEM (noble's if libsodium fails to load);
  * elsewhere, libsodium, falling back to noble if the wasm cannot load (e.g. a strict CSP).
@@ -17,9 +18,12 @@ export interface LoadCryptoProviderOptions {
   readonly prefer?: ProviderName;
 }
 
-/** True in Node (and runtimes that present themselves as Node, such as Bun and Deno's compat). */
+/**
+ * True in Node (and runtimes that present themselves as Node, such as Bun and Deno's compat)
+ * that can hand out node:crypto without an import (see `node.ts`).
+ */
 function isNode(): boolean {
-  return typeof globalThis.process?.versions?.node === "string";
+  return typeof globalThis.process?.versions?.node === "string" && typeof globalThis.process.getBuiltinModule === "function";
 }
 
 /** libsodium's ML-KEM and ChaCha20-Poly1305 for the node provider, or `undefined` if libsodium will not load here. */

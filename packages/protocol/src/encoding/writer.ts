@@ -1,5 +1,5 @@
 /**
- * Append-only binary writer for the protocol's big-endian encodings (spec/conventions.md).
+ * Append-only binary writer for the protocol's big-endian encodings (spec/README.md §1 Notation).
  * Grows one buffer geometrically so encoders do not allocate per field.
  */
 
