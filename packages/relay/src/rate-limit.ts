@@ -1,7 +1,7 @@
 /**
  * Token buckets for the relay's rate limits, on the injected clock. `KeyedBuckets` holds one
- * bucket per key (recipient user) and forgets buckets that have refilled, so memory stays
- * proportional to recently active keys.
+ * bucket per key (a sender × recipient pair) and forgets buckets that have refilled, so memory
+ * stays proportional to recently active keys, and never holds more than `maxKeys`.
  */
 
 /** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
@@ -40,7 +40,7 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key, created full on first use. */
+/** One bucket per key, created full on first use; at most `maxKeys` at once. */
 export class KeyedBuckets {
   readonly #buckets = new Map<string, TokenBucket>();
 
@@ -48,12 +48,24 @@ export class KeyedBuckets {
     private readonly ratePerSecond: number,
     private readonly burst: number,
     private readonly now: () => number,
+    private readonly maxKeys = Number.POSITIVE_INFINITY,
   ) {}
 
-  /** Takes `n` tokens from `key`'s bucket. */
+  /**
+   * Takes `n` tokens from `key`'s bucket. A new key beyond `maxKeys` first prunes full buckets,
+   * then drops the oldest one (Map order is insertion order): forgetting a bucket only forgives
+   * its debt, while refusing new keys would let churn lock out every new sender.
+   */
   take(key: string, n = 1): boolean {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
+      if (this.#buckets.size >= this.maxKeys) {
+        this.prune();
+        if (this.#buckets.size >= this.maxKeys) {
+          const oldest = this.#buckets.keys().next();
+          if (!oldest.done) this.#buckets.delete(oldest.value);
+        }
+      }
       bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
       this.#buckets.set(key, bucket);
     }

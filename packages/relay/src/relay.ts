@@ -11,12 +11,19 @@ import { BlobFiles } from "./blobs/blob-files.js";
 import { Connection, type Transport } from "./connection.js";
 import type { RelayContext } from "./context.js";
 import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
+import { SenderShares } from "./delivery/sender-shares.js";
 import { TurnBatch } from "./delivery/turn-batch.js";
 import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
+
+/**
+ * Longest a connection's frames are handled back to back before yielding to the event loop. A
+ * bounded frame decodes in well under this, and an honest burst fits one slice (one commit).
+ */
+const DRAIN_SLICE_MS = 4;
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
@@ -88,17 +95,41 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     live,
     commits,
     acks,
-    recipientBuckets: new KeyedBuckets(limits.recipientMessagesPerSecond, limits.recipientMessageBurst, now),
+    sendBuckets: new KeyedBuckets(limits.recipientMessagesPerSecond, limits.recipientMessageBurst, now, limits.maxRateBuckets),
+    sealedAddressBuckets: new KeyedBuckets(
+      limits.sealedAddressMessagesPerSecond,
+      limits.sealedAddressMessageBurst,
+      now,
+      limits.maxRateBuckets,
+    ),
+    shares: new SenderShares(),
     blobs,
     accepting: true,
   };
-  const chains = new WeakMap<Connection, Promise<void>>();
   const connections = new Set<Connection>();
+
+  // One connection's frames are handled one after another (so its sends keep their order; a
+  // send only waits for its commit in the background). After DRAIN_SLICE_MS of work the loop
+  // yields to the event loop, so a burst on one connection cannot hold up the others or socket
+  // I/O, while the frames of a short burst still share one turn (and one group commit).
+  async function drain(conn: Connection): Promise<void> {
+    let sliceStart = performance.now();
+    for (let bytes = conn.inbox.shift(); bytes !== undefined && !conn.closed; bytes = conn.inbox.shift()) {
+      await dispatchFrame(ctx, conn, bytes);
+      if (performance.now() - sliceStart >= DRAIN_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+  }
 
   return {
     context: ctx,
     connect(transport) {
-      const conn = new Connection(transport, ctx.random(32), limits, now);
+      const conn = new Connection(transport, ctx.random(32), limits, now, undefined, (code, reason) => {
+        metrics.closes.inc({ code: String(code) });
+        ctx.log.info({ conn: conn.serial, code }, reason);
+      });
       connections.add(conn);
       metrics.connections.set(connections.size);
       ctx.log.debug({ conn: conn.serial }, "connection opened");
@@ -107,20 +138,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     receive(conn, bytes) {
       if (conn.closed || !admitFrame(ctx, conn, bytes)) return;
-      // Frames of one connection are handled one after another (so its sends keep their
-      // order), but a send only waits for its commit in the background (deferred answer).
-      const next = (chains.get(conn) ?? Promise.resolve()).then(() => dispatchFrame(ctx, conn, bytes));
-      chains.set(conn, next);
+      conn.inbox.push(bytes);
+      if (conn.draining) return;
+      conn.draining = drain(conn).finally(() => {
+        conn.draining = undefined;
+      });
     },
     async idle(conn) {
-      await chains.get(conn);
+      while (conn.draining) await conn.draining;
       await commits.settle();
       await acks.settle();
     },
     disconnect(conn) {
       ctx.log.debug({ conn: conn.serial, device: conn.mailbox !== undefined }, "connection closed");
-      conn.closed = true;
-      conn.pump?.stop();
+      conn.detached();
       live.detach(conn);
       connections.delete(conn);
       metrics.connections.set(connections.size);
@@ -138,11 +169,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       }
       await ctx.store.purgeDedupe(t);
       for (const blobId of await ctx.store.expireBlobs(t)) await blobs.remove(blobId);
-      ctx.recipientBuckets.prune();
+      ctx.sendBuckets.prune();
+      ctx.sealedAddressBuckets.prune();
+      ctx.shares.expire(t);
     },
     async shutdown() {
       ctx.accepting = false;
-      await Promise.all([...connections].map((c) => chains.get(c)));
+      await Promise.all([...connections].map((c) => c.draining));
       await commits.settle();
       await acks.settle();
       await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out

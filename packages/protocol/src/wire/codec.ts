@@ -61,15 +61,20 @@ export function peekRequestId(bytes: Uint8Array): number | undefined {
   let idEntry: MsgpackEntry | undefined;
   try {
     scanMsgpack(bytes, (entry) => {
-      if (entry.key === "id") idEntry = entry;
+      if (entry.key !== "id") return;
+      idEntry = entry;
+      // Found: stop scanning (encoders write `id` among the first fields, so this is cheap).
+      throw FOUND;
     });
   } catch {
-    // The entries seen before the error still count.
+    // Found, or a structural error: the entries seen before it still count.
   }
   if (!idEntry) return undefined;
   const id = unpackRange(bytes, idEntry);
   return typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined;
 }
+
+const FOUND = new Error("found");
 
 /** The top-level fields of a frame, each unpacked on demand from its byte range. */
 class FieldReader {

@@ -35,7 +35,7 @@ export const RelayErrorCode = {
   RateLimited: "RATE_LIMITED",
   /** The recipient mailbox holds the maximum number of queued messages. */
   QueueFull: "QUEUE_FULL",
-  /** A frame or field larger than the relay's configured limit. */
+  /** A frame larger than the relay's configured frame limit (the frame is dropped; the connection stays). */
   FrameTooLarge: "FRAME_TOO_LARGE",
   /** Too many prekeys stored for this device, or too many in one upload. */
   TooManyPreKeys: "TOO_MANY_PREKEYS",
@@ -58,6 +58,8 @@ export const SendResult = {
   Duplicate: "DUPLICATE",
   /** Ephemeral frame for a device with no live connection: dropped, as ephemeral frames are. */
   Offline: "OFFLINE",
+  /** Ephemeral frame for a device whose connection is not reading (its send buffer is full): dropped. */
+  Dropped: "DROPPED",
 } as const;
 
 /** One of the per-message outcome strings that are not errors. */
@@ -77,10 +79,14 @@ export const CloseCode = {
   ProtocolError: 4000,
   /** A newer connection authenticated as the same device. */
   Replaced: 4001,
+  /** The connection neither authenticated nor made an accepted sealed send within the login deadline. */
+  LoginTimeout: 4002,
   /** This device was removed from its account's device list. */
   DeviceRemoved: 4003,
   /** The connection kept exceeding its rate limit. */
   RateLimited: 4008,
+  /** The peer stopped reading: its send buffer stayed full past the deadline, or overflowed. */
+  SlowConsumer: 4009,
   /** Too many connections from this address. */
   TooManyConnections: 4029,
 } as const;

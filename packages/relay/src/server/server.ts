@@ -68,7 +68,9 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
   }
 
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.limits.maxFrameBytes, perMessageDeflate: false });
+  // Frames up to twice the limit are read so the relay can answer FRAME_TOO_LARGE; beyond that
+  // ws closes with 1009 before buffering more.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * ctx.limits.maxFrameBytes, perMessageDeflate: false });
   const perAddress = new Map<string, number>();
 
   server.on("upgrade", (req, socket, head) => {
@@ -109,6 +111,8 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
           ws.send(bytes);
         },
         close: (code, reason) => ws.close(code, reason),
+        terminate: () => ws.terminate(),
+        remoteAddress: address,
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
