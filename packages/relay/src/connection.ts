@@ -22,6 +22,8 @@ export interface Transport {
   readonly remoteAddress?: string | undefined;
   /** Drops the socket at once, without a closing handshake (a peer that does not read would never see one). */
   terminate?(): void;
+  /** Stops reading from the socket for `ms` (the bytes wait in the peer's and the kernel's buffers, not in ours). */
+  pauseReading?(ms: number): void;
 }
 
 /** The limits a connection enforces itself. */
@@ -38,6 +40,8 @@ export type ConnectionLimits = Pick<
   | "sendStallTimeoutMs"
 >;
 
+/** Longest single pause of reading (the bucket's refill time is usually far shorter). */
+const MAX_READ_PAUSE_MS = 5_000;
 /** How often a congested send buffer is looked at (ws has no drain event of its own). */
 const DRAIN_POLL_MS = 25;
 
@@ -110,6 +114,16 @@ export class Connection {
   onDrain(resume: () => void): void {
     this.#drainWaiters.push(resume);
     this.#startDrainWatch();
+  }
+
+  /**
+   * Input backpressure: when the byte bucket cannot take another full frame, stop reading the
+   * socket until it can, so a flood waits in the sender's buffers instead of costing the relay
+   * the work of receiving and refusing it.
+   */
+  throttleReading(maxFrameBytes: number): void {
+    const wait = Math.max(this.bytes.msUntil(maxFrameBytes), this.frames.msUntil(1));
+    if (wait > 0) this.transport.pauseReading?.(Math.min(wait, MAX_READ_PAUSE_MS));
   }
 
   /** Closes with a relay close code; idempotent. Frames still in the inbox are dropped undecoded. */

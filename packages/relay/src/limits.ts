@@ -44,7 +44,7 @@ export interface Limits {
   readonly bundleFetchesPerSecond: number;
   /** Bytes per second a connection may send, sustained. Decoding work is bounded per byte (wire scan budget), so this bounds a connection's CPU share → RATE_LIMITED. */
   readonly connectionBytesPerSecond: number;
-  /** Burst of bytes a connection may send at once (bucket size): a maximal prekey upload plus a backlog of sends after a reconnect. */
+  /** Burst of bytes a connection may send at once (bucket size): ten full frames, e.g. a maximal prekey upload plus a backlog of sends after a reconnect. */
   readonly connectionByteBurst: number;
   /** Messages one sender (an account, or one anonymous connection for sealed sends) may have queued in one mailbox → QUEUE_FULL for that sender only. */
   readonly maxQueuedPerSender: number;
@@ -86,8 +86,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxStoredPreKeys: 500,
   deliveryWindow: 500,
   bundleFetchesPerSecond: 10,
-  connectionBytesPerSecond: 1024 * 1024,
-  connectionByteBurst: 4 * 1024 * 1024,
+  connectionBytesPerSecond: 512 * 1024,
+  connectionByteBurst: 1024 * 1024,
   maxQueuedPerSender: 1000,
   maxQueuedPerAddress: 2500,
   sealedAddressMessagesPerSecond: 200,

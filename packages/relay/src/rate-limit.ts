@@ -26,6 +26,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds until `n` tokens are available (0 if they are now). */
+  msUntil(n: number): number {
+    this.#refill();
+    return this.#tokens >= n ? 0 : Math.ceil(((n - this.#tokens) * 1000) / this.ratePerSecond);
+  }
+
   /** True when the bucket is full again (it can be forgotten). */
   get full(): boolean {
     this.#refill();

@@ -20,10 +20,12 @@ import { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
 
 /**
- * Longest a connection's frames are handled back to back before yielding to the event loop. A
- * bounded frame decodes in well under this, and an honest burst fits one slice (one commit).
+ * Most bytes and frames of one connection handled back to back before yielding to the event
+ * loop. Decoding work is bounded per byte (wire scan budget), so the byte count bounds a slice's
+ * cost (well under a millisecond for 64 KiB); an honest burst of small frames fits one slice.
  */
-const DRAIN_SLICE_MS = 4;
+const DRAIN_SLICE_BYTES = 64 * 1024;
+const DRAIN_SLICE_FRAMES = 32;
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
@@ -109,16 +111,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const connections = new Set<Connection>();
 
   // One connection's frames are handled one after another (so its sends keep their order; a
-  // send only waits for its commit in the background). After DRAIN_SLICE_MS of work the loop
-  // yields to the event loop, so a burst on one connection cannot hold up the others or socket
-  // I/O, while the frames of a short burst still share one turn (and one group commit).
+  // send only waits for its commit in the background). After a slice of DRAIN_SLICE_BYTES or
+  // DRAIN_SLICE_FRAMES the loop yields to the event loop, so a burst on one connection cannot
+  // hold up the others or socket I/O, while a short burst still shares one turn (one commit).
   async function drain(conn: Connection): Promise<void> {
-    let sliceStart = performance.now();
+    let sliceBytes = 0;
+    let sliceFrames = 0;
     for (let bytes = conn.inbox.shift(); bytes !== undefined && !conn.closed; bytes = conn.inbox.shift()) {
       await dispatchFrame(ctx, conn, bytes);
-      if (performance.now() - sliceStart >= DRAIN_SLICE_MS) {
+      sliceBytes += bytes.length;
+      if (++sliceFrames >= DRAIN_SLICE_FRAMES || sliceBytes >= DRAIN_SLICE_BYTES) {
         await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+        sliceBytes = 0;
+        sliceFrames = 0;
       }
     }
   }

@@ -115,9 +115,11 @@ export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) =
     if (entries) topLevel = entries;
   };
   function value(depth: number, asKey: boolean): void {
-    elements++;
-    if (elements > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
-    const b = u8();
+    if (++elements > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
+    if (pos >= bytes.length) throw invalidEncoding("msgpack value is truncated");
+    const b = bytes[pos++] as number;
+    // Positive and negative fixints first: the one-byte values a padding attack is made of.
+    if (!asKey && (b <= 0x7f || b >= 0xe0)) return;
     if (b >= 0xa0 && b <= 0xbf) {
       str(b & 0x1f);
       return;

@@ -59,7 +59,9 @@ export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Arra
     if (conn.invalidFrames > ctx.limits.maxInvalidFrames) conn.close(CloseCode.ProtocolError, "too many invalid frames");
     return false;
   }
-  if (conn.frames.take() && conn.bytes.take(bytes.length)) return true;
+  const admitted = conn.frames.take() && conn.bytes.take(bytes.length);
+  conn.throttleReading(ctx.limits.maxFrameBytes);
+  if (admitted) return true;
   ctx.metrics.rateLimited.inc({ scope: "connection" });
   conn.rateStrikes++;
   if (conn.rateStrikes > ctx.limits.maxRateLimitStrikes) {

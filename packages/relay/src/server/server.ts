@@ -112,6 +112,11 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
         },
         close: (code, reason) => ws.close(code, reason),
         terminate: () => ws.terminate(),
+        pauseReading: (ms) => {
+          if (ws.isPaused) return;
+          ws.pause();
+          setTimeout(() => ws.resume(), ms).unref();
+        },
         remoteAddress: address,
         get bufferedAmount() {
           return ws.bufferedAmount;
