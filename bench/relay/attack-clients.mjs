@@ -22,14 +22,18 @@ export const randomId = () => deps.crypto.randomBytes(16);
 
 /** One WebSocket to the relay. `onPush(frame)` gets every frame without a request id. */
 export class WireClient {
-  static async connect(url, onPush = () => {}) {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+  static async connect(url, onPush = () => {}, { zeroMask = false } = {}) {
+    // An attacker's own cost of masking (an all-zero mask lets ws skip it) is not the relay's.
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(zeroMask ? { generateMask: (mask) => mask.fill(0) } : {}) });
     const client = new WireClient(ws, onPush);
     await new Promise((resolve, reject) => {
       ws.once("open", resolve);
       ws.once("error", reject);
     });
-    await client.challengeReceived;
+    // The relay may close before its challenge (e.g. 4029, too many connections from this address).
+    const closed = new Promise((_, reject) => ws.once("close", (code) => reject(new Error(`closed before the challenge (${code})`))));
+    closed.catch(() => {});
+    await Promise.race([client.challengeReceived, closed]);
     return client;
   }
 

@@ -36,7 +36,8 @@ async function pump(count, open, step, stats) {
           await sleep(1);
         }
         if (!client.open) {
-          await sleep(5);
+          // Wait for the close frame (or give up after a second) to learn the relay's close code.
+          await Promise.race([new Promise((r) => (client.ws.readyState === 3 ? r() : client.ws.once("close", r))), sleep(1000)]);
           stats.closedByRelay[client.closeCode ?? "?"] = (stats.closedByRelay[client.closeCode ?? "?"] ?? 0) + 1;
         }
       }
@@ -59,7 +60,7 @@ async function decodeBomb(url) {
   const stats = { framesSent: 0, bytesSent: 0, openFailures: 0, closedByRelay: {}, frameBytes: bomb.length };
   await pump(
     24,
-    () => WireClient.connect(url),
+    () => WireClient.connect(url, undefined, { zeroMask: true }),
     (client, s) => {
       const frame = s.framesSent % 2 === 0 ? bomb : wide;
       client.ws.send(frame);
@@ -88,7 +89,7 @@ async function nonReaders(url) {
   await pump(
     senders.length,
     async (i) => {
-      const client = await WireClient.connect(url);
+      const client = await WireClient.connect(url, undefined, { zeroMask: true });
       await client.register(senders[i]);
       return client;
     },
@@ -127,7 +128,7 @@ async function flood(url, bob, bobToken) {
   await pump(
     5,
     async (i) => {
-      const client = await WireClient.connect(url);
+      const client = await WireClient.connect(url, undefined, { zeroMask: true });
       if (i === 0) await client.register(mallory);
       client.sealed = i !== 0;
       return client;
@@ -151,5 +152,5 @@ async function flood(url, bob, bobToken) {
 
 const ATTACKS = { decode: () => decodeBomb(url), nonReaders: () => nonReaders(url), flood: () => flood(url, bob, bobToken) };
 const stats = await ATTACKS[attackName]();
-process.stdout.write(`${JSON.stringify(stats)}\n`);
-process.exit(0);
+// Exit only once the line is out: writes to a pipe are asynchronous.
+process.stdout.write(`${JSON.stringify(stats)}\n`, () => process.exit(0));

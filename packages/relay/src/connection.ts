@@ -61,6 +61,10 @@ export class Connection {
   closed = false;
   /** Frames admitted but not yet handled, oldest first; emptied (never decoded) on close. */
   readonly inbox: Uint8Array[] = [];
+  /** Key of this connection's network address in per-address buckets. */
+  get addressKey(): string {
+    return this.transport.remoteAddress ?? "unknown";
+  }
   /** The loop handling `inbox`, while it runs. */
   draining: Promise<void> | undefined;
   /** Set by an accepted sealed send: an anonymous sender's connection gets another login period. */
@@ -121,8 +125,8 @@ export class Connection {
    * socket until it can, so a flood waits in the sender's buffers instead of costing the relay
    * the work of receiving and refusing it.
    */
-  throttleReading(maxFrameBytes: number): void {
-    const wait = Math.max(this.bytes.msUntil(maxFrameBytes), this.frames.msUntil(1));
+  throttleReading(maxFrameBytes: number, addressWaitMs = 0): void {
+    const wait = Math.max(this.bytes.msUntil(maxFrameBytes), this.frames.msUntil(1), addressWaitMs);
     if (wait > 0) this.transport.pauseReading?.(Math.min(wait, MAX_READ_PAUSE_MS));
   }
 

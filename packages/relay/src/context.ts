@@ -38,6 +38,8 @@ export interface RelayContext {
   readonly sendBuckets: KeyedBuckets;
   /** Sealed-message rate per (network address, recipient user): the coarse cap on anonymous senders. */
   readonly sealedAddressBuckets: KeyedBuckets;
+  /** Bytes received per network address, across its connections. */
+  readonly addressBytes: KeyedBuckets;
   /** Each sender's share of each mailbox's queue. */
   readonly shares: SenderShares;
   readonly blobs: BlobFiles;

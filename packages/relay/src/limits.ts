@@ -18,7 +18,7 @@ export interface Limits {
   readonly maxRateLimitStrikes: number;
   /** Messages per second from one sender (account, or anonymous connection) into one user's mailboxes, sustained; keyed per sender so a flood cannot use up an honest contact's allowance → RATE_LIMITED. */
   readonly recipientMessagesPerSecond: number;
-  /** Burst allowance per (sender, recipient user) (bucket size): a group fan-out or a backlog of retries. */
+  /** Burst allowance per (sender, recipient user) (bucket size): one sender's backlog of retries to one contact; small so a burst cannot make the recipient's other contacts wait long behind it. */
   readonly recipientMessageBurst: number;
   /** Open connections per remote address. A household behind NAT needs a few dozen at most → close 4029. */
   readonly maxConnectionsPerAddress: number;
@@ -64,6 +64,10 @@ export interface Limits {
   readonly sendBufferMaxBytes: number;
   /** How long (ms) a connection's send buffer may stay above the high-water mark before it is closed with 4009: a reader that stalled this long is gone. */
   readonly sendStallTimeoutMs: number;
+  /** Bytes per second all connections from one network address may send together, sustained: reconnecting does not buy a fresh byte budget → reading paused, RATE_LIMITED. */
+  readonly addressBytesPerSecond: number;
+  /** Burst of bytes from one address (bucket size). */
+  readonly addressByteBurst: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -74,7 +78,7 @@ export const DEFAULT_LIMITS: Limits = {
   connectionFrameBurst: 1000,
   maxRateLimitStrikes: 50,
   recipientMessagesPerSecond: 100,
-  recipientMessageBurst: 1000,
+  recipientMessageBurst: 200,
   maxConnectionsPerAddress: 32,
   maxInvalidFrames: 16,
   maxBlobBytes: 100 * 1024 * 1024,
@@ -91,12 +95,14 @@ export const DEFAULT_LIMITS: Limits = {
   maxQueuedPerSender: 1000,
   maxQueuedPerAddress: 2500,
   sealedAddressMessagesPerSecond: 200,
-  sealedAddressMessageBurst: 2000,
+  sealedAddressMessageBurst: 400,
   maxRateBuckets: 100_000,
   loginTimeoutMs: 30_000,
   sendBufferHighWaterBytes: 1024 * 1024,
   sendBufferMaxBytes: 8 * 1024 * 1024,
   sendStallTimeoutMs: 30_000,
+  addressBytesPerSecond: 4 * 1024 * 1024,
+  addressByteBurst: 8 * 1024 * 1024,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

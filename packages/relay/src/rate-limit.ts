@@ -78,6 +78,11 @@ export class KeyedBuckets {
     return bucket.take(n);
   }
 
+  /** Milliseconds until `key`'s bucket holds `n` tokens (0 for a key without a bucket: it would start full). */
+  msUntil(key: string, n: number): number {
+    return this.#buckets.get(key)?.msUntil(n) ?? 0;
+  }
+
   /** Drops buckets that are full (called from the periodic sweep). */
   prune(): void {
     for (const [key, bucket] of this.#buckets) if (bucket.full) this.#buckets.delete(key);

@@ -104,6 +104,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       now,
       limits.maxRateBuckets,
     ),
+    addressBytes: new KeyedBuckets(limits.addressBytesPerSecond, limits.addressByteBurst, now, limits.maxRateBuckets),
     shares: new SenderShares(),
     blobs,
     accepting: true,
@@ -176,6 +177,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       for (const blobId of await ctx.store.expireBlobs(t)) await blobs.remove(blobId);
       ctx.sendBuckets.prune();
       ctx.sealedAddressBuckets.prune();
+      ctx.addressBytes.prune();
       ctx.shares.expire(t);
     },
     async shutdown() {

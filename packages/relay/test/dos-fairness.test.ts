@@ -76,6 +76,24 @@ describe("fair limits between senders", () => {
     expect(await results(honest, sealed(2))).toEqual(["OK", "OK"]);
   });
 
+  it("caps sealed sends from one address across its connections: maxQueuedPerAddress and sealedAddressMessageBurst (N, N+1)", async () => {
+    h = await createHarness({ maxQueuedPerAddress: 3, sealedAddressMessageBurst: 5, sealedAddressMessagesPerSecond: 1 });
+    const bob = newIdentity();
+    const b = await h.register(bob);
+    expect(codeOf(await request(b, { t: "set_delivery_token", open: true }))).toBe("ok");
+    const sealed = (n: number, ephemeral = false) => ({
+      t: "sealed_send" as const,
+      userId: bob.account.userId,
+      ephemeral,
+      messages: Array.from({ length: n }, () => ({ deviceId: 1, messageId: messageId(), envelope: utf8("x") })),
+    });
+    // Harness connections share one (unknown) address.
+    expect(await results(h.connect(), sealed(2))).toEqual(["OK", "OK"]);
+    expect(await results(h.connect(), sealed(2))).toEqual(["OK", "QUEUE_FULL"]);
+    // Five messages of the address's burst are spent; the sixth is refused.
+    expect(await results(h.connect(), sealed(2, true))).toEqual(["OK", "RATE_LIMITED"]);
+  });
+
   it("creates no rate state for a recipient that does not exist", async () => {
     h = await createHarness();
     const [alice, ghost] = [newIdentity(), newIdentity()];

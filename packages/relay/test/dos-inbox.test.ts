@@ -44,6 +44,19 @@ describe("admission by bytes", () => {
     expect(c.response(4)).toEqual({ t: "pong", id: 4 });
   });
 
+  it("shares addressByteBurst between the connections of one address (N accepted, the next frame refused)", async () => {
+    h = await createHarness({ addressByteBurst: 1000, addressBytesPerSecond: 10 });
+    const [c1, c2] = [h.connect(), h.connect()];
+    await c1.sendBytes(pingOf(500, 1));
+    await c2.sendBytes(pingOf(500, 2));
+    expect([c1.response(1), c2.response(2)]).toEqual([
+      { t: "pong", id: 1 },
+      { t: "pong", id: 2 },
+    ]);
+    await c2.sendBytes(pingOf(50, 3));
+    expect(c2.response(3)).toMatchObject({ t: "error", code: "RATE_LIMITED" });
+  });
+
   it("answers a frame over maxFrameBytes with FRAME_TOO_LARGE (N accepted, N+1 refused) and keeps the connection", async () => {
     h = await createHarness({ maxFrameBytes: 600 });
     const c = h.connect();

@@ -27,6 +27,8 @@ const generous = [
   "maxQueuedPerSender=100000",
   "connectionBytesPerSecond=1000000000",
   "connectionByteBurst=1000000000",
+  "addressBytesPerSecond=1000000000",
+  "addressByteBurst=1000000000",
 ].flatMap((l) => ["--limit", l]);
 
 beforeAll(() => {

@@ -47,8 +47,9 @@ function isClientFrame(frame: Frame): frame is ClientFrame {
 
 /**
  * Admission, run synchronously as the bytes arrive, before anything is decoded: the frame size
- * (FRAME_TOO_LARGE, counted as a malformed frame) and the connection's rates in frames and in
- * bytes. Charging bytes bounds decoding work too, since the wire scan bounds work per byte.
+ * (FRAME_TOO_LARGE, counted as a malformed frame), the connection's rates in frames and in
+ * bytes, and its address's byte rate (shared by all its connections, so reconnecting buys
+ * nothing). Charging bytes bounds decoding work too, since the wire scan bounds work per byte.
  * Returns false (after answering or closing) when the frame must be dropped.
  */
 export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): boolean {
@@ -59,8 +60,8 @@ export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Arra
     if (conn.invalidFrames > ctx.limits.maxInvalidFrames) conn.close(CloseCode.ProtocolError, "too many invalid frames");
     return false;
   }
-  const admitted = conn.frames.take() && conn.bytes.take(bytes.length);
-  conn.throttleReading(ctx.limits.maxFrameBytes);
+  const admitted = conn.frames.take() && conn.bytes.take(bytes.length) && ctx.addressBytes.take(conn.addressKey, bytes.length);
+  conn.throttleReading(ctx.limits.maxFrameBytes, ctx.addressBytes.msUntil(conn.addressKey, ctx.limits.maxFrameBytes));
   if (admitted) return true;
   ctx.metrics.rateLimited.inc({ scope: "connection" });
   conn.rateStrikes++;
