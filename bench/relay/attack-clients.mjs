@@ -125,11 +125,14 @@ export async function readingDevice(url, identity, onMessage = () => {}, { regis
 
 /**
  * The honest pair: Alice sends Bob a message, Bob's client answers it, and the round trip ends
- * when Alice receives the answer. One round trip at a time, `gapMs` apart. `samples` collects
- * round-trip times in ms; `failures` counts sends not answered OK (or not answered within 10 s).
+ * when Alice receives the answer. One round trip at a time, 20 ms apart. `samples` collects
+ * `{ startedAt, ms }` per round trip (a round trip not completed within 10 s counts as 10,000 ms
+ * and a failure); `failures` lists the start times of sends not answered OK or not completed.
+ * `idle()` resolves once the round trip in flight has ended, so a phase can wait for its last
+ * one instead of losing a stall that outlasts it.
  */
 export async function honestPair(url, alice, bob) {
-  const state = { samples: [], failures: 0, running: true };
+  const state = { samples: [], failures: [], running: true, current: Promise.resolve() };
   let pending;
   const bobClient = await readingDevice(url, bob, (frame) => {
     const tag = Buffer.from(frame.envelope).toString();
@@ -146,6 +149,10 @@ export async function honestPair(url, alice, bob) {
   state.loop = (async () => {
     for (let n = 0; state.running; n++) {
       const started = performance.now();
+      let ended;
+      state.current = new Promise((resolve) => {
+        ended = resolve;
+      });
       const arrived = new Promise((resolve) => {
         pending = { n, resolve };
       });
@@ -153,13 +160,15 @@ export async function honestPair(url, alice, bob) {
         t: "send",
         messages: [{ userId: bob.account.userId, deviceId: 1, messageId: randomId(), envelope: Buffer.from(`ping:${n}`) }],
       });
-      if (answer?.results?.[0] !== "OK") state.failures++;
+      if (answer?.results?.[0] !== "OK") state.failures.push(started);
       const done = await Promise.race([arrived.then(() => true), new Promise((r) => setTimeout(() => r(false), 10_000))]);
-      if (done) state.samples.push(performance.now() - started);
-      else state.failures++;
+      state.samples.push({ startedAt: started, ms: done ? performance.now() - started : 10_000 });
+      if (!done) state.failures.push(started);
+      ended();
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  state.idle = () => state.current;
   state.stop = async () => {
     state.running = false;
     await state.loop;
@@ -170,10 +179,10 @@ export async function honestPair(url, alice, bob) {
 }
 
 /** Starts the built relay on 127.0.0.1 with a fresh data dir; resolves with its url and pid. */
-export async function startRelay(dataDir, args = [], nodeArgs = []) {
+export async function startRelay(dataDir, args = [], nodeArgs = [], relayBin = RELAY_BIN) {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, RELAY_BIN, "--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--log-level", "warn", ...args],
+    [...nodeArgs, relayBin, "--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--log-level", "warn", ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },

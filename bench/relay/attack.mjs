@@ -5,7 +5,8 @@
 // for a fixed time (everything stops itself): a decode bomb, readers that stop reading, and a
 // flood of one recipient. Reports the honest round trip's p50/p99 and failures per phase, and
 // the relay's resident memory (peak and end) per phase. Options: --seconds=N per attack (8),
-// --no-build, --json=FILE.
+// --no-build, --json=FILE, --only=1,3 (phases), --relay-bin=PATH (another build, e.g. before a
+// fix), --profile=DIR (the relay writes a CPU profile).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -65,9 +66,10 @@ function runAttack(name, url, bob, bobToken) {
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-attack-"));
   // --profile=DIR: the relay writes a CPU profile there (stopped with SIGINT at the end).
-  const relay = await startRelay(dataDir, [], args.profile ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] : []);
+  const relay = await startRelay(dataDir, [], args.profile ? ["--cpu-prof", `--cpu-prof-dir=${args.profile}`] : [], args["relay-bin"]);
   const pid = relay.child.pid;
   const report = {
+    relayBin: args["relay-bin"] ?? "packages/relay/dist/bin.js",
     machine: machineInfo(),
     versions: {
       ws: packageVersion("ws", join(ROOT, "packages/relay")),
@@ -95,24 +97,29 @@ async function main() {
       ["3 flood: 1 account + 4 sealed conns → Bob", () => runAttack("flood", relay.url, bob, bobToken)],
     ];
     for (const [name, run] of phases.filter(([n], i) => !only || i === 0 || only.some((o) => n.startsWith(o)))) {
-      const first = pair.samples.length;
-      const failuresBefore = pair.failures;
       let peak = 0;
       const sampler = setInterval(() => {
         peak = Math.max(peak, rssMiB(pid));
       }, 100);
       const started = performance.now();
       const attack = await run();
+      const ended = performance.now();
+      // Round trips are counted in the phase they started in; wait for the last one to end.
+      await pair.idle();
       clearInterval(sampler);
-      const rtts = pair.samples.slice(first).sort((a, b) => a - b);
+      const inPhase = (t) => t >= started && t < ended;
+      const rtts = pair.samples
+        .filter((s) => inPhase(s.startedAt))
+        .map((s) => s.ms)
+        .sort((a, b) => a - b);
       const phase = {
         name,
-        seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+        seconds: Number(((ended - started) / 1000).toFixed(1)),
         roundTrips: rtts.length,
         p50ms: Number(percentile(rtts, 0.5).toFixed(1)),
         p99ms: Number(percentile(rtts, 0.99).toFixed(1)),
         maxms: Number((rtts.at(-1) ?? Number.NaN).toFixed(1)),
-        honestFailures: pair.failures - failuresBefore,
+        honestFailures: pair.failures.filter(inPhase).length,
         rssPeakMiB: Number(peak.toFixed(1)),
         rssEndMiB: Number(rssMiB(pid).toFixed(1)),
         attack,
