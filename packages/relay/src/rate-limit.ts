@@ -26,6 +26,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Takes up to `n` tokens, as many as there are (for work already done that must still be paid for). */
+  spend(n: number): void {
+    this.#refill();
+    this.#tokens = Math.max(0, this.#tokens - n);
+  }
+
   /** Milliseconds until `n` tokens are available (0 if they are now). */
   msUntil(n: number): number {
     this.#refill();
@@ -76,6 +82,12 @@ export class KeyedBuckets {
       this.#buckets.set(key, bucket);
     }
     return bucket.take(n);
+  }
+
+  /** Takes up to `n` tokens from `key`'s bucket (an unknown key starts full). */
+  spend(key: string, n: number): void {
+    if (!this.take(key, 0)) return;
+    this.#buckets.get(key)?.spend(n);
   }
 
   /** Milliseconds until `key`'s bucket holds `n` tokens (0 for a key without a bucket: it would start full). */

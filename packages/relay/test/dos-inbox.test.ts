@@ -70,6 +70,17 @@ describe("admission by bytes", () => {
   });
 });
 
+describe("oversized frames", () => {
+  it("are charged to the byte budget like any other bytes received", async () => {
+    h = await createHarness({ maxFrameBytes: 600, connectionByteBurst: 1000, connectionBytesPerSecond: 1 });
+    const c = h.connect();
+    await c.sendBytes(pingOf(601, 1));
+    expect(c.response(1)).toMatchObject({ code: "FRAME_TOO_LARGE" });
+    await c.sendBytes(pingOf(500, 2));
+    expect(c.response(2)).toMatchObject({ code: "RATE_LIMITED" });
+  });
+});
+
 describe("a closed connection's inbox", () => {
   it("is dropped: frames received before the close are never decoded", async () => {
     h = await createHarness();

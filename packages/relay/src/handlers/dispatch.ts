@@ -54,6 +54,10 @@ function isClientFrame(frame: Frame): frame is ClientFrame {
  */
 export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): boolean {
   if (bytes.length > ctx.limits.maxFrameBytes) {
+    // Its bytes were received all the same: charge them, so oversized frames are throttled too.
+    conn.bytes.spend(bytes.length);
+    ctx.addressBytes.spend(conn.addressKey, bytes.length);
+    conn.throttleReading(ctx.limits.maxFrameBytes, ctx.addressBytes.msUntil(conn.addressKey, ctx.limits.maxFrameBytes));
     conn.invalidFrames++;
     ctx.metrics.frames.inc({ type: "too_large" });
     sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.FrameTooLarge, `frames are limited to ${ctx.limits.maxFrameBytes} bytes`);
