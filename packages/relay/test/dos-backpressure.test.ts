@@ -125,6 +125,29 @@ describe("a connection that stops reading", () => {
   }, 30_000);
 });
 
+describe("sendBufferMaxBytes", () => {
+  it("closes a connection at once when its send buffer reaches the maximum (here set below the high-water mark)", async () => {
+    const max = 256 * 1024;
+    const server = await start({ sendBufferHighWaterBytes: 64 * 1024 * 1024, sendBufferMaxBytes: max, sendStallTimeoutMs: 60_000 });
+    const [aliceId, bobId] = [newIdentity(), newIdentity()];
+    const alice = await device(server, aliceId);
+    const bob = await device(server, bobId);
+    pause(bob);
+    let maxBuffered = 0;
+    for (let i = 0; i < 600 && serverSide(server, bobId) !== undefined; i++) {
+      await alice.request({ t: "send", ephemeral: true, messages: [to(bobId)] });
+      maxBuffered = Math.max(maxBuffered, serverSide(server, bobId)?.transport.bufferedAmount ?? 0);
+    }
+    expect(serverSide(server, bobId)).toBeUndefined();
+    // The frame that crossed the maximum is the last one it got.
+    expect(maxBuffered).toBeLessThanOrEqual(max + 2 * ENVELOPE);
+    const closes = await server.relay.context.metrics.closes.get();
+    expect(closes.values.find((v) => v.labels.code === String(CloseCode.SlowConsumer))?.value).toBe(1);
+    await alice.close();
+    bob.ws.terminate();
+  }, 30_000);
+});
+
 describe("the login deadline", () => {
   it("closes a socket that has not authenticated within loginTimeoutMs with 4002, and not an authenticated one", async () => {
     const server = await start({ loginTimeoutMs: 300 });
