@@ -6,7 +6,7 @@
 
 /** The relay's limits. */
 export interface Limits {
-  /** Largest frame (bytes). Fits a 64 KiB padded content plus envelope overhead and msgpack framing; larger → FRAME_TOO_LARGE (beyond twice this, close 1009). */
+  /** Largest frame (bytes). Fits a 64 KiB padded content plus envelope overhead and msgpack framing; larger → FRAME_TOO_LARGE (beyond four times this, close 1009). */
   readonly maxFrameBytes: number;
   /** Messages queued per mailbox. Bounds disk one sender can fill per device; a phone offline for weeks rarely exceeds it → QUEUE_FULL. */
   readonly maxQueueDepth: number;

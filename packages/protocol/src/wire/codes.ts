@@ -71,7 +71,7 @@ export const CloseCode = {
   Normal: 1000,
   /** The relay is shutting down (SIGTERM); reconnect later. */
   GoingAway: 1001,
-  /** A frame larger than the relay's frame limit (sent by the WebSocket layer). */
+  /** A frame far larger than the relay's frame limit (sent by the WebSocket layer; a smaller excess gets FRAME_TOO_LARGE). */
   MessageTooBig: 1009,
   /** Unexpected server failure. */
   InternalError: 1011,
