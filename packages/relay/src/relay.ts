@@ -134,7 +134,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     connect(transport) {
       const conn = new Connection(transport, ctx.random(32), limits, now, undefined, (code, reason) => {
         metrics.closes.inc({ code: String(code) });
-        ctx.log.info({ conn: conn.serial, code }, reason);
+        // Closes that end abuse are worth an info line; routine ones (shutdown, replaced) are not.
+        const routine = code === CloseCode.Normal || code === CloseCode.GoingAway || code === CloseCode.Replaced;
+        ctx.log[routine ? "debug" : "info"]({ conn: conn.serial, code }, reason);
       });
       connections.add(conn);
       metrics.connections.set(connections.size);

@@ -100,14 +100,14 @@ interface Charge {
  * for it), the sender's rate to that user, then (stored sends) the sender's share of the
  * mailbox, or (ephemeral) the live connection and its send buffer.
  */
-async function deliver(
+function deliver(
   ctx: RelayContext,
   id: number,
   messages: readonly Outgoing[],
   ephemeral: boolean,
   charge: Charge,
   accountOf: (userHex: string) => AccountRecord | undefined,
-): Promise<ServerFrame | Deferred> {
+): ServerFrame | Deferred {
   const results: string[] = new Array(messages.length);
   const accepted: { index: number; message: Outgoing; mailbox: string; shares: readonly string[] }[] = [];
   messages.forEach((message, index) => {
