@@ -70,6 +70,18 @@ describe("admission by bytes", () => {
   });
 });
 
+describe("duplicate map keys", () => {
+  it("are answered INVALID_FRAME (another decoder might read the other copy)", async () => {
+    h = await createHarness();
+    const c = h.connect();
+    // {v: 1, t: "ping", id: 7, id: 8}
+    await c.sendBytes(
+      Uint8Array.from([0x84, 0xa1, 0x76, 1, 0xa1, 0x74, 0xa4, ...Buffer.from("ping"), 0xa2, 0x69, 0x64, 7, 0xa2, 0x69, 0x64, 8]),
+    );
+    expect(c.frames.at(-1)).toMatchObject({ t: "error", id: 7, code: "INVALID_FRAME", message: expect.stringMatching(/duplicate/) });
+  });
+});
+
 describe("oversized frames", () => {
   it("are charged to the byte budget like any other bytes received", async () => {
     h = await createHarness({ maxFrameBytes: 600, connectionByteBurst: 1000, connectionBytesPerSecond: 1 });
