@@ -75,10 +75,28 @@ export const RELAY_LIMITS = {
   connectionFrameBurst: 1_000_000,
   /** Default 100/s: one recipient gets thousands of messages a second. */
   recipientMessagesPerSecond: 1_000_000,
-  /** Default 1,000. */
+  /** Default 200. */
   recipientMessageBurst: 1_000_000,
   /** Default 10,000: headroom should delivery fall behind during a window. */
   maxQueueDepth: 1_000_000,
+  /** Default 512 KiB/s: a throughput sender's frames add up to more. */
+  connectionBytesPerSecond: 1_000_000_000,
+  /** Default 1 MiB. */
+  connectionByteBurst: 1_000_000_000,
+  /** Default 1,000: one load-generator sender can have more unacknowledged in one mailbox. */
+  maxQueuedPerSender: 1_000_000,
+  /** Default 2,500 (sealed sends from one address). */
+  maxQueuedPerAddress: 1_000_000,
+  /** Default 200/s (sealed sends per address and recipient). */
+  sealedAddressMessagesPerSecond: 1_000_000,
+  /** Default 400. */
+  sealedAddressMessageBurst: 1_000_000,
+  /** Default 4 MiB/s: all load-generator connections share a few addresses. */
+  addressBytesPerSecond: 1_000_000_000,
+  /** Default 8 MiB. */
+  addressByteBurst: 1_000_000_000,
+  /** Default 30 s: idle connections may stay unauthenticated for the whole run. */
+  loginTimeoutMs: 3_600_000,
 };
 
 /** Open-files limit asked for inside the bench's child shells; the hard limit caps it when it is lower. */

@@ -1,13 +1,14 @@
 /**
  * What every handler gets: the store, limits, crypto (for signature checks only), the injected
  * clock and randomness, logging, metrics and the relay's shared runtime state (live devices,
- * the group-commit queue, per-recipient rate buckets). Built once by relay.ts.
+ * the group-commit queue, per-sender rate buckets and queue shares). Built once by relay.ts.
  */
 
 import type { Deps } from "@parley/protocol/wire";
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blobs/blob-files.js";
 import type { LiveDevices } from "./delivery/live-devices.js";
+import type { SenderShares } from "./delivery/sender-shares.js";
 import type { TurnBatch } from "./delivery/turn-batch.js";
 import type { Limits } from "./limits.js";
 import type { Metrics } from "./metrics.js";
@@ -33,7 +34,14 @@ export interface RelayContext {
   readonly commits: TurnBatch<NewMessage, EnqueueOutcome>;
   /** Acks of one turn in one transaction: resolves with how many messages each deleted. */
   readonly acks: TurnBatch<MailboxAck, number>;
-  readonly recipientBuckets: KeyedBuckets;
+  /** Message rate per (sender, recipient user): the sender is an account, or an anonymous connection for sealed sends. */
+  readonly sendBuckets: KeyedBuckets;
+  /** Sealed-message rate per (network address, recipient user): the coarse cap on anonymous senders. */
+  readonly sealedAddressBuckets: KeyedBuckets;
+  /** Bytes received per network address, across its connections. */
+  readonly addressBytes: KeyedBuckets;
+  /** Each sender's share of each mailbox's queue. */
+  readonly shares: SenderShares;
   readonly blobs: BlobFiles;
   /** False once shutdown began: new work is refused with UNAVAILABLE. */
   accepting: boolean;

@@ -6,7 +6,7 @@
 
 /** The relay's limits. */
 export interface Limits {
-  /** Largest WebSocket frame (bytes). Fits a 64 KiB padded content plus envelope overhead and msgpack framing; larger → close 1009. */
+  /** Largest frame (bytes). Fits a 64 KiB padded content plus envelope overhead and msgpack framing; larger → FRAME_TOO_LARGE (beyond four times this, close 1009). */
   readonly maxFrameBytes: number;
   /** Messages queued per mailbox. Bounds disk one sender can fill per device; a phone offline for weeks rarely exceeds it → QUEUE_FULL. */
   readonly maxQueueDepth: number;
@@ -16,9 +16,9 @@ export interface Limits {
   readonly connectionFrameBurst: number;
   /** RATE_LIMITED answers a connection may get before it is closed with 4008; stops clients that ignore the error. */
   readonly maxRateLimitStrikes: number;
-  /** Messages per second into one user's mailboxes from all senders, sustained. Bounds anonymous (sealed) spam → RATE_LIMITED. */
+  /** Messages per second from one sender (account, or anonymous connection) into one user's mailboxes, sustained; keyed per sender so a flood cannot use up an honest contact's allowance → RATE_LIMITED. */
   readonly recipientMessagesPerSecond: number;
-  /** Burst allowance per recipient user (bucket size): a group fan-out or a backlog of retries. */
+  /** Burst allowance per (sender, recipient user) (bucket size): one sender's backlog of retries to one contact; small so a burst cannot make the recipient's other contacts wait long behind it. */
   readonly recipientMessageBurst: number;
   /** Open connections per remote address. A household behind NAT needs a few dozen at most → close 4029. */
   readonly maxConnectionsPerAddress: number;
@@ -64,6 +64,32 @@ export interface Limits {
   readonly targetOneTimePreKeyBurst: number;
   /** Free bytes the data directory must keep: below it `/healthz` answers 503 and blob tickets and uploads are refused with STORAGE_FULL, leaving room for messages. */
   readonly minFreeStorageBytes: number;
+  /** Bytes per second a connection may send, sustained. Decoding work is bounded per byte (wire scan budget), so this bounds a connection's CPU share → RATE_LIMITED. */
+  readonly connectionBytesPerSecond: number;
+  /** Burst of bytes a connection may send at once (bucket size): ten full frames, e.g. a maximal prekey upload plus a backlog of sends after a reconnect. */
+  readonly connectionByteBurst: number;
+  /** Messages one sender (an account, or one anonymous connection for sealed sends) may have queued in one mailbox → QUEUE_FULL for that sender only. */
+  readonly maxQueuedPerSender: number;
+  /** Messages sealed sends from one network address may have queued in one mailbox: a coarse cap on anonymous senders that open many connections → QUEUE_FULL. */
+  readonly maxQueuedPerAddress: number;
+  /** Sealed messages per second from one network address into one user's mailboxes, sustained: the coarse anonymous counterpart of the per-sender rate → RATE_LIMITED. */
+  readonly sealedAddressMessagesPerSecond: number;
+  /** Burst of sealed messages from one address to one user (bucket size). */
+  readonly sealedAddressMessageBurst: number;
+  /** Rate buckets kept in memory (sender × recipient pairs); beyond it full buckets are pruned, then the oldest dropped. Bounds memory under key churn. */
+  readonly maxRateBuckets: number;
+  /** How long (ms) a connection may stay unauthenticated without an accepted sealed send before it is closed with 4002; idle sockets cost memory and an address slot. */
+  readonly loginTimeoutMs: number;
+  /** Bytes waiting in a connection's send buffer above which mailbox delivery pauses and ephemeral frames for it are dropped (DROPPED). About ten full frames. */
+  readonly sendBufferHighWaterBytes: number;
+  /** Bytes waiting in a connection's send buffer at which it is closed at once with 4009 (responses to a client that sends but never reads). */
+  readonly sendBufferMaxBytes: number;
+  /** How long (ms) a connection's send buffer may stay above the high-water mark before it is closed with 4009: a reader that stalled this long is gone. */
+  readonly sendStallTimeoutMs: number;
+  /** Bytes per second all connections from one network address may send together, sustained: reconnecting does not buy a fresh byte budget → reading paused, RATE_LIMITED. */
+  readonly addressBytesPerSecond: number;
+  /** Burst of bytes from one address (bucket size). */
+  readonly addressByteBurst: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -74,7 +100,7 @@ export const DEFAULT_LIMITS: Limits = {
   connectionFrameBurst: 1000,
   maxRateLimitStrikes: 50,
   recipientMessagesPerSecond: 100,
-  recipientMessageBurst: 1000,
+  recipientMessageBurst: 200,
   maxConnectionsPerAddress: 32,
   maxInvalidFrames: 16,
   maxBlobBytes: 100 * 1024 * 1024,
@@ -97,6 +123,19 @@ export const DEFAULT_LIMITS: Limits = {
   targetOneTimePreKeysPerHour: 50,
   targetOneTimePreKeyBurst: 50,
   minFreeStorageBytes: 64 * 1024 * 1024,
+  connectionBytesPerSecond: 512 * 1024,
+  connectionByteBurst: 1024 * 1024,
+  maxQueuedPerSender: 1000,
+  maxQueuedPerAddress: 2500,
+  sealedAddressMessagesPerSecond: 200,
+  sealedAddressMessageBurst: 400,
+  maxRateBuckets: 100_000,
+  loginTimeoutMs: 30_000,
+  sendBufferHighWaterBytes: 1024 * 1024,
+  sendBufferMaxBytes: 8 * 1024 * 1024,
+  sendStallTimeoutMs: 30_000,
+  addressBytesPerSecond: 4 * 1024 * 1024,
+  addressByteBurst: 8 * 1024 * 1024,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

@@ -1,7 +1,7 @@
 /**
  * Token buckets for the relay's rate limits, on the injected clock. `KeyedBuckets` holds one
- * bucket per key (recipient user) and forgets buckets that have refilled, so memory stays
- * proportional to recently active keys.
+ * bucket per key (a sender × recipient pair) and forgets buckets that have refilled, so memory
+ * stays proportional to recently active keys, and never holds more than `maxKeys`.
  */
 
 /** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
@@ -26,6 +26,18 @@ export class TokenBucket {
     return true;
   }
 
+  /** Takes up to `n` tokens, as many as there are (for work already done that must still be paid for). */
+  spend(n: number): void {
+    this.#refill();
+    this.#tokens = Math.max(0, this.#tokens - n);
+  }
+
+  /** Milliseconds until `n` tokens are available (0 if they are now). */
+  msUntil(n: number): number {
+    this.#refill();
+    return this.#tokens >= n ? 0 : Math.ceil(((n - this.#tokens) * 1000) / this.ratePerSecond);
+  }
+
   /** True when the bucket is full again (it can be forgotten). */
   get full(): boolean {
     this.#refill();
@@ -40,7 +52,7 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key, created full on first use. */
+/** One bucket per key, created full on first use; at most `maxKeys` at once. */
 export class KeyedBuckets {
   readonly #buckets = new Map<string, TokenBucket>();
 
@@ -48,16 +60,39 @@ export class KeyedBuckets {
     private readonly ratePerSecond: number,
     private readonly burst: number,
     private readonly now: () => number,
+    private readonly maxKeys = Number.POSITIVE_INFINITY,
   ) {}
 
-  /** Takes `n` tokens from `key`'s bucket. */
+  /**
+   * Takes `n` tokens from `key`'s bucket. A new key beyond `maxKeys` first prunes full buckets,
+   * then drops the oldest one (Map order is insertion order): forgetting a bucket only forgives
+   * its debt, while refusing new keys would let churn lock out every new sender.
+   */
   take(key: string, n = 1): boolean {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
+      if (this.#buckets.size >= this.maxKeys) {
+        this.prune();
+        if (this.#buckets.size >= this.maxKeys) {
+          const oldest = this.#buckets.keys().next();
+          if (!oldest.done) this.#buckets.delete(oldest.value);
+        }
+      }
       bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
       this.#buckets.set(key, bucket);
     }
     return bucket.take(n);
+  }
+
+  /** Takes up to `n` tokens from `key`'s bucket (an unknown key starts full). */
+  spend(key: string, n: number): void {
+    if (!this.take(key, 0)) return;
+    this.#buckets.get(key)?.spend(n);
+  }
+
+  /** Milliseconds until `key`'s bucket holds `n` tokens (0 for a key without a bucket: it would start full). */
+  msUntil(key: string, n: number): number {
+    return this.#buckets.get(key)?.msUntil(n) ?? 0;
   }
 
   /** Drops buckets that are full (called from the periodic sweep). */

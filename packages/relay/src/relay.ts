@@ -11,12 +11,21 @@ import { BlobFiles } from "./blobs/blob-files.js";
 import { Connection, type Transport } from "./connection.js";
 import type { RelayContext } from "./context.js";
 import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
+import { SenderShares } from "./delivery/sender-shares.js";
 import { TurnBatch } from "./delivery/turn-batch.js";
 import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
+
+/**
+ * Most bytes and frames of one connection handled back to back before yielding to the event
+ * loop. Decoding work is bounded per byte (wire scan budget), so the byte count bounds a slice's
+ * cost (well under a millisecond for 64 KiB); an honest burst of small frames fits one slice.
+ */
+const DRAIN_SLICE_BYTES = 64 * 1024;
+const DRAIN_SLICE_FRAMES = 32;
 
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
@@ -88,17 +97,47 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     live,
     commits,
     acks,
-    recipientBuckets: new KeyedBuckets(limits.recipientMessagesPerSecond, limits.recipientMessageBurst, now),
+    sendBuckets: new KeyedBuckets(limits.recipientMessagesPerSecond, limits.recipientMessageBurst, now, limits.maxRateBuckets),
+    sealedAddressBuckets: new KeyedBuckets(
+      limits.sealedAddressMessagesPerSecond,
+      limits.sealedAddressMessageBurst,
+      now,
+      limits.maxRateBuckets,
+    ),
+    addressBytes: new KeyedBuckets(limits.addressBytesPerSecond, limits.addressByteBurst, now, limits.maxRateBuckets),
+    shares: new SenderShares(),
     blobs,
     accepting: true,
   };
-  const chains = new WeakMap<Connection, Promise<void>>();
   const connections = new Set<Connection>();
+
+  // One connection's frames are handled one after another (so its sends keep their order; a
+  // send only waits for its commit in the background). After a slice of DRAIN_SLICE_BYTES or
+  // DRAIN_SLICE_FRAMES the loop yields to the event loop, so a burst on one connection cannot
+  // hold up the others or socket I/O, while a short burst still shares one turn (one commit).
+  async function drain(conn: Connection): Promise<void> {
+    let sliceBytes = 0;
+    let sliceFrames = 0;
+    for (let bytes = conn.inbox.shift(); bytes !== undefined && !conn.closed; bytes = conn.inbox.shift()) {
+      await dispatchFrame(ctx, conn, bytes);
+      sliceBytes += bytes.length;
+      if (++sliceFrames >= DRAIN_SLICE_FRAMES || sliceBytes >= DRAIN_SLICE_BYTES) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceBytes = 0;
+        sliceFrames = 0;
+      }
+    }
+  }
 
   return {
     context: ctx,
     connect(transport) {
-      const conn = new Connection(transport, ctx.random(32), limits, now);
+      const conn = new Connection(transport, ctx.random(32), limits, now, undefined, (code, reason) => {
+        metrics.closes.inc({ code: String(code) });
+        // Closes that end abuse are worth an info line; routine ones (shutdown, replaced) are not.
+        const routine = code === CloseCode.Normal || code === CloseCode.GoingAway || code === CloseCode.Replaced;
+        ctx.log[routine ? "debug" : "info"]({ conn: conn.serial, code }, reason);
+      });
       connections.add(conn);
       metrics.connections.set(connections.size);
       ctx.log.debug({ conn: conn.serial }, "connection opened");
@@ -107,20 +146,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
     receive(conn, bytes) {
       if (conn.closed || !admitFrame(ctx, conn, bytes)) return;
-      // Frames of one connection are handled one after another (so its sends keep their
-      // order), but a send only waits for its commit in the background (deferred answer).
-      const next = (chains.get(conn) ?? Promise.resolve()).then(() => dispatchFrame(ctx, conn, bytes));
-      chains.set(conn, next);
+      conn.inbox.push(bytes);
+      if (conn.draining) return;
+      conn.draining = drain(conn).finally(() => {
+        conn.draining = undefined;
+      });
     },
     async idle(conn) {
-      await chains.get(conn);
+      while (conn.draining) await conn.draining;
       await commits.settle();
       await acks.settle();
     },
     disconnect(conn) {
       ctx.log.debug({ conn: conn.serial, device: conn.mailbox !== undefined }, "connection closed");
-      conn.closed = true;
-      conn.pump?.stop();
+      conn.detached();
       live.detach(conn);
       connections.delete(conn);
       metrics.connections.set(connections.size);
@@ -138,11 +177,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       }
       await ctx.store.purgeDedupe(t);
       for (const blobId of await ctx.store.expireBlobs(t)) await blobs.remove(blobId);
-      ctx.recipientBuckets.prune();
+      ctx.sendBuckets.prune();
+      ctx.sealedAddressBuckets.prune();
+      ctx.addressBytes.prune();
+      ctx.shares.expire(t);
     },
     async shutdown() {
       ctx.accepting = false;
-      await Promise.all([...connections].map((c) => chains.get(c)));
+      await Promise.all([...connections].map((c) => c.draining));
       await commits.settle();
       await acks.settle();
       await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out

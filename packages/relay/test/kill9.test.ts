@@ -24,6 +24,11 @@ const generous = [
   "recipientMessagesPerSecond=1000000",
   "recipientMessageBurst=1000000",
   "maxQueueDepth=100000",
+  "maxQueuedPerSender=100000",
+  "connectionBytesPerSecond=1000000000",
+  "connectionByteBurst=1000000000",
+  "addressBytesPerSecond=1000000000",
+  "addressByteBurst=1000000000",
 ].flatMap((l) => ["--limit", l]);
 
 beforeAll(() => {

@@ -1,5 +1,5 @@
 // Over real sockets with real clients: register, send, deliver, ack, backlog + queue_empty,
-// replacement (4001), frame size (N accepted, N+1 → 1009), connections per address (N, N+1 →
+// replacement (4001), frame size (N accepted, N+1 → FRAME_TOO_LARGE, past 4N → 1009), connections per address (N, N+1 →
 // 4029), blobs over HTTP, health and metrics.
 import { Packr } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,7 +53,7 @@ describe("relay over WebSocket", () => {
     await second.close();
   });
 
-  it("accepts a frame of exactly maxFrameBytes and closes with 1009 on one byte more", async () => {
+  it("accepts a frame of exactly maxFrameBytes, answers one byte more with FRAME_TOO_LARGE, and closes with 1009 beyond four times the limit", async () => {
     const packr = new Packr({ useRecords: false });
     const padded = (size: number) => {
       const base = packr.pack({ v: 1, t: "ping", id: 5, pad: "" }).length;
@@ -67,6 +67,13 @@ describe("relay over WebSocket", () => {
     c.sendRaw(padded(FRAME_LIMIT));
     expect(await c.next((f) => f.t === "pong" || f.t === "error")).toEqual({ t: "pong", id: 5 });
     c.sendRaw(padded(FRAME_LIMIT + 1));
+    expect(await c.next((f) => f.t === "error")).toMatchObject({ t: "error", id: 5, code: "FRAME_TOO_LARGE" });
+    expect(await c.request({ t: "ping" })).toMatchObject({ t: "pong" });
+    c.sendRaw(padded(4 * FRAME_LIMIT));
+    expect(await c.next((f) => f.t === "error" && c.pushed.filter((e) => e.t === "error").length === 2)).toMatchObject({
+      code: "FRAME_TOO_LARGE",
+    });
+    c.sendRaw(padded(4 * FRAME_LIMIT + 1));
     expect((await c.closed).code).toBe(1009);
   }, 20_000);
 

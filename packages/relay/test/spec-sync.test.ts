@@ -1,10 +1,11 @@
 // Keeps spec/relay.md in sync with the code: its error-code and close-code tables list exactly
-// the wire module's constants, its frame tables list every frame type, and its limits table
+// the wire module's constants, its frame tables list every frame type, its send-result table
+// every SendResult, and its limits table
 // lists every limit with its default.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CloseCode, FRAME_SCHEMA, RelayErrorCode } from "@parley/protocol/wire";
+import { CloseCode, FRAME_SCHEMA, RelayErrorCode, SendResult } from "@parley/protocol/wire";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LIMITS } from "../src/limits.js";
 
@@ -32,6 +33,11 @@ describe("spec/relay.md", () => {
   it("lists every frame type", () => {
     const listed = [...firstColumn("### 2.1 Client → relay (requests)"), ...firstColumn("### 2.2 Relay → client")];
     expect(listed.filter((t) => t !== "t").sort()).toEqual(Object.keys(FRAME_SCHEMA).sort());
+  });
+
+  it("lists every per-message send result", () => {
+    const results = firstColumn("### 7.1 Sending").filter((r) => r !== "result");
+    for (const result of Object.values(SendResult)) expect(results).toContain(result);
   });
 
   it("lists every limit with its default", () => {

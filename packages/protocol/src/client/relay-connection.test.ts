@@ -115,4 +115,16 @@ describe("RelayConnection", () => {
     expect(relay.sockets[0]?.received).toEqual([]);
     conn.close();
   });
+  test("an idle anonymous connection closed for its login deadline (4002) stays closed until the next request", async () => {
+    const relay = fakeRelay((frame) => ({ t: "pong", id: (frame as { id: number }).id }));
+    const conn = new RelayConnection({ url: "ws://x", transport: relay.factory, backoff });
+    conn.start();
+    await conn.request({ t: "ping" });
+    relay.drop(4002);
+    await new Promise((r) => setTimeout(r, 60)); // several backoff periods
+    expect(relay.sockets).toHaveLength(1);
+    await conn.request({ t: "ping" });
+    expect(relay.sockets).toHaveLength(2);
+    conn.close();
+  });
 });

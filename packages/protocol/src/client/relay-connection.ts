@@ -63,6 +63,8 @@ export class RelayConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed by the relay while unused (an anonymous connection past its login deadline): reopened by the next request. */
+  private idle = false;
   private stopped = false;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -91,6 +93,7 @@ export class RelayConnection {
       const entry: Pending = { frame, resolve, reject, timer, sent: false };
       this.pending.set(id, entry);
       if (this.stateValue === "ready") this.transmit(id, entry);
+      else if (this.idle) this.open();
     });
   }
 
@@ -132,6 +135,7 @@ export class RelayConnection {
   }
 
   private open(): void {
+    this.idle = false;
     this.setState("connecting");
     let transport: Transport;
     try {
@@ -253,6 +257,13 @@ export class RelayConnection {
     this.failSent();
     if (this.stopped) return;
     this.setState("disconnected", { code, reason });
+    if (code === CloseCode.LoginTimeout && this.pending.size === 0) {
+      // An unauthenticated connection left unused past the relay's login deadline (spec/relay.md
+      // §12, loginTimeoutMs): reconnecting now would only be closed again, so wait for work.
+      this.attempt = 0;
+      this.idle = true;
+      return;
+    }
     if (FINAL_CLOSES.has(code)) {
       this.stopped = true;
       this.failPending(new ParleyError(ErrorCode.Closed, `relay closed the connection (${code})`));

@@ -10,7 +10,7 @@ import { Packr } from "msgpackr";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { WIRE_VERSION } from "./codes.js";
 import type { Frame } from "./frames.js";
-import { scanMsgpack } from "./msgpack-scan.js";
+import { type MsgpackEntry, scanMsgpack } from "./msgpack-scan.js";
 import { type FieldSpec, type Fields, FRAME_SCHEMA, MAX_WIRE_FRAME_BYTES } from "./schema.js";
 
 // useRecords: false keeps the output plain msgpack (records are a msgpackr extension).
@@ -40,39 +40,69 @@ export function encodeFrame(frame: Frame): Uint8Array {
  * ```
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  const raw = unpack(bytes);
-  const version = own(raw, "v");
+  const fields = scanFrame(bytes);
+  const version = fields.get("v");
   if (typeof version !== "number") throw invalidEncoding("frame has no version");
   if (version !== WIRE_VERSION) throw new ParleyError(ErrorCode.UnsupportedVersion, `unsupported frame version ${version}`);
-  const type = own(raw, "t");
+  const type = fields.get("t");
   if (typeof type !== "string" || !Object.hasOwn(FRAME_SCHEMA, type)) throw invalidEncoding("unknown frame type");
-  const frame = readFields(raw, FRAME_SCHEMA[type as Frame["t"]], type);
+  const frame = readFields(fields, FRAME_SCHEMA[type as Frame["t"]], type);
   frame.t = type;
   return frame as unknown as Frame;
 }
 
-/** The request `id` of a frame that failed to decode, when it has a usable one (to address the error frame). */
+/**
+ * The request `id` of a frame that failed to decode, when it has a usable one (to address the
+ * error frame). Costs at most one scan: it stops at the first structural error and unpacks
+ * nothing but the `id` value.
+ */
 export function peekRequestId(bytes: Uint8Array): number | undefined {
+  if (!(bytes instanceof Uint8Array) || bytes.length > MAX_WIRE_FRAME_BYTES) return undefined;
+  let idEntry: MsgpackEntry | undefined;
   try {
-    const id = own(unpack(bytes), "id");
-    return typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined;
+    scanMsgpack(bytes, (entry) => {
+      if (entry.key !== "id") return;
+      idEntry = entry;
+      // Found: stop scanning (encoders write `id` among the first fields, so this is cheap).
+      throw FOUND;
+    });
   } catch {
-    return undefined;
+    // Found, or a structural error: the entries seen before it still count.
+  }
+  if (!idEntry) return undefined;
+  const id = unpackRange(bytes, idEntry);
+  return typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined;
+}
+
+const FOUND = new Error("found");
+
+/** The top-level fields of a frame, each unpacked on demand from its byte range. */
+class FieldReader {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly entries: readonly MsgpackEntry[],
+  ) {}
+
+  get(name: string): unknown {
+    const entry = this.entries.find((e) => e.key === name);
+    return entry ? unpackRange(this.bytes, entry) : undefined;
   }
 }
 
-function unpack(bytes: Uint8Array): Record<string, unknown> {
+function scanFrame(bytes: Uint8Array): FieldReader {
   if (!(bytes instanceof Uint8Array)) throw invalidEncoding("a frame must be bytes");
   if (bytes.length > MAX_WIRE_FRAME_BYTES) throw invalidEncoding("frame exceeds the wire maximum");
-  scanMsgpack(bytes);
-  let raw: unknown;
+  const entries = scanMsgpack(bytes);
+  if (!entries) throw invalidEncoding("a frame must be a msgpack map");
+  return new FieldReader(bytes, entries);
+}
+
+function unpackRange(bytes: Uint8Array, entry: MsgpackEntry): unknown {
   try {
-    raw = packr.unpack(bytes);
+    return packr.unpack(bytes.subarray(entry.start, entry.end));
   } catch {
     throw invalidEncoding("frame is not valid msgpack");
   }
-  if (!isPlainMap(raw)) throw invalidEncoding("a frame must be a msgpack map");
-  return raw;
 }
 
 function isPlainMap(value: unknown): value is Record<string, unknown> {
@@ -85,10 +115,11 @@ function own(map: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
-function readFields(map: Record<string, unknown>, fields: Fields, path: string): Record<string, unknown> {
+function readFields(map: Record<string, unknown> | FieldReader, fields: Fields, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const get = map instanceof FieldReader ? (name: string) => map.get(name) : (name: string) => own(map, name);
   for (const [name, { spec, optional }] of Object.entries(fields)) {
-    const value = own(map, name);
+    const value = get(name);
     if (value === undefined || value === null) {
       if (optional) continue;
       throw invalidEncoding(`${path}.${name} is missing`);

@@ -35,7 +35,7 @@ export const RelayErrorCode = {
   RateLimited: "RATE_LIMITED",
   /** The recipient mailbox holds the maximum number of queued messages. */
   QueueFull: "QUEUE_FULL",
-  /** A frame or field larger than the relay's configured limit. */
+  /** A frame larger than the relay's configured frame limit (the frame is dropped; the connection stays). */
   FrameTooLarge: "FRAME_TOO_LARGE",
   /** Too many prekeys stored for this device, or too many in one upload. */
   TooManyPreKeys: "TOO_MANY_PREKEYS",
@@ -64,6 +64,8 @@ export const SendResult = {
   Duplicate: "DUPLICATE",
   /** Ephemeral frame for a device with no live connection: dropped, as ephemeral frames are. */
   Offline: "OFFLINE",
+  /** Ephemeral frame for a device whose connection is not reading (its send buffer is full): dropped. */
+  Dropped: "DROPPED",
 } as const;
 
 /** One of the per-message outcome strings that are not errors. */
@@ -75,7 +77,7 @@ export const CloseCode = {
   Normal: 1000,
   /** The relay is shutting down (SIGTERM); reconnect later. */
   GoingAway: 1001,
-  /** A frame larger than the relay's frame limit (sent by the WebSocket layer). */
+  /** A frame far larger than the relay's frame limit (sent by the WebSocket layer; a smaller excess gets FRAME_TOO_LARGE). */
   MessageTooBig: 1009,
   /** Unexpected server failure. */
   InternalError: 1011,
@@ -83,10 +85,14 @@ export const CloseCode = {
   ProtocolError: 4000,
   /** A newer connection authenticated as the same device. */
   Replaced: 4001,
+  /** The connection neither authenticated nor made an accepted sealed send within the login deadline. */
+  LoginTimeout: 4002,
   /** This device was removed from its account's device list. */
   DeviceRemoved: 4003,
   /** The connection kept exceeding its rate limit. */
   RateLimited: 4008,
+  /** The peer stopped reading: its send buffer stayed full past the deadline, or overflowed. */
+  SlowConsumer: 4009,
   /** Too many connections from this address. */
   TooManyConnections: 4029,
 } as const;

@@ -61,7 +61,7 @@ export type {
   SetDeliveryTokenFrame,
   UploadPreKeysFrame,
 } from "./frames.js";
-export { MAX_MSGPACK_DEPTH, scanMsgpack } from "./msgpack-scan.js";
+export { MAX_MSGPACK_DEPTH, MAX_MSGPACK_ELEMENTS, MAX_MSGPACK_MAP_ENTRIES, type MsgpackEntry, scanMsgpack } from "./msgpack-scan.js";
 export {
   DELIVERY_TOKEN_BYTES,
   FRAME_SCHEMA,
@@ -69,6 +69,7 @@ export {
   MAX_DEVICE_LIST_BYTES,
   MAX_ENVELOPE_BYTES,
   MAX_HANDLE_BYTES,
+  MAX_KEM_PREKEYS_PER_UPLOAD,
   MAX_PREKEYS_PER_UPLOAD,
   MAX_WIRE_FRAME_BYTES,
   MESSAGE_ID_BYTES,

@@ -1,22 +1,45 @@
 /**
  * A structural check of msgpack bytes run before msgpackr sees them, so only plain msgpack any
  * implementation reads gets through: no extension types (msgpackr's records, dates, typed
- * arrays, references), string map keys only, valid UTF-8 strings, bounded nesting, and exactly
- * one value with no trailing bytes. It walks the bytes once and allocates nothing per element,
- * so arbitrary input costs time linear in its length and never a deep recursion.
+ * arrays, references), string map keys only, no key twice in one map (another decoder might
+ * keep the other copy), valid UTF-8 strings, bounded nesting, bounded map width, a bounded total
+ * number of values, and exactly one value with no trailing bytes. It walks the bytes once and
+ * allocates only a key index per map, so arbitrary input costs time linear in its length and never a
+ * deep recursion; and since everything msgpackr would build is counted here first, the budget
+ * bounds the work of the unpack that follows (issue 13, relay item 1).
  */
 
 import { invalidEncoding } from "../errors.js";
 
 /** Deepest nesting any frame needs (frame → array → map → field) with room to spare. */
 export const MAX_MSGPACK_DEPTH = 8;
+/** Most values (keys included) in one frame: a full `send` of MAX_BATCH messages needs ~9,250. */
+export const MAX_MSGPACK_ELEMENTS = 12_288;
+/** Most entries in one map: the widest frame has 6 fields; the rest is room for later optional ones. */
+export const MAX_MSGPACK_MAP_ENTRIES = 32;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Throws ERR_INVALID_ENCODING unless `bytes` is exactly one plain msgpack value within the rules above. */
-export function scanMsgpack(bytes: Uint8Array): void {
+/** One entry of the top-level map: its key and the byte range of its value. */
+export interface MsgpackEntry {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Throws ERR_INVALID_ENCODING unless `bytes` is exactly one plain msgpack value within the rules
+ * above. When the value is a map, returns its entries (key and value byte range) so a decoder
+ * can unpack only the fields it knows; `onEntry` sees each one as soon as it is scanned (so a
+ * caller still learns the early fields of input that fails later).
+ */
+export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) => void): MsgpackEntry[] | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
+  let elements = 0;
+  let topLevel: MsgpackEntry[] | undefined;
+  // Length of the string just scanned (a map key's content ends at `pos`).
+  let lastStringLength = 0;
 
   const need = (n: number): void => {
     if (n > bytes.length - pos) throw invalidEncoding("msgpack value is truncated");
@@ -49,19 +72,54 @@ export function scanMsgpack(bytes: Uint8Array): void {
       throw invalidEncoding("msgpack string is not valid UTF-8");
     }
     pos += n;
+    lastStringLength = n;
+  };
+  const sameBytes = (a: number, b: number, n: number): boolean => {
+    for (let i = 0; i < n; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+    return true;
   };
   const items = (count: number, perItem: number, depth: number, asMap: boolean): void => {
     if (depth > MAX_MSGPACK_DEPTH) throw invalidEncoding("msgpack nesting is too deep");
     // Each element takes at least one byte, so a count larger than what is left is a lie.
     if (count * perItem > bytes.length - pos) throw invalidEncoding("msgpack length exceeds the input");
-    for (let i = 0; i < count; i++) {
-      if (asMap) value(depth, true);
-      value(depth, false);
+    if (elements + count * perItem > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
+    if (!asMap) {
+      for (let i = 0; i < count; i++) value(depth, false);
+      return;
     }
+    if (count > MAX_MSGPACK_MAP_ENTRIES) throw invalidEncoding("msgpack map has too many entries");
+    // Key byte ranges of this map (at most MAX_MSGPACK_MAP_ENTRIES, so the pairwise check is cheap).
+    const keyStarts: number[] = [];
+    const keyEnds: number[] = [];
+    const entries: MsgpackEntry[] | undefined = depth === 1 ? [] : undefined;
+    for (let i = 0; i < count; i++) {
+      value(depth, true);
+      const keyEnd = pos;
+      const keyStart = keyEnd - lastStringLength;
+      for (let j = 0; j < keyStarts.length; j++) {
+        const otherStart = keyStarts[j] as number;
+        if ((keyEnds[j] as number) - otherStart === lastStringLength && sameBytes(otherStart, keyStart, lastStringLength)) {
+          throw invalidEncoding("msgpack map has a duplicate key");
+        }
+      }
+      keyStarts.push(keyStart);
+      keyEnds.push(keyEnd);
+      const start = pos;
+      value(depth, false);
+      if (entries) {
+        const entry = { key: utf8.decode(bytes.subarray(keyStart, keyEnd)), start, end: pos };
+        entries.push(entry);
+        onEntry?.(entry);
+      }
+    }
+    if (entries) topLevel = entries;
   };
-
   function value(depth: number, asKey: boolean): void {
-    const b = u8();
+    if (++elements > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
+    if (pos >= bytes.length) throw invalidEncoding("msgpack value is truncated");
+    const b = bytes[pos++] as number;
+    // Positive and negative fixints first: the one-byte values a padding attack is made of.
+    if (!asKey && (b <= 0x7f || b >= 0xe0)) return;
     if (b >= 0xa0 && b <= 0xbf) {
       str(b & 0x1f);
       return;
@@ -140,4 +198,5 @@ export function scanMsgpack(bytes: Uint8Array): void {
 
   value(0, false);
   if (pos !== bytes.length) throw invalidEncoding("trailing bytes after the msgpack value");
+  return topLevel;
 }

@@ -23,8 +23,13 @@ export const NONCE_BYTES = 32;
 export const DELIVERY_TOKEN_BYTES = 32;
 /** Most messages in one `send` / `sealed_send` and most ids in one `ack`. */
 export const MAX_BATCH = 1024;
-/** Most prekey records of each kind in one upload. */
+/** Most one-time X25519 prekey records in one upload. */
 export const MAX_PREKEYS_PER_UPLOAD = 200;
+/**
+ * Most ML-KEM prekey records in one upload. Each is 1,262 bytes, so this (plus the signed prekey
+ * and MAX_PREKEYS_PER_UPLOAD one-time X25519 records) fits the relay's default 96 KiB frame.
+ */
+export const MAX_KEM_PREKEYS_PER_UPLOAD = 64;
 /** Longest handle string accepted on the wire (UTF-8 bytes, before normalisation). */
 export const MAX_HANDLE_BYTES = 64;
 /** Largest encoded device list (MAX_DEVICES ids). */
@@ -78,7 +83,7 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
     id: requestId,
     signedPreKey: optional(bytes(SIGNED_PREKEY_LENGTH)),
     oneTimePreKeys: optional(array(bytes(ONE_TIME_PREKEY_LENGTH), MAX_PREKEYS_PER_UPLOAD)),
-    kemPreKeys: optional(array(bytes(KEM_PREKEY_LENGTH), MAX_PREKEYS_PER_UPLOAD)),
+    kemPreKeys: optional(array(bytes(KEM_PREKEY_LENGTH), MAX_KEM_PREKEYS_PER_UPLOAD)),
   }),
   fetch_bundles: fields({ id: requestId, userId, deviceId: optional(deviceId) }),
   set_delivery_token: fields({ id: requestId, tokenHash: optional(bytes(DELIVERY_TOKEN_BYTES)), open: bool }),

@@ -3,7 +3,9 @@
  * sequence it sent, so the backlog and newly committed mail take the same path and nothing is
  * sent twice on one connection; after the first drain finds the mailbox empty it sends
  * `queue_empty` once. At most `window` messages are outstanding (sent, not acknowledged);
- * unacknowledged ones are sent again on the next connection (at-least-once delivery).
+ * unacknowledged ones are sent again on the next connection (at-least-once delivery). Delivery
+ * also pauses while the connection's send buffer is congested and resumes once it drains, so a
+ * device that stops reading holds at most the high-water mark of the relay's memory.
  */
 
 import type { Connection } from "../connection.js";
@@ -62,6 +64,13 @@ export class MailboxPump {
     return this.#outstanding.size;
   }
 
+  /** True (and resumes later by itself) when the connection's send buffer is congested. */
+  #waitForDrain(): boolean {
+    if (!this.conn.congested) return false;
+    this.conn.onDrain(() => this.wake());
+    return true;
+  }
+
   async #run(): Promise<void> {
     const mailbox = this.conn.mailbox;
     if (!mailbox) return;
@@ -69,14 +78,20 @@ export class MailboxPump {
       this.#again = false;
       while (!this.#stopped && this.#outstanding.size < this.window) {
         const limit = Math.min(FETCH_BATCH, this.window - this.#outstanding.size);
+        if (this.#waitForDrain()) return;
         const rows = await this.store.fetchMessages(mailbox, this.#lastSeq, limit);
         if (this.#stopped) return;
         for (const row of rows) {
+          // Rows not sent now are fetched again after the drain (#lastSeq marks what was sent).
+          if (this.#waitForDrain()) break;
           this.#lastSeq = row.seq;
           this.#outstanding.add(hex(row.messageId));
           this.conn.send({ t: "message", messageId: row.messageId, envelope: row.envelope, receivedAt: row.receivedAt });
         }
-        if (rows.length > 0) this.onDelivered(rows.length);
+        const sent = rows.findIndex((row) => row.seq > this.#lastSeq);
+        const sentCount = sent < 0 ? rows.length : sent;
+        if (sentCount > 0) this.onDelivered(sentCount);
+        if (sentCount < rows.length) return;
         // Fewer rows than asked for: the mailbox is drained (a full window is not).
         if (rows.length < limit) {
           if (!this.#drained) {

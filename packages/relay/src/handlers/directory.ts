@@ -24,12 +24,12 @@ export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, fram
 /**
  * `lookup_handle`: account key and signed device list (the client verifies the signature).
  * Answered on anonymous connections too, so clients re-check contacts without showing the relay
- * whose contacts they are (spec/relay.md §5). Rate-limited per account, or per anonymous
- * connection: enumerating handles from many connections of one account draws on one budget
+ * whose contacts they are (spec/relay.md §5). Rate-limited per account, or per network address on anonymous
+ * connections: enumerating handles from many connections of one account draws on one budget
  * (handleLookupsPerMinute, burst handleLookupBurst).
  */
 export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
-  const key = conn.mailbox ? hex(conn.mailbox.userId) : `anonymous:${conn.serial}`;
+  const key = conn.mailbox ? hex(conn.mailbox.userId) : `address:${conn.addressKey}`;
   if (!accountBuckets(ctx).lookups.take(key)) {
     ctx.metrics.rateLimited.inc({ scope: "lookups" });
     throw new RelayError(RelayErrorCode.RateLimited, "too many handle lookups");

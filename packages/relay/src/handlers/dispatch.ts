@@ -1,5 +1,5 @@
 /**
- * Entry point for every frame a connection receives: connection rate limit, decode, route to
+ * Entry point for every frame a connection receives: admission (size, frame and byte rates), decode, route to
  * its handler, and turn failures into `error` frames. Malformed frames are counted and the
  * connection is closed (4000) past the limit; nothing a client sends can throw out of here.
  */
@@ -46,15 +46,31 @@ function isClientFrame(frame: Frame): frame is ClientFrame {
 }
 
 /**
- * Admission, run synchronously as the bytes arrive: the connection's frame rate. Returns false
- * (after answering or closing) when the frame must be dropped.
+ * Admission, run synchronously as the bytes arrive, before anything is decoded: the frame size
+ * (FRAME_TOO_LARGE, counted as a malformed frame), the connection's rates in frames and in
+ * bytes, and its address's byte rate (shared by all its connections, so reconnecting buys
+ * nothing). Charging bytes bounds decoding work too, since the wire scan bounds work per byte.
+ * Returns false (after answering or closing) when the frame must be dropped.
  */
 export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): boolean {
-  if (conn.frames.take()) return true;
+  if (bytes.length > ctx.limits.maxFrameBytes) {
+    // Its bytes were received all the same: charge them, so oversized frames are throttled too.
+    conn.bytes.spend(bytes.length);
+    ctx.addressBytes.spend(conn.addressKey, bytes.length);
+    conn.throttleReading(ctx.limits.maxFrameBytes, ctx.addressBytes.msUntil(conn.addressKey, ctx.limits.maxFrameBytes));
+    conn.invalidFrames++;
+    ctx.metrics.frames.inc({ type: "too_large" });
+    sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.FrameTooLarge, `frames are limited to ${ctx.limits.maxFrameBytes} bytes`);
+    if (conn.invalidFrames > ctx.limits.maxInvalidFrames) conn.close(CloseCode.ProtocolError, "too many invalid frames");
+    return false;
+  }
+  const admitted = conn.frames.take() && conn.bytes.take(bytes.length) && ctx.addressBytes.take(conn.addressKey, bytes.length);
+  conn.throttleReading(ctx.limits.maxFrameBytes, ctx.addressBytes.msUntil(conn.addressKey, ctx.limits.maxFrameBytes));
+  if (admitted) return true;
   ctx.metrics.rateLimited.inc({ scope: "connection" });
   conn.rateStrikes++;
   if (conn.rateStrikes > ctx.limits.maxRateLimitStrikes) {
-    closeWith(ctx, conn, CloseCode.RateLimited, "rate limit exceeded repeatedly");
+    conn.close(CloseCode.RateLimited, "rate limit exceeded repeatedly");
   } else {
     sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.RateLimited, "slow down");
   }
@@ -71,7 +87,7 @@ export async function dispatchFrame(ctx: RelayContext, conn: Connection, bytes: 
     const code = ParleyError.is(e, ErrorCode.UnsupportedVersion) ? RelayErrorCode.UnsupportedVersion : RelayErrorCode.InvalidFrame;
     ctx.metrics.frames.inc({ type: "invalid" });
     sendError(ctx, conn, peekRequestId(bytes), code, ParleyError.is(e) ? e.message : "invalid frame");
-    if (conn.invalidFrames > ctx.limits.maxInvalidFrames) closeWith(ctx, conn, CloseCode.ProtocolError, "too many invalid frames");
+    if (conn.invalidFrames > ctx.limits.maxInvalidFrames) conn.close(CloseCode.ProtocolError, "too many invalid frames");
     return;
   }
   ctx.metrics.frames.inc({ type: frame.t });
@@ -115,10 +131,4 @@ function sendError(ctx: RelayContext, conn: Connection, id: number | undefined, 
   ctx.metrics.errors.inc({ code });
   ctx.log.debug({ conn: conn.serial, code }, "error answered");
   conn.send(id === undefined ? { t: "error", code, message } : { t: "error", id, code, message });
-}
-
-function closeWith(ctx: RelayContext, conn: Connection, code: CloseCode, reason: string): void {
-  ctx.metrics.closes.inc({ code: String(code) });
-  ctx.log.info({ conn: conn.serial, code }, reason);
-  conn.close(code, reason);
 }

@@ -1,14 +1,17 @@
 /**
  * Mailbox handlers: `send` (authenticated), `sealed_send` (delivery token, any connection) and
  * `ack`. Stored sends are answered only after their group commit; ephemeral ones go to a live
- * connection or nowhere. Per-recipient rate limits apply to both kinds of send.
+ * connection that is keeping up, or nowhere. Limits are per sender so one cannot silence
+ * another: a rate per (sender, recipient user) and a share of each mailbox's queue per sender.
  */
 
 import { RelayErrorCode, SendResult, type ServerFrame } from "@parley/protocol/wire";
 import type { RelayContext } from "../context.js";
 import { mailboxKey } from "../delivery/live-devices.js";
+import type { ShareKey } from "../delivery/sender-shares.js";
+import type { KeyedBuckets } from "../rate-limit.js";
 import { RelayError } from "../relay-error.js";
-import type { EnqueueOutcome, NewMessage } from "../store/store.js";
+import type { AccountRecord, EnqueueOutcome, NewMessage } from "../store/store.js";
 import { type Deferred, type Handler, hashToken, hex, requireDevice, sameHash } from "./common.js";
 
 interface Outgoing {
@@ -25,14 +28,28 @@ const OUTCOME: Record<EnqueueOutcome, string> = {
   no_mailbox: RelayErrorCode.NotFound,
 };
 
-/** `send` from an authenticated device. */
+/** `send` from an authenticated device: charged to the sender's account. */
 export const handleSend: Handler<"send"> = async (ctx, conn, frame) => {
-  requireDevice(conn);
-  return deliver(ctx, frame.id, frame.messages, frame.ephemeral === true);
+  const sender = requireDevice(conn);
+  const key = `u:${hex(sender.userId)}`;
+  const charge: Charge = {
+    rates: [{ buckets: ctx.sendBuckets, key }],
+    shares: [{ key, max: ctx.limits.maxQueuedPerSender }],
+  };
+  const accounts = new Map<string, AccountRecord | undefined>();
+  for (const message of frame.messages) {
+    const userHex = hex(message.userId);
+    if (!accounts.has(userHex)) accounts.set(userHex, await ctx.store.getAccount(message.userId));
+  }
+  return deliver(ctx, frame.id, frame.messages, frame.ephemeral === true, charge, (userHex) => accounts.get(userHex));
 };
 
-/** `sealed_send`: authorised by the recipient user's delivery token (or its open setting), never by who sends. */
-export const handleSealedSend: Handler<"sealed_send"> = async (ctx, _conn, frame) => {
+/**
+ * `sealed_send`: authorised by the recipient user's delivery token (or its open setting), never
+ * by who sends. Charged without naming the sender: to this (anonymous) connection, and to its
+ * network address as a coarse cap on senders that open many connections.
+ */
+export const handleSealedSend: Handler<"sealed_send"> = async (ctx, conn, frame) => {
   const account = await ctx.store.getAccount(frame.userId);
   // Unknown users and bad tokens answer alike, so the sealed path does not reveal who exists.
   const allowed =
@@ -40,56 +57,116 @@ export const handleSealedSend: Handler<"sealed_send"> = async (ctx, _conn, frame
     (account.sealedOpen ||
       (frame.token !== undefined && account.tokenHash !== undefined && sameHash(hashToken(ctx, frame.token), account.tokenHash)));
   if (!allowed) throw new RelayError(RelayErrorCode.TokenInvalid, "no valid delivery token for this recipient");
+  // An accepted sealed send keeps an anonymous connection past the login deadline.
+  conn.anonymousActivity = true;
+  const connectionKey = `c:${conn.serial}`;
+  const addressKey = `a:${conn.transport.remoteAddress ?? "unknown"}`;
+  const charge: Charge = {
+    rates: [
+      { buckets: ctx.sendBuckets, key: connectionKey },
+      { buckets: ctx.sealedAddressBuckets, key: addressKey },
+    ],
+    shares: [
+      { key: connectionKey, max: ctx.limits.maxQueuedPerSender },
+      { key: addressKey, max: ctx.limits.maxQueuedPerAddress },
+    ],
+  };
   const messages = frame.messages.map((m) => ({ ...m, userId: frame.userId }));
-  return deliver(ctx, frame.id, messages, frame.ephemeral === true);
+  return deliver(ctx, frame.id, messages, frame.ephemeral === true, charge, () => account);
 };
 
 /** `ack`: deletes the device's own acknowledged messages (ids remembered for dedupe). */
 export const handleAck: Handler<"ack"> = async (ctx, conn, frame) => {
   const mailbox = requireDevice(conn);
+  const key = conn.mailboxKey ?? mailboxKey(mailbox);
   // Acks of one turn share a transaction; the answer waits for it but the next frame does not.
   const deferred = ctx.acks.submit([{ mailbox, messageIds: frame.messageIds }]).then(([deleted]): ServerFrame => {
     ctx.metrics.acked.inc(deleted ?? 0);
+    ctx.shares.acked(key, frame.messageIds.map(hex));
     conn.pump?.acked(frame.messageIds);
     return { t: "ok", id: frame.id };
   });
   return { deferred };
 };
 
-function deliver(ctx: RelayContext, id: number, messages: readonly Outgoing[], ephemeral: boolean): ServerFrame | Deferred {
+/** Who a send is charged to: rate buckets (each keyed with the recipient user) and queue shares. */
+interface Charge {
+  readonly rates: readonly { readonly buckets: KeyedBuckets; readonly key: string }[];
+  readonly shares: readonly ShareKey[];
+}
+
+/**
+ * The checks in order, each per message: the mailbox exists (before any rate state is created
+ * for it), the sender's rate to that user, then (stored sends) the sender's share of the
+ * mailbox, or (ephemeral) the live connection and its send buffer.
+ */
+function deliver(
+  ctx: RelayContext,
+  id: number,
+  messages: readonly Outgoing[],
+  ephemeral: boolean,
+  charge: Charge,
+  accountOf: (userHex: string) => AccountRecord | undefined,
+): ServerFrame | Deferred {
   const results: string[] = new Array(messages.length);
-  const accepted: { index: number; message: Outgoing }[] = [];
+  const accepted: { index: number; message: Outgoing; mailbox: string; shares: readonly string[] }[] = [];
   messages.forEach((message, index) => {
-    if (ctx.recipientBuckets.take(hex(message.userId))) accepted.push({ index, message });
-    else {
+    const userHex = hex(message.userId);
+    if (!accountOf(userHex)?.deviceIds.includes(message.deviceId)) {
+      results[index] = RelayErrorCode.NotFound;
+      return;
+    }
+    if (!charge.rates.every(({ buckets, key }) => buckets.take(`${key}>${userHex}`))) {
       ctx.metrics.rateLimited.inc({ scope: "recipient" });
       results[index] = RelayErrorCode.RateLimited;
+      return;
     }
+    const mailbox = mailboxKey(message);
+    if (ephemeral) {
+      const live = ctx.live.get(mailbox);
+      const outcome = !live
+        ? SendResult.Offline
+        : live.sendDroppable({ t: "ephemeral", envelope: message.envelope })
+          ? SendResult.Ok
+          : SendResult.Dropped;
+      results[index] = outcome;
+      ctx.metrics.ephemeral.inc({
+        outcome: outcome === SendResult.Ok ? "delivered" : outcome === SendResult.Offline ? "offline" : "dropped",
+      });
+      return;
+    }
+    const shares = ctx.shares.reserve(mailbox, charge.shares);
+    if (!shares) {
+      results[index] = RelayErrorCode.QueueFull;
+      return;
+    }
+    accepted.push({ index, message, mailbox, shares });
   });
-  if (ephemeral) {
-    for (const { index, message } of accepted) {
-      const live = ctx.live.get(mailboxKey(message));
-      live?.send({ t: "ephemeral", envelope: message.envelope });
-      results[index] = live ? SendResult.Ok : SendResult.Offline;
-      ctx.metrics.ephemeral.inc({ outcome: live ? "delivered" : "offline" });
-    }
-    return { t: "sent", id, results };
-  }
   if (accepted.length === 0) return { t: "sent", id, results };
   const now = ctx.now();
+  const expiresAt = now + ctx.limits.messageLifetimeMs;
   const batch: NewMessage[] = accepted.map(({ message }) => ({
     userId: message.userId,
     deviceId: message.deviceId,
     messageId: message.messageId,
     envelope: message.envelope,
     receivedAt: now,
-    expiresAt: now + ctx.limits.messageLifetimeMs,
+    expiresAt,
   }));
-  const deferred = ctx.commits.submit(batch).then((outcomes): ServerFrame => {
-    outcomes.forEach((outcome, i) => {
-      results[(accepted[i] as { index: number }).index] = OUTCOME[outcome];
-    });
-    return { t: "sent", id, results };
-  });
+  const deferred = ctx.commits.submit(batch).then(
+    (outcomes): ServerFrame => {
+      outcomes.forEach((outcome, i) => {
+        const { index, message, mailbox, shares } = accepted[i] as (typeof accepted)[number];
+        results[index] = OUTCOME[outcome];
+        if (outcome === "ok") ctx.shares.hold(mailbox, hex(message.messageId), shares, expiresAt);
+        else ctx.shares.release(shares);
+      });
+      return { t: "sent", id, results };
+    },
+    (error: unknown) => {
+      for (const { shares } of accepted) ctx.shares.release(shares);
+      throw error;
+    },
+  );
   return { deferred };
 }

@@ -102,7 +102,10 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
   }
 
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
-  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.limits.maxFrameBytes, perMessageDeflate: false });
+  // Frames up to four times the limit (e.g. a prekey upload from a client that still sends 200
+  // ML-KEM records) are read so the relay can answer FRAME_TOO_LARGE; beyond that ws closes with
+  // 1009 before buffering more.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * ctx.limits.maxFrameBytes, perMessageDeflate: false });
   const perAddress = new Map<string, number>();
 
   server.on("upgrade", (req, socket, head) => {
@@ -143,6 +146,13 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
           ws.send(bytes);
         },
         close: (code, reason) => ws.close(code, reason),
+        terminate: () => ws.terminate(),
+        pauseReading: (ms) => {
+          if (ws.isPaused) return;
+          ws.pause();
+          setTimeout(() => ws.resume(), ms).unref();
+        },
+        remoteAddress: address,
         get bufferedAmount() {
           return ws.bufferedAmount;
         },
