@@ -2,12 +2,13 @@
 // failed on the code before its fix. Nonce reuse from a rolled-back state (item 2b), the silent
 // wrap of ByteWriter.u32, bounded trial decryption, and lost messages reported by the core (item 9).
 import { describe, expect, test } from "vitest";
+import { equalBytes } from "../src/crypto/bytes.js";
 import type { Deps } from "../src/deps.js";
 import { ByteWriter } from "../src/encoding/writer.js";
 import { ErrorCode } from "../src/errors.js";
 import { MAX_ARCHIVED_SESSIONS, MAX_RATCHET_STEP_TRIALS, MAX_SKIP_PER_CHAIN, MAX_SKIPPED_KEYS } from "../src/limits.js";
 import { decodePreKeyMessage, RATCHET_HEADER_LENGTH } from "../src/ratchet/message.js";
-import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../src/session/record.js";
+import { decryptMessage, encryptMessage, initiateSession, SessionRecord } from "../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../src/session/serialize.js";
 import { allDeps, bundleOf, consume, makeDevice, type TestDevice, text, utf8 } from "./fixtures.js";
 
@@ -105,6 +106,24 @@ describe.each(allDeps)("trial decryption with the %s provider (item 9)", (_name,
     );
     // Each DH-step trial is two agreements.
     expect(counts.x25519).toBe(2 * MAX_RATCHET_STEP_TRIALS);
+  });
+
+  test(`a new ratchet key on the ${MAX_RATCHET_STEP_TRIALS}th-newest session decrypts; on the next older one it does not`, () => {
+    const { alice, bob, b, alices } = manySessions(MAX_RATCHET_STEP_TRIALS + 1);
+    /** Alice's reply on her session `i` after a message from Bob on it: a DH ratchet step for Bob. */
+    const stepOn = (i: number) => {
+      const a = alices[i] as SessionRecord;
+      const bobSide = [b.current, ...b.archived].find((s) => s && equalBytes(s.baseKey, a.current?.baseKey ?? new Uint8Array()));
+      const ping = encryptMessage(deps, new SessionRecord(bobSide), utf8("ping"));
+      const acked = decryptMessage(deps, alice.device, a, ping.message, alice.lookup).record;
+      return encryptMessage(deps, acked, utf8(`pong ${i}`)).message;
+    };
+    // Sessions newest first: index MAX is current, 0 is the oldest archived.
+    const lastTried = stepOn(1);
+    expect(text(decryptMessage(deps, bob.device, b, lastTried, bob.lookup).plaintext)).toBe("pong 1");
+    expect(() => decryptMessage(deps, bob.device, b, stepOn(0), bob.lookup)).toThrow(
+      expect.objectContaining({ code: ErrorCode.DecryptFailed }),
+    );
   });
 
   test("a message on a chain an old archived session knows goes straight to that session", () => {

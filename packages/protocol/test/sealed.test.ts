@@ -132,3 +132,18 @@ describe.each(allDeps)("sealed envelopes with the %s provider", (_name, deps) =>
     expect(envelope.length).toBe(100 + SEALED_OVERHEAD);
   });
 });
+
+test("StaticAgreementCache keeps at most its capacity (oldest forgotten first) and rejects a low-order key every time", async () => {
+  const [, deps] = allDeps[0] as (typeof allDeps)[number];
+  const ours = SecretKeyPair.from(deps.crypto.x25519GenerateKeyPair());
+  const peers = Array.from({ length: 3 }, () => deps.crypto.x25519GenerateKeyPair().publicKey);
+  const cache = new StaticAgreementCache(2);
+  cache.agree(deps, ours, peers[0] as Uint8Array);
+  cache.agree(deps, ours, peers[1] as Uint8Array);
+  expect(cache.size).toBe(2);
+  cache.agree(deps, ours, peers[2] as Uint8Array);
+  expect(cache.size).toBe(2);
+  expect(() => cache.agree(deps, ours, new Uint8Array(32))).toThrow(expect.objectContaining({ code: ErrorCode.InvalidDhOutput }));
+  expect(cache.size).toBe(2);
+  expect(() => new StaticAgreementCache(0)).toThrow(RangeError);
+});
