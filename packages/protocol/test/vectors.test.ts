@@ -46,6 +46,11 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
     expect(deps.crypto.ed25519PublicKey(bytes(v.account.seed))).toEqual(bytes(v.account.publicKey));
     expect(deps.crypto.x25519PublicKey(bytes(v.device.identityPrivateKey))).toEqual(bytes(v.device.identityPublicKey));
     expect(deps.crypto.sha256(decodeKemPreKey(bytes(v.kemPreKey.encoded)).publicKey)).toEqual(bytes(v.kemPreKey.publicKeySha256));
+    // The 64-byte seed is d ‖ z (FIPS 203 ML-KEM.KeyGen_internal): it regenerates both halves.
+    const fromSeed = deps.crypto.mlkemKeyPairFromSeed(bytes(v.kemPreKey.seed));
+    expect(fromSeed.publicKey).toEqual(decodeKemPreKey(bytes(v.kemPreKey.encoded)).publicKey);
+    expect(fromSeed.secretKey).toEqual(bytes(v.kemPreKey.secretKey));
+    expect(decodeKemPreKey(bytes(v.kemPreKey.encoded)).createdAt).toBe(v.kemPreKey.createdAt);
   });
 
   test("handshake.json: Bob, rebuilt from the listed keys, decrypts Alice's prekey message and every DH value matches", () => {
@@ -155,6 +160,25 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
     expect(s?.skippedKeys.length).toBe(v.current.skippedKeys.length);
     expect(s?.retiredChains.length).toBe(v.current.retiredChains.length);
     expect(loaded.archived.length).toBe(v.archivedCount);
+  });
+
+  test("ratchet.json: every sent message opens with its listed message key and nonce; DH-step keys are the next ratchet keys", () => {
+    const ad = bytes(load("handshake.json").initiator.associatedData);
+    const events = load("ratchet.json").events;
+    const stepKey: Record<string, Uint8Array> = {};
+    for (const e of events) {
+      if (e.op === "receive" && e.ratchetStepKeyPrivate) stepKey[e.to] = deps.crypto.x25519PublicKey(bytes(e.ratchetStepKeyPrivate));
+      if (e.op !== "send") continue;
+      const wire = bytes(e.message);
+      const inner = decodeRatchetMessage(wire[1] === 2 ? decodePreKeyMessage(wire).message : wire);
+      expect(inner.nonce).toEqual(bytes(e.nonce));
+      const plaintext = deps.crypto.aeadDecrypt(bytes(e.messageKey), inner.nonce, inner.ciphertext, Uint8Array.of(...ad, ...inner.header));
+      expect(plaintext && new TextDecoder().decode(plaintext)).toBe(e.plaintext);
+      // A party's first send after a DH step uses the key that step drew.
+      const drawn = stepKey[e.from];
+      if (drawn) expect(inner.ratchetKey).toEqual(drawn);
+      delete stepKey[e.from];
+    }
   });
 
   test("content.json: every encoding decodes to the listed content", () => {
