@@ -159,7 +159,7 @@ function knowsChain(session: SessionState, ratchetKey: Uint8Array): boolean {
 
 /**
  * Trial decryption (spec/ratchet.md §7). Ratchet keys are fresh per session, so a message on a
- * chain some session knows is tried on that session only. A new ratchet key needs a DH step per
+ * chain some session knows is tried on that session only (the first, newest first, that knows it). A new ratchet key needs a DH step per
  * try: the current session, then the newest archived ones, at most MAX_RATCHET_STEP_TRIALS.
  * Success on an archived session promotes it.
  */
@@ -167,8 +167,10 @@ function decryptWithExisting(deps: Deps, record: SessionRecord, bytes: Uint8Arra
   const all = [record.current, ...record.archived].filter((s): s is SessionState => s !== undefined);
   if (all.length === 0) throw new ParleyError(ErrorCode.NoSession, "no session with this device");
   const message = decodeRatchetMessage(bytes);
-  const known = all.filter((s) => knowsChain(s, message.ratchetKey));
-  const candidates = known.length > 0 ? known : all.slice(0, MAX_RATCHET_STEP_TRIALS);
+  // The first session that knows the chain is the only one that can (ratchet keys are fresh per
+  // session); the common case stops at the current session's receiving key.
+  const owner = all.find((s) => knowsChain(s, message.ratchetKey));
+  const candidates = owner ? [owner] : all.slice(0, MAX_RATCHET_STEP_TRIALS);
   let firstError: unknown;
   for (const session of candidates) {
     try {
