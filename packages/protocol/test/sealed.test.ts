@@ -147,3 +147,17 @@ test("StaticAgreementCache keeps at most its capacity (oldest forgotten first) a
   expect(cache.size).toBe(2);
   expect(() => new StaticAgreementCache(0)).toThrow(RangeError);
 });
+
+test("StaticAgreementCache remembers verified certificates only: a bad one throws every time", async () => {
+  const [, deps] = allDeps[0] as (typeof allDeps)[number];
+  const alice = makeDevice(deps);
+  const cache = new StaticAgreementCache(2);
+  const first = cache.verifiedCertificate(deps, alice.device.certificate);
+  expect(first.address).toEqual(alice.device.address);
+  expect(cache.verifiedCertificate(deps, alice.device.certificate)).toBe(first);
+  const bad = alice.device.certificate.slice();
+  bad[150] = (bad[150] as number) ^ 1;
+  for (let i = 0; i < 2; i++) {
+    expect(() => cache.verifiedCertificate(deps, bad)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidSignature }));
+  }
+});

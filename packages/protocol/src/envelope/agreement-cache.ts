@@ -1,23 +1,38 @@
 /**
- * A bounded in-memory memory of static–static X25519 agreements (our identity key with a peer's
- * identity key), for the sealed envelope's second layer (spec/sealed-envelope.md §3). The same
- * pair meets on every envelope between two devices, so a hit saves one X25519 per envelope on
- * each side. The core stays pure: the caller owns the cache and passes it in `Deps`, as it owns
- * the verified-signature cache; without one every agreement is computed.
+ * A bounded in-memory memory of what every sealed envelope between two devices repeats
+ * (spec/sealed-envelope.md §3): the static–static X25519 agreement (our identity key with the
+ * peer's), which saves one X25519 per envelope on each side, and the peer's device certificate
+ * once verified, which saves decoding it, the signature-cache lookup and the user-id hash per
+ * envelope opened. The core stays pure: the caller owns the cache and passes it in `Deps`, as it
+ * owns the verified-signature cache; without one everything is computed every time.
  *
- * Entries are secrets (they key every envelope between the pair), so the cache lives in memory
- * only, prints redacted, and forgets the oldest entry beyond its capacity.
+ * Agreements are secrets (they key every envelope between the pair), so the cache lives in
+ * memory only, prints redacted, and forgets the oldest entry beyond its capacity. A certificate
+ * is remembered by its exact bytes, signature included, so a hit means those bytes verified.
  */
 
-import { bytesToHex } from "../crypto/bytes.js";
+import { equalBytes } from "../crypto/bytes.js";
 import type { KeyPair } from "../crypto/provider.js";
 import type { Deps } from "../deps.js";
 import { agree } from "../handshake/agreement.js";
+import { type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
 import { STATIC_AGREEMENT_CACHE_SIZE } from "../limits.js";
 import { Redacted } from "../secrets.js";
 
+/** A map key holding the bytes themselves (one char per byte): cheaper to build than hex. */
+function bytesKey(bytes: Uint8Array): string {
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/** Map.set with least-recently-used eviction beyond `capacity`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
+  map.set(key, value);
+  if (map.size > capacity) map.delete(map.keys().next().value as string);
+}
+
 export class StaticAgreementCache extends Redacted {
   private readonly entries = new Map<string, Uint8Array>();
+  private readonly certificates = new Map<string, VerifiedDevice>();
 
   /** @param capacity most peer keys remembered (oldest forgotten first). */
   constructor(private readonly capacity = STATIC_AGREEMENT_CACHE_SIZE) {
@@ -30,7 +45,7 @@ export class StaticAgreementCache extends Redacted {
    * successful agreements are kept; a low-order key throws every time.
    */
   agree(deps: Deps, ours: KeyPair, theirPublicKey: Uint8Array): Uint8Array {
-    const key = bytesToHex(ours.publicKey) + bytesToHex(theirPublicKey);
+    const key = bytesKey(ours.publicKey) + bytesKey(theirPublicKey);
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
@@ -38,22 +53,43 @@ export class StaticAgreementCache extends Redacted {
       return hit;
     }
     const shared = agree(deps, ours, theirPublicKey);
-    this.entries.set(key, shared);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    remember(this.entries, key, shared, this.capacity);
     return shared;
   }
 
-  /** Number of pairs remembered. */
+  /**
+   * `verifyDeviceCertificate(deps, certificate)` (VAL-001), from the cache when these exact bytes
+   * verified before. Failures are never remembered: a bad certificate throws every time.
+   */
+  verifiedCertificate(deps: Deps, certificate: Uint8Array): VerifiedDevice {
+    const key = bytesKey(certificate);
+    const hit = this.certificates.get(key);
+    if (hit && equalBytes(hit.encoded, certificate)) {
+      this.certificates.delete(key);
+      this.certificates.set(key, hit);
+      return hit;
+    }
+    const verified = verifyDeviceCertificate(deps, certificate);
+    remember(this.certificates, key, verified, this.capacity);
+    return verified;
+  }
+
+  /** Number of agreements remembered. */
   get size(): number {
     return this.entries.size;
   }
 
   protected publicFacts(): Record<string, unknown> {
-    return { size: this.entries.size, capacity: this.capacity };
+    return { size: this.entries.size, certificates: this.certificates.size, capacity: this.capacity };
   }
 }
 
 /** The static–static agreement, through `deps.agreements` when the caller gave one. */
 export function staticAgreement(deps: Deps, ours: KeyPair, theirPublicKey: Uint8Array): Uint8Array {
   return deps.agreements ? deps.agreements.agree(deps, ours, theirPublicKey) : agree(deps, ours, theirPublicKey);
+}
+
+/** The envelope sender's verified certificate, through `deps.agreements` when the caller gave one. */
+export function senderCertificate(deps: Deps, certificate: Uint8Array): VerifiedDevice {
+  return deps.agreements ? deps.agreements.verifiedCertificate(deps, certificate) : verifyDeviceCertificate(deps, certificate);
 }

@@ -20,12 +20,12 @@ import { ByteReader } from "../encoding/reader.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { agree } from "../handshake/agreement.js";
-import { DEVICE_CERTIFICATE_LENGTH, type DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
+import { DEVICE_CERTIFICATE_LENGTH, type DeviceKeys, type VerifiedDevice } from "../keys/device-certificate.js";
 import { type Address, sameAddress } from "../keys/identity.js";
 import { LABEL_SEALED, LABEL_SEALED_SENDER, PROTOCOL_VERSION } from "../labels.js";
 import { MessageType, TAG_LENGTH } from "../ratchet/message.js";
 import { type DecryptResult, decryptMessage, encryptMessage, type PreKeyLookup, type SessionRecord } from "../session/record.js";
-import { staticAgreement } from "./agreement-cache.js";
+import { senderCertificate, staticAgreement } from "./agreement-cache.js";
 
 const HEADER_LENGTH = 1 + 1 + 32;
 /** Layer 1's ciphertext: the sender's certificate and its tag. */
@@ -109,7 +109,7 @@ export function openEnvelope(deps: Deps, recipientIdentity: KeyPair, envelope: U
   const layer1 = senderLayerKeys(deps, shared, ephemeralKey, recipientIdentity.publicKey);
   const certificate = deps.crypto.aeadDecrypt(layer1.key, layer1.nonce, senderPart, header);
   if (!certificate) throw failed(); // VAL-043
-  const senderDevice = verifyDeviceCertificate(deps, certificate); // VAL-044
+  const senderDevice = senderCertificate(deps, certificate); // VAL-044
   let staticShared: Uint8Array;
   try {
     staticShared = staticAgreement(deps, recipientIdentity, senderDevice.identityKey); // VAL-045
