@@ -148,16 +148,22 @@ test("StaticAgreementCache keeps at most its capacity (oldest forgotten first) a
   expect(() => new StaticAgreementCache(0)).toThrow(RangeError);
 });
 
-test("StaticAgreementCache remembers verified certificates only: a bad one throws every time", async () => {
+test("StaticAgreementCache remembers a sender only once its envelope opened: forgeries take no place", async () => {
   const [, deps] = allDeps[0] as (typeof allDeps)[number];
   const alice = makeDevice(deps);
-  const cache = new StaticAgreementCache(2);
-  const first = cache.verifiedCertificate(deps, alice.device.certificate);
-  expect(first.address).toEqual(alice.device.address);
-  expect(cache.verifiedCertificate(deps, alice.device.certificate)).toBe(first);
-  const bad = alice.device.certificate.slice();
-  bad[150] = (bad[150] as number) ^ 1;
-  for (let i = 0; i < 2; i++) {
-    expect(() => cache.verifiedCertificate(deps, bad)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidSignature }));
+  const bob = makeDevice(deps);
+  const cache = new StaticAgreementCache(4);
+  const cached = { ...deps, agreements: cache };
+  for (let i = 0; i < 3; i++) {
+    const forger = { certificate: alice.device.certificate, identityKey: SecretKeyPair.from(deps.crypto.x25519GenerateKeyPair()) };
+    const forged = sealEnvelope(deps, forger, bob.device.identityKey.publicKey, utf8("x"));
+    expect(() => openEnvelope(cached, bob.device.identityKey, forged)).toThrow(expect.objectContaining({ code: ErrorCode.DecryptFailed }));
   }
+  expect(cache.size).toBe(0);
+  expect(cache.knownCertificate(alice.device.certificate)).toBeUndefined();
+  const genuine = sealEnvelope(deps, alice.device, bob.device.identityKey.publicKey, utf8("y"));
+  const opened = openEnvelope(cached, bob.device.identityKey, genuine);
+  expect(cache.size).toBe(1);
+  expect(cache.knownCertificate(alice.device.certificate)).toBe(opened.senderDevice);
+  expect(cache.knownAgreement(bob.device.identityKey.publicKey, alice.device.identityKey.publicKey)).toBeDefined();
 });

@@ -9,13 +9,15 @@
  * Agreements are secrets (they key every envelope between the pair), so the cache lives in
  * memory only, prints redacted, and forgets the oldest entry beyond its capacity. A certificate
  * is remembered by its exact bytes, signature included, so a hit means those bytes verified.
+ * The opening side remembers a sender only after its envelope opened, so forged envelopes
+ * (random identity keys, certificates minted for nothing) cannot push real peers out.
  */
 
 import { equalBytes } from "../crypto/bytes.js";
 import type { KeyPair } from "../crypto/provider.js";
 import type { Deps } from "../deps.js";
 import { agree } from "../handshake/agreement.js";
-import { type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
+import type { VerifiedDevice } from "../keys/device-certificate.js";
 import { STATIC_AGREEMENT_CACHE_SIZE } from "../limits.js";
 import { Redacted } from "../secrets.js";
 
@@ -57,21 +59,34 @@ export class StaticAgreementCache extends Redacted {
     return shared;
   }
 
-  /**
-   * `verifyDeviceCertificate(deps, certificate)` (VAL-001), from the cache when these exact bytes
-   * verified before. Failures are never remembered: a bad certificate throws every time.
-   */
-  verifiedCertificate(deps: Deps, certificate: Uint8Array): VerifiedDevice {
+  /** The agreement remembered for this pair, if any (a receiver looks before it computes). */
+  knownAgreement(ours: Uint8Array, theirPublicKey: Uint8Array): Uint8Array | undefined {
+    const key = bytesKey(ours) + bytesKey(theirPublicKey);
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** The verified device of these exact certificate bytes, if they verified before. */
+  knownCertificate(certificate: Uint8Array): VerifiedDevice | undefined {
     const key = bytesKey(certificate);
     const hit = this.certificates.get(key);
-    if (hit && equalBytes(hit.encoded, certificate)) {
-      this.certificates.delete(key);
-      this.certificates.set(key, hit);
-      return hit;
-    }
-    const verified = verifyDeviceCertificate(deps, certificate);
-    remember(this.certificates, key, verified, this.capacity);
-    return verified;
+    if (!hit || !equalBytes(hit.encoded, certificate)) return undefined;
+    this.certificates.delete(key);
+    this.certificates.set(key, hit);
+    return hit;
+  }
+
+  /**
+   * Remembers a sender after its envelope opened (layer 2 included), so envelopes that fail —
+   * a forger's random keys, certificates minted for nothing — never take a place in the cache.
+   */
+  rememberSender(ours: Uint8Array, sender: VerifiedDevice, shared: Uint8Array): void {
+    remember(this.entries, bytesKey(ours) + bytesKey(sender.identityKey), shared, this.capacity);
+    remember(this.certificates, bytesKey(sender.encoded), sender, this.capacity);
   }
 
   /** Number of agreements remembered. */
@@ -84,12 +99,7 @@ export class StaticAgreementCache extends Redacted {
   }
 }
 
-/** The static–static agreement, through `deps.agreements` when the caller gave one. */
+/** The static–static agreement, through `deps.agreements` when the caller gave one (the sealing side). */
 export function staticAgreement(deps: Deps, ours: KeyPair, theirPublicKey: Uint8Array): Uint8Array {
   return deps.agreements ? deps.agreements.agree(deps, ours, theirPublicKey) : agree(deps, ours, theirPublicKey);
-}
-
-/** The envelope sender's verified certificate, through `deps.agreements` when the caller gave one. */
-export function senderCertificate(deps: Deps, certificate: Uint8Array): VerifiedDevice {
-  return deps.agreements ? deps.agreements.verifiedCertificate(deps, certificate) : verifyDeviceCertificate(deps, certificate);
 }

@@ -20,12 +20,12 @@ import { ByteReader } from "../encoding/reader.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { agree } from "../handshake/agreement.js";
-import { DEVICE_CERTIFICATE_LENGTH, type DeviceKeys, type VerifiedDevice } from "../keys/device-certificate.js";
+import { DEVICE_CERTIFICATE_LENGTH, type DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
 import { type Address, sameAddress } from "../keys/identity.js";
 import { LABEL_SEALED, LABEL_SEALED_SENDER, PROTOCOL_VERSION } from "../labels.js";
 import { MessageType, TAG_LENGTH } from "../ratchet/message.js";
 import { type DecryptResult, decryptMessage, encryptMessage, type PreKeyLookup, type SessionRecord } from "../session/record.js";
-import { senderCertificate, staticAgreement } from "./agreement-cache.js";
+import { staticAgreement } from "./agreement-cache.js";
 
 const HEADER_LENGTH = 1 + 1 + 32;
 /** Layer 1's ciphertext: the sender's certificate and its tag. */
@@ -109,16 +109,20 @@ export function openEnvelope(deps: Deps, recipientIdentity: KeyPair, envelope: U
   const layer1 = senderLayerKeys(deps, shared, ephemeralKey, recipientIdentity.publicKey);
   const certificate = deps.crypto.aeadDecrypt(layer1.key, layer1.nonce, senderPart, header);
   if (!certificate) throw failed(); // VAL-043
-  const senderDevice = senderCertificate(deps, certificate); // VAL-044
-  let staticShared: Uint8Array;
-  try {
-    staticShared = staticAgreement(deps, recipientIdentity, senderDevice.identityKey); // VAL-045
-  } catch {
-    throw failed();
+  const cache = deps.agreements;
+  const senderDevice = cache?.knownCertificate(certificate) ?? verifyDeviceCertificate(deps, certificate); // VAL-044
+  let staticShared = cache?.knownAgreement(recipientIdentity.publicKey, senderDevice.identityKey);
+  if (!staticShared) {
+    try {
+      staticShared = agree(deps, recipientIdentity, senderDevice.identityKey); // VAL-045
+    } catch {
+      throw failed();
+    }
   }
   const layer2 = messageLayerKeys(deps, staticShared, layer1.chainKey, senderDevice.identityKey, recipientIdentity.publicKey);
   const message = deps.crypto.aeadDecrypt(layer2.key, layer2.nonce, messagePart, envelope.subarray(0, HEADER_LENGTH + SENDER_PART_LENGTH));
   if (!message) throw failed(); // VAL-046: the sender does not hold the certificate's identity key
+  cache?.rememberSender(recipientIdentity.publicKey, senderDevice, staticShared);
   return { sender: senderDevice.address, senderDevice, message };
 }
 
