@@ -35,7 +35,7 @@ export const THROUGHPUT_METRICS = [
     title: "sealed messages/s",
     minOps: 50,
     definition:
-      "As burst (one direction, established session), with the sender's identity hidden: encrypt + seal, then open + decrypt, 100 B. Parley: encryptSealed / openAndDecrypt. libsignal-client: sealedSenderEncryptMessage / sealedSenderDecryptMessage (sender certificate validated against a trust root on every message).",
+      "As burst (one direction, established session), with the sender's identity hidden: encrypt + seal, then open + decrypt, 100 B. Parley: encryptSealed / openAndDecrypt (sender authenticated by the envelope's static–static layer, its agreement remembered per peer as ParleyClient does; the certificate's signature check is served by the provider's verified-signature cache). libsignal-client: sealedSenderEncryptMessage / sealedSenderDecryptMessage (sender certificate validated against a trust root on every message).",
   },
 ];
 

@@ -14,6 +14,7 @@ import {
   generateSignedPreKey,
   initiateSession,
   openAndDecrypt,
+  StaticAgreementCache,
   sameAddress,
 } from "@parley/protocol";
 import { assertSame, stamp, stampedPlaintext } from "../lib/harness.mjs";
@@ -62,7 +63,8 @@ export async function createParleyAdapter(providerName) {
  * against libsignal-client with the same harness.
  */
 export function parleyAdapterFor(crypto, id) {
-  const deps = { crypto };
+  // As ParleyClient does: the static–static agreement of sealed envelopes is remembered per peer.
+  const deps = { crypto, agreements: new StaticAgreementCache() };
   const alice = makeParty(deps, 1);
   const bob = makeParty(deps, 2);
   const expectBob = { accountKey: bob.account.publicKey, deviceId: 2 };

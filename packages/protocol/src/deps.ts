@@ -5,6 +5,7 @@
  */
 
 import type { CryptoProvider, KemEncapsulation, KemKeyPair } from "./crypto/provider.js";
+import type { StaticAgreementCache } from "./envelope/agreement-cache.js";
 import { SecretKeyPair } from "./secrets.js";
 
 export interface Deps {
@@ -13,6 +14,11 @@ export interface Deps {
   readonly random?: (n: number) => Uint8Array;
   /** Clock override in ms since the Unix epoch. Default: `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Memory of static–static X25519 agreements for sealed envelopes (one per peer identity
+   * key). Optional: without it each envelope costs one more X25519 on each side.
+   */
+  readonly agreements?: StaticAgreementCache;
 }
 
 /** `n` random bytes from the override or the provider. */

@@ -20,8 +20,10 @@ export { pad, paddedLength, unpad } from "./content/padding.js";
 export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./crypto/provider.js";
 export { createProvider, loadCryptoProvider } from "./crypto/select.js";
 export type { Deps } from "./deps.js";
+export { StaticAgreementCache } from "./envelope/agreement-cache.js";
 export {
   decryptFromSender,
+  type EnvelopeSender,
   encryptSealed,
   type OpenedEnvelope,
   openAndDecrypt,

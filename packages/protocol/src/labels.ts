@@ -19,6 +19,7 @@ export const LABEL_KEM_PREKEY = ascii("Parley/v1/kem-prekey");
 export const LABEL_PQXDH = ascii("Parley/v1/pqxdh");
 export const LABEL_ROOT = ascii("Parley/v1/ratchet-root");
 export const LABEL_SEALED = ascii("Parley/v1/sealed-envelope");
+export const LABEL_SEALED_SENDER = ascii("Parley/v1/sealed-sender");
 export const LABEL_FINGERPRINT = ascii("Parley/v1/fingerprint");
 export const LABEL_AUTH_CHALLENGE = ascii("Parley/v1/relay-auth");
 

@@ -22,6 +22,18 @@ export const MAX_RETIRED_CHAINS = 5;
 /** Older sessions kept per remote device for trial decryption of messages still in flight. */
 export const MAX_ARCHIVED_SESSIONS = 10;
 
+/**
+ * Most sessions of one record a ratchet message with an unknown ratchet key is tried on (each
+ * try is a DH ratchet step: two X25519 and a key generation). A message on a chain a session
+ * knows goes straight to that session; only a new ratchet key needs trying, and a peer steps
+ * the ratchet on one of its newest sessions, so the current one and the two newest archived
+ * ones are tried (spec/ratchet.md §7).
+ */
+export const MAX_RATCHET_STEP_TRIALS = 3;
+
+/** Static–static agreements remembered by a StaticAgreementCache (32 bytes each, plus the key). */
+export const STATIC_AGREEMENT_CACHE_SIZE = 1024;
+
 /** Highest message number in one chain; a sender must step the ratchet before reaching it. */
 export const MAX_CHAIN_INDEX = 0xffff_fffe;
 

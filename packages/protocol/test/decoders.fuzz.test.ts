@@ -46,7 +46,7 @@ const decoders: Record<string, [(bytes: Uint8Array) => unknown, Uint8Array]> = {
   "session record": [decodeSessionRecord, encodeSessionRecord(received.record)],
   "sealed envelope": [
     (b) => openEnvelope(deps, bob.device.identityKey, b),
-    sealEnvelope(deps, alice.device.address, bob.device.identityKey.publicKey, ratchetMessage),
+    sealEnvelope(deps, alice.device, bob.device.identityKey.publicKey, ratchetMessage),
   ],
   "safety number QR": [(b) => compareSafetyQr(sn, b), sn.qrPayload],
   "decrypt (no session)": [(b) => decryptMessage(deps, bob.device, undefined, b, bob.lookup), prekeyMessage],

@@ -10,11 +10,12 @@ import { ParleyError } from "../src/errors.js";
 import { DeviceKeys, decodeDeviceCertificate, verifyDeviceCertificate } from "../src/keys/device-certificate.js";
 import { deriveUserId } from "../src/keys/identity.js";
 import { decodeKemPreKey, KemPreKeySecret, PreKeySecret } from "../src/keys/prekeys.js";
+import { LABEL_SEALED, LABEL_SEALED_SENDER } from "../src/labels.js";
 import { decodePreKeyMessage, decodeRatchetMessage } from "../src/ratchet/message.js";
 import { fingerprint, safetyNumber } from "../src/safety-number.js";
 import { SecretKeyPair } from "../src/secrets.js";
 import { decryptMessage } from "../src/session/record.js";
-import { decodeSessionRecord } from "../src/session/serialize.js";
+import { decodeSessionRecord, encodeSessionRecord } from "../src/session/serialize.js";
 import { allDeps } from "./fixtures.js";
 import { generateVectors } from "./vectors/generate.js";
 
@@ -24,6 +25,7 @@ const FILES = [
   "handshake.json",
   "ratchet.json",
   "sealed-envelope.json",
+  "session-record.json",
   "content.json",
   "safety-numbers.json",
   "failures.json",
@@ -44,6 +46,11 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
     expect(deps.crypto.ed25519PublicKey(bytes(v.account.seed))).toEqual(bytes(v.account.publicKey));
     expect(deps.crypto.x25519PublicKey(bytes(v.device.identityPrivateKey))).toEqual(bytes(v.device.identityPublicKey));
     expect(deps.crypto.sha256(decodeKemPreKey(bytes(v.kemPreKey.encoded)).publicKey)).toEqual(bytes(v.kemPreKey.publicKeySha256));
+    // The 64-byte seed is d ‖ z (FIPS 203 ML-KEM.KeyGen_internal): it regenerates both halves.
+    const fromSeed = deps.crypto.mlkemKeyPairFromSeed(bytes(v.kemPreKey.seed));
+    expect(fromSeed.publicKey).toEqual(decodeKemPreKey(bytes(v.kemPreKey.encoded)).publicKey);
+    expect(fromSeed.secretKey).toEqual(bytes(v.kemPreKey.secretKey));
+    expect(decodeKemPreKey(bytes(v.kemPreKey.encoded)).createdAt).toBe(v.kemPreKey.createdAt);
   });
 
   test("handshake.json: Bob, rebuilt from the listed keys, decrypts Alice's prekey message and every DH value matches", () => {
@@ -105,6 +112,73 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
     );
     expect(opened.sender).toEqual({ userId: bytes(v.sender.userId), deviceId: v.sender.deviceId });
     expect(opened.message).toEqual(bytes(v.message));
+    // Every layer recomputes from the listed keys alone.
+    const recipient = { publicKey: bytes(v.recipientIdentityKey), privateKey: bytes(v.recipientIdentityPrivateKey) };
+    const ephemeral = { publicKey: bytes(v.ephemeralKey), privateKey: bytes(v.ephemeralPrivateKey) };
+    expect(deps.crypto.x25519PublicKey(ephemeral.privateKey)).toEqual(ephemeral.publicKey);
+    expect(deps.crypto.x25519(ephemeral, recipient.publicKey)).toEqual(bytes(v.sharedSecret));
+    const layer1 = deps.crypto.hkdfSha256(
+      bytes(v.sharedSecret),
+      Uint8Array.of(...ephemeral.publicKey, ...recipient.publicKey),
+      LABEL_SEALED,
+      76,
+    );
+    expect(layer1).toEqual(Uint8Array.of(...bytes(v.chainKey), ...bytes(v.senderKey), ...bytes(v.senderNonce)));
+    const sender = { publicKey: bytes(v.senderIdentityKey), privateKey: bytes(v.senderIdentityPrivateKey) };
+    expect(deps.crypto.x25519(sender, recipient.publicKey)).toEqual(bytes(v.staticSharedSecret));
+    const info = Uint8Array.of(...LABEL_SEALED_SENDER, ...sender.publicKey, ...recipient.publicKey);
+    const layer2 = deps.crypto.hkdfSha256(bytes(v.staticSharedSecret), bytes(v.chainKey), info, 44);
+    expect(layer2).toEqual(Uint8Array.of(...bytes(v.messageKey), ...bytes(v.messageNonce)));
+    const envelope = bytes(v.envelope);
+    const certificate = deps.crypto.aeadDecrypt(
+      bytes(v.senderKey),
+      bytes(v.senderNonce),
+      envelope.subarray(34, 34 + 189),
+      envelope.subarray(0, 34),
+    );
+    expect(certificate).toEqual(bytes(v.senderCertificate));
+    const message = deps.crypto.aeadDecrypt(
+      bytes(v.messageKey),
+      bytes(v.messageNonce),
+      envelope.subarray(34 + 189),
+      envelope.subarray(0, 34 + 189),
+    );
+    expect(message).toEqual(bytes(v.message));
+  });
+
+  test("session-record.json: the record loads to the listed fields and re-encodes to the same bytes", () => {
+    const v = load("session-record.json");
+    const loaded = decodeSessionRecord(bytes(v.encoded));
+    const s = loaded.current;
+    expect(encodeSessionRecord(loaded)).toEqual(bytes(v.encoded));
+    expect(s?.baseKey).toEqual(bytes(v.current.baseKey));
+    expect(s?.rootKey).toEqual(bytes(v.current.rootKey));
+    expect(s?.sendingRatchetKey.privateKey).toEqual(bytes(v.current.sendingRatchetKeyPrivate));
+    expect(s?.sendingChain.index).toBe(v.current.sendingChainIndex);
+    expect(s?.previousCounter).toBe(v.current.previousCounter);
+    expect(s?.receivingChain?.index ?? null).toBe(v.current.receivingChainIndex);
+    expect(s?.skippedKeys.length).toBe(v.current.skippedKeys.length);
+    expect(s?.retiredChains.length).toBe(v.current.retiredChains.length);
+    expect(loaded.archived.length).toBe(v.archivedCount);
+  });
+
+  test("ratchet.json: every sent message opens with its listed message key and nonce; DH-step keys are the next ratchet keys", () => {
+    const ad = bytes(load("handshake.json").initiator.associatedData);
+    const events = load("ratchet.json").events;
+    const stepKey: Record<string, Uint8Array> = {};
+    for (const e of events) {
+      if (e.op === "receive" && e.ratchetStepKeyPrivate) stepKey[e.to] = deps.crypto.x25519PublicKey(bytes(e.ratchetStepKeyPrivate));
+      if (e.op !== "send") continue;
+      const wire = bytes(e.message);
+      const inner = decodeRatchetMessage(wire[1] === 2 ? decodePreKeyMessage(wire).message : wire);
+      expect(inner.nonce).toEqual(bytes(e.nonce));
+      const plaintext = deps.crypto.aeadDecrypt(bytes(e.messageKey), inner.nonce, inner.ciphertext, Uint8Array.of(...ad, ...inner.header));
+      expect(plaintext && new TextDecoder().decode(plaintext)).toBe(e.plaintext);
+      // A party's first send after a DH step uses the key that step drew.
+      const drawn = stepKey[e.from];
+      if (drawn) expect(inner.ratchetKey).toEqual(drawn);
+      delete stepKey[e.from];
+    }
   });
 
   test("content.json: every encoding decodes to the listed content", () => {

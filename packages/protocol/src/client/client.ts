@@ -10,6 +10,7 @@ import { bytesToHex as hex, hexToBytes } from "../crypto/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { loadCryptoProvider } from "../crypto/select.js";
 import type { Deps } from "../deps.js";
+import { StaticAgreementCache } from "../envelope/agreement-cache.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { verifyDeviceList } from "../keys/device-list.js";
 import { deriveUserId } from "../keys/identity.js";
@@ -50,7 +51,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly ctx: ClientContext;
   private readonly anonymousConnection: RelayConnection;
   private receiving: Promise<void> = Promise.resolve();
-  private readonly resets = new Map<string, number>();
   /** Callers of `connect()` waiting for a login; when the last gives up, the connection stops trying. */
   private readonly connectWaiters = new LoginWaiters(() => {
     if (!this.loggedIn) this.ctx.connection.stop();
@@ -618,10 +618,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const run = async () => {
       switch (frame.t) {
         case "message":
-          await receiveMessage(this.ctx, frame, this.resets);
+          await receiveMessage(this.ctx, frame);
           break;
         case "ephemeral":
-          await receiveEphemeral(this.ctx, frame.envelope, this.resets);
+          await receiveEphemeral(this.ctx, frame.envelope);
           break;
         case "queue_empty":
           this.emit("synced", undefined);
@@ -686,7 +686,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
 async function depsFor(options: ParleyClientOptions): Promise<Deps> {
   const crypto = options.crypto ?? (await loadCryptoProvider());
-  return { crypto, ...(options.now ? { now: options.now } : {}) };
+  // One static–static agreement per peer identity key, remembered for sealed envelopes.
+  return { crypto, agreements: new StaticAgreementCache(), ...(options.now ? { now: options.now } : {}) };
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -37,6 +37,17 @@ export interface ClientEvents {
    * device, or one never listed) was refused; an `error` with ERR_DEVICE_REMOVED goes with it.
    */
   deviceRemoved: { contactId: string | undefined; userId: string; deviceId: number };
+  /**
+   * Messages from a contact's device that can no longer be decrypted because their keys were
+   * evicted (more than MAX_SKIPPED_KEYS outstanding, spec/ratchet.md §5 step 5). `count` is the
+   * number of message keys dropped; the messages themselves never appear.
+   */
+  messageLost: { userId: string; deviceId: number; count: number };
+  /**
+   * A message dropped as already received: `session` when the ratchet said so (a replay or a
+   * redelivery), `content` when its content id was already stored.
+   */
+  duplicate: { userId: string; deviceId: number; reason: "session" | "content" };
   /** A problem the app may want to show or log; never contains secrets. */
   error: Error;
 }

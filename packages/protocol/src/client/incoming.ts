@@ -2,26 +2,27 @@
  * Receiving: envelope → sender → session → content → conversation, committed to the store in
  * one batch (new session state, consumed prekeys, the message or its effect, the de-duplication
  * mark), and only then acknowledged to the relay. A message that cannot be decrypted is
- * acknowledged too (it never will be), shown as a notice, and the session with that device is
- * reset, so both sides see what happened instead of silent loss.
+ * acknowledged too (it never will be). If its envelope opened — so its sender is authenticated
+ * (spec/sealed-envelope.md) — and that sender is a contact, the session with that device is
+ * repaired under a persisted limit (repair-limit.ts), with a notice on both sides; an envelope
+ * that does not open is only reported on `error`: nothing is done on an unauthenticated claim.
  */
 
 import { type Content, decodeContent, isEphemeral } from "../content/content.js";
 import { bytesToHex as hex } from "../crypto/bytes.js";
-import { decryptFromSender, openEnvelope } from "../envelope/sealed.js";
+import { decryptFromSender, type OpenedEnvelope, openEnvelope } from "../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { decodeDeviceCertificate } from "../keys/device-certificate.js";
-import { type Address, addressKey, deriveUserId, sameAddress } from "../keys/identity.js";
+import { type Address, addressKey, deriveUserId } from "../keys/identity.js";
+import type { SessionRecord } from "../session/record.js";
 import type { MessageFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
 import { listedOwnDevice, listedSender } from "./device-lists.js";
 import { newContent, sendContent } from "./outgoing.js";
 import { type Contact, encodeRecord, NS } from "./records.js";
+import { mayRepair, rearmWrite, repairWrite } from "./repair-limit.js";
 import type { StoreWrite } from "./store/store.js";
-
-/** Least time between two automatic session resets with one device. */
-const RESET_INTERVAL_MS = 60_000;
 
 /** Work to do after the batch is committed and the lock released. */
 type FollowUp = () => Promise<void>;
@@ -33,8 +34,8 @@ interface Applied {
 }
 
 /** Processes one stored message from the relay; resolves once it is committed and acknowledged. */
-export async function receiveMessage(ctx: ClientContext, frame: MessageFrame, resets: Map<string, number>): Promise<void> {
-  const applied = await receiveEnvelope(ctx, frame.envelope, resets, false);
+export async function receiveMessage(ctx: ClientContext, frame: MessageFrame): Promise<void> {
+  const applied = await receiveEnvelope(ctx, frame.envelope, false);
   // Acknowledged only now that it is stored; a lost ack means the relay sends it again and the
   // de-duplication marks drop the copy.
   ctx.spawn(() => ctx.connection.request({ t: "ack", messageIds: [frame.messageId] }).catch(() => undefined));
@@ -43,45 +44,46 @@ export async function receiveMessage(ctx: ClientContext, frame: MessageFrame, re
 }
 
 /** Processes an ephemeral frame (typing, presence): nothing is stored but the session state. */
-export async function receiveEphemeral(ctx: ClientContext, envelope: Uint8Array, resets: Map<string, number>): Promise<void> {
-  const applied = await receiveEnvelope(ctx, envelope, resets, true);
+export async function receiveEphemeral(ctx: ClientContext, envelope: Uint8Array): Promise<void> {
+  const applied = await receiveEnvelope(ctx, envelope, true);
   for (const emit of applied.events) emit();
 }
 
-async function receiveEnvelope(
-  ctx: ClientContext,
-  envelope: Uint8Array,
-  resets: Map<string, number>,
-  ephemeral: boolean,
-): Promise<Applied> {
+async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemeral: boolean): Promise<Applied> {
   const applied: Applied = { writes: [], events: [], followUps: [] };
-  let sender: Address;
-  let message: Uint8Array;
+  let opened: OpenedEnvelope;
   try {
-    ({ sender, message } = openEnvelope(ctx.deps, ctx.local.device.identityKey, envelope));
+    // Authenticates the sender (VAL-041…VAL-046); nothing below runs for an envelope that fails.
+    opened = openEnvelope(ctx.deps, ctx.local.device.identityKey, envelope);
   } catch (error) {
     applied.events.push(() =>
       ctx.emit("error", new ParleyError(ErrorCode.DecryptFailed, "received an envelope that does not open", { cause: error })),
     );
     return applied;
   }
+  const sender = opened.sender;
   await ctx.lock.run(addressKey(sender), async () => {
     const record = await ctx.loadRecord(sender);
     let result: ReturnType<typeof decryptFromSender>;
     try {
-      result = decryptFromSender(ctx.deps, ctx.local.device, { sender, message }, record, ctx.local.lookup);
+      result = decryptFromSender(ctx.deps, ctx.local.device, opened, record, ctx.local.lookup);
     } catch (error) {
-      if (ParleyError.is(error, ErrorCode.DuplicateMessage)) return;
-      await undecryptable(ctx, sender, error, resets, applied, ephemeral);
+      if (ParleyError.is(error, ErrorCode.DuplicateMessage)) {
+        applied.events.push(() => ctx.emit("duplicate", { userId: hex(sender.userId), deviceId: sender.deviceId, reason: "session" }));
+        return;
+      }
+      await undecryptable(ctx, sender, error, record, applied, ephemeral);
       return;
     }
     applied.writes.push(ctx.recordWrite(sender, result.record), ...ctx.local.consume(result.consumedPreKeys));
-    const remote =
-      result.record.current?.remoteAddress && sameAddress(result.record.current.remoteAddress, sender) ? result.record.current : undefined;
-    const certificate =
-      result.senderCertificate?.encoded ??
-      remote?.remoteCertificate ??
-      result.record.archived.find((s) => sameAddress(s.remoteAddress, sender))?.remoteCertificate;
+    const rearm = await rearmWrite(ctx.store, sender, result.baseKey);
+    if (rearm) applied.writes.push(rearm);
+    if (result.lostMessages > 0) {
+      const lost = { userId: hex(sender.userId), deviceId: sender.deviceId, count: result.lostMessages };
+      applied.events.push(() => ctx.emit("messageLost", lost));
+    }
+    // The envelope's certificate is authenticated (it opened layer 2), whatever the message type.
+    const certificate = opened.senderDevice.encoded;
     let content: Content | undefined;
     try {
       content = decodeContent(result.plaintext);
@@ -160,7 +162,10 @@ async function applyContent(
   }
   const seenKey = `${senderHex}/${hex(content.id)}`;
   if (!isEphemeral(content)) {
-    if (await ctx.store.get(NS.seen, seenKey)) return;
+    if (await ctx.store.get(NS.seen, seenKey)) {
+      applied.events.push(() => ctx.emit("duplicate", { userId: senderHex, deviceId: sender.deviceId, reason: "content" }));
+      return;
+    }
     applied.writes.push({ namespace: NS.seen, key: seenKey, value: encodeRecord(ctx.now()) });
   }
   if (!contact) {
@@ -326,30 +331,30 @@ function notice(ctx: ClientContext, contact: Contact, actor: string, text: strin
   };
 }
 
+/**
+ * A message from an authenticated sender that cannot be decrypted: report it, and repair the
+ * session if the sender is a contact and the persisted limit allows (spec/client.md §4).
+ */
 async function undecryptable(
   ctx: ClientContext,
   sender: Address,
   error: unknown,
-  resets: Map<string, number>,
+  record: SessionRecord | undefined,
   applied: Applied,
   ephemeral: boolean,
 ): Promise<void> {
   applied.events.push(() => ctx.emit("error", asError(error)));
-  if (ephemeral || ParleyError.is(error, ErrorCode.SenderMismatch)) return;
+  if (ephemeral || ParleyError.is(error, ErrorCode.SenderMismatch) || ParleyError.is(error, ErrorCode.InvalidEncoding)) return;
   const contact = await ctx.contactByUser(hex(sender.userId));
   if (!contact) return; // Nobody we know: nothing to repair.
-  const key = addressKey(sender);
-  const last = resets.get(key) ?? -Infinity;
-  if (ctx.now() - last < RESET_INTERVAL_MS) return;
-  resets.set(key, ctx.now());
+  if (!(await mayRepair(ctx.store, sender, ctx.now()))) return;
   const message = notice(
     ctx,
     contact,
     hex(sender.userId),
     "A message could not be decrypted. A new secure session has been set up; ask them to resend if something is missing.",
   );
-  applied.writes.push(...ctx.newMessageWrites(message));
-  const record = await ctx.loadRecord(sender);
+  applied.writes.push(...ctx.newMessageWrites(message), repairWrite(sender, ctx.now(), record));
   if (record) applied.writes.push(ctx.recordWrite(sender, record.archiveCurrent()));
   await ctx.store.batch(applied.writes);
   applied.writes = [];

@@ -5,6 +5,11 @@
 
 const utf8 = new TextEncoder();
 
+/** Throws RangeError unless `value` is an integer in 0 … max: a silent wrap would encode another number. */
+function checkUnsigned(value: number, max: number, name: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${name} value out of range: ${value}`);
+}
+
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;
@@ -31,18 +36,21 @@ export class ByteWriter {
   }
 
   u8(value: number): this {
+    checkUnsigned(value, 0xff, "u8");
     const at = this.reserve(1);
     this.view.setUint8(at, value);
     return this;
   }
 
   u16(value: number): this {
+    checkUnsigned(value, 0xffff, "u16");
     const at = this.reserve(2);
     this.view.setUint16(at, value);
     return this;
   }
 
   u32(value: number): this {
+    checkUnsigned(value, 0xffff_ffff, "u32");
     const at = this.reserve(4);
     this.view.setUint32(at, value);
     return this;

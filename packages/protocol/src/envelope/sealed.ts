@@ -1,75 +1,132 @@
 /**
- * Sealed envelopes (spec/sealed-envelope.md): hide the sender's address from the relay.
- * The envelope is encrypted to the recipient device's X25519 identity key with one fresh
- * ephemeral key (one X25519 per side). It carries the sender's claimed address and a session
- * message; the session message authenticates the sender, because its AEAD binds both devices'
- * addresses and identity keys (the session's associated data). `openAndDecrypt` checks that the
- * claimed address and the authenticating session agree (VAL-040).
+ * Sealed envelopes (spec/sealed-envelope.md): hide the sender from the relay and authenticate
+ * it to the recipient before anything else is done with the envelope.
+ *
+ * Two layers. Layer 1, keyed by an ephemeral–static X25519 (a fresh key with the recipient's
+ * identity key), encrypts the sender's device certificate: only the recipient learns who sent
+ * it. Layer 2, keyed by the static–static X25519 (the certificate's identity key with the
+ * recipient's), salted with layer 1's chain key and binding layer 1's ciphertext, encrypts the
+ * session message: it opens only if the sender holds the identity private key its certificate
+ * names, and the certificate (signed by the account key the user id derives from) binds that
+ * key to the address. So an opened envelope's sender is authenticated (VAL-041…VAL-046) whatever
+ * the session message inside turns out to be; `decryptFromSender` then checks the session agrees
+ * (VAL-040).
  */
 
-import { concatBytes } from "../crypto/bytes.js";
+import { concatBytes, equalBytes } from "../crypto/bytes.js";
 import type { KeyPair } from "../crypto/provider.js";
 import { type Deps, newX25519KeyPair } from "../deps.js";
 import { ByteReader } from "../encoding/reader.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { agree } from "../handshake/agreement.js";
-import type { DeviceKeys } from "../keys/device-certificate.js";
-import { type Address, MAX_DEVICE_ID, MIN_DEVICE_ID, sameAddress, USER_ID_LENGTH } from "../keys/identity.js";
-import { LABEL_SEALED, PROTOCOL_VERSION } from "../labels.js";
-import { MessageType } from "../ratchet/message.js";
+import { DEVICE_CERTIFICATE_LENGTH, type DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
+import { type Address, sameAddress } from "../keys/identity.js";
+import { LABEL_SEALED, LABEL_SEALED_SENDER, PROTOCOL_VERSION } from "../labels.js";
+import { MessageType, TAG_LENGTH } from "../ratchet/message.js";
 import { type DecryptResult, decryptMessage, encryptMessage, type PreKeyLookup, type SessionRecord } from "../session/record.js";
+import { staticAgreement } from "./agreement-cache.js";
 
-/** Bytes an envelope adds around the session message: header, sender address, AEAD tag. */
-export const SEALED_OVERHEAD = 1 + 1 + 32 + USER_ID_LENGTH + 4 + 16;
 const HEADER_LENGTH = 1 + 1 + 32;
+/** Layer 1's ciphertext: the sender's certificate and its tag. */
+const SENDER_PART_LENGTH = DEVICE_CERTIFICATE_LENGTH + TAG_LENGTH;
+/** Bytes an envelope adds around the session message: header, sealed certificate, layer 2's tag. */
+export const SEALED_OVERHEAD = HEADER_LENGTH + SENDER_PART_LENGTH + TAG_LENGTH;
 
-/** A decrypted envelope before the session message inside it is decrypted. */
+/** What a device needs to seal as itself: its certificate and X25519 identity key pair. */
+export type EnvelopeSender = Pick<DeviceKeys, "certificate" | "identityKey">;
+
+/** An opened envelope: its authenticated sender and the session message, not yet decrypted. */
 export interface OpenedEnvelope {
+  /** The sender's address, from its verified certificate. */
   readonly sender: Address;
+  /** The sender's verified certificate; its identity key opened layer 2. */
+  readonly senderDevice: VerifiedDevice;
   /** The encoded ratchet or prekey message. */
   readonly message: Uint8Array;
 }
 
-function envelopeKeys(deps: Deps, shared: Uint8Array, ephemeralKey: Uint8Array, recipientIdentityKey: Uint8Array) {
-  const out = deps.crypto.hkdfSha256(shared, concatBytes(ephemeralKey, recipientIdentityKey), LABEL_SEALED, 44);
+function failed(): ParleyError {
+  return new ParleyError(ErrorCode.DecryptFailed, "envelope could not be decrypted");
+}
+
+/** Layer 1: chain key, key and nonce from DH(E, IK_R). */
+function senderLayerKeys(deps: Deps, shared: Uint8Array, ephemeralKey: Uint8Array, recipientIdentityKey: Uint8Array) {
+  const out = deps.crypto.hkdfSha256(shared, concatBytes(ephemeralKey, recipientIdentityKey), LABEL_SEALED, 76);
+  return { chainKey: out.subarray(0, 32), key: out.subarray(32, 64), nonce: out.subarray(64, 76) };
+}
+
+/** Layer 2: key and nonce from DH(IK_S, IK_R), salted with layer 1's chain key. */
+function messageLayerKeys(
+  deps: Deps,
+  shared: Uint8Array,
+  chainKey: Uint8Array,
+  senderIdentityKey: Uint8Array,
+  recipientIdentityKey: Uint8Array,
+) {
+  const out = deps.crypto.hkdfSha256(shared, chainKey, concatBytes(LABEL_SEALED_SENDER, senderIdentityKey, recipientIdentityKey), 44);
   return { key: out.subarray(0, 32), nonce: out.subarray(32, 44) };
 }
 
 /** Seals a session message from `sender` to the device whose identity key is `recipientIdentityKey`. */
-export function sealEnvelope(deps: Deps, sender: Address, recipientIdentityKey: Uint8Array, message: Uint8Array): Uint8Array {
+export function sealEnvelope(deps: Deps, sender: EnvelopeSender, recipientIdentityKey: Uint8Array, message: Uint8Array): Uint8Array {
   const ephemeral = newX25519KeyPair(deps);
   const header = new ByteWriter(HEADER_LENGTH).u8(PROTOCOL_VERSION).u8(MessageType.Sealed).bytes(ephemeral.publicKey).finish();
-  const { key, nonce } = envelopeKeys(deps, agree(deps, ephemeral, recipientIdentityKey), ephemeral.publicKey, recipientIdentityKey);
-  const inner = new ByteWriter(USER_ID_LENGTH + 4 + message.length).bytes(sender.userId).u32(sender.deviceId).bytes(message).finish();
-  return concatBytes(header, deps.crypto.aeadEncrypt(key, nonce, inner, header));
+  const layer1 = senderLayerKeys(deps, agree(deps, ephemeral, recipientIdentityKey), ephemeral.publicKey, recipientIdentityKey);
+  const senderPart = deps.crypto.aeadEncrypt(layer1.key, layer1.nonce, sender.certificate, header);
+  const layer2 = messageLayerKeys(
+    deps,
+    staticAgreement(deps, sender.identityKey, recipientIdentityKey),
+    layer1.chainKey,
+    sender.identityKey.publicKey,
+    recipientIdentityKey,
+  );
+  const messagePart = deps.crypto.aeadEncrypt(layer2.key, layer2.nonce, message, concatBytes(header, senderPart));
+  return concatBytes(header, senderPart, messagePart);
 }
 
-/** Opens an envelope with the recipient's identity key pair. Throws ERR_DECRYPT_FAILED on any tampering. */
+/**
+ * Opens an envelope with the recipient's identity key pair and authenticates its sender
+ * (VAL-041…VAL-046). Throws ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION for a malformed
+ * envelope, ERR_DECRYPT_FAILED when either layer does not open (a low-order key included), and
+ * the certificate's error (ERR_INVALID_SIGNATURE, ERR_INVALID_ENCODING) for a bad certificate.
+ */
 export function openEnvelope(deps: Deps, recipientIdentity: KeyPair, envelope: Uint8Array): OpenedEnvelope {
   const r = new ByteReader(envelope, "sealed envelope");
-  r.version(PROTOCOL_VERSION);
+  r.version(PROTOCOL_VERSION); // VAL-041
   if (r.u8() !== MessageType.Sealed) throw invalidEncoding("not a sealed envelope");
   const ephemeralKey = r.bytes(32);
-  const ciphertext = r.rest();
-  if (ciphertext.length < USER_ID_LENGTH + 4 + 16) throw invalidEncoding("sealed envelope is too short");
+  if (r.remaining < SENDER_PART_LENGTH + TAG_LENGTH) throw invalidEncoding("sealed envelope is too short");
+  const senderPart = r.bytes(SENDER_PART_LENGTH);
+  const messagePart = r.rest();
+  const header = envelope.subarray(0, HEADER_LENGTH);
   let shared: Uint8Array;
   try {
-    shared = agree(deps, recipientIdentity, ephemeralKey);
+    shared = agree(deps, recipientIdentity, ephemeralKey); // VAL-042: a low-order E is a decrypt failure
   } catch {
-    throw new ParleyError(ErrorCode.DecryptFailed, "envelope could not be decrypted");
+    throw failed();
   }
-  const { key, nonce } = envelopeKeys(deps, shared, ephemeralKey, recipientIdentity.publicKey);
-  const inner = deps.crypto.aeadDecrypt(key, nonce, ciphertext, envelope.subarray(0, HEADER_LENGTH));
-  if (!inner) throw new ParleyError(ErrorCode.DecryptFailed, "envelope could not be decrypted");
-  const ir = new ByteReader(inner, "sealed envelope contents");
-  const userId = ir.bytes(USER_ID_LENGTH);
-  const deviceId = ir.u32();
-  if (deviceId < MIN_DEVICE_ID || deviceId > MAX_DEVICE_ID) throw invalidEncoding("sealed envelope names device id out of range");
-  return { sender: { userId, deviceId }, message: ir.rest() };
+  const layer1 = senderLayerKeys(deps, shared, ephemeralKey, recipientIdentity.publicKey);
+  const certificate = deps.crypto.aeadDecrypt(layer1.key, layer1.nonce, senderPart, header);
+  if (!certificate) throw failed(); // VAL-043
+  const cache = deps.agreements;
+  const senderDevice = cache?.knownCertificate(certificate) ?? verifyDeviceCertificate(deps, certificate); // VAL-044
+  let staticShared = cache?.knownAgreement(recipientIdentity.publicKey, senderDevice.identityKey);
+  if (!staticShared) {
+    try {
+      staticShared = agree(deps, recipientIdentity, senderDevice.identityKey); // VAL-045
+    } catch {
+      throw failed();
+    }
+  }
+  const layer2 = messageLayerKeys(deps, staticShared, layer1.chainKey, senderDevice.identityKey, recipientIdentity.publicKey);
+  const message = deps.crypto.aeadDecrypt(layer2.key, layer2.nonce, messagePart, envelope.subarray(0, HEADER_LENGTH + SENDER_PART_LENGTH));
+  if (!message) throw failed(); // VAL-046: the sender does not hold the certificate's identity key
+  cache?.rememberSender(recipientIdentity.publicKey, senderDevice, staticShared);
+  return { sender: senderDevice.address, senderDevice, message };
 }
 
-/** Encrypts with the record's current session and seals the result. */
+/** Encrypts with the record's current session and seals the result as `local`. */
 export function encryptSealed(
   deps: Deps,
   local: DeviceKeys,
@@ -79,13 +136,12 @@ export function encryptSealed(
   const { record: next, message } = encryptMessage(deps, record, plaintext);
   const session = next.current;
   if (!session) throw new ParleyError(ErrorCode.NoSession, "no session with this device");
-  return { record: next, envelope: sealEnvelope(deps, local.address, session.remoteIdentityKey, message) };
+  return { record: next, envelope: sealEnvelope(deps, local, session.remoteIdentityKey, message) };
 }
 
 /**
  * Opens an envelope and decrypts its message. `recordFor` returns the stored record for the
- * claimed sender (or undefined). The result's sender is authenticated: a claimed address that
- * differs from the authenticating session's or certificate's gives ERR_SENDER_MISMATCH.
+ * envelope's authenticated sender (or undefined). See `decryptFromSender` for VAL-040.
  */
 export function openAndDecrypt(
   deps: Deps,
@@ -99,10 +155,10 @@ export function openAndDecrypt(
 }
 
 /**
- * Decrypts an opened envelope's message with the claimed sender's record and checks that the
- * session (or certificate) that authenticated it belongs to that sender (VAL-040). For callers
- * that must look the record up themselves between opening and decrypting (e.g. from an async
- * store, under a lock).
+ * Decrypts an opened envelope's message with the sender's record and checks that the session
+ * (or prekey certificate) that authenticated the message has the envelope's address and identity
+ * key (VAL-040), else ERR_SENDER_MISMATCH. For callers that look the record up themselves between
+ * opening and decrypting (e.g. from an async store, under a lock).
  */
 export function decryptFromSender(
   deps: Deps,
@@ -112,8 +168,12 @@ export function decryptFromSender(
   preKeys: PreKeyLookup,
 ): DecryptResult & { sender: Address } {
   const result = decryptMessage(deps, local, record, opened.message, preKeys);
-  const authenticated = result.senderCertificate?.address ?? result.record.current?.remoteAddress;
-  if (!authenticated || !sameAddress(authenticated, opened.sender)) {
+  const by =
+    result.senderCertificate ??
+    (result.record.current
+      ? { address: result.record.current.remoteAddress, identityKey: result.record.current.remoteIdentityKey }
+      : undefined);
+  if (!by || !sameAddress(by.address, opened.sender) || !equalBytes(by.identityKey, opened.senderDevice.identityKey)) {
     throw new ParleyError(ErrorCode.SenderMismatch, "sealed sender does not match the authenticating session (VAL-040)");
   }
   return { ...result, sender: opened.sender };

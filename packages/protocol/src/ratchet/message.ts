@@ -14,8 +14,10 @@ import { PROTOCOL_VERSION } from "../labels.js";
 /** Type byte (second byte) of each top-level message. */
 export const MessageType = { Ratchet: 1, PreKey: 2, Sealed: 3 } as const;
 
-/** Length of a ratchet message header: version, type, ratchet key, previous counter, counter. */
-export const RATCHET_HEADER_LENGTH = 1 + 1 + 32 + 4 + 4;
+/** Length of the random per-message AEAD nonce carried in the header (spec/ratchet.md §1). */
+export const MESSAGE_NONCE_LENGTH = 12;
+/** Length of a ratchet message header: version, type, ratchet key, previous counter, counter, nonce. */
+export const RATCHET_HEADER_LENGTH = 1 + 1 + 32 + 4 + 4 + MESSAGE_NONCE_LENGTH;
 /** ChaCha20-Poly1305 tag length. */
 export const TAG_LENGTH = 16;
 
@@ -23,6 +25,8 @@ export interface RatchetMessage {
   readonly ratchetKey: Uint8Array;
   readonly previousCounter: number;
   readonly counter: number;
+  /** The sender's fresh random AEAD nonce for this message. */
+  readonly nonce: Uint8Array;
   /** The first RATCHET_HEADER_LENGTH bytes, authenticated as associated data. */
   readonly header: Uint8Array;
   readonly ciphertext: Uint8Array;
@@ -41,13 +45,15 @@ export interface PreKeyMessage {
 }
 
 /** Encodes a ratchet message header. */
-export function encodeRatchetHeader(ratchetKey: Uint8Array, previousCounter: number, counter: number): Uint8Array {
+export function encodeRatchetHeader(ratchetKey: Uint8Array, previousCounter: number, counter: number, nonce: Uint8Array): Uint8Array {
+  if (nonce.length !== MESSAGE_NONCE_LENGTH) throw new RangeError(`message nonce must be ${MESSAGE_NONCE_LENGTH} bytes`);
   return new ByteWriter(RATCHET_HEADER_LENGTH)
     .u8(PROTOCOL_VERSION)
     .u8(MessageType.Ratchet)
     .bytes(ratchetKey)
     .u32(previousCounter)
     .u32(counter)
+    .bytes(nonce)
     .finish();
 }
 
@@ -59,8 +65,9 @@ export function decodeRatchetMessage(bytes: Uint8Array): RatchetMessage {
   const ratchetKey = r.bytes(32);
   const previousCounter = r.u32();
   const counter = r.u32();
+  const nonce = r.bytes(MESSAGE_NONCE_LENGTH);
   if (r.remaining < TAG_LENGTH) throw invalidEncoding("ratchet message is shorter than its tag");
-  return { ratchetKey, previousCounter, counter, header: bytes.slice(0, RATCHET_HEADER_LENGTH), ciphertext: r.rest() };
+  return { ratchetKey, previousCounter, counter, nonce, header: bytes.slice(0, RATCHET_HEADER_LENGTH), ciphertext: r.rest() };
 }
 
 /** Encodes a prekey message. */

@@ -6,12 +6,12 @@
  */
 
 import { concatBytes, equalBytes } from "../crypto/bytes.js";
-import { type Deps, newX25519KeyPair } from "../deps.js";
+import { type Deps, newX25519KeyPair, randomBytes } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { agree } from "../handshake/agreement.js";
 import { MAX_CHAIN_INDEX, MAX_RETIRED_CHAINS, MAX_SKIP_PER_CHAIN, MAX_SKIPPED_KEYS } from "../limits.js";
-import { kdfChain, kdfRoot, messageCipherKeys } from "./kdf.js";
-import { decodeRatchetMessage, encodeRatchetHeader, type RatchetMessage } from "./message.js";
+import { kdfChain, kdfRoot } from "./kdf.js";
+import { decodeRatchetMessage, encodeRatchetHeader, MESSAGE_NONCE_LENGTH, type RatchetMessage } from "./message.js";
 import type { Chain, RetiredChain, SessionState, SkippedKey } from "./session-state.js";
 
 /** Encrypts one message on the sending chain. Returns the encoded ratchet message. */
@@ -19,20 +19,30 @@ export function ratchetEncrypt(deps: Deps, state: SessionState, plaintext: Uint8
   const chain = state.sendingChain;
   if (chain.index > MAX_CHAIN_INDEX) throw new ParleyError(ErrorCode.LimitExceeded, "sending chain is exhausted");
   const { messageKey, nextChainKey } = kdfChain(deps, chain.key);
-  const header = encodeRatchetHeader(state.sendingRatchetKey.publicKey, state.previousCounter, chain.index);
-  const ciphertext = seal(deps, messageKey, state.associatedData, header, plaintext);
+  // Fresh randomness per message: if this state is ever used twice, the nonces still differ.
+  const nonce = randomBytes(deps, MESSAGE_NONCE_LENGTH);
+  const header = encodeRatchetHeader(state.sendingRatchetKey.publicKey, state.previousCounter, chain.index, nonce);
+  const ciphertext = deps.crypto.aeadEncrypt(messageKey, nonce, plaintext, concatBytes(state.associatedData, header));
   return {
     state: state.with({ sendingChain: { key: nextChainKey, index: chain.index + 1 } }),
     message: concatBytes(header, ciphertext),
   };
 }
 
+/** A decrypted message, the session after it, and how many skipped keys it evicted (VAL-021). */
+export interface RatchetDecryptResult {
+  readonly state: SessionState;
+  readonly plaintext: Uint8Array;
+  /** Message keys dropped to stay within MAX_SKIPPED_KEYS: those messages can never be read. */
+  readonly lost: number;
+}
+
 /**
  * Decrypts one ratchet message. Throws ERR_DUPLICATE_MESSAGE, ERR_TOO_MANY_SKIPPED,
  * ERR_DECRYPT_FAILED or ERR_INVALID_ENCODING; the input state is never modified.
  */
-export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Array): { state: SessionState; plaintext: Uint8Array } {
-  const message = decodeRatchetMessage(bytes);
+export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Array | RatchetMessage): RatchetDecryptResult {
+  const message = bytes instanceof Uint8Array ? decodeRatchetMessage(bytes) : bytes;
 
   // 1. A key stored for a skipped message.
   const skippedAt = state.skippedKeys.findIndex((k) => k.index === message.counter && equalBytes(k.ratchetKey, message.ratchetKey));
@@ -40,7 +50,7 @@ export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Arra
     const skipped = state.skippedKeys[skippedAt] as SkippedKey;
     const plaintext = open(deps, skipped.messageKey, state.associatedData, message);
     const skippedKeys = state.skippedKeys.filter((_, i) => i !== skippedAt);
-    return { state: acknowledge(state.with({ skippedKeys })), plaintext };
+    return { state: acknowledge(state.with({ skippedKeys })), plaintext, lost: 0 };
   }
 
   // 2. The current receiving chain.
@@ -49,10 +59,8 @@ export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Arra
     const skipped: SkippedKey[] = [];
     const { chain, messageKey } = advance(deps, state.receivingChain, message.ratchetKey, message.counter, skipped);
     const plaintext = open(deps, messageKey, state.associatedData, message);
-    return {
-      state: acknowledge(state.with({ receivingChain: chain, skippedKeys: addSkipped(state.skippedKeys, skipped) })),
-      plaintext,
-    };
+    const kept = addSkipped(state.skippedKeys, skipped);
+    return { state: acknowledge(state.with({ receivingChain: chain, skippedKeys: kept.keys })), plaintext, lost: kept.evicted };
   }
 
   // 3. A chain this session already moved past: everything on it is known or stored.
@@ -77,7 +85,9 @@ export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Arra
   const sending = kdfRoot(deps, receiving.rootKey, agree(deps, sendingRatchetKey, message.ratchetKey));
   const { chain, messageKey } = advance(deps, { key: receiving.chainKey, index: 0 }, message.ratchetKey, message.counter, skipped);
   const plaintext = open(deps, messageKey, state.associatedData, message);
+  const kept = addSkipped(state.skippedKeys, skipped);
   return {
+    lost: kept.evicted,
     state: acknowledge(
       state.with({
         rootKey: sending.rootKey,
@@ -86,7 +96,7 @@ export function ratchetDecrypt(deps: Deps, state: SessionState, bytes: Uint8Arra
         previousCounter: state.sendingChain.index,
         receivingRatchetKey: message.ratchetKey,
         receivingChain: chain,
-        skippedKeys: addSkipped(state.skippedKeys, skipped),
+        skippedKeys: kept.keys,
         retiredChains,
       }),
     ),
@@ -119,11 +129,12 @@ function advance(
   return { chain: { key: step.nextChainKey, index: target + 1 }, messageKey: step.messageKey };
 }
 
-/** Appends newly skipped keys, discarding the oldest beyond MAX_SKIPPED_KEYS (VAL-021). */
-function addSkipped(existing: readonly SkippedKey[], added: readonly SkippedKey[]): readonly SkippedKey[] {
-  if (added.length === 0) return existing;
+/** Appends newly skipped keys, discarding the oldest beyond MAX_SKIPPED_KEYS (VAL-021) and counting them. */
+function addSkipped(existing: readonly SkippedKey[], added: readonly SkippedKey[]): { keys: readonly SkippedKey[]; evicted: number } {
+  if (added.length === 0) return { keys: existing, evicted: 0 };
   const all = existing.concat(added);
-  return all.length > MAX_SKIPPED_KEYS ? all.slice(all.length - MAX_SKIPPED_KEYS) : all;
+  const evicted = Math.max(0, all.length - MAX_SKIPPED_KEYS);
+  return { keys: evicted > 0 ? all.slice(evicted) : all, evicted };
 }
 
 /** The first successfully decrypted reply acknowledges the handshake: stop sending prekey messages. */
@@ -131,14 +142,8 @@ function acknowledge(state: SessionState): SessionState {
   return state.pendingPreKey ? state.with({ pendingPreKey: undefined }) : state;
 }
 
-function seal(deps: Deps, messageKey: Uint8Array, associatedData: Uint8Array, header: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const { key, nonce } = messageCipherKeys(deps, messageKey);
-  return deps.crypto.aeadEncrypt(key, nonce, plaintext, concatBytes(associatedData, header));
-}
-
 function open(deps: Deps, messageKey: Uint8Array, associatedData: Uint8Array, message: RatchetMessage): Uint8Array {
-  const { key, nonce } = messageCipherKeys(deps, messageKey);
-  const plaintext = deps.crypto.aeadDecrypt(key, nonce, message.ciphertext, concatBytes(associatedData, message.header));
+  const plaintext = deps.crypto.aeadDecrypt(messageKey, message.nonce, message.ciphertext, concatBytes(associatedData, message.header));
   if (!plaintext) throw new ParleyError(ErrorCode.DecryptFailed, "message could not be decrypted");
   return plaintext;
 }

@@ -13,8 +13,8 @@ import { type BundleExpectation, type PreKeyBundle, verifyBundle } from "../keys
 import { type DeviceKeys, type VerifiedDevice, verifyDeviceCertificate } from "../keys/device-certificate.js";
 import type { Address } from "../keys/identity.js";
 import type { KemPreKeySecret, PreKeySecret } from "../keys/prekeys.js";
-import { MAX_ARCHIVED_SESSIONS } from "../limits.js";
-import { decodePreKeyMessage, encodePreKeyMessage, MessageType, peekMessageType } from "../ratchet/message.js";
+import { MAX_ARCHIVED_SESSIONS, MAX_RATCHET_STEP_TRIALS } from "../limits.js";
+import { decodePreKeyMessage, decodeRatchetMessage, encodePreKeyMessage, MessageType, peekMessageType } from "../ratchet/message.js";
 import { ratchetDecrypt, ratchetEncrypt } from "../ratchet/ratchet.js";
 import type { SessionState } from "../ratchet/session-state.js";
 import { Redacted, toHex } from "../secrets.js";
@@ -124,6 +124,10 @@ export interface DecryptResult {
   readonly newSession: boolean;
   /** Prekeys the caller must now delete: the one-time X25519 and one-time ML-KEM prekeys used. */
   readonly consumedPreKeys: { readonly oneTimePreKeyId?: number; readonly kemPreKeyId?: number };
+  /** Base key of the session that decrypted the message. */
+  readonly baseKey: Uint8Array;
+  /** Skipped message keys this message evicted (VAL-021): those messages are lost for good. */
+  readonly lostMessages: number;
 }
 
 /**
@@ -144,20 +148,39 @@ export function decryptMessage(
   throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not a session message");
 }
 
-/** Trial decryption: the current session first, then archived ones; success on an archived session promotes it. */
-function decryptWithExisting(deps: Deps, record: SessionRecord, message: Uint8Array): DecryptResult {
-  const candidates = [record.current, ...record.archived].filter((s): s is SessionState => s !== undefined);
-  if (candidates.length === 0) throw new ParleyError(ErrorCode.NoSession, "no session with this device");
+/** True when `session` has a receiving chain (current, retired or with skipped keys) for `ratchetKey`. */
+function knowsChain(session: SessionState, ratchetKey: Uint8Array): boolean {
+  return (
+    (session.receivingRatchetKey !== undefined && equalBytes(session.receivingRatchetKey, ratchetKey)) ||
+    session.retiredChains.some((c) => equalBytes(c.ratchetKey, ratchetKey)) ||
+    session.skippedKeys.some((k) => equalBytes(k.ratchetKey, ratchetKey))
+  );
+}
+
+/**
+ * Trial decryption (spec/ratchet.md §7). Ratchet keys are fresh per session, so a message on a
+ * chain some session knows is tried on that session only (the first, newest first, that knows it). A new ratchet key needs a DH step per
+ * try: the current session, then the newest archived ones, at most MAX_RATCHET_STEP_TRIALS.
+ * Success on an archived session promotes it.
+ */
+function decryptWithExisting(deps: Deps, record: SessionRecord, bytes: Uint8Array): DecryptResult {
+  const all = [record.current, ...record.archived].filter((s): s is SessionState => s !== undefined);
+  if (all.length === 0) throw new ParleyError(ErrorCode.NoSession, "no session with this device");
+  const message = decodeRatchetMessage(bytes);
+  // The first session that knows the chain is the only one that can (ratchet keys are fresh per
+  // session); the common case stops at the current session's receiving key.
+  const owner = all.find((s) => knowsChain(s, message.ratchetKey));
+  const candidates = owner ? [owner] : all.slice(0, MAX_RATCHET_STEP_TRIALS);
   let firstError: unknown;
   for (const session of candidates) {
     try {
-      const { state, plaintext } = ratchetDecrypt(deps, session, message);
+      const { state, plaintext, lost } = ratchetDecrypt(deps, session, message);
       // The common case, the current session, keeps the archive as it is (no rebuild per message).
       const next = session === record.current ? new SessionRecord(state, record.archived) : record.promote(state);
-      return { record: next, plaintext, newSession: false, consumedPreKeys: {} };
+      return { record: next, plaintext, newSession: false, consumedPreKeys: {}, baseKey: state.baseKey, lostMessages: lost };
     } catch (error) {
       if (!ParleyError.is(error)) throw error;
-      // A duplicate on any session is a definite answer; keep the most telling error otherwise.
+      // A duplicate on any session is a definite answer: stop trying further sessions.
       if (error.code === ErrorCode.DuplicateMessage || error.code === ErrorCode.InvalidEncoding) throw error;
       firstError ??= error;
     }
@@ -180,13 +203,21 @@ function decryptPreKeyMessage(
     (s) => s !== undefined && equalBytes(s.baseKey, message.baseKey) && equalBytes(s.remoteIdentityKey, sender.identityKey),
   );
   if (known) {
-    const { state, plaintext } = ratchetDecrypt(deps, known, message.message);
-    return { record: record.replace(state), plaintext, senderCertificate: sender, newSession: false, consumedPreKeys: {} };
+    const { state, plaintext, lost } = ratchetDecrypt(deps, known, message.message);
+    return {
+      record: record.replace(state),
+      plaintext,
+      senderCertificate: sender,
+      newSession: false,
+      consumedPreKeys: {},
+      baseKey: state.baseKey,
+      lostMessages: lost,
+    };
   }
 
   const keys = lookupPreKeys(preKeys, message.signedPreKeyId, message.oneTimePreKeyId, message.kemPreKeyId);
   const fresh = responderSession(deps, local, sender, message.baseKey, message.kemCiphertext, keys);
-  const { state, plaintext } = ratchetDecrypt(deps, fresh, message.message);
+  const { state, plaintext, lost } = ratchetDecrypt(deps, fresh, message.message);
 
   // Simultaneous initiation (VAL-030): if we also started a session that the peer has not yet
   // acknowledged, both sides keep the one started by the lower address, so they converge.
@@ -204,6 +235,8 @@ function decryptPreKeyMessage(
     senderCertificate: sender,
     newSession: true,
     consumedPreKeys,
+    baseKey: state.baseKey,
+    lostMessages: lost,
   };
 }
 

@@ -17,18 +17,19 @@ import { signDeviceList } from "../../src/keys/device-list.js";
 import { type AccountKeys, generateAccount } from "../../src/keys/identity.js";
 import {
   decodeKemPreKey,
+  decodeSignedPreKey,
   generateKemPreKey,
   generateOneTimePreKeys,
   generateSignedPreKey,
   type KemPreKeySecret,
   type PreKeySecret,
 } from "../../src/keys/prekeys.js";
-import { LABEL_PQXDH, LABEL_SEALED, PQXDH_PREFIX } from "../../src/labels.js";
-import { kdfChain, kdfRoot, messageCipherKeys } from "../../src/ratchet/kdf.js";
+import { LABEL_PQXDH, LABEL_SEALED, LABEL_SEALED_SENDER, PQXDH_PREFIX } from "../../src/labels.js";
+import { kdfChain, kdfRoot } from "../../src/ratchet/kdf.js";
 import { decodePreKeyMessage, decodeRatchetMessage } from "../../src/ratchet/message.js";
 import { fingerprint, fingerprintDigits, safetyNumber } from "../../src/safety-number.js";
 import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../../src/session/record.js";
-import { decodeSessionRecord } from "../../src/session/serialize.js";
+import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
@@ -82,18 +83,25 @@ interface Party {
   signed: PreKeySecret;
   oneTime: PreKeySecret;
   kem: KemPreKeySecret;
+  /** The 64-byte seed `d ‖ z` the one-time ML-KEM prekey was generated from (FIPS 203 KeyGen). */
+  kemSeed: Uint8Array;
   lastResort: KemPreKeySecret;
 }
 
-function party(deps: Deps): Party {
+/** `record` runs a step and returns what it drew from the random stream, in order. */
+function party(deps: Deps, record: <T>(step: () => T) => [T, Uint8Array[]]): Party {
   const account = generateAccount(deps);
   const device = generateDevice(deps, account, 1);
+  const signed = generateSignedPreKey(deps, device, 1);
+  const oneTime = generateOneTimePreKeys(deps, 1, 1)[0] as PreKeySecret;
+  const [kem, [kemSeed]] = record(() => generateKemPreKey(deps, device, 1, "one-time"));
   return {
     account,
     device,
-    signed: generateSignedPreKey(deps, device, 1),
-    oneTime: generateOneTimePreKeys(deps, 1, 1)[0] as PreKeySecret,
-    kem: generateKemPreKey(deps, device, 1, "one-time"),
+    signed,
+    oneTime,
+    kem,
+    kemSeed: kemSeed as Uint8Array,
     lastResort: generateKemPreKey(deps, device, 2, "last-resort"),
   };
 }
@@ -124,8 +132,19 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     return out;
   };
   const deps: Deps = { crypto, random, now: () => VECTOR_TIME };
-  const alice = party(deps);
-  const bob = party(deps);
+  const record = <T>(step: () => T): [T, Uint8Array[]] => {
+    const outer = recording;
+    recording = [];
+    const drawn = recording;
+    try {
+      return [step(), drawn];
+    } finally {
+      recording = outer;
+      outer?.push(...drawn);
+    }
+  };
+  const alice = party(deps, record);
+  const bob = party(deps, record);
 
   // keys.json
   const kemRecord = decodeKemPreKey(alice.kem.record);
@@ -138,13 +157,15 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       id: 1,
       privateKey: hex(alice.signed.keyPair.privateKey),
       publicKey: hex(alice.signed.keyPair.publicKey),
-      createdAt: VECTOR_TIME,
+      createdAt: decodeSignedPreKey(alice.signed.record).createdAt,
       encoded: hex(alice.signed.record),
     },
     oneTimePreKey: { id: 1, privateKey: hex(alice.oneTime.keyPair.privateKey), encoded: hex(alice.oneTime.record) },
     kemPreKey: {
       id: 1,
       kind: "one-time",
+      seed: hex(alice.kemSeed),
+      createdAt: kemRecord.createdAt,
       secretKey: hex(alice.kem.keyPair.secretKey),
       publicKeySha256: hex(crypto.sha256(kemRecord.publicKey)),
       encoded: hex(alice.kem.record),
@@ -196,7 +217,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     "session key derivation",
   );
   const firstMessageKey = kdfChain(deps, init.chainKey).messageKey;
-  const firstCipher = messageCipherKeys(deps, firstMessageKey);
+  const firstInner = decodeRatchetMessage(prekeyMessage.message);
   const bobReceived = decryptMessage(deps, bob.device, undefined, first.message, lookupFor(bob));
   check(text(bobReceived.plaintext) === firstPlaintext, "responder decryption");
   const handshake = {
@@ -208,7 +229,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       device: describeDevice(bob.device),
       signedPreKey: { id: 1, privateKey: hex(bob.signed.keyPair.privateKey), encoded: hex(bob.signed.record) },
       oneTimePreKey: { id: 1, privateKey: hex(bob.oneTime.keyPair.privateKey), encoded: hex(bob.oneTime.record) },
-      kemPreKey: { id: 1, secretKey: hex(bob.kem.keyPair.secretKey), encoded: hex(bob.kem.record) },
+      kemPreKey: { id: 1, seed: hex(bob.kemSeed), secretKey: hex(bob.kem.keyPair.secretKey), encoded: hex(bob.kem.record) },
     },
     initiator: {
       baseKeyPrivate: hex(baseKeyPrivate),
@@ -227,8 +248,8 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       rootKey: hex(init.rootKey),
       sendingChainKey: hex(init.chainKey),
       firstMessageKey: hex(firstMessageKey),
-      firstAeadKey: hex(firstCipher.key),
-      firstAeadNonce: hex(firstCipher.nonce),
+      firstAeadKey: hex(firstMessageKey),
+      firstAeadNonce: hex(firstInner.nonce),
     },
     firstMessage: { plaintext: firstPlaintext, prekeyMessage: hex(first.message) },
     responder: { plaintext: text(bobReceived.plaintext), consumedPreKeys: bobReceived.consumedPreKeys },
@@ -240,11 +261,11 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
   const events: Record<string, unknown>[] = [];
   const sent: Uint8Array[] = [];
   const send = (from: "alice" | "bob", plaintext: string) => {
-    const record = from === "alice" ? aliceRecord : bobRecord;
-    const session = record.current;
+    const current = from === "alice" ? aliceRecord : bobRecord;
+    const session = current.current;
     if (!session) throw new Error("no session");
     const messageKey = kdfChain(deps, session.sendingChain.key).messageKey;
-    const out = encryptMessage(deps, record, utf8(plaintext));
+    const [out, [nonce]] = record(() => encryptMessage(deps, current, utf8(plaintext)));
     if (from === "alice") aliceRecord = out.record;
     else bobRecord = out.record;
     sent.push(out.message);
@@ -255,23 +276,31 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       from,
       plaintext,
       messageKey: hex(messageKey),
+      nonce: hex(nonce as Uint8Array),
       ratchetKeyPrivate: hex(ratchetKeyPrivate ?? new Uint8Array()),
       message: hex(out.message),
     });
   };
   const receive = (to: "alice" | "bob", index: number, tamper = false) => {
     const device = to === "alice" ? alice : bob;
-    const record = to === "alice" ? aliceRecord : bobRecord;
+    const current = to === "alice" ? aliceRecord : bobRecord;
     const message = (sent[index] as Uint8Array).slice();
-    if (tamper) message[message.length - 1] = (message[message.length - 1] as number) ^ 1;
+    // Tampering flips the low bit of the last byte (in the AEAD tag).
+    const tampering = tamper ? { tamperedAt: message.length - 1, tamperedMessage: "" } : {};
+    if (tamper) {
+      message[message.length - 1] = (message[message.length - 1] as number) ^ 1;
+      tampering.tamperedMessage = hex(message);
+    }
     try {
-      const result = decryptMessage(deps, device.device, record, message, lookupFor(device));
+      const [result, drawn] = record(() => decryptMessage(deps, device.device, current, message, lookupFor(device)));
       if (to === "alice") aliceRecord = result.record;
       else bobRecord = result.record;
-      events.push({ op: "receive", to, index, tampered: tamper, plaintext: text(result.plaintext) });
+      // A DH ratchet step draws the receiver's next ratchet key (ratchet.md §5 step 4).
+      const step = drawn[0] ? { ratchetStepKeyPrivate: hex(drawn[0]) } : {};
+      events.push({ op: "receive", to, index, tampered: tamper, ...tampering, ...step, plaintext: text(result.plaintext) });
     } catch (error) {
       if (!(error instanceof ParleyError)) throw error;
-      events.push({ op: "receive", to, index, tampered: tamper, expectedError: error.code });
+      events.push({ op: "receive", to, index, tampered: tamper, ...tampering, expectedError: error.code });
     }
   };
   send("bob", "Hi Alice!"); // 0: Bob's first message, a DH ratchet step
@@ -297,25 +326,95 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     aliceRecordAfter: "see session-record.json",
   };
 
+  // session-record.json: Alice's record after the conversation, serialized (ratchet.md §8).
+  const aliceSessionAfter = aliceRecord.current;
+  if (!aliceSessionAfter) throw new Error("no session");
+  const encodedRecord = encodeSessionRecord(aliceRecord);
+  check(hex(encodeSessionRecord(decodeSessionRecord(encodedRecord))) === hex(encodedRecord), "session record round trip");
+  const sessionRecord = {
+    description:
+      "Alice's session record after ratchet.json's events, in the serialized form of spec/ratchet.md §8, with the fields a loader must recover. Contains secret keys (vectors only).",
+    encoded: hex(encodedRecord),
+    current: {
+      initiator: aliceSessionAfter.initiator,
+      baseKey: hex(aliceSessionAfter.baseKey),
+      rootKey: hex(aliceSessionAfter.rootKey),
+      sendingRatchetKeyPrivate: hex(aliceSessionAfter.sendingRatchetKey.privateKey),
+      sendingChainIndex: aliceSessionAfter.sendingChain.index,
+      previousCounter: aliceSessionAfter.previousCounter,
+      receivingRatchetKey: hex(aliceSessionAfter.receivingRatchetKey ?? new Uint8Array()),
+      receivingChainIndex: aliceSessionAfter.receivingChain?.index ?? null,
+      skippedKeys: aliceSessionAfter.skippedKeys.map((k) => ({
+        ratchetKey: hex(k.ratchetKey),
+        index: k.index,
+        messageKey: hex(k.messageKey),
+      })),
+      retiredChains: aliceSessionAfter.retiredChains.map((c) => ({ ratchetKey: hex(c.ratchetKey), nextIndex: c.nextIndex })),
+      pending: aliceSessionAfter.pendingPreKey !== undefined,
+    },
+    archivedCount: aliceRecord.archived.length,
+  };
+
   // sealed-envelope.json
-  const envelope = sealEnvelope(deps, alice.device.address, bob.device.identityKey.publicKey, sent[6] as Uint8Array);
+  const [envelope, [ephemeralPrivate]] = record(() =>
+    sealEnvelope(deps, alice.device, bob.device.identityKey.publicKey, sent[6] as Uint8Array),
+  );
   const ephemeral = envelope.slice(2, 34);
+  check(hex(crypto.x25519PublicKey(ephemeralPrivate as Uint8Array)) === hex(ephemeral), "envelope ephemeral key");
   const shared = dh(bob.device.identityKey.privateKey, ephemeral);
-  const envelopeKeys = crypto.hkdfSha256(shared, concatBytes(ephemeral, bob.device.identityKey.publicKey), LABEL_SEALED, 44);
+  const layer1 = crypto.hkdfSha256(shared, concatBytes(ephemeral, bob.device.identityKey.publicKey), LABEL_SEALED, 76);
+  const staticShared = dh(bob.device.identityKey.privateKey, alice.device.identityKey.publicKey);
+  check(hex(staticShared) === hex(dh(alice.device.identityKey.privateKey, bob.device.identityKey.publicKey)), "static agreement");
+  const layer2 = crypto.hkdfSha256(
+    staticShared,
+    layer1.subarray(0, 32),
+    concatBytes(LABEL_SEALED_SENDER, alice.device.identityKey.publicKey, bob.device.identityKey.publicKey),
+    44,
+  );
+  const senderPart = crypto.aeadEncrypt(
+    layer1.subarray(32, 64),
+    layer1.subarray(64, 76),
+    alice.device.certificate,
+    envelope.subarray(0, 34),
+  );
+  const messagePart = crypto.aeadEncrypt(
+    layer2.subarray(0, 32),
+    layer2.subarray(32, 44),
+    sent[6] as Uint8Array,
+    concatBytes(envelope.subarray(0, 34), senderPart),
+  );
+  check(hex(concatBytes(envelope.subarray(0, 34), senderPart, messagePart)) === hex(envelope), "envelope layers");
   const opened = openEnvelope(deps, bob.device.identityKey, envelope);
   check(hex(opened.message) === hex(sent[6] as Uint8Array), "envelope round trip");
   const sealed = {
-    description: "A sealed envelope from Alice's device to Bob's (spec/sealed-envelope.md).",
+    description:
+      "A sealed envelope from Alice's device to Bob's (spec/sealed-envelope.md §3): layer 1 (ephemeral–static) seals Alice's certificate, layer 2 (static–static, salted with layer 1's chain key) seals the message.",
     recipientIdentityPrivateKey: hex(bob.device.identityKey.privateKey),
     recipientIdentityKey: hex(bob.device.identityKey.publicKey),
+    senderIdentityPrivateKey: hex(alice.device.identityKey.privateKey),
+    senderIdentityKey: hex(alice.device.identityKey.publicKey),
+    senderCertificate: hex(alice.device.certificate),
     sender: { userId: hex(alice.device.address.userId), deviceId: alice.device.deviceId },
     message: hex(sent[6] as Uint8Array),
+    ephemeralPrivateKey: hex(ephemeralPrivate as Uint8Array),
     ephemeralKey: hex(ephemeral),
     sharedSecret: hex(shared),
-    key: hex(envelopeKeys.subarray(0, 32)),
-    nonce: hex(envelopeKeys.subarray(32, 44)),
+    chainKey: hex(layer1.subarray(0, 32)),
+    senderKey: hex(layer1.subarray(32, 64)),
+    senderNonce: hex(layer1.subarray(64, 76)),
+    staticSharedSecret: hex(staticShared),
+    messageKey: hex(layer2.subarray(0, 32)),
+    messageNonce: hex(layer2.subarray(32, 44)),
     envelope: hex(envelope),
   };
+  const lowOrderEnvelope = envelope.slice();
+  lowOrderEnvelope.fill(0, 2, 34); // u = 0, a low-order point: X25519 outputs all zeros
+  const impostor = sealEnvelope(
+    deps,
+    { certificate: alice.device.certificate, identityKey: bob.oneTime.keyPair },
+    bob.device.identityKey.publicKey,
+    sent[6] as Uint8Array,
+  );
 
   // content.json
   const id = (n: number) => new Uint8Array(16).fill(n);
@@ -355,7 +454,8 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     { kind: "text", id: id(16), sentAt: VECTOR_TIME, text: "x".repeat(1000) },
   ];
   const content = {
-    description: "Content encodings with padding (spec/content.md). Byte fields of 'content' are hex.",
+    description:
+      "Content encodings with padding (spec/content.md). Each case: 'content' is the content as JSON — kind, id, sentAt, then the body's fields in name order, named as in spec/content.md §3 (byte fields as hex, nested contents likewise); 'unpaddedLength' is the encoded length before padding; 'encoded' is the padded encoding (hex).",
     cases: contents.map((c) => {
       const encoded = encodeContent(c);
       check(JSON.stringify(jsonContent(decodeContent(encoded))) === JSON.stringify(jsonContent(c)), "content round trip");
@@ -396,7 +496,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
   const badPadding = encodeContent(contents[0] as Content);
   const failures = {
     description:
-      "Inputs that must be rejected, with the expected error code (spec/errors.md). 'operation' names the step applied to 'input'.",
+      "Inputs that must be rejected, with the expected error code (spec/errors.md). 'operation' names the step applied to 'input'; sealed envelopes are opened with sealed-envelope.json's recipient key. A 'flipped' or 'tampered' case is a valid input with one byte XORed with 0x01 (certificate: byte 150 in the signature, byte 60 in the body; envelope: byte 40, in layer 1).",
     cases: [
       { name: "certificate truncated", operation: "decodeDeviceCertificate", input: hex(cert.subarray(0, 172)) },
       { name: "certificate with trailing byte", operation: "decodeDeviceCertificate", input: hex(Uint8Array.of(...cert, 0)) },
@@ -411,7 +511,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       {
         name: "ratchet message shorter than its tag",
         operation: "decodeRatchetMessage",
-        input: hex((sent[1] as Uint8Array).subarray(0, 42 + 15)),
+        input: hex((sent[1] as Uint8Array).subarray(0, 54 + 15)),
       },
       {
         name: "ratchet message of type 2",
@@ -440,6 +540,29 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
         input: hex(flip(envelope, 40)),
       },
       { name: "sealed envelope truncated", operation: "openEnvelope", input: hex(envelope.subarray(0, 40)) },
+      { name: "sealed envelope with a low-order ephemeral key (u = 0)", operation: "openEnvelope", input: hex(lowOrderEnvelope) },
+      {
+        name: "sealed envelope with Alice's certificate, sealed with another identity key",
+        operation: "openEnvelope",
+        input: hex(impostor),
+      },
+      { name: "sealed envelope version 2", operation: "openEnvelope", input: hex(Uint8Array.of(2, ...envelope.subarray(1))) },
+      {
+        name: "ratchet message version 2",
+        operation: "decodeRatchetMessage",
+        input: hex(Uint8Array.of(2, ...(sent[1] as Uint8Array).subarray(1))),
+      },
+      { name: "prekey message version 2", operation: "decodePreKeyMessage", input: hex(Uint8Array.of(2, ...first.message.subarray(1))) },
+      {
+        name: "content version 2",
+        operation: "decodeContent",
+        input: hex(Uint8Array.of(2, ...encodeContent(contents[0] as Content).subarray(1))),
+      },
+      {
+        name: "session record of format 2",
+        operation: "decodeSessionRecord",
+        input: hex(Uint8Array.of(2, ...encodeSessionRecord(aliceRecord).subarray(1))),
+      },
       { name: "session record of unknown format", operation: "decodeSessionRecord", input: hex(Uint8Array.of(9, 0, 0)) },
     ].map((c) => {
       const input = Uint8Array.from(Buffer.from(c.input, "hex"));
@@ -467,6 +590,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     "handshake.json": handshake,
     "ratchet.json": ratchet,
     "sealed-envelope.json": sealed,
+    "session-record.json": sessionRecord,
     "content.json": content,
     "safety-numbers.json": safety,
     "failures.json": failures,
