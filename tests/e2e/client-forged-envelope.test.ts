@@ -66,7 +66,7 @@ function hostileRelay() {
 }
 
 async function bobWith(relay: RelayProcess, store: MemoryStore, factory: TransportFactory, open = false): Promise<ParleyClient> {
-  const options = { relayUrl: relay.wsUrl, store, transport: factory, backoff: FAST_BACKOFF, requestTimeoutMs: 5_000 };
+  const options = { relayUrl: relay.wsUrl, store, transport: factory, backoff: FAST_BACKOFF, requestTimeoutMs: 5_000, keepStoreOpen: true };
   const bob = open ? await Client.open(options) : await Client.create({ ...options, displayName: "Bob" });
   cleanups.push(() => bob.close());
   await bob.connect();
