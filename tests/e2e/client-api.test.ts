@@ -3,25 +3,14 @@
 // the logger hook sees what happens without ever seeing a secret.
 import { ErrorCode, ParleyError } from "@parley/protocol";
 import { type ClientLogger, MemoryStore } from "@parley/protocol/client";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { decodeRecord, type IdentityRecord, NS } from "../../packages/protocol/src/client/records.js";
 import { bytesToHex } from "../../packages/protocol/src/crypto/bytes.js";
 import { newClient, waitFor } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { perTestCleanups } from "./support/fixtures.js";
+import type { RelayProcess } from "./support/relay-process.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function relayForTest(): Promise<RelayProcess> {
-  const relay = await startRelay();
-  cleanups.push(async () => {
-    await relay.stop().catch(() => undefined);
-    relay.cleanup();
-  });
-  return relay;
-}
+const { cleanups, relay: relayForTest } = perTestCleanups();
 
 async function pair(relay: RelayProcess, aliceOptions: { logger?: ClientLogger; store?: MemoryStore } = {}) {
   const alice = await newClient(relay.wsUrl, "Alice", aliceOptions.store, aliceOptions.logger ? { logger: aliceOptions.logger } : {});

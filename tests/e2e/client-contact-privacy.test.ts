@@ -4,14 +4,12 @@
 import { MemoryStore, type TransportFactory } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { eventually, newClient, reopenClient, waitFor } from "./support/clients.js";
+import { perTestCleanups } from "./support/fixtures.js";
 import { startRelay } from "./support/relay-process.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups } = perTestCleanups();
 
 /** nodeTransport, recording each connection's outgoing frame types and whether it logged in. */
 function recording(): { transport: TransportFactory; connections: Array<{ loggedIn: boolean; frames: Array<{ t: string; at: number }> }> } {

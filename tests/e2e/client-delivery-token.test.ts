@@ -2,23 +2,14 @@
 // refused token (stale, or a hostile relay saying so) never silently turns into a send that
 // names the sender. The fallback is a policy the app chooses, reported per message and by event.
 import { type ChatMessage, MemoryStore, ParleyClient, type ParleyClientOptions } from "@parley/protocol/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { collect, eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
+import { sharedRelay } from "./support/fixtures.js";
 import { linkDevice } from "./support/linking.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
 import { type TamperingTransport, tamperingTransport } from "./support/tampering-transport.js";
 
-let relay: RelayProcess;
-const clients: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await relay?.stop();
-  relay?.cleanup();
-});
+const shared = sharedRelay();
+const clients = shared.clients;
 
 async function watchedClient(
   displayName: string,
@@ -26,7 +17,7 @@ async function watchedClient(
 ): Promise<{ client: ParleyClient; wire: TamperingTransport }> {
   const wire = tamperingTransport();
   const client = await ParleyClient.create({
-    relayUrl: relay.wsUrl,
+    relayUrl: shared.relay.wsUrl,
     store: new MemoryStore(),
     transport: wire.factory,
     displayName,
@@ -41,7 +32,7 @@ async function watchedClient(
 
 /** Alice and Bob, each with the other's profile (so each holds the other's delivery token). */
 async function acquainted(bobOptions: Partial<ParleyClientOptions> = {}, prefix = "") {
-  const alice = await newClient(relay.wsUrl, "Alice");
+  const alice = await newClient(shared.relay.wsUrl, "Alice");
   clients.push(alice);
   const { client: bob, wire } = await watchedClient("Bob", bobOptions);
   await alice.claimHandle(`${prefix}alice`);
@@ -67,7 +58,7 @@ function framesTo(wire: TamperingTransport, userIdHex: string) {
 
 test("after Alice links a second device, Bob keeps sending to her sealed", async () => {
   const { alice, bob, wire, aliceAtBob } = await acquainted({}, "ta");
-  const laptop = await linkDevice(relay.wsUrl, alice);
+  const laptop = await linkDevice(shared.relay.wsUrl, alice);
   clients.push(laptop);
   const unsealed = collect(bob, "unsealedFallback");
   const before = framesTo(wire, alice.userId).named.length;
@@ -130,11 +121,11 @@ test('under unsealedFallback "allow" the message goes unsealed, is flagged, and 
 });
 
 test("our own profile arriving on another of our devices as a sync copy is not applied to the peer", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
-  const bob = await newClient(relay.wsUrl, "Bob");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
+  const bob = await newClient(shared.relay.wsUrl, "Bob");
   clients.push(phone, bob);
   await bob.claimHandle("tdbob");
-  const laptop = await linkDevice(relay.wsUrl, phone);
+  const laptop = await linkDevice(shared.relay.wsUrl, phone);
   clients.push(laptop);
   const bobAtPhone = await phone.findContact("tdbob");
   const copy = waitFor(laptop, "message", (m) => m.text === "first words");
@@ -151,7 +142,7 @@ test("our own profile arriving on another of our devices as a sync copy is not a
 
 test("replacing the token re-sends the profile: contacts and the linked device keep sending sealed", async () => {
   const { alice, bob, wire, aliceAtBob, bobAtAlice } = await acquainted({}, "te");
-  const laptop = await linkDevice(relay.wsUrl, alice);
+  const laptop = await linkDevice(shared.relay.wsUrl, alice);
   clients.push(laptop);
   await bob.findContact("tealice");
   const refusedAtBob = collect(bob, "unsealedFallback");

@@ -4,30 +4,21 @@
 // older list a relay replays.
 import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { collect, eventually, FAST_BACKOFF, newClient, reopenClient, waitFor } from "./support/clients.js";
+import { sharedRelay } from "./support/fixtures.js";
 import { linkDevice } from "./support/linking.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
 import { tamperingTransport } from "./support/tampering-transport.js";
 
-let relay: RelayProcess;
-const clients: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await relay?.stop();
-  relay?.cleanup();
-});
+const shared = sharedRelay();
+const clients = shared.clients;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 async function watchedBob() {
   const wire = tamperingTransport();
   const bob = await ParleyClient.create({
-    relayUrl: relay.wsUrl,
+    relayUrl: shared.relay.wsUrl,
     store: new MemoryStore(),
     transport: wire.factory,
     displayName: "Bob",
@@ -40,12 +31,12 @@ async function watchedBob() {
 }
 
 test("after Alice removes her laptop, Bob and Alice's phone refuse its messages and Bob stops sending to it", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
   clients.push(phone);
   const { bob, wire } = await watchedBob();
   await phone.claimHandle("rmalice");
   await bob.claimHandle("rmbob");
-  const laptop = await linkDevice(relay.wsUrl, phone);
+  const laptop = await linkDevice(shared.relay.wsUrl, phone);
   clients.push(laptop);
 
   // Everyone talks once, so every pair of devices has a session.
@@ -93,7 +84,7 @@ test("after Alice removes her laptop, Bob and Alice's phone refuse its messages 
 });
 
 test("an older device list replayed by the relay is refused", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
   clients.push(phone);
   const { bob, wire } = await watchedBob();
   await phone.claimHandle("rpalice");
@@ -105,7 +96,7 @@ test("an older device list replayed by the relay is refused", async () => {
     },
   };
   await bob.findContact("rpalice");
-  const laptop = await linkDevice(relay.wsUrl, phone);
+  const laptop = await linkDevice(shared.relay.wsUrl, phone);
   clients.push(laptop);
   const current = await bob.findContact("rpalice");
   expect(current.deviceIds).toHaveLength(2);
@@ -118,25 +109,25 @@ test("an older device list replayed by the relay is refused", async () => {
 });
 
 test("a linked device learns at login which devices the primary added and removed", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
   clients.push(phone);
   await phone.claimHandle("olalice");
   const laptopStore = new MemoryStore();
-  const laptop = await linkDevice(relay.wsUrl, phone, { store: laptopStore });
-  const tablet = await linkDevice(relay.wsUrl, phone);
+  const laptop = await linkDevice(shared.relay.wsUrl, phone, { store: laptopStore });
+  const tablet = await linkDevice(shared.relay.wsUrl, phone);
   clients.push(tablet);
   expect(laptop.devices).not.toContain(tablet.deviceId);
   await laptop.close();
 
   // Next login: the laptop knows the tablet, so its sync copies reach it.
-  const later = await reopenClient(relay.wsUrl, laptopStore);
+  const later = await reopenClient(shared.relay.wsUrl, laptopStore);
   await later.connect();
   await eventually(() => later.devices.includes(tablet.deviceId));
   await later.close();
 
   await phone.removeDevice(tablet.deviceId);
   expect(phone.devices).not.toContain(tablet.deviceId);
-  const again = await reopenClient(relay.wsUrl, laptopStore);
+  const again = await reopenClient(shared.relay.wsUrl, laptopStore);
   clients.push(again);
   await again.connect();
   await eventually(() => !again.devices.includes(tablet.deviceId));

@@ -3,25 +3,16 @@
 import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { sharedRelay } from "./support/fixtures.js";
 
-let relay: RelayProcess;
-const clients: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await relay?.stop();
-  relay?.cleanup();
-});
+const shared = sharedRelay();
+const clients = shared.clients;
 
 test("a linked second device receives, sends, and sees what the first device sent", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
-  const bob = await newClient(relay.wsUrl, "Bob");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
+  const bob = await newClient(shared.relay.wsUrl, "Bob");
   clients.push(phone, bob);
   await phone.claimHandle("alice");
   await bob.claimHandle("bob");
@@ -33,7 +24,7 @@ test("a linked second device receives, sends, and sees what the first device sen
   expect(pending.code).toBe(code);
   const approval = await pending.confirm(code);
   const laptop = await ParleyClient.completeLink(
-    { relayUrl: relay.wsUrl, store: laptopStore, transport: nodeTransport, backoff: FAST_BACKOFF },
+    { relayUrl: shared.relay.wsUrl, store: laptopStore, transport: nodeTransport, backoff: FAST_BACKOFF },
     approval,
   );
   clients.push(laptop);

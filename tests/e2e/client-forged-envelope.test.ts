@@ -13,24 +13,13 @@ import {
 } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame, encodeFrame } from "@parley/protocol/wire";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { sealEnvelope } from "../../packages/protocol/src/envelope/sealed.js";
 import { collect, eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { perTestCleanups } from "./support/fixtures.js";
+import type { RelayProcess } from "./support/relay-process.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function relayForTest(): Promise<RelayProcess> {
-  const relay = await startRelay();
-  cleanups.push(async () => {
-    await relay.stop().catch(() => undefined);
-    relay.cleanup();
-  });
-  return relay;
-}
+const { cleanups, relay: relayForTest } = perTestCleanups();
 
 /** A transport that records the frame types a client sends and can inject `message` frames. */
 function hostileRelay() {

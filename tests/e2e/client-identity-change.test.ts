@@ -1,28 +1,14 @@
-// A handle that moves to another account: the contact's verification does not carry over to the
-// new account, and once the user accepts the new account, the old one's messages no longer land
-// in that conversation.
-
-import type { ParleyClient } from "@parley/protocol/client";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { newClient, waitFor } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { sharedRelay } from "./support/fixtures.js";
 
-let relay: RelayProcess;
-const clients: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await relay?.stop();
-  relay?.cleanup();
-});
+const shared = sharedRelay();
+const clients = shared.clients;
 
 test("a re-pointed handle is not verified, and the old account's messages leave the conversation once accepted", async () => {
-  const bob = await newClient(relay.wsUrl, "Bob");
-  const carol = await newClient(relay.wsUrl, "Carol");
-  const mallory = await newClient(relay.wsUrl, "Mallory");
+  const bob = await newClient(shared.relay.wsUrl, "Bob");
+  const carol = await newClient(shared.relay.wsUrl, "Carol");
+  const mallory = await newClient(shared.relay.wsUrl, "Mallory");
   clients.push(bob, carol, mallory);
   await carol.claimHandle("idcarol");
   const found = await bob.findContact("idcarol");

@@ -6,22 +6,13 @@ import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { Packr } from "msgpackr";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { FAST_BACKOFF, newClient } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { sharedRelay } from "./support/fixtures.js";
 import { tamperingTransport } from "./support/tampering-transport.js";
 
-let relay: RelayProcess;
-const clients: ParleyClient[] = [];
-
-beforeAll(async () => {
-  relay = await startRelay();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await relay?.stop();
-  relay?.cleanup();
-});
+const shared = sharedRelay();
+const clients = shared.clients;
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, "base64url"));
@@ -43,8 +34,8 @@ function grind(attackerRequest: string, victimCode: string, maxTries = 30_000_00
 }
 
 test("a link request swapped in transit, ground to show the victim's 6-digit code, is refused", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
-  const bob = await newClient(relay.wsUrl, "Bob");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
+  const bob = await newClient(shared.relay.wsUrl, "Bob");
   clients.push(phone, bob);
   await phone.claimHandle("lkalice");
   const victim = await ParleyClient.requestLink({ store: new MemoryStore() });
@@ -62,13 +53,13 @@ test("a link request swapped in transit, ground to show the victim's 6-digit cod
 test("the primary certifies and publishes nothing before the user confirms the code", async () => {
   const wire = tamperingTransport();
   const phone = await ParleyClient.create({
-    relayUrl: relay.wsUrl,
+    relayUrl: shared.relay.wsUrl,
     store: new MemoryStore(),
     transport: wire.factory,
     displayName: "Alice",
     backoff: FAST_BACKOFF,
   });
-  const bob = await newClient(relay.wsUrl, "Bob");
+  const bob = await newClient(shared.relay.wsUrl, "Bob");
   clients.push(phone, bob);
   await phone.connect();
   await phone.claimHandle("lkcarol");
@@ -85,7 +76,7 @@ test("the primary certifies and publishes nothing before the user confirms the c
   const approval = await pending.confirm(code);
   expect(wire.sent.filter((f) => f.t === "publish_devices")).toHaveLength(1);
   const laptop = await ParleyClient.completeLink(
-    { relayUrl: relay.wsUrl, store: laptopStore, transport: nodeTransport, backoff: FAST_BACKOFF },
+    { relayUrl: shared.relay.wsUrl, store: laptopStore, transport: nodeTransport, backoff: FAST_BACKOFF },
     approval,
   );
   clients.push(laptop);
@@ -96,7 +87,7 @@ test("the primary certifies and publishes nothing before the user confirms the c
 });
 
 test("a wrong code typed at the primary is refused and a cancelled approval certifies nothing", async () => {
-  const phone = await newClient(relay.wsUrl, "Alice");
+  const phone = await newClient(shared.relay.wsUrl, "Alice");
   clients.push(phone);
   const { request } = await ParleyClient.requestLink({ store: new MemoryStore() });
   const pending = await phone.approveLink(request);

@@ -9,23 +9,11 @@ import { IndexedDbStore, ParleyClient, StoreError, type TransportFactory } from 
 import { FileStore, nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
-import { type RelayProcess, startRelay } from "./support/relay-process.js";
+import { perTestCleanups } from "./support/fixtures.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function relayForTest(): Promise<RelayProcess> {
-  const relay = await startRelay();
-  cleanups.push(async () => {
-    await relay.stop().catch(() => undefined);
-    relay.cleanup();
-  });
-  return relay;
-}
+const { cleanups, relay: relayForTest } = perTestCleanups();
 
 /** nodeTransport, recording the type of every frame the client sends. */
 function recording(sent: string[]): TransportFactory {

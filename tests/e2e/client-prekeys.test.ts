@@ -4,7 +4,7 @@
 // ML-KEM prekey rotate weekly while old private keys stay for queued messages, then go.
 
 import { MemoryStore, type ParleyClient } from "@parley/protocol/client";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   KEM_PREKEY_TARGET,
   ONE_TIME_PREKEY_TARGET,
@@ -18,11 +18,9 @@ import { mailboxKey } from "../../packages/relay/src/delivery/live-devices.js";
 import { notifyIfPreKeysLow } from "../../packages/relay/src/handlers/session.js";
 import { startTestServer, type TestServer } from "../../packages/relay/test/server-fixture.js";
 import { collect, eventually, newClient, reopenClient, waitFor } from "./support/clients.js";
+import { perTestCleanups } from "./support/fixtures.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups } = perTestCleanups();
 
 async function relayForTest(): Promise<TestServer> {
   const server = await startTestServer();

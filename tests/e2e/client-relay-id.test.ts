@@ -6,15 +6,13 @@ import { ErrorCode, ParleyError } from "@parley/protocol";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
-import { afterEach, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { type AddressInfo, WebSocket, WebSocketServer } from "ws";
 import { FAST_BACKOFF, newClient } from "./support/clients.js";
+import { perTestCleanups } from "./support/fixtures.js";
 import { startRelay } from "./support/relay-process.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const { cleanups } = perTestCleanups();
 
 /** A WebSocket forwarder on 127.0.0.1 that pipes every client to `target`, recording client frames. */
 async function forwarder(target: string): Promise<{ url: string; clientFrames: string[]; connections: () => number }> {

@@ -16,23 +16,12 @@ import {
 import { FileStore, nodeTransport } from "@parley/protocol/node";
 import { decodeFrame, encodeFrame } from "@parley/protocol/wire";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { collect, eventually, FAST_BACKOFF, newClient, reopenClient, waitFor } from "./support/clients.js";
+import { perTestCleanups } from "./support/fixtures.js";
 import { type RelayProcess, startRelay } from "./support/relay-process.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function relayForTest(): Promise<RelayProcess> {
-  const relay = await startRelay();
-  cleanups.push(async () => {
-    await relay.stop().catch(() => undefined);
-    relay.cleanup();
-  });
-  return relay;
-}
+const { cleanups, relay: relayForTest } = perTestCleanups();
 
 function track(...clients: ParleyClient[]): void {
   for (const c of clients) cleanups.push(() => c.close());
