@@ -4,8 +4,8 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Relay } from "../relay.js";
+import { listenOn } from "./listen-on.js";
 import { answerHealth, answerMetrics, json } from "./status-routes.js";
 
 /** Options of {@link listenAdmin}. */
@@ -34,16 +34,10 @@ export async function listenAdmin(relay: Relay, options: AdminListenOptions): Pr
     };
     route().catch(() => json(res, 500, { error: "INTERNAL" }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, options.port, options.host);
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

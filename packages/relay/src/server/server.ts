@@ -7,13 +7,13 @@
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { CloseCode } from "@parley/protocol/wire";
 import { WebSocketServer } from "ws";
 import type { Relay } from "../relay.js";
 import { asStorageError } from "../store/storage-error.js";
 import { addressKey } from "./address-key.js";
 import { handleBlobRequest } from "./blob-routes.js";
+import { listenOn } from "./listen-on.js";
 import { serveStatic } from "./static-files.js";
 import { answerHealth, answerMetrics, json } from "./status-routes.js";
 
@@ -172,16 +172,10 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  const port = await listenOn(server, options.port, options.host);
   return {
     server,
-    port: (server.address() as AddressInfo).port,
+    port,
     stopAccepting: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
