@@ -21,6 +21,9 @@ run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputF
 if (!existsSync(results)) fail("vitest (no results file)");
 const r = JSON.parse(readFileSync(results, "utf8"));
 const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-const failedSuites = (r.testResults ?? []).filter((s) => s.status === "failed" && (s.assertionResults ?? []).length === 0).length;
+// A file that failed outside any test (an import, a beforeAll) counts once, even if its tests show as skipped.
+const failedSuites = (r.testResults ?? []).filter(
+  (s) => s.status === "failed" && !(s.assertionResults ?? []).some((a) => a.status === "failed"),
+).length;
 console.log(`${r.numPassedTests} passed, ${r.numFailedTests + failedSuites} failed, ${skipped} skipped`);
 process.exit(r.success && failedSuites === 0 ? 0 : 1);

@@ -6,11 +6,11 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { launchChromium, skipWithoutChromium } from "./support/chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const here = dirname(fileURLToPath(import.meta.url));
 let outDir: string;
 let server: Server;
@@ -20,7 +20,7 @@ let browser: Browser;
 type Result = { ok: true; value?: unknown } | { ok: false; code: string };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  if (skipWithoutChromium) return;
   outDir = mkdtempSync(join(tmpdir(), "parley-idb-browser-"));
   await build({
     configFile: false,
@@ -44,7 +44,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ const call = (page: Page, method: string, ...args: unknown[]): Promise<any> =>
     [method, args] as const,
   );
 
-describe.skipIf(!existsSync(CHROMIUM))("IndexedDbStore in Chromium", () => {
+describe.skipIf(skipWithoutChromium)("IndexedDbStore in Chromium", () => {
   test("Web Locks keep a second tab out until it steals; the tab stolen from can no longer write", async () => {
     const context = await browser.newContext();
     const [one, two] = [await tab(context), await tab(context)];
