@@ -6,26 +6,27 @@
  * over this class; no protocol logic lives in them.
  */
 
-import { bytesToHex as hex, hexToBytes } from "../crypto/bytes.js";
+import type { ContentBody } from "../content/content.js";
+import { hexToBytes } from "../crypto/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
 import { loadCryptoProvider } from "../crypto/select.js";
 import type { Deps } from "../deps.js";
 import { StaticAgreementCache } from "../envelope/agreement-cache.js";
 import { ErrorCode, ParleyError } from "../errors.js";
-import { verifyDeviceList } from "../keys/device-list.js";
-import { deriveUserId } from "../keys/identity.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
 import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
 import { replaceAccountToken } from "./account-profile.js";
+import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
+import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
 import { ClientContext } from "./context.js";
-import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
+import type { ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
-import { publishListWithout, refreshOwnList, verifyNewerList, withList } from "./device-lists.js";
+import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { IdentityRefresher } from "./identity-refresh.js";
-import { receiveEphemeral, receiveMessage, sendReceipt } from "./incoming.js";
+import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
 import { errorFields, Log } from "./logger.js";
@@ -101,7 +102,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.identities = new IdentityRefresher(
       this.ctx,
       this.log,
-      (handle, answer, contact) => this.learnHandle(handle, answer, contact),
+      (handle, answer, contact) => learnHandle(this.ctx, handle, answer, contact),
       options.identityRecheck,
     );
   }
@@ -288,7 +289,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async findContact(handle: string): Promise<Contact> {
     this.assertOpen();
     const answer = (await this.ctx.connection.request({ t: "lookup_handle", handle })) as HandleFrame;
-    const contact = await this.learnHandle(handle.toLowerCase(), answer);
+    const contact = await learnHandle(this.ctx, handle.toLowerCase(), answer);
     this.identities.noteChecked(contact.id);
     return contact;
   }
@@ -328,31 +329,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Sends a text (a reply when `replyTo` names a message id). Resolves once queued durably. */
   async sendText(contactId: string, text: string, options: { replyTo?: string } = {}): Promise<ChatMessage> {
-    const contact = await this.requireContact(contactId);
-    const content = options.replyTo
-      ? newContent(this.ctx, { kind: "reply", target: hexToBytes(options.replyTo), text })
-      : newContent(this.ctx, { kind: "text", text });
-    const message: ChatMessage = {
-      id: hex(content.id),
-      contactId: contact.id,
-      sender: this.ctx.me,
-      senderDevice: this.deviceId,
-      outgoing: true,
-      kind: "text",
-      text,
-      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
-      sentAt: content.sentAt,
-      receivedAt: this.ctx.arrivalTime(),
-      deleted: false,
-      reactions: {},
-      status: "pending",
-    };
-    await sendContent(this.ctx, contact, content, {
-      messageRef: { contactId: contact.id, id: message.id },
-      writes: this.ctx.newMessageWrites(message),
-    });
-    this.emit("message", message);
-    return message;
+    return chat.sendText(this.ctx, await this.requireContact(contactId), text, options.replyTo);
   }
 
   /** Adds (or with `remove`, removes) a reaction to a message. */
@@ -372,29 +349,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Marks received messages read (all unread ones by default) and tells the sender. */
   async markRead(contactId: string, messageIds?: readonly string[]): Promise<void> {
-    const contact = await this.requireContact(contactId);
-    const wanted = messageIds ? new Set(messageIds) : undefined;
-    const read: ChatMessage[] = [];
-    const writes = [];
-    for (const message of await this.ctx.messages(contact.id)) {
-      if (message.outgoing || message.status !== "received" || message.kind === "notice" || (wanted && !wanted.has(message.id))) continue;
-      const found = await this.ctx.message(contact.id, message.id);
-      if (!found) continue;
-      const next = { ...message, status: "read" as const };
-      writes.push(this.ctx.updateMessageWrite(found.key, next));
-      read.push(next);
-    }
-    if (read.length === 0) return;
-    await this.ctx.store.batch(writes);
-    for (const m of read) this.emit("messageUpdated", m);
-    for (let i = 0; i < read.length; i += 512) {
-      await sendReceipt(
-        this.ctx,
-        contact.id,
-        "read",
-        read.slice(i, i + 512).map((m) => hexToBytes(m.id)),
-      );
-    }
+    await chat.markRead(this.ctx, await this.requireContact(contactId), messageIds);
   }
 
   /** Tells the contact we are typing (or stopped). Ephemeral: dropped if they are offline. */
@@ -428,67 +383,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async markVerified(contactId: string, scannedQr?: Uint8Array): Promise<boolean> {
     const contact = await this.requireContact(contactId);
     const ok = scannedQr ? compareSafetyQr(await this.safetyNumber(contactId), scannedQr) : true;
-    if (ok) await this.saveContact({ ...contact, verified: true });
+    if (ok) await saveContact(this.ctx, { ...contact, verified: true });
     return ok;
   }
 
   /** Accepts a contact's changed identity; sending is possible again (verification is reset). */
   async acceptIdentity(contactId: string): Promise<Contact> {
-    const contact = await this.requireContact(contactId);
-    const pending = contact.pendingIdentity;
-    if (!pending) return contact;
-    const list = verifyDeviceList(this.ctx.deps, pending.deviceList, pending.accountKey);
-    const { pendingIdentity: _accepted, deliveryToken: _old, ...rest } = contact;
-    const next: Contact = {
-      ...rest,
-      userId: pending.userId,
-      accountKey: pending.accountKey,
-      deviceIds: list.deviceIds,
-      deviceListSequence: list.sequence,
-      verified: false,
-      profileSent: false,
-    };
-    // The old account's user id no longer leads to this contact: its messages start their own.
-    await this.ctx.store.batch([
-      { namespace: NS.contactByUser, key: hex(contact.userId), value: undefined },
-      ...this.ctx.contactWrites(next),
-    ]);
-    this.emit("contact", next);
-    return next;
+    return acceptIdentity(this.ctx, await this.requireContact(contactId));
   }
 
   // ---- internals -----------------------------------------------------------------------
 
-  private async act(contactId: string, messageId: string, body: Parameters<typeof newContent>[1], ownOnly = false): Promise<void> {
-    const contact = await this.requireContact(contactId);
-    const found = await this.ctx.message(contact.id, messageId);
-    if (!found) throw new RangeError("no such message in this conversation");
-    if (ownOnly && !found.message.outgoing) throw new RangeError("only your own messages can be edited or deleted");
-    const content = newContent(this.ctx, body);
-    // Apply locally the way the peer will, so both sides agree.
-    const me = this.ctx.me;
-    const change = (message: ChatMessage): ChatMessage =>
-      content.kind === "edit"
-        ? applyEdit(message, me, content.text, content.sentAt)
-        : content.kind === "delete"
-          ? applyDelete(message, me)
-          : content.kind === "reaction"
-            ? applyReaction(message, me, content.emoji, content.remove)
-            : message;
-    let updated: ChatMessage | undefined;
-    await sendContent(this.ctx, contact, content, {
-      // Read again at commit time, under the session locks: the message's status may have moved
-      // on (pending → sent, a receipt) since it was read above, and must not be written back.
-      commitWrites: async () => {
-        const current = await this.ctx.message(contact.id, messageId);
-        if (!current) return [];
-        const next = change(current.message);
-        if (next === current.message) return [];
-        updated = next;
-        return [this.ctx.updateMessageWrite(current.key, next)];
-      },
-    });
-    if (updated) this.emit("messageUpdated", updated);
+  private async act(contactId: string, messageId: string, body: ContentBody, ownOnly = false): Promise<void> {
+    await chat.actOnMessage(this.ctx, await this.requireContact(contactId), messageId, body, ownOnly);
   }
 
   private assertOpen(): void {
@@ -500,52 +407,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const contact = await this.ctx.contact(contactId);
     if (!contact) throw new ParleyError(ErrorCode.UnknownContact, "no such contact");
     return contact;
-  }
-
-  private async saveContact(contact: Contact): Promise<void> {
-    await this.ctx.store.batch(this.ctx.contactWrites(contact));
-    this.emit("contact", contact);
-  }
-
-  /** Applies a handle lookup to the contact that has it (`known`, or found by handle or user id). */
-  private async learnHandle(handle: string, answer: HandleFrame, known?: Contact): Promise<Contact> {
-    const list = verifyDeviceList(this.ctx.deps, answer.deviceList, answer.accountKey);
-    if (hex(deriveUserId(this.ctx.deps, answer.accountKey)) !== hex(answer.userId)) {
-      throw new ParleyError(ErrorCode.IdentityMismatch, "the relay's answer does not match its account key");
-    }
-    const existing =
-      known ?? (await this.ctx.contacts()).find((c) => c.handle === handle) ?? (await this.ctx.contactByUser(hex(answer.userId)));
-    if (!existing) {
-      const contact: Contact = {
-        id: `@${handle}`,
-        userId: answer.userId,
-        accountKey: answer.accountKey,
-        handle,
-        deviceIds: list.deviceIds,
-        deviceListSequence: list.sequence,
-        verified: false,
-        profileSent: false,
-      };
-      await this.saveContact(contact);
-      return contact;
-    }
-    if (hex(existing.accountKey) !== hex(answer.accountKey)) {
-      if (existing.pendingIdentity && hex(existing.pendingIdentity.accountKey) === hex(answer.accountKey)) return existing;
-      const changed: Contact = {
-        ...existing,
-        // What the user verified was the old account; the contact now answers for another.
-        verified: false,
-        pendingIdentity: { userId: answer.userId, accountKey: answer.accountKey, deviceList: answer.deviceList },
-      };
-      await this.ctx.store.batch(this.ctx.contactWrites(changed));
-      this.emit("identityChanged", changed);
-      return changed;
-    }
-    // A replayed older list is refused (ERR_STALE_DEVICE_LIST): it could bring back a removed device.
-    const newer = verifyNewerList(this.ctx, answer.deviceList, existing.accountKey, existing.deviceListSequence);
-    const updated: Contact = { ...withList(existing, newer), handle };
-    await this.saveContact(updated);
-    return updated;
   }
 
   private login(challenge: ChallengeFrame): Request {
