@@ -46,7 +46,7 @@ export interface Limits {
   readonly maxOpenBlobTickets: number;
   /** Blob bytes an account may reserve (open tickets by declared size, plus stored blobs until they expire). 2 GiB is ~20 full-size videos a month → QUOTA_EXCEEDED. */
   readonly maxBlobBytesPerAccount: number;
-  /** `lookup_handle` requests per minute per account, sustained. Bounds enumerating handles from one account → RATE_LIMITED. */
+  /** `lookup_handle` and `fetch_devices` requests (one bucket) per minute per account, sustained. Bounds enumerating handles from one account → RATE_LIMITED. */
   readonly handleLookupsPerMinute: number;
   /** Burst of `lookup_handle` per account: a login re-checks every contact, so it covers a large contact list. */
   readonly handleLookupBurst: number;

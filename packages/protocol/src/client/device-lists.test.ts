@@ -1,13 +1,21 @@
 // Device-list checks (spec/client.md VAL-050, VAL-051) at their limits: a list of the sequence
 // already seen is taken and one lower is refused; a device found unlisted is not asked about
 // again for REFUSED_DEVICE_MEMORY_MS; at most MAX_REFUSED_DEVICES refusals are remembered.
-// The relay is a stub answering `fetch_bundles` here; tests/e2e drive the real one.
+// The relay is a stub answering only `fetch_devices` here (a list read never fetches a bundle);
+// tests/e2e drive the real one.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { allDeps } from "../../test/fixtures.js";
 import type { Deps } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { ClientContext } from "./context.js";
-import { LIST_FETCH_ATTEMPTS, listedSender, MAX_REFUSED_DEVICES, REFUSED_DEVICE_MEMORY_MS, verifyNewerList } from "./device-lists.js";
+import {
+  LIST_FETCH_ATTEMPTS,
+  learnDevices,
+  listedSender,
+  MAX_REFUSED_DEVICES,
+  REFUSED_DEVICE_MEMORY_MS,
+  verifyNewerList,
+} from "./device-lists.js";
 import { LocalDevice } from "./local-device.js";
 import type { Contact } from "./records.js";
 import type { RelayConnection } from "./relay-connection.js";
@@ -24,13 +32,13 @@ function setup(refuseFirst = 0) {
   const deps: Deps = { crypto, now: () => clock };
   const me = LocalDevice.create(deps, "Me").device;
   const them = LocalDevice.create(deps, "Them").device;
-  const fetched: number[] = [];
+  const fetched: string[] = [];
   const connection = {
-    request: async (frame: { t: string; deviceId?: number }) => {
-      if (frame.t !== "fetch_bundles") throw new Error(`unexpected ${frame.t}`);
-      fetched.push(frame.deviceId ?? 0);
+    request: async (frame: { t: string; userId: Uint8Array }) => {
+      if (frame.t !== "fetch_devices") throw new Error(`unexpected ${frame.t}`);
+      fetched.push(frame.t);
       if (fetched.length <= refuseFirst) throw new ParleyError(ErrorCode.Relay, "relay refused", { reason: "RATE_LIMITED" });
-      return { t: "bundles", id: 1, deviceList: them.identity.deviceList, bundles: [] };
+      return { t: "devices", id: 1, userId: frame.userId, accountKey: them.accountPublicKey, deviceList: them.identity.deviceList };
     },
   } as unknown as RelayConnection;
   const events: unknown[] = [];
@@ -74,15 +82,22 @@ describe("device lists", () => {
     const { ctx, contact, fetched, events, tick } = setup();
     const refused = (e: unknown) => ParleyError.is(e, ErrorCode.DeviceRemoved);
     await expect(listedSender(ctx, contact, 7, false)).rejects.toSatisfy(refused);
-    expect(fetched).toEqual([7]);
+    expect(fetched).toEqual(["fetch_devices"]);
     expect(events).toMatchObject([{ contactId: "them", deviceId: 7 }]);
     tick(REFUSED_DEVICE_MEMORY_MS - 1);
     await expect(listedSender(ctx, contact, 7, false)).rejects.toSatisfy(refused);
-    expect(fetched).toEqual([7]);
+    expect(fetched).toEqual(["fetch_devices"]);
     // Refusals from memory do not extend it.
     tick(1);
     await expect(listedSender(ctx, contact, 7, false)).rejects.toSatisfy(refused);
-    expect(fetched).toEqual([7, 7]);
+    expect(fetched).toEqual(["fetch_devices", "fetch_devices"]);
+  });
+
+  test("a contact known only from sync copies learns its devices from the list alone", async () => {
+    const { ctx, contact, fetched } = setup();
+    const learned = await learnDevices(ctx, { ...contact, deviceIds: [], deviceListSequence: 0 });
+    expect(learned.deviceIds).toEqual([1]);
+    expect(fetched).toEqual(["fetch_devices"]);
   });
 
   test("at most MAX_REFUSED_DEVICES refusals are remembered, the oldest forgotten first", async () => {

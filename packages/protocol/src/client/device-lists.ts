@@ -11,7 +11,7 @@ import { bytesToHex as hex } from "../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { type DeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { addressKey, deriveUserId } from "../keys/identity.js";
-import type { BundlesFrame, HandleFrame } from "../wire/frames.js";
+import type { DevicesFrame, HandleFrame } from "../wire/frames.js";
 import { backoffDelay } from "./backoff.js";
 import type { ClientContext } from "./context.js";
 import type { Contact } from "./records.js";
@@ -25,7 +25,7 @@ import type { StoreWrite } from "./store/store.js";
 export const REFUSED_DEVICE_MEMORY_MS = 60_000;
 /**
  * Tries of one list fetch the relay answers RATE_LIMITED (with backoff, ≤ 3.75 s in all): enough
- * to ride out a per-second bundle-fetch limit during a backlog; beyond it the message stays
+ * to ride out the relay's lookup limit during a backlog; beyond it the message stays
  * unacknowledged and comes again with the next connection.
  */
 export const LIST_FETCH_ATTEMPTS = 4;
@@ -70,26 +70,34 @@ export function deviceRemoved(ctx: ClientContext, userId: Uint8Array, deviceId: 
 }
 
 /**
- * The account's current list from the relay, asked through a bundle fetch for the one device in
- * question (the relay has no list-only request; this spends one of that device's one-time
- * prekeys, and only happens for a device we do not know). Undefined when the relay says the
- * device is not listed.
+ * A user's current signed list from the relay (`fetch_devices`: public directory data, so no
+ * prekey of theirs is spent and none of our bundle budget). Undefined when the relay does not
+ * know the user. Retried a few times when the relay answers RATE_LIMITED.
  */
-async function fetchList(ctx: ClientContext, userId: Uint8Array, deviceId: number): Promise<Uint8Array | undefined> {
-  const refusedAt = ctx.refusedDevices.get(addressKey({ userId, deviceId }));
-  if (refusedAt !== undefined && ctx.now() - refusedAt < REFUSED_DEVICE_MEMORY_MS) return undefined;
+async function fetchDeviceList(ctx: ClientContext, userId: Uint8Array): Promise<Uint8Array | undefined> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const answer = (await ctx.connection.request({ t: "fetch_bundles", userId, deviceId })) as BundlesFrame;
+      const answer = (await ctx.connection.request({ t: "fetch_devices", userId })) as DevicesFrame;
       return answer.deviceList;
     } catch (error) {
       if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return undefined;
-      // A backlog of first contacts can outrun the relay's bundle-fetch rate: wait a little.
+      // A backlog of first contacts can outrun the relay's lookup rate: wait a little.
       const limited = ParleyError.is(error, ErrorCode.Relay) && error.reason === "RATE_LIMITED";
       if (!limited || attempt + 1 >= LIST_FETCH_ATTEMPTS || ctx.closed) throw error;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 250, capMs: 2_000 })));
     }
   }
+}
+
+/**
+ * The account's current list, asked for because of a device we do not know; undefined when the
+ * relay does not know the user, or when this device was found unlisted less than
+ * REFUSED_DEVICE_MEMORY_MS ago (not asked again).
+ */
+async function fetchList(ctx: ClientContext, userId: Uint8Array, deviceId: number): Promise<Uint8Array | undefined> {
+  const refusedAt = ctx.refusedDevices.get(addressKey({ userId, deviceId }));
+  if (refusedAt !== undefined && ctx.now() - refusedAt < REFUSED_DEVICE_MEMORY_MS) return undefined;
+  return fetchDeviceList(ctx, userId);
 }
 
 /**
@@ -168,17 +176,12 @@ export async function publishListWithout(ctx: ClientContext, deviceId: number): 
 /**
  * A contact we know no device of (met only through our other devices' sync copies), with the
  * devices of its account's current list, stored. Unchanged when the relay does not know the user.
- * The bundles fetched here are not kept: sessions are then set up per device as usual.
+ * Only the list is read: sessions are then set up per device as usual.
  */
 export async function learnDevices(ctx: ClientContext, contact: Contact): Promise<Contact> {
-  let answer: BundlesFrame;
-  try {
-    answer = (await ctx.connection.request({ t: "fetch_bundles", userId: contact.userId })) as BundlesFrame;
-  } catch (error) {
-    if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return contact;
-    throw error;
-  }
-  const updated = withList(contact, verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence));
+  const bytes = await fetchDeviceList(ctx, contact.userId);
+  if (!bytes) return contact;
+  const updated = withList(contact, verifyNewerList(ctx, bytes, contact.accountKey, contact.deviceListSequence));
   await ctx.store.batch(ctx.contactWrites(updated));
   ctx.emit("contact", updated);
   return updated;

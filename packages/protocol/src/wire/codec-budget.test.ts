@@ -70,6 +70,21 @@ describe("element budget", () => {
   });
 });
 
+describe("fetch_devices and devices", () => {
+  it("skip unknown padding within the budget and refuse a user id of the wrong length", () => {
+    const userId = b(16);
+    expect(decodeFrame(raw.pack({ v: 1, t: "fetch_devices", id: 5, userId, pad: new Array(1000).fill(0) }))).toEqual({
+      t: "fetch_devices",
+      id: 5,
+      userId,
+    });
+    expect(decodeError(raw.pack({ v: 1, t: "fetch_devices", id: 5, userId: b(17) })).code).toBe(ErrorCode.InvalidEncoding);
+    const answer = { t: "devices", id: 5, userId, accountKey: b(32), deviceList: b(111) } as const;
+    expect(decodeFrame(encodeFrame(answer))).toEqual(answer);
+    expect(decodeError(raw.pack({ v: 1, ...answer, accountKey: b(31) })).code).toBe(ErrorCode.InvalidEncoding);
+  });
+});
+
 describe("maps", () => {
   it("rejects a duplicated map key at the top level and nested", () => {
     // msgpack map {v:1, t:"ping", id:1, id:2}: written by hand, as encoders refuse duplicates.

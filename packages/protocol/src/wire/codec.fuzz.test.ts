@@ -29,6 +29,8 @@ const valid: Frame[] = [
   },
   { t: "ack", id: 3, messageIds: [new Uint8Array(16)] },
   { t: "error", code: "INVALID_FRAME" },
+  { t: "fetch_devices", id: 4, userId: new Uint8Array(16) },
+  { t: "devices", id: 4, userId: new Uint8Array(16), accountKey: new Uint8Array(32), deviceList: new Uint8Array(111) },
 ];
 
 describe("decodeFrame fuzz", () => {
@@ -64,9 +66,18 @@ describe("decodeFrame fuzz", () => {
     decodesOrTypedError(cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1)));
   });
 
-  test.prop([fc.record({ v: fc.constant(1), t: fc.constantFrom("send", "ack", "register", "sealed_send"), id: fc.anything() })], {
-    numRuns: RUNS,
-  })("known types with wrong field types give a ParleyError", (value) => {
+  test.prop(
+    [
+      fc.record({
+        v: fc.constant(1),
+        t: fc.constantFrom("send", "ack", "register", "sealed_send", "fetch_devices", "devices"),
+        id: fc.anything(),
+      }),
+    ],
+    {
+      numRuns: RUNS,
+    },
+  )("known types with wrong field types give a ParleyError", (value) => {
     expect(() => decodeFrame(raw.pack(value))).toThrow(ParleyError);
   });
 });

@@ -27,6 +27,7 @@ export const SAMPLES: { readonly [T in FrameType]: Extract<Frame, { t: T }> } = 
     kemPreKeys: [b(KEM_PREKEY_LENGTH)],
   },
   fetch_bundles: { t: "fetch_bundles", id: 7, userId: b(16), deviceId: 2 },
+  fetch_devices: { t: "fetch_devices", id: 21, userId: b(16) },
   set_delivery_token: { t: "set_delivery_token", id: 8, tokenHash: b(32), open: false },
   send: { t: "send", id: 9, messages: [{ userId: b(16), deviceId: 1, messageId: b(16), envelope: b(100) }], ephemeral: false },
   sealed_send: { t: "sealed_send", id: 10, userId: b(16), token: b(32), messages: [{ deviceId: 1, messageId: b(16), envelope: b(3) }] },
@@ -37,6 +38,7 @@ export const SAMPLES: { readonly [T in FrameType]: Extract<Frame, { t: T }> } = 
   ok: { t: "ok", id: 14 },
   error: { t: "error", id: 15, code: "RATE_LIMITED", message: "slow down" },
   handle: { t: "handle", id: 16, userId: b(16), accountKey: b(32), deviceList: b(111) },
+  devices: { t: "devices", id: 22, userId: b(16), accountKey: b(32), deviceList: b(111) },
   bundles: {
     t: "bundles",
     id: 17,

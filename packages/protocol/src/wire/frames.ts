@@ -70,6 +70,16 @@ export interface FetchBundlesFrame {
   readonly deviceId?: number;
 }
 
+/**
+ * Read a user's account key and signed device list: public directory data, so no prekey is
+ * consumed and no login is needed (answered by `devices`).
+ */
+export interface FetchDevicesFrame {
+  readonly t: "fetch_devices";
+  readonly id: number;
+  readonly userId: Uint8Array;
+}
+
 /** Set (or clear) the user's delivery token hash and whether sealed sends need one. */
 export interface SetDeliveryTokenFrame {
   readonly t: "set_delivery_token";
@@ -143,6 +153,7 @@ export type ClientFrame =
   | LookupHandleFrame
   | UploadPreKeysFrame
   | FetchBundlesFrame
+  | FetchDevicesFrame
   | SetDeliveryTokenFrame
   | SendFrame
   | SealedSendFrame
@@ -177,6 +188,15 @@ export interface ErrorFrame {
 /** Answer to `lookup_handle`. */
 export interface HandleFrame {
   readonly t: "handle";
+  readonly id: number;
+  readonly userId: Uint8Array;
+  readonly accountKey: Uint8Array;
+  readonly deviceList: Uint8Array;
+}
+
+/** Answer to `fetch_devices`. */
+export interface DevicesFrame {
+  readonly t: "devices";
   readonly id: number;
   readonly userId: Uint8Array;
   readonly accountKey: Uint8Array;
@@ -264,6 +284,7 @@ export type ServerFrame =
   | OkFrame
   | ErrorFrame
   | HandleFrame
+  | DevicesFrame
   | BundlesFrame
   | SentFrame
   | BlobGrantedFrame

@@ -86,6 +86,7 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
     kemPreKeys: optional(array(bytes(KEM_PREKEY_LENGTH), MAX_KEM_PREKEYS_PER_UPLOAD)),
   }),
   fetch_bundles: fields({ id: requestId, userId, deviceId: optional(deviceId) }),
+  fetch_devices: fields({ id: requestId, userId }),
   set_delivery_token: fields({ id: requestId, tokenHash: optional(bytes(DELIVERY_TOKEN_BYTES)), open: bool }),
   send: fields({
     id: requestId,
@@ -107,6 +108,7 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
   ok: fields({ id: requestId }),
   error: fields({ id: optional(requestId), code: str(64), message: optional(str(512)) }),
   handle: fields({ id: requestId, userId, accountKey: bytes(32), deviceList }),
+  devices: fields({ id: requestId, userId, accountKey: bytes(32), deviceList }),
   bundles: fields({
     id: requestId,
     deviceList,

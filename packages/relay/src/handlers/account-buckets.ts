@@ -1,6 +1,6 @@
 /**
  * Rate buckets keyed by account (not by connection), for the directory requests that cost a
- * victim something or reveal who exists: `lookup_handle` per account, and bundle fetches per
+ * victim something or reveal who exists: `lookup_handle` and `fetch_devices` per account, and bundle fetches per
  * requesting account, per (requester, target) pair and per target (its one-time-prekey budget).
  * One set per relay instance (a WeakMap on its context, never module-wide state shared between
  * relays); full buckets are pruned as they are used, so memory follows recently active accounts.

@@ -1,8 +1,11 @@
 /**
- * Directory handlers: handles (claim, look up) and the user's delivery-token setting.
+ * Directory handlers: handles (claim, look up), device lists (read) and the user's
+ * delivery-token setting.
  */
 
 import { RelayErrorCode } from "@parley/protocol/wire";
+import type { Connection } from "../connection.js";
+import type { RelayContext } from "../context.js";
 import { RelayError } from "../relay-error.js";
 import { accountBuckets } from "./account-buckets.js";
 import { type Handler, hex, requireDevice } from "./common.js";
@@ -29,16 +32,35 @@ export const handleClaimHandle: Handler<"claim_handle"> = async (ctx, conn, fram
  * (handleLookupsPerMinute, burst handleLookupBurst).
  */
 export const handleLookupHandle: Handler<"lookup_handle"> = async (ctx, conn, frame) => {
-  const key = conn.mailbox ? hex(conn.mailbox.userId) : `address:${conn.addressKey}`;
-  if (!accountBuckets(ctx).lookups.take(key)) {
-    ctx.metrics.rateLimited.inc({ scope: "lookups" });
-    throw new RelayError(RelayErrorCode.RateLimited, "too many handle lookups");
-  }
+  takeLookup(ctx, conn);
   const handle = normalizeHandle(frame.handle);
   const account = handle ? await ctx.store.lookupHandle(handle) : undefined;
   if (!account) throw new RelayError(RelayErrorCode.NotFound, "no such handle");
   return { t: "handle", id: frame.id, userId: account.userId, accountKey: account.accountKey, deviceList: account.deviceList };
 };
+
+/**
+ * `fetch_devices`: account key and signed device list of a user, read without consuming
+ * anything, so a client checks a sender device it does not know (or learns a contact's devices)
+ * without spending the contact's one-time prekeys or its own bundle budgets (spec/relay.md §5).
+ * Public signed data like a handle's answer, so answered on any connection and drawn from the
+ * same lookup bucket: enumerating user ids costs what enumerating handles costs.
+ */
+export const handleFetchDevices: Handler<"fetch_devices"> = async (ctx, conn, frame) => {
+  takeLookup(ctx, conn);
+  const account = await ctx.store.getAccount(frame.userId);
+  if (!account) throw new RelayError(RelayErrorCode.NotFound, "no such user");
+  return { t: "devices", id: frame.id, userId: account.userId, accountKey: account.accountKey, deviceList: account.deviceList };
+};
+
+/** Takes one directory read from the connection's account, or its network address when anonymous; RATE_LIMITED when spent. */
+function takeLookup(ctx: RelayContext, conn: Connection): void {
+  const key = conn.mailbox ? hex(conn.mailbox.userId) : `address:${conn.addressKey}`;
+  if (!accountBuckets(ctx).lookups.take(key)) {
+    ctx.metrics.rateLimited.inc({ scope: "lookups" });
+    throw new RelayError(RelayErrorCode.RateLimited, "too many directory lookups");
+  }
+}
 
 /** `set_delivery_token`: stores only the token's hash, for the whole user. */
 export const handleSetDeliveryToken: Handler<"set_delivery_token"> = async (ctx, conn, frame) => {

@@ -20,7 +20,7 @@ import type { RelayContext } from "../context.js";
 import { RelayError } from "../relay-error.js";
 import { handleAuth, handlePublishDevices, handleRegister } from "./auth.js";
 import type { Deferred, Handler } from "./common.js";
-import { handleClaimHandle, handleLookupHandle, handleSetDeliveryToken } from "./directory.js";
+import { handleClaimHandle, handleFetchDevices, handleLookupHandle, handleSetDeliveryToken } from "./directory.js";
 import { handleAck, handleSealedSend, handleSend } from "./mailbox.js";
 import { handleBlobTicket, handlePing } from "./misc.js";
 import { handleFetchBundles, handleUploadPreKeys } from "./prekeys.js";
@@ -33,6 +33,7 @@ const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
   lookup_handle: handleLookupHandle,
   upload_prekeys: handleUploadPreKeys,
   fetch_bundles: handleFetchBundles,
+  fetch_devices: handleFetchDevices,
   set_delivery_token: handleSetDeliveryToken,
   send: handleSend,
   sealed_send: handleSealedSend,
