@@ -84,6 +84,11 @@ export class KeyedBuckets {
     return bucket.take(n);
   }
 
+  /** True when `key` has a bucket (it was taken from, and not forgotten since). */
+  has(key: string): boolean {
+    return this.#buckets.has(key);
+  }
+
   /** Takes up to `n` tokens from `key`'s bucket (an unknown key starts full). */
   spend(key: string, n: number): void {
     if (!this.take(key, 0)) return;

@@ -74,6 +74,18 @@ describe("mailboxes", () => {
     expect(await request(a, { t: "send", messages: [to(newIdentity())] })).toMatchObject({ results: ["NOT_FOUND"] });
   });
 
+  it("answers NOT_FOUND for another user's missing device after earlier sends to that user, whose rate state exists", async () => {
+    h = await createHarness();
+    const alice = newIdentity();
+    const bob = newIdentity();
+    const a = await h.register(alice);
+    await h.register(bob);
+    expect(await request(a, { t: "send", messages: [to(bob)] })).toMatchObject({ results: ["OK"] });
+    const missing = { ...to(bob), deviceId: bob.device.deviceId + 1 };
+    expect(await request(a, { t: "send", messages: [missing, to(bob)] })).toMatchObject({ results: ["NOT_FOUND", "OK"] });
+    expect(await request(a, { t: "send", messages: [missing], ephemeral: true })).toMatchObject({ results: ["NOT_FOUND"] });
+  });
+
   it("holds maxQueueDepth messages and answers QUEUE_FULL for one more (N, N+1)", async () => {
     h = await createHarness({ maxQueueDepth: 5 });
     const alice = newIdentity();
