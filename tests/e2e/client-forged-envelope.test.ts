@@ -15,7 +15,7 @@ import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame, encodeFrame } from "@parley/protocol/wire";
 import { describe, expect, test } from "vitest";
 import { sealEnvelope } from "../../packages/protocol/src/envelope/sealed.js";
-import { collect, eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
+import { breakBobsSession, collect, eventually, FAST_BACKOFF, newClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
 import type { RelayProcess } from "./support/relay-process.js";
 
@@ -62,6 +62,25 @@ async function bobWith(relay: RelayProcess, store: MemoryStore, factory: Transpo
   return bob;
 }
 
+/**
+ * Alice (plain) and Bob (behind the hostile relay's transport) in a conversation: Alice said
+ * hello, Bob's delivered receipt is back, and Bob has nothing left to send.
+ */
+async function watchedPair(relay: RelayProcess, aliceStore: MemoryStore, bobStore: MemoryStore) {
+  const alice = await newClient(relay.wsUrl, "Alice", aliceStore);
+  cleanups.push(() => alice.close());
+  const hostile = hostileRelay();
+  const bob = await bobWith(relay, bobStore, hostile.factory);
+  await bob.claimHandle("bob");
+  const bobId = (await alice.findContact("bob")).id;
+  const first = waitFor(bob, "message");
+  await alice.sendText(bobId, "hello");
+  const aliceId = (await first).contactId;
+  await eventually(async () => (await alice.messages(bobId)).some((m) => m.status === "delivered"));
+  await bob.flush();
+  return { alice, bob, hostile, bobId, aliceId };
+}
+
 async function onlyRecord(store: MemoryStore): Promise<{ key: string; record: SessionRecord; raw: Uint8Array }> {
   const entries = await store.list("sessions");
   expect(entries.length).toBe(1);
@@ -83,17 +102,7 @@ describe("forged envelopes, end to end", () => {
     const deps = { crypto: await createProvider("node") };
     const aliceStore = new MemoryStore();
     const bobStore = new MemoryStore();
-    const alice = await newClient(relay.wsUrl, "Alice", aliceStore);
-    cleanups.push(() => alice.close());
-    const hostile = hostileRelay();
-    const bob = await bobWith(relay, bobStore, hostile.factory);
-    await bob.claimHandle("bob");
-    const bobId = (await alice.findContact("bob")).id;
-    const first = waitFor(bob, "message");
-    await alice.sendText(bobId, "hello");
-    const aliceId = (await first).contactId;
-    await eventually(async () => (await alice.messages(bobId)).some((m) => m.status === "delivered"));
-    await bob.flush();
+    const { alice, bob, hostile, bobId, aliceId } = await watchedPair(relay, aliceStore, bobStore);
 
     const { record: aliceView } = await onlyRecord(aliceStore);
     const bobIdentityKey = aliceView.current?.remoteIdentityKey as Uint8Array;
@@ -142,25 +151,10 @@ describe("forged envelopes, end to end", () => {
   test("a genuine broken session is repaired once; a replayed old envelope after a restart does not repair it again", async () => {
     const relay = await relayForTest();
     const bobStore = new MemoryStore();
-    const alice = await newClient(relay.wsUrl, "Alice");
-    cleanups.push(() => alice.close());
-    const hostile = hostileRelay();
-    const bob = await bobWith(relay, bobStore, hostile.factory);
-    await bob.claimHandle("bob");
-    const bobId = (await alice.findContact("bob")).id;
-    const first = waitFor(bob, "message");
-    await alice.sendText(bobId, "hello");
-    const aliceId = (await first).contactId;
-    await eventually(async () => (await alice.messages(bobId)).some((m) => m.status === "delivered"));
-    await bob.flush();
+    const { alice, bob, hostile, bobId, aliceId } = await watchedPair(relay, new MemoryStore(), bobStore);
 
     // Bob loses his session state with Alice: her next message cannot be decrypted.
-    for (const [key] of await bobStore.list("sessions")) await bobStore.batch([{ namespace: "sessions", key, value: undefined }]);
-    const bobNotice = waitFor(bob, "message", (m) => m.kind === "notice");
-    const aliceNotice = waitFor(alice, "message", (m) => m.kind === "notice");
-    await alice.sendText(bobId, "lost in the broken session");
-    await bobNotice;
-    await aliceNotice;
+    await breakBobsSession(alice, bob, bobStore, bobId);
     const broken = hostile.delivered.at(-1) as Uint8Array;
     await bob.flush();
     await bob.close();

@@ -17,7 +17,7 @@ import { FileStore, nodeTransport } from "@parley/protocol/node";
 import { decodeFrame, encodeFrame } from "@parley/protocol/wire";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { describe, expect, test } from "vitest";
-import { collect, eventually, FAST_BACKOFF, newClient, reopenClient, waitFor } from "./support/clients.js";
+import { breakBobsSession, collect, eventually, FAST_BACKOFF, newClient, reopenClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
 import { type RelayProcess, startRelay } from "./support/relay-process.js";
 
@@ -192,12 +192,7 @@ describe("client resilience, end to end", () => {
     await eventually(async () => (await alice.messages(bobId)).some((m) => m.status === "delivered"));
     await bob.flush();
     // Bob loses his session state with Alice (a corrupted or restored-from-old-backup store).
-    for (const [key] of await bobStore.list("sessions")) await bobStore.batch([{ namespace: "sessions", key, value: undefined }]);
-    const bobNotice = waitFor(bob, "message", (m) => m.kind === "notice");
-    const aliceNotice = waitFor(alice, "message", (m) => m.kind === "notice");
-    await alice.sendText(bobId, "lost in the broken session");
-    await bobNotice;
-    await aliceNotice;
+    await breakBobsSession(alice, bob, bobStore, bobId);
     const fromBob = waitFor(alice, "message", (m) => m.text === "can you hear me?");
     await bob.sendText(aliceId, "can you hear me?");
     await fromBob;

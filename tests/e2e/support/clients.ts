@@ -74,3 +74,17 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 1
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Breaks Bob's session with Alice the way a corrupted or rolled-back store would (his session
+ * records are deleted), then has Alice send into it; resolves once both sides show the repair
+ * notice. `bobStore` is the store Bob's client runs on.
+ */
+export async function breakBobsSession(alice: ParleyClient, bob: ParleyClient, bobStore: Store, bobId: string): Promise<void> {
+  for (const [key] of await bobStore.list("sessions")) await bobStore.batch([{ namespace: "sessions", key, value: undefined }]);
+  const bobNotice = waitFor(bob, "message", (m) => m.kind === "notice");
+  const aliceNotice = waitFor(alice, "message", (m) => m.kind === "notice");
+  await alice.sendText(bobId, "lost in the broken session");
+  await bobNotice;
+  await aliceNotice;
+}
