@@ -66,7 +66,7 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
     const record = await ctx.loadRecord(sender);
     let result: ReturnType<typeof decryptFromSender>;
     try {
-      result = decryptFromSender(ctx.deps, ctx.local.device, opened, record, ctx.local.lookup);
+      result = decryptFromSender(ctx.deps, ctx.local.device, opened, record, ctx.local.preKeys.lookup);
     } catch (error) {
       if (ParleyError.is(error, ErrorCode.DuplicateMessage)) {
         applied.events.push(() => ctx.emit("duplicate", { userId: hex(sender.userId), deviceId: sender.deviceId, reason: "session" }));
@@ -75,7 +75,7 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
       await undecryptable(ctx, sender, error, record, applied, ephemeral);
       return;
     }
-    applied.writes.push(ctx.recordWrite(sender, result.record), ...ctx.local.consume(result.consumedPreKeys));
+    applied.writes.push(ctx.recordWrite(sender, result.record), ...ctx.local.preKeys.consume(result.consumedPreKeys));
     const rearm = await rearmWrite(ctx.store, sender, result.baseKey);
     if (rearm) applied.writes.push(rearm);
     if (result.lostMessages > 0) {
@@ -360,13 +360,6 @@ async function undecryptable(
   applied.writes = [];
   applied.events.push(() => ctx.emit("message", message));
   applied.followUps.push(() => sendContent(ctx, contact, newContent(ctx, { kind: "sessionReset" }), { onlyDevice: sender.deviceId }));
-}
-
-/** Uploads a new batch of one-time prekeys (the relay said they run low). */
-export async function topUpPreKeys(ctx: ClientContext): Promise<void> {
-  const { writes, upload } = ctx.local.generateOneTimePreKeys(ctx.deps);
-  await ctx.store.batch(writes);
-  await ctx.connection.request({ t: "upload_prekeys", oneTimePreKeys: upload.oneTimePreKeys, kemPreKeys: upload.kemPreKeys });
 }
 
 function asError(error: unknown): Error {

@@ -16,13 +16,10 @@ import { certifyDevice, DeviceKeys, generateDevice, verifyDeviceCertificate } fr
 import { decodeDeviceList, signDeviceList, verifyDeviceList } from "../keys/device-list.js";
 import { type AccountKeys, accountFromSeed, deriveUserId, generateAccount } from "../keys/identity.js";
 import { SecretKeyPair } from "../secrets.js";
-import type { PreKeyLookup } from "../session/record.js";
 import { type LinkApproval, type LinkRequest, openLinkToken } from "./linking.js";
-import { KEM_PREKEY_BATCH, LocalPreKeys, ONE_TIME_PREKEY_BATCH, type PreKeyCounts, type PreKeyUpload } from "./local-prekeys.js";
+import { LocalPreKeys } from "./local-prekeys.js";
 import { decodeRecord, encodeRecord, type IdentityRecord, NS } from "./records.js";
 import type { Store, StoreWrite } from "./store/store.js";
-
-export { KEM_PREKEY_BATCH, ONE_TIME_PREKEY_BATCH, type PreKeyCounts, type PreKeyUpload };
 
 /** A new device's keys while it waits for the primary device's approval. */
 export interface PendingLink {
@@ -60,26 +57,6 @@ export class LocalDevice {
   /** The account public key contacts pin and safety numbers cover. */
   get accountPublicKey(): Uint8Array {
     return this.identityRecord.accountPublicKey;
-  }
-
-  /** Lookups for `decryptMessage`, answered from memory. */
-  get lookup(): PreKeyLookup {
-    return this.preKeys.lookup;
-  }
-
-  /** Forgets consumed one-time prekeys; returns the store deletes. */
-  consume(consumed: { oneTimePreKeyId?: number; kemPreKeyId?: number }): StoreWrite[] {
-    return this.preKeys.consume(consumed);
-  }
-
-  /** Every current prekey this device holds, for its first upload. */
-  fullUpload(): PreKeyUpload {
-    return this.preKeys.fullUpload();
-  }
-
-  /** A batch of one-time prekeys (default: a new device's); returns the writes and the upload. */
-  generateOneTimePreKeys(deps: Deps, wanted?: PreKeyCounts): { writes: StoreWrite[]; upload: PreKeyUpload } {
-    return this.preKeys.generateOneTimePreKeys(deps, wanted);
   }
 
   /** Creates a new account and its first (primary) device with its prekeys; returns the writes to persist. */

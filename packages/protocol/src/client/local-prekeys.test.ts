@@ -23,7 +23,7 @@ async function device(clock: { now: number }) {
 describe("local prekeys", () => {
   it("a new device holds the target of each kind, one signed and one last-resort key", async () => {
     const { local } = await device({ now: T0 });
-    const upload = local.fullUpload();
+    const upload = local.preKeys.fullUpload();
     expect(upload.oneTimePreKeys).toHaveLength(ONE_TIME_PREKEY_BATCH);
     expect(upload.kemPreKeys).toHaveLength(KEM_PREKEY_BATCH + 1);
     expect(upload.signedPreKey).toBeDefined();
@@ -35,8 +35,8 @@ describe("local prekeys", () => {
     local.preKeys.markHandedOut({ oneTime: 60, kem: 9 }, T0);
     expect(local.preKeys.outstandingOneTime()).toEqual({ oneTime: 60, kem: 9 });
     // The lowest ids went first: id 40 is handed out, id 41 still held, and both still open messages.
-    expect(local.fullUpload().oneTimePreKeys.map((r) => r[4])).toEqual(Array.from({ length: 60 }, (_, i) => 41 + i));
-    expect(local.lookup.oneTimePreKey(40)).toBeDefined();
+    expect(local.preKeys.fullUpload().oneTimePreKeys.map((r) => r[4])).toEqual(Array.from({ length: 60 }, (_, i) => 41 + i));
+    expect(local.preKeys.lookup.oneTimePreKey(40)).toBeDefined();
   });
 
   it("deletes handed-out keys at the retention (kept at N − 1 ms, gone at N)", async () => {
@@ -46,8 +46,8 @@ describe("local prekeys", () => {
     const deletes = local.preKeys.pruneExpired(T0 + PREKEY_RETENTION_MS, PREKEY_RETENTION_MS, MAX_LOCAL_ONE_TIME_PREKEYS);
     expect(deletes).toHaveLength(40 + (KEM_PREKEY_BATCH - 9));
     expect(deletes.every((w) => w.value === undefined)).toBe(true);
-    expect(local.lookup.oneTimePreKey(40)).toBeUndefined();
-    expect(local.lookup.oneTimePreKey(41)).toBeDefined();
+    expect(local.preKeys.lookup.oneTimePreKey(40)).toBeUndefined();
+    expect(local.preKeys.lookup.oneTimePreKey(41)).toBeDefined();
   });
 
   it("keeps at most the cap of one-time keys per kind (N kept, N+1 drops the longest handed out)", async () => {
@@ -55,7 +55,7 @@ describe("local prekeys", () => {
     const { deps, local } = await device(clock);
     local.preKeys.markHandedOut({ oneTime: 0, kem: KEM_PREKEY_BATCH }, T0);
     clock.now = T0 + 1;
-    local.generateOneTimePreKeys(deps, { oneTime: 1, kem: 0 });
+    local.preKeys.generateOneTimePreKeys(deps, { oneTime: 1, kem: 0 });
     const cap = ONE_TIME_PREKEY_BATCH + 1;
     expect(local.preKeys.pruneExpired(clock.now, PREKEY_RETENTION_MS, cap)).toEqual([]);
     const deletes = local.preKeys.pruneExpired(clock.now, PREKEY_RETENTION_MS, cap - 1);
@@ -69,15 +69,15 @@ describe("local prekeys", () => {
     const rotation = local.preKeys.newRotation(deps);
     expect(rotation.signedId).toBe(2);
     local.preKeys.completeRotation(rotation.signedId, clock.now);
-    expect(decodeSignedPreKey(local.fullUpload().signedPreKey ?? new Uint8Array()).id).toBe(2);
+    expect(decodeSignedPreKey(local.preKeys.fullUpload().signedPreKey ?? new Uint8Array()).id).toBe(2);
     expect(local.preKeys.currentPreKeysCreatedAt()).toBe(T0 + 1000);
-    expect(local.lookup.signedPreKey(1)).toBeDefined();
-    expect(local.lookup.kemPreKey(1)).toBeDefined();
+    expect(local.preKeys.lookup.signedPreKey(1)).toBeDefined();
+    expect(local.preKeys.lookup.kemPreKey(1)).toBeDefined();
     expect(local.preKeys.pruneExpired(clock.now + PREKEY_RETENTION_MS - 1, PREKEY_RETENTION_MS, MAX_LOCAL_ONE_TIME_PREKEYS)).toEqual([]);
     const deletes = local.preKeys.pruneExpired(clock.now + PREKEY_RETENTION_MS, PREKEY_RETENTION_MS, MAX_LOCAL_ONE_TIME_PREKEYS);
     expect(deletes.map((w) => w.key).sort()).toEqual(["k:1", "s:1"]);
-    expect(local.lookup.signedPreKey(1)).toBeUndefined();
-    expect(local.lookup.signedPreKey(2)).toBeDefined();
+    expect(local.preKeys.lookup.signedPreKey(1)).toBeUndefined();
+    expect(local.preKeys.lookup.signedPreKey(2)).toBeDefined();
   });
 
   it("survives a reload: marks and the current keys come back from the store", async () => {
@@ -89,11 +89,11 @@ describe("local prekeys", () => {
     await store.batch(local.preKeys.completeRotation(rotation.signedId, T0));
     const again = await LocalDevice.load(crypto, store);
     expect(again?.preKeys.outstandingOneTime()).toEqual({ oneTime: 10, kem: 10 });
-    const sorted = (upload: ReturnType<LocalDevice["fullUpload"]> | undefined) => ({
+    const sorted = (upload: ReturnType<LocalDevice["preKeys"]["fullUpload"]> | undefined) => ({
       signed: upload?.signedPreKey,
       oneTime: upload?.oneTimePreKeys.map((r) => Buffer.from(r).toString("hex")).sort(),
       kem: upload?.kemPreKeys.map((r) => Buffer.from(r).toString("hex")).sort(),
     });
-    expect(sorted(again?.fullUpload())).toEqual(sorted(local.fullUpload()));
+    expect(sorted(again?.preKeys.fullUpload())).toEqual(sorted(local.preKeys.fullUpload()));
   });
 });

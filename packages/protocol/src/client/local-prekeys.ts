@@ -241,24 +241,16 @@ export class LocalPreKeys {
 
   private putSigned(k: PreKeySecret): StoreWrite {
     this.signed.set(k.id, k);
-    return this.mark(`s:${k.id}`, {
-      id: k.id,
-      kind: "signed",
-      publicKey: k.keyPair.publicKey,
-      secretKey: k.keyPair.privateKey,
-      record: k.record,
-    });
+    return this.putX25519(`s:${k.id}`, "signed", k);
   }
 
   private putOneTime(k: PreKeySecret): StoreWrite {
     this.oneTime.set(k.id, k);
-    return this.mark(`o:${k.id}`, {
-      id: k.id,
-      kind: "one-time",
-      publicKey: k.keyPair.publicKey,
-      secretKey: k.keyPair.privateKey,
-      record: k.record,
-    });
+    return this.putX25519(`o:${k.id}`, "one-time", k);
+  }
+
+  private putX25519(key: string, kind: "signed" | "one-time", k: PreKeySecret): StoreWrite {
+    return this.mark(key, { id: k.id, kind, publicKey: k.keyPair.publicKey, secretKey: k.keyPair.privateKey, record: k.record });
   }
 
   private putKem(k: KemPreKeySecret): StoreWrite {

@@ -46,7 +46,7 @@ export class PreKeyMaintenance {
   /** A registering device's first upload: every current prekey. */
   initialUpload(): Promise<void> {
     return this.serialise(async () => {
-      await this.ctx.connection.request({ t: "upload_prekeys", ...this.ctx.local.fullUpload() });
+      await this.ctx.connection.request({ t: "upload_prekeys", ...this.ctx.local.preKeys.fullUpload() });
       this.initialPending = false;
       this.lastTopUpAt = this.ctx.now();
     });
