@@ -4,19 +4,13 @@
 // TypeScript sources load without a build step. The tests check the files against the same
 // generator with every crypto provider.
 import { writeFileSync } from "node:fs";
-import { createServer, defaultServerConditions } from "vite";
+import { sourceLoader } from "./source-loader.mjs";
 
 const generator = new URL("../packages/protocol/test/vectors/generate.ts", import.meta.url).pathname;
 const select = new URL("../packages/protocol/src/crypto/select.ts", import.meta.url).pathname;
-const server = await createServer({
-  configFile: false,
-  logLevel: "error",
-  appType: "custom",
-  server: { middlewareMode: true, hmr: false, ws: false },
-  ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
-});
-const gen = await server.ssrLoadModule(generator);
-const providers = await server.ssrLoadModule(select);
+const server = await sourceLoader();
+const gen = await server.load(generator);
+const providers = await server.load(select);
 const crypto = await providers.createProvider("node");
 const files = gen.generateVectors(crypto);
 await server.close();

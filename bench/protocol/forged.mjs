@@ -11,17 +11,11 @@
 // The sources are loaded through Vite's module runner (as `npm run vectors` does), so an older
 // checkout of packages/protocol/src can be measured with the same script for a before/after.
 import { resolve } from "node:path";
-import { createServer, defaultServerConditions } from "vite";
+import { sourceLoader } from "../../scripts/source-loader.mjs";
 
 const srcDir = resolve(process.argv[2] ?? new URL("../../packages/protocol/src", import.meta.url).pathname);
-const server = await createServer({
-  configFile: false,
-  logLevel: "error",
-  appType: "custom",
-  server: { middlewareMode: true, hmr: false, ws: false },
-  ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
-});
-const p = await server.ssrLoadModule(`${srcDir}/index.ts`);
+const server = await sourceLoader();
+const p = await server.load(`${srcDir}/index.ts`);
 const crypto = await p.createProvider("node");
 const authenticatedEnvelopes = typeof p.StaticAgreementCache === "function";
 const deps = authenticatedEnvelopes ? { crypto, agreements: new p.StaticAgreementCache() } : { crypto };
