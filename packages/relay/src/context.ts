@@ -10,6 +10,7 @@ import type { BlobFiles } from "./blobs/blob-files.js";
 import type { LiveDevices } from "./delivery/live-devices.js";
 import type { SenderShares } from "./delivery/sender-shares.js";
 import type { TurnBatch } from "./delivery/turn-batch.js";
+import type { AccountBuckets } from "./handlers/account-buckets.js";
 import type { Limits } from "./limits.js";
 import type { Metrics } from "./metrics.js";
 import type { KeyedBuckets } from "./rate-limit.js";
@@ -40,6 +41,8 @@ export interface RelayContext {
   readonly sealedAddressBuckets: KeyedBuckets;
   /** Bytes received per network address, across its connections. */
   readonly addressBytes: KeyedBuckets;
+  /** Directory and bundle-fetch rates per account, per (requester, target) and per target. */
+  readonly accountBuckets: AccountBuckets;
   /** Each sender's share of each mailbox's queue. */
   readonly shares: SenderShares;
   readonly blobs: BlobFiles;

@@ -13,6 +13,7 @@ import type { RelayContext } from "./context.js";
 import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
 import { SenderShares } from "./delivery/sender-shares.js";
 import { TurnBatch } from "./delivery/turn-batch.js";
+import { AccountBuckets } from "./handlers/account-buckets.js";
 import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
@@ -105,6 +106,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       limits.maxRateBuckets,
     ),
     addressBytes: new KeyedBuckets(limits.addressBytesPerSecond, limits.addressByteBurst, now, limits.maxRateBuckets),
+    accountBuckets: new AccountBuckets(limits, now),
     shares: new SenderShares(),
     blobs,
     accepting: true,

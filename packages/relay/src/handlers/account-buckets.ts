@@ -1,42 +1,37 @@
 /**
  * Rate buckets keyed by account (not by connection), for the directory requests that cost a
- * victim something or reveal who exists: `lookup_handle` and `fetch_devices` per account, and bundle fetches per
- * requesting account, per (requester, target) pair and per target (its one-time-prekey budget).
- * One set per relay instance (a WeakMap on its context, never module-wide state shared between
- * relays); full buckets are pruned as they are used, so memory follows recently active accounts.
+ * victim something or reveal who exists: `lookup_handle` and `fetch_devices` per account, and
+ * bundle fetches per requesting account, per (requester, target) pair and per target (its
+ * one-time-prekey budget). One set per relay instance, held on its context; full buckets are
+ * pruned every few thousand takes, so memory follows recently active accounts.
  */
 
-import type { RelayContext } from "../context.js";
+import type { Limits } from "../limits.js";
 import { KeyedBuckets } from "../rate-limit.js";
 
+/** Takes between prunes of full buckets: amortises the walk over the maps. */
+const PRUNE_EVERY = 4096;
+
 /** The per-account buckets of one relay. */
-export interface AccountBuckets {
+export class AccountBuckets {
   readonly lookups: KeyedBuckets;
   readonly bundleRequester: KeyedBuckets;
   readonly bundlePair: KeyedBuckets;
   readonly targetOneTime: KeyedBuckets;
-}
+  #takes = 0;
 
-const perRelay = new WeakMap<RelayContext, { buckets: AccountBuckets; takes: number }>();
-/** Takes between prunes of full buckets: amortises the walk over the maps. */
-const PRUNE_EVERY = 4096;
-
-/** The account buckets of `ctx`'s relay, created on first use from its limits. */
-export function accountBuckets(ctx: RelayContext): AccountBuckets {
-  let entry = perRelay.get(ctx);
-  if (!entry) {
-    const l = ctx.limits;
-    entry = {
-      buckets: {
-        lookups: new KeyedBuckets(l.handleLookupsPerMinute / 60, l.handleLookupBurst, ctx.now),
-        bundleRequester: new KeyedBuckets(l.requesterBundleFetchesPerHour / 3600, l.requesterBundleFetchBurst, ctx.now),
-        bundlePair: new KeyedBuckets(l.pairBundleFetchesPerHour / 3600, l.pairBundleFetchBurst, ctx.now),
-        targetOneTime: new KeyedBuckets(l.targetOneTimePreKeysPerHour / 3600, l.targetOneTimePreKeyBurst, ctx.now),
-      },
-      takes: 0,
-    };
-    perRelay.set(ctx, entry);
+  constructor(limits: Limits, now: () => number) {
+    this.lookups = new KeyedBuckets(limits.handleLookupsPerMinute / 60, limits.handleLookupBurst, now);
+    this.bundleRequester = new KeyedBuckets(limits.requesterBundleFetchesPerHour / 3600, limits.requesterBundleFetchBurst, now);
+    this.bundlePair = new KeyedBuckets(limits.pairBundleFetchesPerHour / 3600, limits.pairBundleFetchBurst, now);
+    this.targetOneTime = new KeyedBuckets(limits.targetOneTimePreKeysPerHour / 3600, limits.targetOneTimePreKeyBurst, now);
   }
-  if (++entry.takes % PRUNE_EVERY === 0) for (const buckets of Object.values(entry.buckets)) buckets.prune();
-  return entry.buckets;
+
+  /** These buckets, after pruning full ones every PRUNE_EVERY uses; call once per request. */
+  use(): this {
+    if (++this.#takes % PRUNE_EVERY === 0) {
+      for (const buckets of [this.lookups, this.bundleRequester, this.bundlePair, this.targetOneTime]) buckets.prune();
+    }
+    return this;
+  }
 }

@@ -7,7 +7,6 @@ import { RelayErrorCode } from "@parley/protocol/wire";
 import type { Connection } from "../connection.js";
 import type { RelayContext } from "../context.js";
 import { RelayError } from "../relay-error.js";
-import { accountBuckets } from "./account-buckets.js";
 import { type Handler, hex, requireDevice } from "./common.js";
 import { normalizeHandle } from "./handle-rules.js";
 
@@ -56,7 +55,7 @@ export const handleFetchDevices: Handler<"fetch_devices"> = async (ctx, conn, fr
 /** Takes one directory read from the connection's account, or its network address when anonymous; RATE_LIMITED when spent. */
 function takeLookup(ctx: RelayContext, conn: Connection): void {
   const key = conn.mailbox ? hex(conn.mailbox.userId) : `address:${conn.addressKey}`;
-  if (!accountBuckets(ctx).lookups.take(key)) {
+  if (!ctx.accountBuckets.use().lookups.take(key)) {
     ctx.metrics.rateLimited.inc({ scope: "lookups" });
     throw new RelayError(RelayErrorCode.RateLimited, "too many directory lookups");
   }

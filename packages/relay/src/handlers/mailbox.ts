@@ -65,7 +65,7 @@ export const handleSealedSend: Handler<"sealed_send"> = async (ctx, conn, frame)
   // An accepted sealed send keeps an anonymous connection past the login deadline.
   conn.anonymousActivity = true;
   const connectionKey = `c:${conn.serial}`;
-  const addressKey = `a:${conn.transport.remoteAddress ?? "unknown"}`;
+  const addressKey = `a:${conn.addressKey}`;
   const charge: Charge = {
     rates: [
       { buckets: ctx.sendBuckets, key: connectionKey },

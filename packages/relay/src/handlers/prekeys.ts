@@ -9,7 +9,6 @@
 import { type DeviceBundle, decodeOneTimePreKey, RelayErrorCode, verifyKemPreKey, verifySignedPreKey } from "@parley/protocol/wire";
 import { RelayError } from "../relay-error.js";
 import type { StoredPreKey } from "../store/store.js";
-import { accountBuckets } from "./account-buckets.js";
 import { type Handler, hex, requireDevice, verified } from "./common.js";
 import { notifyIfPreKeysLow } from "./session.js";
 
@@ -49,7 +48,7 @@ export const handleUploadPreKeys: Handler<"upload_prekeys"> = async (ctx, conn, 
  */
 export const handleFetchBundles: Handler<"fetch_bundles"> = async (ctx, conn, frame) => {
   const requester = requireDevice(conn);
-  const buckets = accountBuckets(ctx);
+  const buckets = ctx.accountBuckets.use();
   const limited = (scope: string) => {
     ctx.metrics.rateLimited.inc({ scope });
     return new RelayError(RelayErrorCode.RateLimited, "too many bundle fetches");
