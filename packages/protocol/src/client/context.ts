@@ -16,6 +16,7 @@ import { KeyedLock } from "./keyed-lock.js";
 import type { LocalDevice } from "./local-device.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import type { RelayConnection } from "./relay-connection.js";
+import { PendingRepairs } from "./repair-limit.js";
 import type { Store, StoreWrite } from "./store/store.js";
 
 export class ClientContext {
@@ -23,6 +24,8 @@ export class ClientContext {
   readonly lock = new KeyedLock();
   /** Devices recently refused as not listed (address key → when), so a flood of their messages costs one list fetch. */
   readonly refusedDevices = new Map<string, number>();
+  /** Senders with a session repair waiting to be re-armed (repair-limit.ts). */
+  readonly pendingRepairs: PendingRepairs;
   /** Orders outbox keys created in the same millisecond. */
   outboxSeq = 0;
   /** The running outbox flush, if any (one at a time). */
@@ -41,7 +44,9 @@ export class ClientContext {
     readonly emit: <K extends keyof ClientEvents>(event: K, payload: ClientEvents[K]) => void,
     /** What to do when a contact's delivery token is refused (see `ParleyClientOptions.unsealedFallback`). */
     readonly unsealedFallback: UnsealedFallback = DEFAULT_UNSEALED_FALLBACK,
-  ) {}
+  ) {
+    this.pendingRepairs = new PendingRepairs(store);
+  }
 
   /** Our user id in hex. */
   get me(): string {

@@ -76,8 +76,11 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
       return;
     }
     applied.writes.push(ctx.recordWrite(sender, result.record), ...ctx.local.preKeys.consume(result.consumedPreKeys));
-    const rearm = await rearmWrite(ctx.store, sender, result.baseKey);
-    if (rearm) applied.writes.push(rearm);
+    const rearm = (await ctx.pendingRepairs.has(sender)) ? await rearmWrite(ctx.store, sender, result.baseKey) : undefined;
+    if (rearm) {
+      applied.writes.push(rearm);
+      applied.events.push(() => void ctx.pendingRepairs.rearmed(sender));
+    }
     if (result.lostMessages > 0) {
       const lost = { userId: hex(sender.userId), deviceId: sender.deviceId, count: result.lostMessages };
       applied.events.push(() => ctx.emit("messageLost", lost));
@@ -358,6 +361,7 @@ async function undecryptable(
   if (record) applied.writes.push(ctx.recordWrite(sender, record.archiveCurrent()));
   await ctx.store.batch(applied.writes);
   applied.writes = [];
+  await ctx.pendingRepairs.added(sender);
   applied.events.push(() => ctx.emit("message", message));
   applied.followUps.push(() => sendContent(ctx, contact, newContent(ctx, { kind: "sessionReset" }), { onlyDevice: sender.deviceId }));
 }

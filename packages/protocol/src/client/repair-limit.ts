@@ -64,3 +64,32 @@ export async function rearmWrite(store: Store, sender: Address, baseKey: Uint8Ar
   const next: RepairEntry = { ...entry, armed: true };
   return { namespace: REPAIRS_NAMESPACE, key: addressKey(sender), value: encodeRecord(next) };
 }
+
+/**
+ * The senders whose last repair is not re-armed yet, listed from the store once and kept in step
+ * with the writes above (after they commit), so receiving a message reads the store for the
+ * repair limit only when a repair with that sender is pending, not for every message.
+ */
+export class PendingRepairs {
+  #keys: Promise<Set<string>> | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  /** True when `sender`'s last repair waits to be re-armed. */
+  async has(sender: Address): Promise<boolean> {
+    this.#keys ??= this.store
+      .list(REPAIRS_NAMESPACE)
+      .then((entries) => new Set(entries.filter(([, raw]) => !decodeRecord<RepairEntry>(raw).armed).map(([key]) => key)));
+    return (await this.#keys).has(addressKey(sender));
+  }
+
+  /** A repair with `sender` was committed. */
+  async added(sender: Address): Promise<void> {
+    if (this.#keys) (await this.#keys).add(addressKey(sender));
+  }
+
+  /** `sender`'s repair limit was re-armed (committed). */
+  async rearmed(sender: Address): Promise<void> {
+    if (this.#keys) (await this.#keys).delete(addressKey(sender));
+  }
+}
