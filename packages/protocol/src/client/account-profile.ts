@@ -7,13 +7,14 @@
 
 import { ErrorCode, ParleyError } from "../errors.js";
 import type { ClientContext } from "./context.js";
+import { setTokenAtRelay } from "./delivery-token.js";
 import { newContent, sendContent, sendToOwnDevices } from "./outgoing.js";
 
 /** Replaces the account's delivery token (primary device only). */
 export async function replaceAccountToken(ctx: ClientContext): Promise<void> {
   if (!ctx.local.account) throw new ParleyError(ErrorCode.IdentityMismatch, "only the primary device can replace the delivery token");
   const token = ctx.deps.crypto.randomBytes(32);
-  await ctx.connection.request({ t: "set_delivery_token", tokenHash: ctx.deps.crypto.sha256(token), open: false });
+  await setTokenAtRelay(ctx, token);
   const contacts = await ctx.contacts();
   // Every contact is owed the new profile; a contact we cannot send to now gets it before our next message.
   await ctx.store.batch([

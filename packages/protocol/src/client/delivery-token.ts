@@ -45,9 +45,12 @@ export interface Delivery {
 
 /** Sets the account's token hash at the relay (primary device only; linked devices never touch it). */
 export async function publishAccountToken(ctx: ClientContext): Promise<void> {
-  if (!ctx.local.account) return;
-  const tokenHash = ctx.deps.crypto.sha256(ctx.local.identity.deliveryToken);
-  await ctx.connection.request({ t: "set_delivery_token", tokenHash, open: false });
+  if (ctx.local.account) await setTokenAtRelay(ctx, ctx.local.identity.deliveryToken);
+}
+
+/** Makes `token` the one the relay accepts for sealed sends to this account (only its hash goes there). */
+export async function setTokenAtRelay(ctx: ClientContext, token: Uint8Array): Promise<void> {
+  await ctx.connection.request({ t: "set_delivery_token", tokenHash: ctx.deps.crypto.sha256(token), open: false });
 }
 
 /** Tells the app about a refused token (`unsealedFallback` event). */
