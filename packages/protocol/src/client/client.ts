@@ -99,12 +99,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       options.unsealedFallback ?? DEFAULT_UNSEALED_FALLBACK,
     );
     this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
-    this.identities = new IdentityRefresher(
-      this.ctx,
-      this.log,
-      (handle, answer, contact) => learnHandle(this.ctx, handle, answer, contact),
-      options.identityRecheck,
-    );
+    this.identities = new IdentityRefresher(this.ctx, this.log, options.identityRecheck);
   }
 
   /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */

@@ -9,9 +9,9 @@
 
 import { ErrorCode, ParleyError } from "../errors.js";
 import type { HandleFrame } from "../wire/frames.js";
+import { learnHandle } from "./contact-identity.js";
 import type { ClientContext } from "./context.js";
 import { errorFields, type Log } from "./logger.js";
-import type { Contact } from "./records.js";
 
 /** Mean gap between two re-checks: at this pace 100 contacts take about 17 h, so no burst ties them together. */
 export const IDENTITY_RECHECK_MEAN_GAP_MS = 10 * 60_000;
@@ -36,8 +36,6 @@ export class IdentityRefresher {
   constructor(
     private readonly ctx: ClientContext,
     private readonly log: Log,
-    /** Applies a lookup answer to the contact (the client's `learnHandle`). */
-    private readonly learn: (handle: string, answer: HandleFrame, contact: Contact) => Promise<unknown>,
     private readonly options: IdentityRecheckOptions | false = {},
   ) {
     this.meanGapMs = options === false ? 0 : (options.meanGapMs ?? IDENTITY_RECHECK_MEAN_GAP_MS);
@@ -83,7 +81,7 @@ export class IdentityRefresher {
     this.checkedAt.set(contact.id, now);
     try {
       const answer = (await this.ctx.anonymous().request({ t: "lookup_handle", handle: contact.handle })) as HandleFrame;
-      await this.learn(contact.handle, answer, contact);
+      await learnHandle(this.ctx, contact.handle, answer, contact);
       this.log.debug("identity re-checked", { remaining: due.length - 1 });
     } catch (error) {
       if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "UNAUTHORIZED") {
