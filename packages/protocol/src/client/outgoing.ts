@@ -69,8 +69,10 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
       ? await learnDevices(ctx, recipient)
       : recipient;
   const contact = await ensureProfileSent(ctx, known, content, options);
-  const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : contact.deviceIds;
-  const ownDevices = !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
+  // Content for our own account (not a copy of a conversation) goes to our other devices alone.
+  const toSelf = hex(contact.userId) === ctx.me;
+  const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : toSelf ? ownOtherDevices(ctx) : contact.deviceIds;
+  const ownDevices = !toSelf && !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
   const self = selfContact(ctx);
   const keys = [
     ...peerDevices.map((deviceId) => addressKey({ userId: contact.userId, deviceId })),
@@ -92,7 +94,7 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
         content,
       };
       const mine = await encryptFor(ctx, self, ownDevices, encodeContent(copy), writes);
-      if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine));
+      if (mine.length > 0) out.push(outboxEntry(ctx, self.userId, self.deliveryToken, mine));
     }
     if (!options.ephemeral) for (const entry of out) writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
     if (options.commitWrites) writes.push(...(await options.commitWrites()));
@@ -118,22 +120,7 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
  * is about the account itself, e.g. a replaced delivery token.
  */
 export async function sendToOwnDevices(ctx: ClientContext, content: Content): Promise<void> {
-  const devices = ownOtherDevices(ctx);
-  if (devices.length === 0) return;
-  const self = selfContact(ctx);
-  await ctx.lock.runAll(
-    devices.map((deviceId) => addressKey({ userId: self.userId, deviceId })),
-    async () => {
-      const writes: StoreWrite[] = [];
-      const mine = await encryptFor(ctx, self, devices, encodeContent(content), writes);
-      if (mine.length > 0) {
-        const entry = outboxEntry(ctx, self.userId, ctx.local.identity.deliveryToken, mine);
-        writes.push({ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) });
-      }
-      await ctx.store.batch(writes);
-    },
-  );
-  ctx.spawn(() => flushOutbox(ctx));
+  await sendContent(ctx, selfContact(ctx), content);
 }
 
 function outboxEntry(
@@ -168,6 +155,7 @@ function selfContact(ctx: ClientContext): Contact {
     accountKey: ctx.local.accountPublicKey,
     deviceIds: ids,
     deviceListSequence: ctx.local.identity.deviceListSequence,
+    deliveryToken: ctx.local.identity.deliveryToken,
     verified: true,
     profileSent: true,
   };
