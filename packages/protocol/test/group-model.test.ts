@@ -1,7 +1,8 @@
 // The group model (spec/groups.md §9.1): members with one or two devices, random group sends,
 // drops, reorders and duplicate deliveries of group messages, distributions delayed and
 // reordered on the pairwise channel, joins, re-joins, removals of members and of single
-// devices, and states saved and reloaded — all at the level of the pure core, with the
+// devices, states saved and reloaded, and two attacks: messages re-sent under another sender's
+// name, and insiders forging with a chain key they hold — all at the level of the pure core, with the
 // membership rules of §9 played by the model. After every run:
 // - each device decrypted exactly the messages sent while it was a member (once it had the
 //   sender's key), exactly once, to what was sent; a second delivery is ERR_DUPLICATE_MESSAGE
@@ -29,6 +30,7 @@ import {
   type SenderKeyDistribution,
   type SenderKeyState,
 } from "../src/group/sender-key.js";
+import { senderKeyState } from "../src/group/sender-key-state.js";
 import { allDeps, text, utf8 } from "./fixtures.js";
 
 const RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 1000);
@@ -41,7 +43,9 @@ type Action =
   | { type: "distribute"; pick: number }
   | { type: "join"; pick: number; devices: 1 | 2; rejoin: boolean }
   | { type: "remove"; pick: number; wholeMember: boolean }
-  | { type: "reload"; who: number };
+  | { type: "reload"; who: number }
+  | { type: "impersonate"; pick: number; claimed: number }
+  | { type: "forge"; who: number; pick: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ type: fc.constant("send" as const), who: fc.nat() }) },
@@ -59,6 +63,8 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("remove" as const), pick: fc.nat(), wholeMember: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("reload" as const), who: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("impersonate" as const), pick: fc.nat(), claimed: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("forge" as const), who: fc.nat(), pick: fc.nat() }) },
 );
 
 interface Device {
@@ -180,7 +186,13 @@ class GroupModel {
         const device = this.devices[a.who % this.devices.length] as Device;
         if (device.own) device.own = decodeSenderKeyState(encodeSenderKeyState(device.own));
         for (const [k, s] of device.keys) device.keys.set(k, decodeSenderKeyState(encodeSenderKeyState(s)));
+        return;
       }
+      case "impersonate":
+        this.impersonate(a.pick, a.claimed);
+        return;
+      case "forge":
+        this.forge(a.who, a.pick);
     }
   }
 
@@ -257,6 +269,40 @@ class GroupModel {
     const chosen = members[pick % members.length] as Device;
     for (const d of wholeMember ? members.filter((m) => m.user === chosen.user) : [chosen]) d.member = false;
     this.removalEpoch++;
+  }
+
+  /**
+   * A device (a member, or the relay) re-sends a message in flight under another sender's name:
+   * the receiver looks up that sender's key and refuses the message, changing nothing.
+   */
+  private impersonate(pick: number, claimed: number): void {
+    if (this.network.length === 0) return;
+    const { message, to } = this.network[pick % this.network.length] as Copy;
+    const claimedSender = this.devices[claimed % this.devices.length] as Device;
+    if (claimedSender === message.from) return;
+    const slot = `${claimedSender.name}/${parseGroupMessageHeader(message.bytes).keyId}`;
+    const state = to.keys.get(slot);
+    if (!state) return; // A client holds it as pending; it can never decrypt (the check covers that).
+    expect([ErrorCode.NoSession, ErrorCode.InvalidSignature]).toContain(
+      codeOf(() => groupDecrypt(this.deps, state, groupId, message.bytes)),
+    );
+  }
+
+  /**
+   * A device holding another sender's chain key makes a message with it, signed with a key of
+   * its own (the insider forgery): every holder of that sender key refuses it.
+   */
+  private forge(who: number, pick: number): void {
+    const forger = this.devices[who % this.devices.length] as Device;
+    const held = [...forger.keys];
+    if (held.length === 0) return;
+    const [slot, stolen] = held[pick % held.length] as [string, SenderKeyState];
+    const fake = senderKeyState({ ...stolen, signingPrivateKey: createSenderKey(this.deps).signingPrivateKey });
+    const forged = groupEncrypt(this.deps, fake, groupId, utf8("forged")).message;
+    for (const device of this.devices) {
+      const state = device.keys.get(slot);
+      if (state) expect(codeOf(() => groupDecrypt(this.deps, state, groupId, forged))).toBe(ErrorCode.InvalidSignature);
+    }
   }
 
   /** Delivers everything still in flight, as a network that eventually delivers would. */
