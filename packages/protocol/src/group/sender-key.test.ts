@@ -173,10 +173,22 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
       crypto: {
         ...deps.crypto,
         name: deps.crypto.name,
-        hmacSha256: (k, d) => (calls.hmac++, deps.crypto.hmacSha256(k, d)),
-        hkdfSha256: (i, s, n, l) => (calls.hkdf++, deps.crypto.hkdfSha256(i, s, n, l)),
-        ed25519Verify: (p, m, g) => (calls.verify++, deps.crypto.ed25519Verify(p, m, g)),
-        aeadDecrypt: (k, n, c, a) => (calls.aead++, deps.crypto.aeadDecrypt(k, n, c, a)),
+        hmacSha256: (k, d) => {
+          calls.hmac++;
+          return deps.crypto.hmacSha256(k, d);
+        },
+        hkdfSha256: (i, salt, info, l) => {
+          calls.hkdf++;
+          return deps.crypto.hkdfSha256(i, salt, info, l);
+        },
+        ed25519Verify: (p, m, g) => {
+          calls.verify++;
+          return deps.crypto.ed25519Verify(p, m, g);
+        },
+        aeadDecrypt: (k, n, c, a) => {
+          calls.aead++;
+          return deps.crypto.aeadDecrypt(k, n, c, a);
+        },
       },
     };
     expect(codeOf(() => groupDecrypt(counting, bob, groupId, forged))).toBe(ErrorCode.InvalidSignature);
