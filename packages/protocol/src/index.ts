@@ -32,6 +32,26 @@ export {
   sealEnvelope,
 } from "./envelope/sealed.js";
 export { ErrorCode, ParleyError } from "./errors.js";
+export {
+  acceptSenderKeyDistribution,
+  createSenderKey,
+  decodeSenderKeyDistribution,
+  decodeSenderKeyState,
+  encodeSenderKeyDistribution,
+  encodeSenderKeyState,
+  GROUP_ID_LENGTH,
+  GROUP_MESSAGE_OVERHEAD,
+  type GroupDecryptResult,
+  type GroupMessageHeader,
+  GroupMessageType,
+  groupDecrypt,
+  groupEncrypt,
+  parseGroupMessageHeader,
+  SENDER_KEY_DISTRIBUTION_LENGTH,
+  type SenderKeyDistribution,
+  type SenderKeyState,
+  senderKeyFromDistribution,
+} from "./group/sender-key.js";
 export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
 export {
   certifyDevice,
