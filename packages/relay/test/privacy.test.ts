@@ -166,7 +166,7 @@ describe("privacy of a group send (multi_send)", () => {
       expect((await c.register(m)).t).toBe("ok");
       connections.push(c);
     }
-    const tokens = [deps.crypto.randomBytes(32), deps.crypto.randomBytes(32)];
+    const tokens: [Uint8Array, Uint8Array] = [deps.crypto.randomBytes(32), deps.crypto.randomBytes(32)];
     await connections[0]?.request({ t: "set_delivery_token", tokenHash: deps.crypto.sha256(tokens[0] as Uint8Array), open: false });
     await connections[2]?.request({ t: "set_delivery_token", tokenHash: deps.crypto.sha256(tokens[1] as Uint8Array), open: false });
 
