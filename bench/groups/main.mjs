@@ -5,19 +5,21 @@
 // when it exists. Prints the report and rewrites the bench:groups block of BENCHMARKS.md.
 // Loopback only; every loop is bounded; the relay child is killed however the run ends.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { Session } from "node:inspector";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadCryptoProvider } from "@parley/protocol";
+import { multiEnvelope } from "@parley/protocol/wire";
 import { categoryRows, summariseProfile, topSelfRows } from "../lib/cpuprofile.mjs";
 import { machineInfo } from "../lib/machine.mjs";
 import { RELAY_LIMITS } from "../relay/config.mjs";
-import { killAll } from "../relay/processes.mjs";
+import { killAll, startServer } from "../relay/processes.mjs";
+import { causes, readProfile } from "../relay/profile.mjs";
 import { buildFingerprint, loadAverage, sourceState } from "../relay/run-facts.mjs";
-import { measureGroupSend, measureRemoval, removalSenderOnly, sendGroupMessage } from "./cpu.mjs";
+import { measureGroupSend, measureRemoval, receive, removalSenderOnly, sendGroupMessage } from "./cpu.mjs";
 import { makeGroup } from "./members.mjs";
 import { measureRelayRemoval, measureRelaySend, startRelay } from "./relay.mjs";
 import { renderReport, writeReport } from "./report.mjs";
@@ -43,6 +45,9 @@ const { values: args } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
+
+/** multi_sends (the first a warm-up) sent to the profiled relay process. */
+const PROFILED_RELAY_SENDS = 5;
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -107,6 +112,16 @@ async function main() {
   const sends = [];
   for (const n of sizes) sends.push(measureGroupSend(group, n, { rounds, log }));
 
+  log("profiling receivers: 10 members × 20 messages…");
+  const readers = group.members.slice(0, 10);
+  const queued = Array.from({ length: 20 }, () => sendGroupMessage(group, group.members));
+  const receiveProfile = await profiled(() => {
+    for (const sent of queued) {
+      for (const [i, m] of readers.entries()) receive(group, m, multiEnvelope(sent.headers[i], sent.payload), sent.plaintext);
+    }
+    return queued.length * readers.length;
+  });
+
   log("profiling the sender: group messages to every member…");
   const sendProfile = await profiled(() => {
     const members = group.members;
@@ -141,8 +156,30 @@ async function main() {
       relay = { sends: relaySends, removal: relayRemoval };
     } finally {
       await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
     }
+    // One more relay process on the same store, under node --cpu-prof, for where its time goes.
+    log(`relay: profiling ${PROFILED_RELAY_SENDS} more multi_sends to ${largest} members (node --cpu-prof on the relay)…`);
+    const profileDir = join(dataDir, "profile");
+    mkdirSync(profileDir);
+    const profiledServer = await startServer("relay", { dataDir, limits: GROUP_RELAY_LIMITS, cpuProfileDir: profileDir });
+    try {
+      await measureRelaySend(profiledServer, group, largest, {
+        rounds: PROFILED_RELAY_SENDS - 1,
+        connected,
+        makeMessage: (members) => sendGroupMessage(group, members),
+        log,
+      });
+    } finally {
+      await profiledServer.stop();
+    }
+    const { busyMs, rows } = causes(readProfile(profileDir));
+    relay.profile = {
+      sends: PROFILED_RELAY_SENDS,
+      devices: largest,
+      busyMs,
+      rows: rows.filter((r) => !r.cause.startsWith("process start-up")),
+    };
+    rmSync(dataDir, { recursive: true, force: true });
   }
 
   const results = {
@@ -162,6 +199,10 @@ async function main() {
       n: largest,
       categories: categoryRows(sendProfile.summary, { ops: sendProfile.ops }),
       top: topSelfRows(sendProfile.summary, { top: 12, ops: sendProfile.ops }),
+    },
+    receiveProfile: {
+      ops: receiveProfile.ops,
+      categories: categoryRows(receiveProfile.summary, { ops: receiveProfile.ops }),
     },
     removalProfile: {
       remaining: remaining.length,

@@ -135,6 +135,38 @@ function removalProfileSection(p) {
   ].join("\n");
 }
 
+function receiveProfileSection(p) {
+  return [
+    `Receiver's work by category (CPU profile of ${p.ops} receptions: open the multi envelope + sender-key decrypt; µs/op per message):`,
+    "",
+    markdownTable(["category (self time)", "ms", "share", "µs/op"], p.categories),
+  ].join("\n");
+}
+
+function relayProfileSection(p) {
+  if (!p) return "";
+  const perSend = (value) => ((1000 * value) / p.sends).toFixed(0);
+  const rows = p.rows.map((r) => [
+    r.cause,
+    perSend(r.ms),
+    ((1000 * r.ms) / p.sends / p.devices).toFixed(1),
+    `${((100 * r.ms) / p.busyMs).toFixed(0)} %`,
+  ]);
+  rows.push([
+    "**main thread, total (start-up excluded)**",
+    `**${perSend(p.busyMs)}**`,
+    `**${((1000 * p.busyMs) / p.sends / p.devices).toFixed(1)}**`,
+    "100 %",
+  ]);
+  return [
+    `### Where the relay's time goes (\`node --cpu-prof\` on one more relay process, same store: ${p.sends} \`multi_send\`s to ${n(p.devices)} members, ${p.connected} of them connected)`,
+    "",
+    "Causes as in `bench:relay` (bench/relay/profile.mjs: each sample's self time attributed by walking up its stack; main-thread time includes time blocked in fsync and time waiting for a CPU).",
+    "",
+    markdownTable(["cause (self time)", "µs per multi_send", "µs per device", "share"], rows),
+  ].join("\n");
+}
+
 function attachmentsSection(a) {
   if (a.markdown)
     return `### Attachments: encrypt/decrypt MB/s vs a bare AEAD loop\n\nFrom \`bench/attachments/main.mjs --mb=16 --rounds=3\` (the attachments part's benchmark):\n\n${a.markdown}`;
@@ -150,9 +182,13 @@ export function renderReport(results) {
     bytesSection(results.sends),
     removalSection(results.removal, results.relay),
     profileSection(results.sendProfile),
+    receiveProfileSection(results.receiveProfile),
     removalProfileSection(results.removalProfile),
+    relayProfileSection(results.relay?.profile),
     attachmentsSection(results.attachments),
-  ].join("\n\n");
+  ]
+    .filter(Boolean)
+    .join("\n\n");
 }
 
 const SECTION = `
