@@ -176,6 +176,7 @@ async function main() {
     relay.profile = {
       sends: PROFILED_RELAY_SENDS,
       devices: largest,
+      connected,
       busyMs,
       rows: rows.filter((r) => !r.cause.startsWith("process start-up")),
     };
