@@ -31,14 +31,15 @@ const cpuMs = (from) => {
 let frameId = 1;
 let counter = 1;
 
-/** Frame of a `multi_send` to `members`, one device each, headers in member order. */
+/** Frame of a `multi_send` to the devices `members` (a member's devices next to each other), headers in that order. */
 export function multiSendFrame(members, payload, headers) {
-  return encodeFrame({
-    t: "multi_send",
-    id: frameId++,
-    payload,
-    recipients: members.map((m, i) => ({ userId: m.account.userId, token: m.token, devices: [{ deviceId: 1, header: headers[i] }] })),
-  });
+  const recipients = [];
+  for (const [i, m] of members.entries()) {
+    const device = { deviceId: m.deviceId, header: headers[i] };
+    if (i > 0 && members[i - 1].account === m.account) recipients.at(-1).devices.push(device);
+    else recipients.push({ userId: m.account.userId, token: m.token, devices: [device] });
+  }
+  return encodeFrame({ t: "multi_send", id: frameId++, payload, recipients });
 }
 
 /** A `sealed_send` of one envelope to a member's device 1. */
@@ -48,7 +49,7 @@ export function sealedSendFrame(member, envelope, crypto) {
     id: frameId++,
     userId: member.account.userId,
     token: member.token,
-    messages: [{ deviceId: 1, messageId: crypto.randomBytes(16), envelope }],
+    messages: [{ deviceId: member.deviceId, messageId: crypto.randomBytes(16), envelope }],
   });
 }
 
@@ -107,9 +108,9 @@ const summarise = (values) => ({ median: median(values), spread: spread(values),
  * members decrypting each message. Plus one pairwise send of the same content per round.
  */
 export function measureGroupSend(group, n, { rounds, targetSeals = 200, receivers = 16, log = () => {} }) {
-  const members = group.members.slice(0, n);
-  const sampled = members.slice(0, Math.min(receivers, n));
-  const perRound = Math.max(1, Math.ceil(targetSeals / n));
+  const members = group.members.slice(0, n * group.devicesPerMember);
+  const sampled = members.slice(0, Math.min(receivers, members.length));
+  const perRound = Math.max(1, Math.ceil(targetSeals / members.length));
   const one = () => {
     const sent = sendGroupMessage(group, members);
     const receiveUs = sampled.map((m, i) => receive(group, m, multiEnvelope(sent.headers[i], sent.payload), sent.plaintext));
@@ -148,12 +149,14 @@ export function measureGroupSend(group, n, { rounds, targetSeals = 200, receiver
     pairCpu.push(pair.cpuMs);
     last.pairBytes = pair.bytes;
     log(
-      `  ${n} members, round ${r + 1}/${rounds}: send ${total.at(-1).toFixed(2)} ms wall, ${cpu.at(-1).toFixed(2)} ms CPU (seal ${seal.at(-1).toFixed(2)}), ` +
+      `  ${n} members × ${group.devicesPerMember} devices, round ${r + 1}/${rounds}: send ${total.at(-1).toFixed(2)} ms wall, ${cpu.at(-1).toFixed(2)} ms CPU (seal ${seal.at(-1).toFixed(2)}), ` +
         `receive ${receive_.at(-1).toFixed(0)} µs, pairwise ${pair.ms.toFixed(1)} ms`,
     );
   }
   return {
     n,
+    devices: members.length,
+    devicesPerMember: group.devicesPerMember,
     perRound,
     receivers: sampled.length,
     sendMs: summarise(total),

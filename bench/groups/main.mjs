@@ -29,6 +29,8 @@ const HELP = `node bench/run.mjs groups [options]   (npm run bench:groups -- [op
   --sizes=a,b,c      group sizes (default 10,100,1000; at most 1000)
   --rounds=N         timed rounds per size (default 7) and removal rounds (default 5, capped by N)
   --connected=N      members logged in at the relay to time delivery (default 8)
+  --two-devices=a,b  sizes also measured with 2 devices per member, a second group (default 1000;
+                     --two-devices= skips it)
   --quick            sizes 10,100, 3 rounds: checks the set-up
   --no-relay         CPU only
   --no-write         print only; leave BENCHMARKS.md alone
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     sizes: { type: "string", default: "10,100,1000" },
     rounds: { type: "string", default: "7" },
     connected: { type: "string", default: "8" },
+    "two-devices": { type: "string", default: "1000" },
     quick: { type: "boolean", default: false },
     "no-relay": { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
@@ -111,6 +114,16 @@ async function main() {
 
   const sends = [];
   for (const n of sizes) sends.push(measureGroupSend(group, n, { rounds, log }));
+  // A second group whose members have two devices each: twice the seals, and past 1,024 devices
+  // the sender's static-agreement cache (STATIC_AGREEMENT_CACHE_SIZE) no longer holds them all.
+  const twoSizes = args.quick ? [] : (args["two-devices"] ?? "").split(",").filter(Boolean).map(Number);
+  if (twoSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new RangeError("--two-devices: 1..1000 each");
+  let pairs;
+  if (twoSizes.length > 0) {
+    log(`setting up ${Math.max(...twoSizes)} members × 2 devices with pairwise sessions (untimed)…`);
+    pairs = makeGroup(crypto, Math.max(...twoSizes), log, 2);
+    for (const n of twoSizes) sends.push(measureGroupSend(pairs, n, { rounds, log }));
+  }
 
   log("profiling receivers: 10 members × 20 messages…");
   const readers = group.members.slice(0, 10);
@@ -144,12 +157,12 @@ async function main() {
     const dataDir = mkdtempSync(join(os.tmpdir(), "parley-bench-groups-"));
     process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
     log("relay: starting and registering members…");
-    const server = await startRelay(group.members, { dataDir, limits: GROUP_RELAY_LIMITS, log });
+    const server = await startRelay([...group.members, ...(pairs?.members ?? [])], { dataDir, limits: GROUP_RELAY_LIMITS, log });
     try {
       const relaySends = [];
-      for (const n of sizes) {
+      for (const [g, n] of [...sizes.map((n) => [group, n]), ...twoSizes.map((n) => [pairs, n])]) {
         relaySends.push(
-          await measureRelaySend(server, group, n, { rounds, connected, makeMessage: (members) => sendGroupMessage(group, members), log }),
+          await measureRelaySend(server, g, n, { rounds, connected, makeMessage: (members) => sendGroupMessage(g, members), log }),
         );
       }
       const relayRemoval = await measureRelayRemoval(server, group, removal, { connected, log });

@@ -22,14 +22,13 @@ import {
 } from "@parley/protocol";
 
 /** A device with its published private prekeys, as a client store would hold them. */
-function makeParty(deps, deviceId) {
-  const account = generateAccount(deps);
+function makeParty(deps, deviceId, account = generateAccount(deps)) {
   const device = generateDevice(deps, account, deviceId);
   const signed = new Map();
   const oneTime = new Map();
   const kem = new Map();
   const lookup = { signedPreKey: (id) => signed.get(id), oneTimePreKey: (id) => oneTime.get(id), kemPreKey: (id) => kem.get(id) };
-  return { account, device, signed, oneTime, kem, lookup, deviceList: signDeviceList(deps, account, 1, [deviceId]) };
+  return { account, device, deviceId, signed, oneTime, kem, lookup, deviceList: signDeviceList(deps, account, 1, [deviceId]) };
 }
 
 function publishBundle(deps, party) {
@@ -70,7 +69,7 @@ export function distributionPlaintext(groupId, distribution, counter) {
 
 /** Sender and member agree on a session; returns both records after the settling exchange. */
 function establish(deps, sender, member) {
-  const expect = { accountKey: member.account.publicKey, deviceId: 1 };
+  const expect = { accountKey: member.account.publicKey, deviceId: member.deviceId };
   const hello = new Uint8Array(32);
   let { record: a } = initiateSession(deps.sender, sender.device, undefined, publishBundle(deps.sender, member), expect);
   const first = encryptMessage(deps.sender, a, hello);
@@ -84,28 +83,38 @@ function establish(deps, sender, member) {
 }
 
 /**
- * The sender, `count` members with sessions, a group id and the sender's sender key, which every
- * member holds (from its distribution). Each member has its own agreement cache, as its own
- * client would; the sender has one of the default size (1,024 peers).
+ * The sender, `count` members with `devicesPerMember` devices each, every device with a session
+ * with the sender, a group id and the sender's sender key, which every device holds (from its
+ * distribution). `members` lists devices, a member's devices next to each other; they share the
+ * member's account and delivery token, and device d carries a device list of sequence d naming all
+ * of them (so registering them in order at the relay only ever moves the list forward). Each device
+ * has its own agreement cache, as its own client would; the sender has one of the default size
+ * (1,024 peers).
  */
-export function makeGroup(crypto, count, log = () => {}) {
+export function makeGroup(crypto, count, log = () => {}, devicesPerMember = 1) {
   const senderDeps = { crypto, agreements: new StaticAgreementCache() };
   const sender = makeParty(senderDeps, 1);
   const members = [];
   const started = performance.now();
+  const deviceIds = Array.from({ length: devicesPerMember }, (_, d) => d + 1);
   for (let i = 0; i < count; i++) {
-    const member = makeParty(senderDeps, 1);
-    member.deps = { crypto, agreements: new StaticAgreementCache() };
-    member.token = crypto.randomBytes(32);
-    const { senderRecord, memberRecord } = establish({ sender: senderDeps }, sender, member);
-    member.senderRecord = senderRecord; // the sender's record of its session with this member
-    member.record = memberRecord; // the member's record of its session with the sender
-    members.push(member);
+    const account = generateAccount(senderDeps);
+    const token = crypto.randomBytes(32);
+    for (const deviceId of deviceIds) {
+      const member = makeParty(senderDeps, deviceId, account);
+      member.deviceList = signDeviceList(senderDeps, account, deviceId, deviceIds);
+      member.deps = { crypto, agreements: new StaticAgreementCache() };
+      member.token = token;
+      const { senderRecord, memberRecord } = establish({ sender: senderDeps }, sender, member);
+      member.senderRecord = senderRecord; // the sender's record of its session with this device
+      member.record = memberRecord; // the device's record of its session with the sender
+      members.push(member);
+    }
     if ((i + 1) % 250 === 0) log(`  ${i + 1}/${count} members with sessions (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
   const groupId = crypto.randomBytes(16);
   const senderKey = createSenderKey(senderDeps);
   const distribution = encodeSenderKeyDistribution(senderKey);
   for (const member of members) member.senderKey = senderKeyFromDistribution(decodeSenderKeyDistribution(distribution));
-  return { deps: senderDeps, sender, members, groupId, senderKey };
+  return { deps: senderDeps, sender, members, devicesPerMember, groupId, senderKey };
 }

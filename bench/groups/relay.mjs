@@ -30,7 +30,7 @@ class Client {
       const signature = signAuthChallenge(member.deps, member.device, client.challenge.nonce, client.challenge.relayId);
       const frame = register
         ? { t: "register", id: client.nextId++, certificate: member.device.certificate, deviceList: member.deviceList, signature }
-        : { t: "auth", id: client.nextId++, userId: member.account.userId, deviceId: 1, signature };
+        : { t: "auth", id: client.nextId++, userId: member.account.userId, deviceId: member.deviceId, signature };
       await client.request(frame);
     }
     return client;
@@ -90,19 +90,27 @@ async function pool(items, limit, task) {
 
 const summarise = (values) => ({ median: median(values), spread: spread(values), samples: values });
 
-/** Starts the relay and registers every member with its delivery token (untimed set-up). */
-export async function startRelay(members, { dataDir, limits, log }) {
+/**
+ * Starts the relay and registers every device with its member's delivery token (untimed set-up).
+ * A member's devices register one after another, in device order (their lists' sequences rise).
+ */
+export async function startRelay(devices, { dataDir, limits, log }) {
   const server = await startServer("relay", { dataDir, limits });
   const started = performance.now();
-  await pool(members, 16, async (member) => {
-    const client = await Client.open(server.url, { member, register: true });
-    const tokenHash = member.deps.crypto.sha256(member.token);
-    await client.request({ t: "set_delivery_token", id: client.nextId++, tokenHash, open: false });
-    client.close();
+  const byMember = new Map();
+  for (const device of devices) byMember.set(device.account, [...(byMember.get(device.account) ?? []), device]);
+  await pool([...byMember.values()], 16, async (memberDevices) => {
+    for (const member of memberDevices) {
+      const client = await Client.open(server.url, { member, register: true });
+      if (member === memberDevices[0]) {
+        const tokenHash = member.deps.crypto.sha256(member.token);
+        await client.request({ t: "set_delivery_token", id: client.nextId++, tokenHash, open: false });
+      }
+      client.close();
+    }
   });
-  log(
-    `  ${members.length} members registered with delivery tokens in ${((performance.now() - started) / 1000).toFixed(1)} s (untimed set-up)`,
-  );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  log(`  ${devices.length} devices of ${byMember.size} members registered with delivery tokens in ${seconds} s (untimed set-up)`);
   return server;
 }
 
@@ -133,9 +141,9 @@ const msSince = (from, to = process.hrtime.bigint()) => Number(to - from) / 1e6;
  * recipient must receive exactly its envelope.
  */
 export async function measureRelaySend(server, group, n, { rounds, connected, makeMessage, log }) {
-  const members = group.members.slice(0, n);
+  const members = group.members.slice(0, n * group.devicesPerMember);
   const sender = await Client.open(server.url);
-  const recipients = await connectRecipients(server, members, Math.min(connected, n));
+  const recipients = await connectRecipients(server, members, Math.min(connected, members.length));
   const sentMs = [];
   const firstMs = [];
   const allMs = [];
@@ -164,21 +172,29 @@ export async function measureRelaySend(server, group, n, { rounds, connected, ma
       ]);
       recipients.arrivals.length = 0;
       const bad = sent.results.filter((x) => x !== "OK");
-      if (sent.results.length !== n || bad.length > 0)
-        throw new Error(`multi_send to ${n}: ${sent.results.length} results, not OK: ${bad.slice(0, 3)}`);
+      if (sent.results.length !== members.length || bad.length > 0) {
+        throw new Error(`multi_send to ${members.length} devices: ${sent.results.length} results, not OK: ${bad.slice(0, 3)}`);
+      }
       if (r === 0) continue;
       sentMs.push(tSent);
       firstMs.push(Math.min(...got.values()));
       allMs.push(Math.max(...got.values()));
       log(
-        `  relay, ${n} members, round ${r}/${rounds}: sent after ${tSent.toFixed(1)} ms; ${got.size} connected got it after ${Math.min(...got.values()).toFixed(1)}–${Math.max(...got.values()).toFixed(1)} ms`,
+        `  relay, ${n} members × ${group.devicesPerMember} devices, round ${r}/${rounds}: sent after ${tSent.toFixed(1)} ms; ${got.size} connected got it after ${Math.min(...got.values()).toFixed(1)}–${Math.max(...got.values()).toFixed(1)} ms`,
       );
     }
   } finally {
     sender.close();
     for (const c of recipients.clients) c.close();
   }
-  return { n, connected: recipients.clients.length, sentMs: summarise(sentMs), firstMs: summarise(firstMs), allMs: summarise(allMs) };
+  return {
+    n,
+    devices: members.length,
+    connected: recipients.clients.length,
+    sentMs: summarise(sentMs),
+    firstMs: summarise(firstMs),
+    allMs: summarise(allMs),
+  };
 }
 
 /**

@@ -13,6 +13,8 @@ const ms = (value) =>
 const us = (value) => `${value < 100 ? value.toFixed(1) : value.toFixed(0)} µs`;
 const cell = (s, format) => (s ? `${format(s.median)} ${formatSpread(s.spread)}` : "n/a");
 const bytes = (b) => `${n(b)} B`;
+/** "1 000" for one device per member, "1 000 × 2 devices" otherwise. */
+const who = (s) => (s.devicesPerMember > 1 ? `${n(s.n)} × ${s.devicesPerMember} devices` : n(s.n));
 
 function header({ machine, provider, source, loadBefore, loadAfter, seconds, rounds, removalRounds }) {
   const busy = Math.max(loadBefore[0], loadAfter[0]) >= machine.cores / 2;
@@ -20,22 +22,22 @@ function header({ machine, provider, source, loadBefore, loadAfter, seconds, rou
     `- **Date**: ${machine.date}; whole run ${Math.round(seconds)} s (set-up of the members' sessions and relay accounts included)`,
     `- **Machine**: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${machine.node}; crypto provider \`${provider}\`; sources at commit ${source?.commit ?? "unknown"}${source?.dirty ? " plus uncommitted changes" : ""}`,
     `- **Other load**: load average (1/5/15 min) ${loadBefore.join(" / ")} before, ${loadAfter.join(" / ")} after${busy ? " — ⚠ the machine was shared (load ≥ half the cores): absolute times are high and noisy; medians over rounds damp it, they do not remove it" : ""}`,
-    `- **Method**: one sender device, members with one device each (device 1), each with an established pairwise session with the sender (prekey handshake, reply, one more message). A group message is a padded text content (${"`encodeContent`"}), sender-key encrypted once (\`groupEncrypt\`), sealed for every member device (\`sealMulti\`) and encoded as a \`multi_send\` frame with every member's delivery token. After a warm-up message (which also fills the sender's static-agreement cache, as a running client has it), ${rounds} rounds per size, each of enough messages for ≥ 200 seals; medians of the per-round means, ± half the min–max range. Receivers: the first 16 members open and decrypt every message, each with its own agreement cache; every plaintext is compared with the sent one.`,
+    `- **Method**: one sender device, members with one device each (device 1; the rows marked "× 2 devices" are a second group whose members have two), each device with an established pairwise session with the sender (prekey handshake, reply, one more message). A group message is a padded text content (${"`encodeContent`"}), sender-key encrypted once (\`groupEncrypt\`), sealed for every member device (\`sealMulti\`) and encoded as a \`multi_send\` frame with every member's delivery token. After a warm-up message (which also fills the sender's static-agreement cache, as a running client has it), ${rounds} rounds per size, each of enough messages for ≥ 200 seals; medians of the per-round means, ± half the min–max range. Receivers: the first 16 members open and decrypt every message, each with its own agreement cache; every plaintext is compared with the sent one.`,
     `- **Relay**: the built \`parley-relay\` bin on 127.0.0.1, temporary data directory (SQLite, WAL, \`synchronous=FULL\`); every member registered with a delivery token (untimed). The sender sends the encoded \`multi_send\` on an anonymous WebSocket; *committed* = until the relay's \`sent\` (answered after every mailbox row is committed in one transaction), all results OK; *received* = until the connected members (logged in, acknowledging) hold exactly their envelope. Rate limits raised as for \`bench:relay\`, plus \`fanOutDevicesPerSecond\` and \`fanOutDeviceBurst\` (one address sends every fan-out). ${removalRounds} removal rounds, each removing one more member.`,
   ].join("\n");
 }
 
 function sendSection(sends, relay) {
-  const relayFor = (size) => relay?.sends.find((r) => r.n === size);
+  const relayFor = (size, devices) => relay?.sends.find((r) => r.n === size && r.devices === devices);
   const rows = sends.map((s) => [
-    n(s.n),
+    who(s),
     `${cell(s.sendCpuMs, ms)} (wall ${ms(s.sendMs.median)})`,
     `${cell(s.encryptMs, ms)} / ${cell(s.sealMs, ms)} / ${cell(s.frameMs, ms)}`,
-    us((1000 * s.sealMs.median) / s.n),
+    us((1000 * s.sealMs.median) / s.devices),
     `${cell(s.pairwiseCpuMs, ms)} (wall ${ms(s.pairwiseMs.median)})`,
     cell(s.receiveUs, us),
-    relayFor(s.n) ? cell(relayFor(s.n).sentMs, ms) : "not run",
-    relayFor(s.n) ? `${cell(relayFor(s.n).firstMs, ms)} – ${cell(relayFor(s.n).allMs, ms)}` : "not run",
+    relayFor(s.n, s.devices) ? cell(relayFor(s.n, s.devices).sentMs, ms) : "not run",
+    relayFor(s.n, s.devices) ? `${cell(relayFor(s.n, s.devices).firstMs, ms)} – ${cell(relayFor(s.n, s.devices).allMs, ms)}` : "not run",
   ]);
   return [
     "### Group message: sender, receiver, relay (median per message)",
@@ -64,21 +66,21 @@ function sendSection(sends, relay) {
 
 function bytesSection(sends) {
   const rows = sends.map((s) => [
-    n(s.n),
+    who(s),
     bytes(s.frameBytes),
     bytes(s.payloadBytes),
     `${s.headerBytes} B`,
-    bytes(Math.round(s.frameBytes / s.n)),
+    bytes(Math.round(s.frameBytes / s.devices)),
     bytes(s.pairwiseBytes),
     `${(s.pairwiseBytes / s.frameBytes).toFixed(2)}×`,
   ]);
   return [
     "### Bytes uploaded per group message",
     "",
-    "`multi_send` = the encoded frame (payload once, per device: user id, delivery token, device id, 48-byte header). Pairwise = one encoded `sealed_send` per member (user id, token, message id, a sealed ratchet message of the same padded content): what a client without sender keys and multi-recipient envelopes would upload.",
+    "`multi_send` = the encoded frame (payload once, per device: user id, delivery token, device id, 48-byte header). Pairwise = one encoded `sealed_send` per device (user id, token, message id, a sealed ratchet message of the same padded content): what a client without sender keys and multi-recipient envelopes would upload.",
     "",
     markdownTable(
-      ["members", "`multi_send` frame", "shared payload", "header", "frame per member", "pairwise `sealed_send`s", "pairwise ÷ multi"],
+      ["members", "`multi_send` frame", "shared payload", "header", "frame per device", "pairwise `sealed_send`s", "pairwise ÷ multi"],
       rows,
     ),
   ].join("\n");
