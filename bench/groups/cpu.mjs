@@ -13,6 +13,7 @@ import {
   groupEncrypt,
   openAndDecrypt,
   openEnvelope,
+  StaticAgreementCache,
   sealMulti,
   senderKeyFromDistribution,
 } from "@parley/protocol";
@@ -268,4 +269,34 @@ export function removalSenderOnly(group, remaining) {
   group.senderKey = senderKey;
   sendGroupMessage(group, remaining);
   return remaining.length;
+}
+
+/**
+ * The sender's agreement cache at a group larger than it: CPU ms of one `sealMulti` to every
+ * device of `group` with the default cache (STATIC_AGREEMENT_CACHE_SIZE peers, as the client has
+ * it) against one large enough to hold every device; medians of `rounds` alternating rounds after
+ * a warm-up of each.
+ */
+export function measureAgreementCache(group, { rounds = 5 } = {}) {
+  const { crypto } = group.deps;
+  const recipients = group.members.map((m) => ({ identityKey: m.device.identityKey.publicKey }));
+  const message = groupPlaintext(counter++);
+  const variants = {
+    default: { crypto, agreements: new StaticAgreementCache() },
+    large: { crypto, agreements: new StaticAgreementCache(2 * recipients.length) },
+  };
+  const time = (deps) => {
+    const c0 = process.cpuUsage();
+    sealMulti(deps, group.sender.device, recipients, message);
+    return cpuMs(c0);
+  };
+  for (const deps of Object.values(variants)) time(deps);
+  const samples = { default: [], large: [] };
+  for (let r = 0; r < rounds; r++) for (const [name, deps] of Object.entries(variants)) samples[name].push(time(deps));
+  return {
+    devices: recipients.length,
+    defaultMs: summarise(samples.default),
+    largeMs: summarise(samples.large),
+    largeSize: 2 * recipients.length,
+  };
 }

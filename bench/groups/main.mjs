@@ -19,7 +19,7 @@ import { RELAY_LIMITS } from "../relay/config.mjs";
 import { killAll, startServer } from "../relay/processes.mjs";
 import { causes, readProfile } from "../relay/profile.mjs";
 import { buildFingerprint, loadAverage, sourceState } from "../relay/run-facts.mjs";
-import { measureGroupSend, measureRemoval, receive, removalSenderOnly, sendGroupMessage } from "./cpu.mjs";
+import { measureAgreementCache, measureGroupSend, measureRemoval, receive, removalSenderOnly, sendGroupMessage } from "./cpu.mjs";
 import { makeGroup } from "./members.mjs";
 import { measureRelayRemoval, measureRelaySend, startRelay } from "./relay.mjs";
 import { renderReport, writeReport } from "./report.mjs";
@@ -119,10 +119,13 @@ async function main() {
   const twoSizes = args.quick ? [] : (args["two-devices"] ?? "").split(",").filter(Boolean).map(Number);
   if (twoSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1000)) throw new RangeError("--two-devices: 1..1000 each");
   let pairs;
+  let agreementCache;
   if (twoSizes.length > 0) {
     log(`setting up ${Math.max(...twoSizes)} members × 2 devices with pairwise sessions (untimed)…`);
     pairs = makeGroup(crypto, Math.max(...twoSizes), log, 2);
     for (const n of twoSizes) sends.push(measureGroupSend(pairs, n, { rounds, log }));
+    log("the sender's agreement cache at every device of that group…");
+    agreementCache = measureAgreementCache(pairs);
   }
 
   log("profiling receivers: 10 members × 20 messages…");
@@ -223,6 +226,7 @@ async function main() {
       categories: categoryRows(removalProfile.summary),
       top: topSelfRows(removalProfile.summary, { top: 8 }),
     },
+    agreementCache,
     attachments: attachments(),
   };
   if (buildFingerprint() !== fingerprint) throw new Error("packages were rebuilt during the run: not reporting a mix of builds");

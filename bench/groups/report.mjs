@@ -27,7 +27,7 @@ function header({ machine, provider, source, loadBefore, loadAfter, seconds, rou
   ].join("\n");
 }
 
-function sendSection(sends, relay) {
+function sendSection(sends, relay, agreementCache) {
   const relayFor = (size, devices) => relay?.sends.find((r) => r.n === size && r.devices === devices);
   const rows = sends.map((s) => [
     who(s),
@@ -56,8 +56,14 @@ function sendSection(sends, relay) {
       rows,
     ),
     "",
-    "*CPU* = this process's user + system time (`process.cpuUsage`, all its threads, GC included) around the sender's work only, per message: what the sender pays even when other processes compete for the cores; *wall* = elapsed time (hrtime), inflated by them. Seal per device = wall time of `sealMulti` ÷ members. Receiver = wall time per message of one member (median over the sampled members and messages of a round).",
+    "*CPU* = this process's user + system time (`process.cpuUsage`, all its threads, GC included) around the sender's work only, per message: what the sender pays even when other processes compete for the cores; *wall* = elapsed time (hrtime), inflated by them. Seal per device = wall time of `sealMulti` ÷ devices. Receiver = wall time per message of one member (median over the sampled members and messages of a round).",
     "",
+    ...(agreementCache
+      ? [
+          `The sender's static-agreement cache at ${n(agreementCache.devices)} devices: one \`sealMulti\` costs ${cell(agreementCache.defaultMs, ms)} CPU with the default cache (1,024 peers, as the client has it; beyond that every lookup misses and DH(IK_S, IK_R) is recomputed per device) against ${cell(agreementCache.largeMs, ms)} with a cache of ${n(agreementCache.largeSize)} (alternating rounds, medians).`,
+          "",
+        ]
+      : []),
     relay
       ? `Connected members at the relay: ${relay.sends[0]?.connected ?? 0} (the first ones); the others' envelopes wait in their mailboxes.`
       : "Relay not run (`--no-relay`).",
@@ -180,7 +186,7 @@ function attachmentsSection(a) {
 export function renderReport(results) {
   return [
     header(results),
-    sendSection(results.sends, results.relay),
+    sendSection(results.sends, results.relay, results.agreementCache),
     bytesSection(results.sends),
     removalSection(results.removal, results.relay),
     profileSection(results.sendProfile),
