@@ -34,7 +34,6 @@ export {
 export { ErrorCode, ParleyError } from "./errors.js";
 export { type GroupAction, GroupActionType } from "./group/action.js";
 export {
-  applyActions,
   applyChange,
   createGroup,
   type GroupInit,
@@ -54,6 +53,7 @@ export {
   verifyGroupChangeSignature,
 } from "./group/change.js";
 export { compareCompetingChanges, type ForkResolution, resolveFork } from "./group/fork.js";
+export { joinGroup } from "./group/join.js";
 export { mayPerform, requiredRole } from "./group/roles.js";
 export {
   canSendToGroup,

@@ -293,6 +293,15 @@ describe("attacks", () => {
     expect(errorOf(() => applyChange(deps, undefined, tampered))).toMatch(/ERR_INVALID_SIGNATURE|ERR_INVALID_ENCODING/);
   });
 
+  test("what is applied is what was signed, even if a decoded change object is altered in memory", () => {
+    const { state } = group();
+    const honest = proposeChange(deps, state, admin, [{ type: "setName", name: "signed" }]).change;
+    const altered = { ...honest, actions: [{ type: "remove" as const, userId: alice.userId }], authorUserId: alice.userId };
+    const result = applyChange(deps, state, altered);
+    expect(result.name).toBe("signed");
+    expect(findMember(result, alice.userId)).toBeDefined();
+  });
+
   test("a removed member's later change is refused", () => {
     const { state } = group();
     const removed = proposeChange(deps, state, admin, [{ type: "remove", userId: bob.userId }]).state;

@@ -146,7 +146,9 @@ export function applyActions(state: GroupState, author: Uint8Array, actions: rea
  * ERR_INVALID_SIGNATURE, ERR_GROUP_PERMISSION.
  */
 export function applyChange(deps: Deps, state: GroupState | undefined, change: GroupChange | Uint8Array): GroupState {
-  const c = change instanceof Uint8Array ? decodeGroupChange(change) : change;
+  // Always the decoded bytes: what is applied is exactly what the signature covers, even if a
+  // caller hands in a change object whose fields were altered after decoding.
+  const c = decodeGroupChange(change instanceof Uint8Array ? change : change.encoded);
   if (state === undefined) return applyCreate(deps, c);
   if (!equalBytes(c.groupId, state.groupId)) throw invalid("the change is for another group (VAL-110)");
   if (c.version <= state.version) throw stale(`version ${c.version} is not above the group's version ${state.version} (VAL-111)`, "replay");

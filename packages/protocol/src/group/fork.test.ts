@@ -65,6 +65,9 @@ describe("resolveFork", () => {
     const b = proposeChange(deps, previous, admin2, [{ type: "setName", name: "B" }]);
     expect(errorOf(() => resolveFork(deps, previous, b.change, tampered))).toBe("ERR_INVALID_SIGNATURE");
     expect(() => resolveFork(deps, a.state, a.change, b.change)).toThrow(RangeError);
+    // The applied change must be the one made from `previous`, not one made from a lookalike.
+    const lookalike = proposeChange(deps, { ...previous, name: "other" }, admin, [{ type: "setName", name: "A" }]);
+    expect(() => resolveFork(deps, previous, lookalike.change, b.change)).toThrow(RangeError);
   });
 
   test("after switching, the winner's later changes apply and the loser's do not", () => {

@@ -11,7 +11,7 @@ import type { Deps } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { applyChange } from "./apply.js";
 import { decodeGroupChange, type GroupChange, groupChangeHash } from "./change.js";
-import { compareUserIds, type GroupState, isGroupAdmin } from "./state.js";
+import { compareUserIds, type GroupState, groupStateHash, isGroupAdmin } from "./state.js";
 
 /** The outcome of `resolveFork`: keep the applied change, or switch to the incoming one's state. */
 export type ForkResolution =
@@ -36,7 +36,11 @@ export function compareCompetingChanges(deps: Deps, previous: GroupState, a: Gro
  * the change the client applied to `previous` (RangeError otherwise).
  */
 export function resolveFork(deps: Deps, previous: GroupState, applied: GroupChange, incoming: GroupChange | Uint8Array): ForkResolution {
-  if (applied.version !== previous.version + 1 || !equalBytes(applied.groupId, previous.groupId)) {
+  if (
+    applied.version !== previous.version + 1 ||
+    !equalBytes(applied.groupId, previous.groupId) ||
+    !equalBytes(applied.previousHash, groupStateHash(deps, previous))
+  ) {
     throw new RangeError("the applied change is not the one made from the previous state");
   }
   const change = incoming instanceof Uint8Array ? decodeGroupChange(incoming) : incoming;
