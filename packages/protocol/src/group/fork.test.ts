@@ -1,11 +1,13 @@
 // Fork resolution (spec/group-state.md §5, VAL-140): members that applied competing changes in
 // either order converge on the same winner, and a non-admin cannot win against an admin by
 // grinding its change's hash (the attack is reproduced: the ground change does hash lower).
-import { describe, expect, test } from "vitest";
+import { fc, test } from "@fast-check/vitest";
+import { describe, expect } from "vitest";
 import { accounts, groupDeps as deps, errorOf, flip, token } from "../../test/group-fixtures.js";
+import { equalBytes } from "../crypto/bytes.js";
 import type { AccountKeys } from "../keys/identity.js";
 import { applyChange, createGroup, proposeChange } from "./apply.js";
-import { groupChangeHash, signGroupChange } from "./change.js";
+import { type GroupChange, groupChangeHash, signGroupChange } from "./change.js";
 import { compareCompetingChanges, resolveFork } from "./fork.js";
 import { compareUserIds as compareBytes, encodeGroupState, findMember, groupStateHash } from "./state.js";
 
@@ -82,4 +84,35 @@ describe("resolveFork", () => {
     expect(applyChange(deps, state, afterWinner.change).description).toBe("w");
     expect(errorOf(() => applyChange(deps, state, afterLoser.change))).toBe("ERR_GROUP_STALE:fork");
   });
+});
+
+describe("convergence", () => {
+  const candidates = [
+    proposeChange(deps, previous, admin, [{ type: "setName", name: "by admin" }]),
+    proposeChange(deps, previous, admin2, [{ type: "setDescription", description: "by admin2" }]),
+    proposeChange(deps, previous, admin2, [{ type: "remove", userId: member.userId }]),
+    proposeChange(deps, previous, member, [{ type: "setOwnToken", deliveryToken: token(7) }]),
+    proposeChange(deps, previous, member, [{ type: "setName", name: "by member" }]),
+  ].map((u) => u.change);
+  const byAdmin = new Set([0, 1, 2]);
+  const indices = candidates.map((_, i) => i);
+
+  test.prop([fc.array(fc.shuffledSubarray(indices, { minLength: 1 }), { minLength: 2, maxLength: 5 })], { numRuns: 100 })(
+    "members receiving any competing changes in any order each end on the best one they received; an admin's always beats a member's",
+    (arrivals) => {
+      for (const order of arrivals) {
+        let applied = candidates[order[0] as number] as GroupChange;
+        for (const i of order.slice(1)) {
+          const r = resolveFork(deps, previous, applied, (candidates[i] as GroupChange).encoded);
+          if (r.winner === "incoming") applied = r.change;
+        }
+        const best = [...order].sort((a, b) =>
+          compareCompetingChanges(deps, previous, candidates[a] as GroupChange, candidates[b] as GroupChange),
+        )[0];
+        expect(applied.encoded).toEqual((candidates[best as number] as GroupChange).encoded);
+        const winner = indices.find((i) => equalBytes((candidates[i] as GroupChange).encoded, applied.encoded)) as number;
+        if (order.some((i) => byAdmin.has(i))) expect(byAdmin.has(winner)).toBe(true);
+      }
+    },
+  );
 });

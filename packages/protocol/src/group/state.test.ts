@@ -179,6 +179,27 @@ describe("limits at N and N+1", () => {
     }
   });
 
+  test("a decoder accepts name, description and avatar at their limit and refuses one byte more", () => {
+    const max = stateWith([{ userId: fakeUserId(1), role: "admin" }], {
+      name: "n".repeat(MAX_GROUP_NAME_BYTES),
+      description: "d".repeat(MAX_GROUP_DESCRIPTION_BYTES),
+      avatar: new Uint8Array(MAX_GROUP_AVATAR_BYTES).fill(1),
+    });
+    const bytes = encodeGroupState(max);
+    expect(decodeGroupState(bytes)).toEqual(max);
+    // Each field is a u16 length then its bytes: lengthen one by a byte (0x61 'a').
+    const fields = [21, 21 + 2 + MAX_GROUP_NAME_BYTES, 21 + 4 + MAX_GROUP_NAME_BYTES + MAX_GROUP_DESCRIPTION_BYTES];
+    for (const at of fields) {
+      const length = new DataView(bytes.buffer).getUint16(at);
+      const longer = Uint8Array.of(...bytes.subarray(0, at + 2), 0x61, ...bytes.subarray(at + 2));
+      new DataView(longer.buffer).setUint16(at, length + 1);
+      expect(
+        errorOf(() => decodeGroupState(longer)),
+        `field at ${at}`,
+      ).toBe("ERR_INVALID_ENCODING");
+    }
+  });
+
   test(`a change with ${MAX_GROUP_ACTIONS} actions is accepted, ${MAX_GROUP_ACTIONS + 1} refused`, () => {
     const { state } = createGroup(deps, creator, { name: "g" });
     const adds = (n: number): GroupAction[] => Array.from({ length: n }, (_, i) => ({ type: "add", userId: fakeUserId(i) }));
