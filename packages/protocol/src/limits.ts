@@ -67,3 +67,17 @@ export const MAX_GROUP_SKIP = 1000;
  * discarded first. 36 bytes each, so a receiver holds at most ~36 KB per sender in a group.
  */
 export const MAX_GROUP_SKIPPED_KEYS = 1000;
+/** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
+export const MAX_GROUP_MEMBERS = 1000;
+
+/** Largest group name (UTF-8 bytes): a title, not a paragraph. */
+export const MAX_GROUP_NAME_BYTES = 256;
+
+/** Largest group description (UTF-8 bytes); with 1,000 members the state stays under MAX_TEXT_BYTES. */
+export const MAX_GROUP_DESCRIPTION_BYTES = 2048;
+
+/** Largest group avatar: an encoded attachment pointer (key, digest, blob id), never the image. */
+export const MAX_GROUP_AVATAR_BYTES = 1024;
+
+/** Most actions in one group change: enough to add a full group at once, bounding the work one change costs. */
+export const MAX_GROUP_ACTIONS = 1000;
