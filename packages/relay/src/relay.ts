@@ -69,6 +69,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const live = new LiveDevices();
   const blobs = new BlobFiles(options.blobDir);
   await blobs.init();
+  await blobs.removeOrphans(async (blobId) => {
+    const record = await options.store.getBlob(blobId);
+    return record === undefined ? undefined : record.size === undefined ? "uploading" : "complete";
+  });
   const commits = new TurnBatch<NewMessage, EnqueueOutcome>(async (messages) => {
     const started = performance.now();
     const outcomes = await options.store.enqueue(messages, limits.maxQueueDepth);
