@@ -28,9 +28,6 @@ export type BlobWriteResult =
   | { readonly ok: true; readonly size: number }
   | { readonly ok: false; readonly reason: "too_large" | "conflict" };
 
-/** What the store says about a blob whose files are found on disk at start-up. */
-export type BlobState = "complete" | "uploading" | undefined;
-
 /** Maps file-system errors (whose messages name the path, and the id is a capability) to StorageError. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -93,17 +90,15 @@ export class BlobFiles {
 
   /**
    * Removes files the store no longer accounts for (a crash between deleting a record and its
-   * file): blob files of blobs not complete, partial files of blobs not being uploaded. Run at
-   * start-up, before requests are served.
+   * file, or between publishing a single upload and recording it): every blob or partial file
+   * for which `keep(blobId, partial)` is false. Run at start-up, before requests are served.
    */
-  async removeOrphans(state: (blobId: string) => Promise<BlobState>): Promise<number> {
+  async removeOrphans(keep: (blobId: string, partial: boolean) => Promise<boolean>): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.dir)) {
       const partial = name.endsWith(PARTIAL_SUFFIX);
       const blobId = partial ? name.slice(0, -PARTIAL_SUFFIX.length) : name;
-      if (!ID.test(blobId)) continue;
-      const current = await state(blobId);
-      if (current === (partial ? "uploading" : "complete")) continue;
+      if (!ID.test(blobId) || (await keep(blobId, partial))) continue;
       await rm(join(this.dir, name), { force: true });
       removed++;
     }

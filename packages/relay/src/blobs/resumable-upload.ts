@@ -82,14 +82,21 @@ export async function appendUpload(p: AppendParams): Promise<AppendResult> {
         break;
       }
       await file.write(step.value);
-      if (file.length - durable >= every && !(await checkpoint())) return { outcome: "gone", offset: durable };
+      if (file.length - durable >= every && !(await checkpoint())) return await gone(p, durable);
     }
-    if (outcome !== "too_large" && !(await checkpoint())) return { outcome: "gone", offset: durable };
+    if (outcome !== "too_large" && !(await checkpoint())) return await gone(p, durable);
   } finally {
     await file.close();
   }
   if (outcome === "ok" && durable === p.declaredSize) return completeUpload(p);
   return { outcome, offset: durable };
+}
+
+/** The ticket disappeared (swept) while the body arrived: its bytes go too. */
+async function gone(p: AppendParams, offset: number): Promise<AppendResult> {
+  const record = await p.store.getBlob(p.blobId);
+  if (!record || record.size !== undefined) await p.files.removePartial(p.blobId);
+  return { outcome: "gone", offset };
 }
 
 /**
