@@ -70,6 +70,9 @@ async function authorized(ctx: RelayContext, blobId: string, req: IncomingMessag
 /** An upload may proceed: not complete, ticket unexpired. */
 const open = (ctx: RelayContext, record: BlobRecord) => record.size === undefined && record.ticketExpiresAt > ctx.now();
 
+/** A complete blob past its lifetime (gone for everyone until the sweep deletes it). */
+const expired = (ctx: RelayContext, record: BlobRecord) => record.size !== undefined && (record.expiresAt ?? 0) <= ctx.now();
+
 /** Where progress extends the ticket to: one ticket lifetime from now, at most maxBlobUploadMs after it was granted. */
 function extendedTicket(ctx: RelayContext, record: BlobRecord): number {
   const granted = record.createdAt ?? record.ticketExpiresAt - ctx.limits.blobTicketLifetimeMs;
@@ -140,6 +143,10 @@ async function uploadStatus(ctx: RelayContext, blobId: string, req: IncomingMess
     reply(res, 401, { error: "UNAUTHORIZED" });
     return;
   }
+  if (expired(ctx, record)) {
+    reply(res, 404, { error: "NOT_FOUND" });
+    return;
+  }
   if (record.size === undefined && ctx.blobs.claim(blobId)) {
     try {
       record = await recover(ctx, record);
@@ -155,10 +162,11 @@ async function uploadStatus(ctx: RelayContext, blobId: string, req: IncomingMess
   res.end();
 }
 
-/** `PATCH`: appends the body at `Upload-Offset` (which must be the stored offset); 204 with the new offset. */
+/** `PATCH` (REL-073): appends the body at `Upload-Offset` (which must be the stored offset); 204 with the new offset once durable. */
 async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const authorizedRecord = await authorized(ctx, blobId, req);
   if (!authorizedRecord) return refuse(res, req, 401, "UNAUTHORIZED");
+  if (expired(ctx, authorizedRecord)) return refuse(res, req, 404, "NOT_FOUND");
   if (authorizedRecord.size !== undefined) return offsetConflict(res, req, authorizedRecord.size);
   if (!open(ctx, authorizedRecord)) return refuse(res, req, 401, "UNAUTHORIZED");
   if (!isOffsetContentType(req.headers["content-type"])) return refuse(res, req, 415, "BAD_REQUEST");
