@@ -12,6 +12,7 @@ import { isOffsetContentType, parseBearer, parseByteCount, parseRange } from "..
 import { appendUpload, completeUpload } from "../blobs/resumable-upload.js";
 import type { RelayContext } from "../context.js";
 import { sameHash } from "../handlers/common.js";
+import { asStorageError } from "../store/storage-error.js";
 import { freeBytes } from "../store/storage-health.js";
 import type { BlobRecord } from "../store/store.js";
 
@@ -188,12 +189,20 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
     const free = await freeBytes(ctx.blobs.dir);
     if (free !== undefined && free - (length ?? record.maxSize - offset) < ctx.limits.minFreeStorageBytes)
       return refuse(res, req, 507, "STORAGE_FULL", { "upload-offset": String(stored) });
-    const result = await appendUpload({
-      ...finishParams(ctx, record),
-      offset,
-      body: idleLimited(req, ctx.limits.blobUploadIdleMs),
-      ticketExpiry: () => extendedTicket(ctx, record),
-    });
+    let result: Awaited<ReturnType<typeof appendUpload>>;
+    try {
+      result = await appendUpload({
+        ...finishParams(ctx, record),
+        offset,
+        body: idleLimited(req, ctx.limits.blobUploadIdleMs),
+        ticketExpiry: () => extendedTicket(ctx, record),
+      });
+    } catch (error) {
+      // The disk filled (or failed) mid-body: what was durable stays; the client asks HEAD later.
+      const storage = asStorageError(error);
+      if (!storage) throw error;
+      return answerMidBody(res, req, storage.kind === "full" ? 507 : 503, storage.code, {});
+    }
     const at = { "upload-offset": String(result.offset) };
     switch (result.outcome) {
       case "complete":
@@ -205,19 +214,22 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
         res.writeHead(204, { ...at, "cache-control": "no-store" }).end();
         return;
       case "too_large":
-        // The rest of the body is not read: close the connection after the answer.
-        res.shouldKeepAlive = false;
-        res.on("finish", () => req.destroy());
-        reply(res, 413, { error: "BLOB_TOO_LARGE" }, { ...at, connection: "close" });
-        return;
+        return answerMidBody(res, req, 413, "BLOB_TOO_LARGE", at);
       case "reset":
         return offsetConflict(res, req, result.offset);
       case "gone":
-        return refuse(res, req, 404, "NOT_FOUND");
+        return answerMidBody(res, req, 404, "NOT_FOUND", {});
     }
   } finally {
     ctx.blobs.release(blobId);
   }
+}
+
+/** A refusal after part of the body was read: the rest is not read, so the connection closes after the answer. */
+function answerMidBody(res: ServerResponse, req: IncomingMessage, status: number, code: string, headers: OutgoingHttpHeaders): void {
+  res.shouldKeepAlive = false;
+  res.on("finish", () => req.destroy());
+  reply(res, status, { error: code }, { ...headers, connection: "close" });
 }
 
 /**
