@@ -154,7 +154,7 @@ export function patch(
 
 /** HEAD with the capability: the upload's stored offset and length. */
 export async function uploadOffset(
-  r: BlobRelay,
+  r: Pick<BlobRelay, "httpUrl">,
   blobId: string,
   capability: string,
 ): Promise<{ status: number; offset: number; length: number }> {
