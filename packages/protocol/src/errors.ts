@@ -54,6 +54,10 @@ export const ErrorCode = {
   AccountExists: "ERR_ACCOUNT_EXISTS",
   /** Client: the relay's challenge names another relay than the one dialled; nothing was signed (spec/relay.md §3.1). */
   RelayIdMismatch: "ERR_RELAY_ID_MISMATCH",
+  /** An attachment's ciphertext failed a check: a chunk's tag, the digest, its length or its padding (spec/attachments.md). */
+  AttachmentCorrupt: "ERR_ATTACHMENT_CORRUPT",
+  /** An attachment's ciphertext ended before its final chunk (spec/attachments.md). */
+  AttachmentTruncated: "ERR_ATTACHMENT_TRUNCATED",
 } as const;
 
 /** One of the stable error code strings. */

@@ -54,3 +54,18 @@ export const SAFETY_NUMBER_ITERATIONS = 5200;
 
 /** Largest serialized session record accepted by `decodeSessionRecord` (bytes). */
 export const MAX_SESSION_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** Plaintext bytes per attachment chunk (spec/attachments.md): a chunk is decrypted and shown on its own, so memory stays at a few chunks. */
+export const ATTACHMENT_CHUNK_BYTES = 65_536;
+
+/** Largest attachment plaintext (bytes, 4 GiB): keeps chunk counters far below 2^32 and sizes exact in a JS number. */
+export const MAX_ATTACHMENT_BYTES = 4_294_967_296;
+
+/** Smallest padded attachment plaintext (bytes): every file under 1 KiB looks alike. */
+export const MIN_ATTACHMENT_PADDED_BYTES = 1024;
+
+/** Largest attachment preview (a ThumbHash, bytes): ThumbHashes are ≤ 25 bytes; 64 leaves room and bounds the content. */
+export const MAX_ATTACHMENT_PREVIEW_BYTES = 64;
+
+/** Largest encoded attachment pointer (`encodeAttachmentPointer`, bytes): a group avatar must fit the group state's 1 KiB slot. */
+export const MAX_ATTACHMENT_POINTER_BYTES = 1024;

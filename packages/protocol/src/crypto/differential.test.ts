@@ -58,6 +58,29 @@ describe("hashes and KDFs agree", () => {
     sameInAll((crypto) => crypto.sha256(data));
   });
 
+  test.prop([fc.array(anyBytes(300), { maxLength: 12 })], fastRuns)(
+    "sha256Incremental equals sha256 of the joined parts, however the input is split",
+    (parts) => {
+      const whole = sameInAll((crypto) => crypto.sha256(concatBytes(...parts)));
+      const incremental = sameInAll((crypto) => {
+        const hasher = crypto.sha256Incremental();
+        for (const part of parts) hasher.update(part);
+        return hasher.digest();
+      });
+      expect(incremental).toEqual(whole);
+    },
+  );
+
+  test("sha256Incremental is single-use and checks its argument", () => {
+    for (const crypto of providers) {
+      const hasher = crypto.sha256Incremental().update(new Uint8Array(3));
+      expect(() => hasher.update("abc" as unknown as Uint8Array)).toThrow(TypeError);
+      hasher.digest();
+      expect(() => hasher.digest()).toThrow();
+      expect(() => hasher.update(new Uint8Array(1))).toThrow();
+    }
+  });
+
   test.prop([anyBytes(200), anyBytes(3000)], fastRuns)("hmacSha256, any key length", (key, data) => {
     sameInAll((crypto) => crypto.hmacSha256(key, data));
   });

@@ -18,7 +18,7 @@ import type { JsonWebKey, KeyObject } from "node:crypto";
 import { ED25519_TORSION_SUBGROUP, ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
-import { assertBytes, assertInteger, assertLength, equalBytes, hexToBytes, KeyedCache } from "./bytes.js";
+import { assertBytes, assertInteger, assertLength, equalBytes, hexToBytes, KeyedCache, onceHasher } from "./bytes.js";
 import { createNobleMlKem, type MlKemImpl } from "./mlkem.js";
 import type { CryptoProvider, KeyPair } from "./provider.js";
 
@@ -130,6 +130,7 @@ export function createNodeProvider(mlkem: MlKemImpl = createNobleMlKem(), aead?:
   const {
     createCipheriv,
     createDecipheriv,
+    createHash,
     createHmac,
     createPrivateKey,
     createPublicKey,
@@ -206,6 +207,13 @@ export function createNodeProvider(mlkem: MlKemImpl = createNobleMlKem(), aead?:
     sha256(data) {
       assertBytes(data, "data");
       return owned(hash("sha256", data, "buffer"));
+    },
+    sha256Incremental() {
+      const state = createHash("sha256");
+      return onceHasher(
+        (data) => state.update(data),
+        () => owned(state.digest()),
+      );
     },
     hmacSha256(key, data) {
       assertBytes(key, "key");
