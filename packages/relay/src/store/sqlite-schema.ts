@@ -8,7 +8,7 @@
 import type Database from "better-sqlite3";
 
 /** Bumped when the schema changes; stored in `user_version`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -79,7 +79,9 @@ CREATE TABLE IF NOT EXISTS blobs (
   ticket_expires_at INTEGER NOT NULL,
   size INTEGER,
   expires_at INTEGER,
-  owner BLOB
+  owner BLOB,
+  upload_offset INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_owner ON blobs (owner);
 `;
@@ -95,8 +97,16 @@ export function prepareDatabase(db: Database.Database): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`store schema ${version} is newer than this relay (${SCHEMA_VERSION})`);
   // Version 2 added the blob's owner (for per-account quotas); blobs of version 1 have none.
-  if (version === 1 && !(db.pragma("table_info(blobs)") as { name: string }[]).some((c) => c.name === "owner")) {
-    db.exec("ALTER TABLE blobs ADD COLUMN owner BLOB");
+  // Version 3 added resumable uploads: the durable offset, and when the ticket was granted
+  // (bounds how long progress keeps a ticket alive); older tickets have no grant time.
+  const blobColumns = (db.pragma("table_info(blobs)") as { name: string }[]).map((c) => c.name);
+  if (blobColumns.length > 0) {
+    for (const [column, type] of [
+      ["owner", "BLOB"],
+      ["upload_offset", "INTEGER NOT NULL DEFAULT 0"],
+      ["created_at", "INTEGER"],
+    ] as const)
+      if (!blobColumns.includes(column)) db.exec(`ALTER TABLE blobs ADD COLUMN ${column} ${type}`);
   }
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
