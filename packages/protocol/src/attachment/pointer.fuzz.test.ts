@@ -146,9 +146,13 @@ describe("attachment limits at N and N + 1", () => {
   test("MAX_ATTACHMENT_BYTES", () => {
     const at = { ...full, size: MAX_ATTACHMENT_BYTES, encryptedSize: attachmentLayout(MAX_ATTACHMENT_BYTES).encryptedSize };
     expect(decodeAttachmentPointer(encodeAttachmentPointer(at)).size).toBe(MAX_ATTACHMENT_BYTES);
-    expect(code(() => encodeAttachmentPointer({ ...full, size: MAX_ATTACHMENT_BYTES + 1, encryptedSize: undefined }))).toBe(
-      ErrorCode.LimitExceeded,
-    );
+    const { encryptedSize: _e, ...noEncryptedSize } = full;
+    expect(code(() => encodeAttachmentPointer({ ...noEncryptedSize, size: MAX_ATTACHMENT_BYTES + 1 }))).toBe(ErrorCode.LimitExceeded);
+    // The decoder's own check (VAL-A02): a size one beyond, written by hand.
+    const bytes = encodeAttachmentPointer({ ...noEncryptedSize, size: MAX_ATTACHMENT_BYTES, durationMs: 1 });
+    const sizeAt = 1 + 2 + full.blobId.length + 64;
+    new DataView(bytes.buffer).setUint32(sizeAt + 4, 1);
+    expect(code(() => decodeAttachmentPointer(bytes))).toBe(ErrorCode.InvalidEncoding);
   });
 
   test("dimensions of 1 pixel are fine, 0 is refused; width without height is a caller error", () => {
