@@ -51,7 +51,9 @@ function time(run) {
 function rates(...runs) {
   for (const run of runs) run();
   const seconds = runs.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) runs.forEach((run, i) => seconds[i].push(time(run)));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, run] of runs.entries()) seconds[i].push(time(run));
+  }
   return seconds.map((s) => SIZE / 2 ** 20 / median(s));
 }
 
