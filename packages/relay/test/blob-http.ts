@@ -31,6 +31,7 @@ export async function startBlobRelay(options: { limits?: Partial<Limits>; now?: 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-blobs-"));
   const logFile = join(dataDir, "relay.log");
   let httpUrl = "";
+  const log = pino.destination({ dest: logFile, sync: true, append: true });
   const relay = await createRelay({
     store: openSqliteStore(join(dataDir, "relay.sqlite")),
     blobDir: join(dataDir, "blobs"),
@@ -38,7 +39,7 @@ export async function startBlobRelay(options: { limits?: Partial<Limits>; now?: 
     limits: { minFreeStorageBytes: 1, ...options.limits },
     deps,
     ...(options.now ? { now: options.now } : {}),
-    logger: pino({ level: "debug" }, pino.destination({ dest: logFile, sync: true, append: true })),
+    logger: pino({ level: "debug" }, log),
   });
   const server = await listen(relay, { port: 0, host: "127.0.0.1" });
   httpUrl = `http://127.0.0.1:${server.port}`;
@@ -55,6 +56,10 @@ export async function startBlobRelay(options: { limits?: Partial<Limits>; now?: 
       server.server.closeAllConnections();
       await relay.shutdown();
       await closed;
+      await new Promise((resolve) => {
+        log.once("close", resolve);
+        log.destroy();
+      });
       if (remove) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -133,7 +138,13 @@ export function patchHeaders(capability: string, offset: number, extra: Record<s
 }
 
 /** PATCHes `body` at `offset` in one request with a Content-Length. */
-export function patch(r: BlobRelay, blobId: string, capability: string, offset: number, body: Uint8Array): Promise<HttpAnswer> {
+export function patch(
+  r: Pick<BlobRelay, "httpUrl">,
+  blobId: string,
+  capability: string,
+  offset: number,
+  body: Uint8Array,
+): Promise<HttpAnswer> {
   return send(`${r.httpUrl}/blobs/${blobId}`, {
     method: "PATCH",
     headers: patchHeaders(capability, offset, { "content-length": String(body.length) }),
@@ -143,7 +154,7 @@ export function patch(r: BlobRelay, blobId: string, capability: string, offset: 
 
 /** HEAD with the capability: the upload's stored offset and length. */
 export async function uploadOffset(
-  r: BlobRelay,
+  r: Pick<BlobRelay, "httpUrl">,
   blobId: string,
   capability: string,
 ): Promise<{ status: number; offset: number; length: number }> {

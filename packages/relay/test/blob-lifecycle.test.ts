@@ -57,6 +57,8 @@ describe("ticket keep-alive and sweeping", () => {
       expect((await fetch(`${r.httpUrl}/blobs/${blobId}`)).status).toBe(200);
       clock += 1;
       expect((await fetch(`${r.httpUrl}/blobs/${blobId}`)).status).toBe(404);
+      expect((await uploadOffset(r, blobId, capability)).status).toBe(404);
+      expect((await patch(r, blobId, capability, 100, pattern(1))).status).toBe(404);
       await r.relay.sweep();
       expect(existsSync(join(r.blobDir, blobId))).toBe(false);
       await c.close();

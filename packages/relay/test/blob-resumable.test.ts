@@ -1,4 +1,4 @@
-// Resumable blob uploads over real sockets (spec/relay.md §9.3, issue 14): HEAD/PATCH with
+// Resumable blob uploads over real sockets (spec/relay.md §9.3, REL-073, issue 14): HEAD/PATCH with
 // Upload-Offset, completion at exactly the declared size (N accepted, N+1 → 413), an upload cut
 // mid-PATCH resumes from what the relay made durable, two concurrent PATCHes (one wins, 409 with
 // the offset for the other), PUT and PATCH exclude each other, quotas hold across partial
@@ -21,13 +21,20 @@ afterAll(async () => {
   await r.stop();
 });
 
+/** Every ticket granted here, so the log can be checked for them. */
+const granted: { blobId: string; capability: string }[] = [];
+async function ticket(size: number) {
+  const t = await grant(c, size);
+  granted.push(t);
+  return t;
+}
 const blobUrl = (blobId: string) => `${r.httpUrl}/blobs/${blobId}`;
 const stored = async (blobId: string) => Buffer.from(await (await fetch(blobUrl(blobId))).arrayBuffer());
 
 describe("resumable upload", () => {
   it("uploads in segments: HEAD tells the durable offset, the last PATCH completes at the declared size, disk holds exactly the bytes", async () => {
     const body = pattern(300_000);
-    const { blobId, capability } = await grant(c, body.length);
+    const { blobId, capability } = await ticket(body.length);
     expect(await uploadOffset(r, blobId, capability)).toEqual({ status: 200, offset: 0, length: body.length });
     for (const [from, to] of [
       [0, 100_000],
@@ -56,7 +63,7 @@ describe("resumable upload", () => {
 
   it("completes at exactly the declared size: N bytes accepted, N+1 refused with 413 (Content-Length or a longer chunked body)", async () => {
     const size = 5000;
-    const { blobId, capability } = await grant(c, size);
+    const { blobId, capability } = await ticket(size);
     expect((await patch(r, blobId, capability, 0, pattern(size - 1))).status).toBe(204);
     const over = await patch(r, blobId, capability, size - 1, pattern(2));
     expect(over.status).toBe(413);
@@ -79,14 +86,14 @@ describe("resumable upload", () => {
   it("grants a ticket of maxBlobBytes and completes it; maxBlobBytes + 1 is refused with BLOB_TOO_LARGE", async () => {
     expect(await c.request({ t: "blob_ticket", size: MAX_BLOB + 1 })).toMatchObject({ t: "error", code: "BLOB_TOO_LARGE" });
     const body = pattern(MAX_BLOB, 3);
-    const { blobId, capability } = await grant(c, MAX_BLOB);
+    const { blobId, capability } = await ticket(MAX_BLOB);
     expect((await patch(r, blobId, capability, 0, body.subarray(0, MAX_BLOB / 2))).status).toBe(204);
     expect((await patch(r, blobId, capability, MAX_BLOB / 2, body.subarray(MAX_BLOB / 2))).headers["upload-offset"]).toBe(String(MAX_BLOB));
     expect(Buffer.compare(await stored(blobId), Buffer.from(body))).toBe(0);
   });
 
   it("answers a PATCH at another offset than the stored one with 409 and the stored Upload-Offset", async () => {
-    const { blobId, capability } = await grant(c, 1000);
+    const { blobId, capability } = await ticket(1000);
     expect((await patch(r, blobId, capability, 0, pattern(400))).status).toBe(204);
     for (const offset of [0, 399, 401, 1000]) {
       const answer = await patch(r, blobId, capability, offset, pattern(10));
@@ -98,7 +105,7 @@ describe("resumable upload", () => {
   });
 
   it("refuses bad requests without storing anything: 401 wrong capability, 415 media type, 400 bad Upload-Offset, 404 GET of a partial blob", async () => {
-    const { blobId, capability } = await grant(c, 1000);
+    const { blobId, capability } = await ticket(1000);
     const body = [pattern(10)];
     const at = (headers: Record<string, string>) => send(blobUrl(blobId), { method: "PATCH", headers, chunks: body });
     expect((await at(patchHeaders("wrong", 0))).status).toBe(401);
@@ -117,7 +124,7 @@ describe("resumable upload", () => {
   });
 
   it("keeps a PUT and a PATCH apart: a PUT after PATCH progress is a 409, a PATCH on a PUT blob is a 409 with its size", async () => {
-    const a = await grant(c, 100);
+    const a = await ticket(100);
     expect((await patch(r, a.blobId, a.capability, 0, pattern(50))).status).toBe(204);
     const put = await send(blobUrl(a.blobId), {
       method: "PUT",
@@ -126,7 +133,7 @@ describe("resumable upload", () => {
     });
     expect(put.status).toBe(409);
     expect(await uploadOffset(r, a.blobId, a.capability)).toMatchObject({ offset: 50 });
-    const b = await grant(c, 100);
+    const b = await ticket(100);
     expect(
       (await send(blobUrl(b.blobId), { method: "PUT", headers: { authorization: `Bearer ${b.capability}` }, chunks: [pattern(100)] }))
         .status,
@@ -141,7 +148,7 @@ describe("resumable upload", () => {
 describe("interrupted and concurrent uploads", () => {
   it("keeps what arrived of a PATCH whose socket was cut mid-body, and resumes from the stored offset to the exact bytes", async () => {
     const body = pattern(600_000, 5);
-    const { blobId, capability } = await grant(c, body.length);
+    const { blobId, capability } = await ticket(body.length);
     const cut = await send(blobUrl(blobId), {
       method: "PATCH",
       headers: patchHeaders(capability, 0, { "content-length": String(body.length) }),
@@ -169,7 +176,7 @@ describe("interrupted and concurrent uploads", () => {
 
   it("releases a PATCH whose client went silent after blobUploadIdleMs, keeping what arrived", async () => {
     const body = pattern(50_000, 6);
-    const { blobId, capability } = await grant(c, body.length);
+    const { blobId, capability } = await ticket(body.length);
     const hanging = send(blobUrl(blobId), {
       method: "PATCH",
       headers: patchHeaders(capability, 0, { "content-length": String(body.length) }),
@@ -189,7 +196,7 @@ describe("interrupted and concurrent uploads", () => {
 
   it("lets one of two concurrent PATCHes at the same offset append; the other gets 409 with the stored offset", async () => {
     const size = 512 * 1024;
-    const { blobId, capability } = await grant(c, size);
+    const { blobId, capability } = await ticket(size);
     const chunk = 32 * 1024;
     const bodyOf = (byte: number) => Array.from({ length: size / chunk }, () => new Uint8Array(chunk).fill(byte));
     const racer = (byte: number) =>
@@ -208,6 +215,18 @@ describe("interrupted and concurrent uploads", () => {
     const bytes = await stored(blobId);
     expect(bytes.length).toBe(size);
     expect(bytes.every((byte) => byte === winner)).toBe(true);
+  });
+});
+
+describe("the relay's log", () => {
+  it("holds no blob id or capability, and no error, after all of the above", () => {
+    const log = readFileSync(r.logFile, "utf8");
+    expect(granted.length).toBeGreaterThan(8);
+    for (const { blobId, capability } of granted) {
+      expect(log).not.toContain(blobId);
+      expect(log).not.toContain(capability);
+    }
+    expect(log.split("\n").filter((line) => line.includes('"level":50'))).toEqual([]);
   });
 });
 

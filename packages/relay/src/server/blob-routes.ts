@@ -12,6 +12,7 @@ import { isOffsetContentType, parseBearer, parseByteCount, parseRange } from "..
 import { appendUpload, completeUpload } from "../blobs/resumable-upload.js";
 import type { RelayContext } from "../context.js";
 import { sameHash } from "../handlers/common.js";
+import { asStorageError } from "../store/storage-error.js";
 import { freeBytes } from "../store/storage-health.js";
 import type { BlobRecord } from "../store/store.js";
 
@@ -69,6 +70,9 @@ async function authorized(ctx: RelayContext, blobId: string, req: IncomingMessag
 
 /** An upload may proceed: not complete, ticket unexpired. */
 const open = (ctx: RelayContext, record: BlobRecord) => record.size === undefined && record.ticketExpiresAt > ctx.now();
+
+/** A complete blob past its lifetime (gone for everyone until the sweep deletes it). */
+const expired = (ctx: RelayContext, record: BlobRecord) => record.size !== undefined && (record.expiresAt ?? 0) <= ctx.now();
 
 /** Where progress extends the ticket to: one ticket lifetime from now, at most maxBlobUploadMs after it was granted. */
 function extendedTicket(ctx: RelayContext, record: BlobRecord): number {
@@ -140,6 +144,10 @@ async function uploadStatus(ctx: RelayContext, blobId: string, req: IncomingMess
     reply(res, 401, { error: "UNAUTHORIZED" });
     return;
   }
+  if (expired(ctx, record)) {
+    reply(res, 404, { error: "NOT_FOUND" });
+    return;
+  }
   if (record.size === undefined && ctx.blobs.claim(blobId)) {
     try {
       record = await recover(ctx, record);
@@ -155,10 +163,11 @@ async function uploadStatus(ctx: RelayContext, blobId: string, req: IncomingMess
   res.end();
 }
 
-/** `PATCH`: appends the body at `Upload-Offset` (which must be the stored offset); 204 with the new offset. */
+/** `PATCH` (REL-073): appends the body at `Upload-Offset` (which must be the stored offset); 204 with the new offset once durable. */
 async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const authorizedRecord = await authorized(ctx, blobId, req);
   if (!authorizedRecord) return refuse(res, req, 401, "UNAUTHORIZED");
+  if (expired(ctx, authorizedRecord)) return refuse(res, req, 404, "NOT_FOUND");
   if (authorizedRecord.size !== undefined) return offsetConflict(res, req, authorizedRecord.size);
   if (!open(ctx, authorizedRecord)) return refuse(res, req, 401, "UNAUTHORIZED");
   if (!isOffsetContentType(req.headers["content-type"])) return refuse(res, req, 415, "BAD_REQUEST");
@@ -180,12 +189,20 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
     const free = await freeBytes(ctx.blobs.dir);
     if (free !== undefined && free - (length ?? record.maxSize - offset) < ctx.limits.minFreeStorageBytes)
       return refuse(res, req, 507, "STORAGE_FULL", { "upload-offset": String(stored) });
-    const result = await appendUpload({
-      ...finishParams(ctx, record),
-      offset,
-      body: idleLimited(req, ctx.limits.blobUploadIdleMs),
-      ticketExpiry: () => extendedTicket(ctx, record),
-    });
+    let result: Awaited<ReturnType<typeof appendUpload>>;
+    try {
+      result = await appendUpload({
+        ...finishParams(ctx, record),
+        offset,
+        body: idleLimited(req, ctx.limits.blobUploadIdleMs),
+        ticketExpiry: () => extendedTicket(ctx, record),
+      });
+    } catch (error) {
+      // The disk filled (or failed) mid-body: what was durable stays; the client asks HEAD later.
+      const storage = asStorageError(error);
+      if (!storage) throw error;
+      return answerMidBody(res, req, storage.kind === "full" ? 507 : 503, storage.code, {});
+    }
     const at = { "upload-offset": String(result.offset) };
     switch (result.outcome) {
       case "complete":
@@ -197,19 +214,22 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
         res.writeHead(204, { ...at, "cache-control": "no-store" }).end();
         return;
       case "too_large":
-        // The rest of the body is not read: close the connection after the answer.
-        res.shouldKeepAlive = false;
-        res.on("finish", () => req.destroy());
-        reply(res, 413, { error: "BLOB_TOO_LARGE" }, { ...at, connection: "close" });
-        return;
+        return answerMidBody(res, req, 413, "BLOB_TOO_LARGE", at);
       case "reset":
         return offsetConflict(res, req, result.offset);
       case "gone":
-        return refuse(res, req, 404, "NOT_FOUND");
+        return answerMidBody(res, req, 404, "NOT_FOUND", {});
     }
   } finally {
     ctx.blobs.release(blobId);
   }
+}
+
+/** A refusal after part of the body was read: the rest is not read, so the connection closes after the answer. */
+function answerMidBody(res: ServerResponse, req: IncomingMessage, status: number, code: string, headers: OutgoingHttpHeaders): void {
+  res.shouldKeepAlive = false;
+  res.on("finish", () => req.destroy());
+  reply(res, status, { error: code }, { ...headers, connection: "close" });
 }
 
 /**
