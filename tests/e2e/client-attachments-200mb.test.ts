@@ -19,8 +19,11 @@ const size = Number(process.env.PARLEY_ATTACHMENT_TEST_MB ?? 200) * MB;
 const SMALL = 20 * MB;
 /** Absolute bound on the growth: under half of a 200 MB file (measured: ≈ 60 MiB at any size, see the log line). */
 const MAX_GROWTH = 96 * 1024 * 1024;
-/** How much more the large run may grow than the small one. */
-const MAX_EXTRA_GROWTH = 24 * 1024 * 1024;
+/**
+ * How much more the large run may grow than the small one: the file is 180 MB larger, so any
+ * buffering proportional to it would show as ~180 MB; runs on a busy machine vary by ±20 MiB.
+ */
+const MAX_EXTRA_GROWTH = 48 * 1024 * 1024;
 
 let relay: RelayProcess;
 

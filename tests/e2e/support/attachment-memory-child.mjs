@@ -73,6 +73,7 @@ const started = performance.now();
 const arrived = nextMessage(bob, (m) => m.kind === "attachment");
 await alice.sendFile(bobAtAlice, generate(), { size, fileName: "big.bin" });
 const uploadedAt = performance.now();
+const uploadPeakRss = peakRss;
 const message = await arrived;
 const receivedHash = createHash("sha256");
 let received = 0;
@@ -91,6 +92,10 @@ process.stdout.write(
     received,
     baselineRss,
     peakRss,
+    uploadPeakRss,
+    heapUsed: process.memoryUsage().heapUsed,
+    external: process.memoryUsage().external,
+    arrayBuffers: process.memoryUsage().arrayBuffers,
     maxRss: process.resourceUsage().maxRSS * 1024,
     uploadSeconds: (uploadedAt - started) / 1000,
     downloadSeconds: (downloadedAt - uploadedAt) / 1000,

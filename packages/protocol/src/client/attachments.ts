@@ -12,8 +12,14 @@
 
 import { type AttachmentPointer, writeAttachmentFields } from "../attachment/pointer.js";
 import { makeImagePreview } from "../attachment/preview.js";
-import { ATTACHMENT_KEY_BYTES, AttachmentDecryptor, AttachmentEncryptor, attachmentLayout } from "../attachment/stream.js";
-import { bytesToHex as hex, joinBytes } from "../crypto/bytes.js";
+import {
+  ATTACHMENT_KEY_BYTES,
+  AttachmentDecryptor,
+  AttachmentEncryptor,
+  attachmentLayout,
+  ENCRYPTED_CHUNK_BYTES,
+} from "../attachment/stream.js";
+import { bytesToHex as hex } from "../crypto/bytes.js";
 import { randomBytes } from "../deps.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
@@ -571,10 +577,12 @@ export class Attachments {
       return true;
     };
 
+    // One segment buffer for the whole upload, refilled once the relay holds its bytes (a
+    // request's body is never touched while it may still be read).
+    const segment = new Uint8Array(UPLOAD_SEGMENT_BYTES + ENCRYPTED_CHUNK_BYTES);
     for (let pass = 0; ; pass++) {
       const encryptor = new AttachmentEncryptor(this.ctx.deps, record.key, record.size);
       let produced = 0;
-      let parts: Uint8Array[] = [];
       let pending = 0;
       let rewound = false;
       const take = async (chunks: Iterable<Uint8Array>) => {
@@ -583,18 +591,17 @@ export class Attachments {
           produced += chunk.length;
           if (produced <= record.offset) continue;
           const piece = start >= record.offset ? chunk : chunk.subarray(record.offset - start);
-          parts.push(piece);
+          segment.set(piece, pending);
           pending += piece.length;
           if (pending >= UPLOAD_SEGMENT_BYTES) await flush();
         }
       };
       const flush = async () => {
         if (pending === 0 || rewound) return;
-        const segment = joinBytes(parts);
         const start = produced - pending;
-        parts = [];
+        const length = pending;
         pending = 0;
-        if (!(await sendSegment(segment, start))) rewound = true;
+        if (!(await sendSegment(segment.subarray(0, length), start))) rewound = true;
       };
       let readBytes = 0;
       for await (const piece of readSource(source)) {
