@@ -476,6 +476,9 @@ export class Attachments {
   private async ensureTicket(record: UploadRecord): Promise<UploadRecord> {
     if (record.blobId && record.capability && (record.ticketExpiresAt ?? 0) > this.ctx.now()) return record;
     const granted = (await this.ctx.connection.request({ t: "blob_ticket", size: record.encryptedSize })) as BlobGrantedFrame;
+    // The id goes into URLs and into the pointer every recipient checks (VAL-A07).
+    if (!BLOB_ID.test(granted.blobId))
+      throw new ParleyError(ErrorCode.Relay, "the relay granted a malformed blob id", { reason: "BAD_REQUEST" });
     const next: UploadRecord = {
       ...record,
       blobId: granted.blobId,
