@@ -352,7 +352,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * to forward without uploading again. Resolves with the message once queued.
    */
   async sendFile(contactId: string, source: FileSource | AttachmentInfo, options: SendFileOptions = {}): Promise<ChatMessage> {
-    this.assertOpen();
+    // Checked first: nothing is uploaded for a conversation that cannot receive it.
+    await this.requireContact(contactId);
     return this.attachments.sendFile(contactId, source, options);
   }
 
