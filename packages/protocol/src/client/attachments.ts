@@ -24,6 +24,7 @@ import { randomBytes } from "../deps.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import type { BlobGrantedFrame } from "../wire/frames.js";
+import { describeSource, type FileSource, nodeFs, readSource, rereadable, sourceSize } from "./attachment-source.js";
 import type { ClientContext } from "./context.js";
 import type { AttachmentInfo, ChatMessage } from "./conversation.js";
 import { newContent, sendContent } from "./outgoing.js";
@@ -32,15 +33,12 @@ import type { StoreWrite } from "./store/store.js";
 
 /** Ciphertext bytes per PATCH request: big enough to amortise a round trip and an fsync, small enough to resend. */
 export const UPLOAD_SEGMENT_BYTES = 4 * 1024 * 1024;
-/** Plaintext bytes read from a file or Blob at a time. */
-const READ_BYTES = 1024 * 1024;
 /** Failed requests in a row (no progress in between) before an upload or download gives up. */
 const MAX_HTTP_RETRIES = 8;
 /** Store namespace of unfinished uploads: upload id → UploadRecord. */
 export const UPLOADS_NS = "attachment-uploads";
 
-/** What `sendFile` can read: a path (Node), a Blob or File, a ReadableStream or an async iterable (these two need `size`). */
-export type FileSource = string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+export type { FileSource };
 
 /** Upload progress: ciphertext bytes the relay holds durably, of the blob's total. */
 export interface UploadProgress {
@@ -153,92 +151,6 @@ function transient(error: unknown, signal?: AbortSignal): boolean {
   return !(error instanceof ParleyError) && !(error instanceof RangeError);
 }
 
-type NodeFs = typeof import("node:fs/promises");
-
-function nodeFs(): NodeFs {
-  const lookup = globalThis.process?.getBuiltinModule;
-  if (typeof lookup !== "function") throw new TypeError("file paths need Node.js >= 20.16; pass a Blob or a stream");
-  return lookup("node:fs/promises") as NodeFs;
-}
-
-/** Plaintext of a source as an async iterable of pieces, from the start. */
-async function* readSource(source: FileSource): AsyncGenerator<Uint8Array> {
-  if (typeof source === "string") {
-    const handle = await nodeFs().open(source, "r");
-    try {
-      const buffer = new Uint8Array(READ_BYTES);
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
-        if (bytesRead === 0) return;
-        yield buffer.subarray(0, bytesRead);
-      }
-    } finally {
-      await handle.close();
-    }
-  } else if (typeof Blob !== "undefined" && source instanceof Blob) {
-    for (let at = 0; at < source.size; at += READ_BYTES) {
-      yield new Uint8Array(await source.slice(at, at + READ_BYTES).arrayBuffer());
-    }
-  } else if (typeof ReadableStream !== "undefined" && source instanceof ReadableStream) {
-    const reader = source.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  } else {
-    yield* source as AsyncIterable<Uint8Array>;
-  }
-}
-
-/** Sources that can be read again from the start (after a rewind or a restart). */
-function rereadable(source: FileSource): boolean {
-  return typeof source === "string" || (typeof Blob !== "undefined" && source instanceof Blob);
-}
-
-async function sourceSize(source: FileSource, declared: number | undefined): Promise<number> {
-  let actual: number | undefined;
-  if (typeof source === "string") actual = (await nodeFs().stat(source)).size;
-  else if (typeof Blob !== "undefined" && source instanceof Blob) actual = source.size;
-  if (actual !== undefined && declared !== undefined && actual !== declared) throw new RangeError("size does not match the file's size");
-  const size = actual ?? declared;
-  if (size === undefined) throw new TypeError("sendFile needs options.size for a stream or async iterable");
-  attachmentLayout(size);
-  return size;
-}
-
-const TYPES: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  heic: "image/heic",
-  mp4: "video/mp4",
-  mov: "video/quicktime",
-  webm: "video/webm",
-  mp3: "audio/mpeg",
-  m4a: "audio/mp4",
-  ogg: "audio/ogg",
-  pdf: "application/pdf",
-  txt: "text/plain",
-  zip: "application/zip",
-};
-
-function describe(source: FileSource, options: SendFileOptions): { fileName: string; contentType: string } {
-  const file = typeof File !== "undefined" && source instanceof File ? source : undefined;
-  const fromPath = typeof source === "string" ? source.split(/[\\/]/).pop() : undefined;
-  const fileName = options.fileName ?? file?.name ?? fromPath ?? "file";
-  const extension = fileName.includes(".") ? fileName.split(".").pop()?.toLowerCase() : undefined;
-  const blobType = typeof Blob !== "undefined" && source instanceof Blob ? source.type : "";
-  const contentType = options.contentType ?? (blobType || (extension && TYPES[extension]) || "application/octet-stream");
-  return { fileName, contentType };
-}
-
 /**
  * The attachment half of a ParleyClient: uploads with resumption, downloads with verification.
  * `sendPointer` is how a finished pointer reaches a conversation (1:1 here; groups extend it).
@@ -272,7 +184,7 @@ export class Attachments {
     }
     options.signal?.throwIfAborted();
     const size = await sourceSize(source, options.size);
-    const { fileName, contentType } = describe(source, options);
+    const { fileName, contentType } = describeSource(source, options);
     const preview =
       options.preview === false ? undefined : options.preview ? { hash: options.preview } : await this.previewOf(source, contentType);
     const meta = {
