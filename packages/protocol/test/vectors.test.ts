@@ -3,8 +3,10 @@
 // consumed independently from their listed keys alone, as another implementation would.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { decodeAttachmentPointer, encodeAttachmentPointer } from "../src/attachment/pointer.js";
+import { AttachmentDecryptor } from "../src/attachment/stream.js";
 import { decodeContent } from "../src/content/content.js";
-import { hexToBytes as bytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
+import { hexToBytes as bytes, concatBytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
 import { openEnvelope } from "../src/envelope/sealed.js";
 import { ParleyError } from "../src/errors.js";
 import { applyChange } from "../src/group/apply.js";
@@ -44,6 +46,7 @@ const FILES = [
   "failures.json",
   "sender-keys.json",
   "group-state.json",
+  "attachments.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
@@ -411,6 +414,76 @@ describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) 
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, f.name).toBe(f.expectedError);
+
+  test("attachments.json: blobs rebuilt from the listed key with bare HKDF and AEAD, decrypted, pointers and failures", () => {
+    const v = load("attachments.json");
+    const c = deps.crypto;
+    const padme = (l: number) => {
+      const e = Math.floor(Math.log2(l));
+      const step = 2 ** Math.max(e - (e === 0 ? 0 : Math.floor(Math.log2(e)) + 1), 0);
+      return Math.ceil(l / step) * step;
+    };
+    for (const l of v.layouts.filter((x: { size: number }) => x.size < 2 ** 31)) {
+      expect(l.paddedSize).toBe(padme(Math.max(l.size, v.minPaddedBytes)));
+      expect(l.encryptedSize).toBe(l.paddedSize + 16 * Math.ceil(l.paddedSize / v.chunkBytes));
+    }
+    const blobs: Uint8Array[] = [];
+    for (const f of v.files) {
+      const key = bytes(f.key);
+      const okm = c.hkdfSha256(key, new Uint8Array(0), new TextEncoder().encode(v.label), 39);
+      expect(okm).toEqual(bytes(f.chunkKey + f.noncePrefix));
+      const padded = new Uint8Array(f.paddedSize);
+      padded.set(Uint8Array.from({ length: f.size }, (_, i) => i % 251));
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < f.chunkCount; i++) {
+        const nonce = new Uint8Array(12);
+        nonce.set(okm.subarray(32));
+        new DataView(nonce.buffer).setUint32(7, i);
+        nonce[11] = i === f.chunkCount - 1 ? 1 : 0;
+        expect(nonce).toEqual(bytes(f.chunks[i].nonce));
+        parts.push(c.aeadEncrypt(okm.subarray(0, 32), nonce, padded.subarray(i * v.chunkBytes, (i + 1) * v.chunkBytes), new Uint8Array(0)));
+      }
+      const blob = concatBytes(...parts);
+      if (f.blob) expect(blob).toEqual(bytes(f.blob));
+      else expect(parts.at(-1)).toEqual(bytes(f.lastChunk));
+      expect(blob.length).toBe(f.encryptedSize);
+      expect(c.sha256(blob)).toEqual(bytes(f.digest));
+      const dec = new AttachmentDecryptor(deps, { key, digest: bytes(f.digest), size: f.size });
+      const out = dec.update(blob);
+      dec.finish();
+      expect(out.reduce((n, p) => n + p.length, 0)).toBe(f.size);
+      blobs.push(blob);
+    }
+    for (const failure of v.streamFailures) {
+      const f = v.files[failure.file];
+      let blob = (blobs[failure.file] as Uint8Array).slice();
+      if (failure.tamperedAt !== undefined) blob[failure.tamperedAt] = (blob[failure.tamperedAt] as number) ^ 1;
+      if (failure.truncateTo !== undefined) blob = blob.slice(0, failure.truncateTo);
+      if (failure.append !== undefined) blob = new Uint8Array([...blob, ...bytes(failure.append)]);
+      const run = () => {
+        const dec = new AttachmentDecryptor(deps, {
+          key: bytes(f.key),
+          digest: bytes(failure.digest ?? f.digest),
+          size: failure.size ?? f.size,
+        });
+        dec.update(blob);
+        dec.finish();
+      };
+      expect(run, failure.description).toThrow(expect.objectContaining({ code: failure.expectedError }));
+    }
+    for (const p of v.pointers) {
+      const decoded = decodeAttachmentPointer(bytes(p.encoded));
+      expect(
+        Object.fromEntries(Object.entries(decoded).map(([k, x]) => [k, x instanceof Uint8Array ? Buffer.from(x).toString("hex") : x])),
+      ).toEqual(p.pointer);
+      expect(encodeAttachmentPointer(decoded)).toEqual(bytes(p.encoded));
+    }
+    const content = decodeContent(bytes(v.content.encoded));
+    expect(content.kind === "attachment" && content.width).toBe(v.pointers[v.content.pointer].pointer.width);
+    for (const failure of v.decodeFailures) {
+      expect(() => decodeAttachmentPointer(bytes(failure.encoded)), failure.description).toThrow(
+        expect.objectContaining({ code: failure.expectedError }),
+      );
     }
   });
 });

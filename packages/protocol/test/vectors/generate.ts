@@ -32,6 +32,7 @@ import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } f
 import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
 import { generateGroupStateVectors } from "./generate-group-state.js";
+import { generateAttachmentVectors } from "./generate-attachments.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
@@ -598,6 +599,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     "failures.json": failures,
     ...generateSenderKeyVectors(crypto),
     ...generateGroupStateVectors(crypto),
+    ...generateAttachmentVectors(crypto),
   };
 }
 
