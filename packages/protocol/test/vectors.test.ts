@@ -414,6 +414,8 @@ describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) 
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, f.name).toBe(f.expectedError);
+    }
+  });
 
   test("attachments.json: blobs rebuilt from the listed key with bare HKDF and AEAD, decrypted, pointers and failures", () => {
     const v = load("attachments.json");
