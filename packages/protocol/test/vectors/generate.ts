@@ -33,6 +33,7 @@ import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/seri
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
 import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateAttachmentVectors } from "./generate-attachments.js";
+import { generateSealedMultiVectors } from "./generate-sealed-multi.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
@@ -600,6 +601,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     ...generateSenderKeyVectors(crypto),
     ...generateGroupStateVectors(crypto),
     ...generateAttachmentVectors(crypto),
+    ...generateSealedMultiVectors(crypto),
   };
 }
 

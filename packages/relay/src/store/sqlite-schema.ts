@@ -52,10 +52,16 @@ CREATE TABLE IF NOT EXISTS messages (
   envelope BLOB NOT NULL,
   received_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
+  payload_id INTEGER,
   UNIQUE (user_id, device_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_mailbox ON messages (user_id, device_id, seq);
 CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at);
+CREATE INDEX IF NOT EXISTS messages_by_payload ON messages (payload_id) WHERE payload_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS shared_payloads (
+  payload_id INTEGER PRIMARY KEY,
+  payload BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS seen_ids (
   user_id BLOB NOT NULL,
   device_id INTEGER NOT NULL,
@@ -107,6 +113,11 @@ export function prepareDatabase(db: Database.Database): void {
       ["created_at", "INTEGER"],
     ] as const)
       if (!blobColumns.includes(column)) db.exec(`ALTER TABLE blobs ADD COLUMN ${column} ${type}`);
+  }
+  // Version 3 added shared payloads of multi-recipient sends: a message row may name one.
+  const messageColumns = db.pragma("table_info(messages)") as { name: string }[];
+  if (messageColumns.length > 0 && !messageColumns.some((c) => c.name === "payload_id")) {
+    db.exec("ALTER TABLE messages ADD COLUMN payload_id INTEGER");
   }
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
