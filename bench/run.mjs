@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PARTS = {
   protocol: { main: "bench/protocol/main.mjs", build: ["packages/protocol"] },
   relay: { main: "bench/relay/main.mjs", build: ["packages/protocol", "packages/relay"] },
+  attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
   groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
 };
 

@@ -5,6 +5,23 @@
  */
 
 export {
+  type AttachmentPointer,
+  decodeAttachmentPointer,
+  encodeAttachmentPointer,
+} from "./attachment/pointer.js";
+export {
+  ATTACHMENT_KEY_BYTES,
+  AttachmentDecryptor,
+  AttachmentEncryptor,
+  type AttachmentLayout,
+  type AttachmentSecrets,
+  type AttachmentStreamKeys,
+  attachmentLayout,
+  attachmentStreamKeys,
+  decryptAttachmentChunk,
+  padme,
+} from "./attachment/stream.js";
+export {
   type CallSignalType,
   type Content,
   type ContentBody,
@@ -17,7 +34,7 @@ export {
   type ReceiptType,
 } from "./content/content.js";
 export { pad, paddedLength, unpad } from "./content/padding.js";
-export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./crypto/provider.js";
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName, Sha256Hasher } from "./crypto/provider.js";
 export { createProvider, loadCryptoProvider } from "./crypto/select.js";
 export type { Deps } from "./deps.js";
 export { StaticAgreementCache } from "./envelope/agreement-cache.js";
@@ -40,6 +57,29 @@ export {
   sealMulti,
 } from "./envelope/sealed-multi.js";
 export { ErrorCode, ParleyError } from "./errors.js";
+export { type GroupAction, GroupActionType } from "./group/action.js";
+export {
+  applyChange,
+  createGroup,
+  type GroupInit,
+  type GroupStaleReason,
+  type GroupUpdate,
+  proposeChange,
+} from "./group/apply.js";
+export {
+  decodeGroupChange,
+  encodeGroupChange,
+  type GroupAuthor,
+  type GroupChange,
+  groupChangeHash,
+  MAX_GROUP_CHANGE_BYTES,
+  signGroupChange,
+  type UnsignedGroupChange,
+  verifyGroupChangeSignature,
+} from "./group/change.js";
+export { compareCompetingChanges, type ForkResolution, resolveFork } from "./group/fork.js";
+export { joinGroup } from "./group/join.js";
+export { mayPerform, requiredRole } from "./group/roles.js";
 export {
   acceptSenderKeyDistribution,
   createSenderKey,
@@ -47,7 +87,6 @@ export {
   decodeSenderKeyState,
   encodeSenderKeyDistribution,
   encodeSenderKeyState,
-  GROUP_ID_LENGTH,
   GROUP_MESSAGE_OVERHEAD,
   type GroupDecryptResult,
   type GroupMessageHeader,
@@ -60,6 +99,26 @@ export {
   type SenderKeyState,
   senderKeyFromDistribution,
 } from "./group/sender-key.js";
+export {
+  canSendToGroup,
+  checkGroupState,
+  DEFAULT_GROUP_SETTINGS,
+  decodeGroupState,
+  encodeGroupState,
+  findMember,
+  GROUP_ID_LENGTH,
+  GROUP_STATE_HASH_LENGTH,
+  GROUP_TOKEN_LENGTH,
+  type GroupAccess,
+  type GroupMember,
+  type GroupRole,
+  type GroupSettings,
+  type GroupState,
+  groupStateHash,
+  isGroupAdmin,
+  membersAdded,
+  membersRemoved,
+} from "./group/state.js";
 export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
 export {
   certifyDevice,

@@ -24,6 +24,9 @@ export const LABEL_FINGERPRINT = ascii("Parley/v1/fingerprint");
 export const LABEL_AUTH_CHALLENGE = ascii("Parley/v1/relay-auth");
 export const LABEL_LINK_CODE = ascii("Parley/v1/link-code");
 export const LABEL_LINK_TOKEN = ascii("Parley/v1/link-token");
+export const LABEL_GROUP_CHANGE = ascii("Parley/v1/group-change");
+/** HKDF info deriving an attachment's chunk key and nonce prefix from its file key (spec/attachments.md §3). */
+export const LABEL_ATTACHMENT = ascii("Parley/v1/attachment");
 export const LABEL_SEALED_MULTI = ascii("Parley/v1/sealed-multi");
 export const LABEL_SEALED_MULTI_PAYLOAD = ascii("Parley/v1/sealed-multi-payload");
 export const LABEL_SEALED_MULTI_AUTH = ascii("Parley/v1/sealed-multi-auth");

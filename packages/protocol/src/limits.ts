@@ -67,3 +67,31 @@ export const MAX_GROUP_SKIP = 1000;
  * discarded first. 36 bytes each, so a receiver holds at most ~36 KB per sender in a group.
  */
 export const MAX_GROUP_SKIPPED_KEYS = 1000;
+/** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
+export const MAX_GROUP_MEMBERS = 1000;
+
+/** Largest group name (UTF-8 bytes): a title, not a paragraph. */
+export const MAX_GROUP_NAME_BYTES = 256;
+
+/** Largest group description (UTF-8 bytes); with 1,000 members the state stays under MAX_TEXT_BYTES. */
+export const MAX_GROUP_DESCRIPTION_BYTES = 2048;
+
+/** Largest group avatar: an encoded attachment pointer (key, digest, blob id), never the image. */
+export const MAX_GROUP_AVATAR_BYTES = 1024;
+
+/** Most actions in one group change: enough to add a full group at once, bounding the work one change costs. */
+export const MAX_GROUP_ACTIONS = 1000;
+/** Plaintext bytes per attachment chunk (spec/attachments.md): a chunk is decrypted and shown on its own, so memory stays at a few chunks. */
+export const ATTACHMENT_CHUNK_BYTES = 65_536;
+
+/** Largest attachment plaintext (bytes, 4 GiB): keeps chunk counters far below 2^32 and sizes exact in a JS number. */
+export const MAX_ATTACHMENT_BYTES = 4_294_967_296;
+
+/** Smallest padded attachment plaintext (bytes): every file under 1 KiB looks alike. */
+export const MIN_ATTACHMENT_PADDED_BYTES = 1024;
+
+/** Largest attachment preview (a ThumbHash, bytes): ThumbHashes are ≤ 25 bytes; 64 leaves room and bounds the content. */
+export const MAX_ATTACHMENT_PREVIEW_BYTES = 64;
+
+/** Largest encoded attachment pointer (`encodeAttachmentPointer`, bytes): a group avatar must fit the group state's 1 KiB slot. */
+export const MAX_ATTACHMENT_POINTER_BYTES = 1024;

@@ -3,10 +3,15 @@
 // consumed independently from their listed keys alone, as another implementation would.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { decodeAttachmentPointer, encodeAttachmentPointer } from "../src/attachment/pointer.js";
+import { AttachmentDecryptor } from "../src/attachment/stream.js";
 import { decodeContent } from "../src/content/content.js";
-import { hexToBytes as bytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
+import { hexToBytes as bytes, concatBytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
 import { openEnvelope } from "../src/envelope/sealed.js";
 import { ParleyError } from "../src/errors.js";
+import { applyChange } from "../src/group/apply.js";
+import { decodeGroupChange } from "../src/group/change.js";
+import { resolveFork } from "../src/group/fork.js";
 import {
   decodeGroupMessage,
   decodeSenderKeyDistribution,
@@ -16,10 +21,12 @@ import {
   parseGroupMessageHeader,
   senderKeyFromDistribution,
 } from "../src/group/sender-key.js";
+import { decodeGroupState } from "../src/group/state.js";
 import { DeviceKeys, decodeDeviceCertificate, verifyDeviceCertificate } from "../src/keys/device-certificate.js";
 import { deriveUserId } from "../src/keys/identity.js";
 import { decodeKemPreKey, KemPreKeySecret, PreKeySecret } from "../src/keys/prekeys.js";
 import {
+  LABEL_GROUP_CHANGE,
   LABEL_GROUP_MESSAGE,
   LABEL_GROUP_MESSAGE_KEY,
   LABEL_SEALED,
@@ -49,6 +56,8 @@ const FILES = [
   "safety-numbers.json",
   "failures.json",
   "sender-keys.json",
+  "group-state.json",
+  "attachments.json",
   "sealed-multi.json",
 ];
 
@@ -320,6 +329,66 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
       expect(code, c.name).toBe(c.expectedError);
     }
   });
+  test("group-state.json: each change verifies from the listed keys, chains to the previous state and yields the listed state", () => {
+    const v = load("group-state.json");
+    const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    const keyOf: Record<string, string> = Object.fromEntries(
+      Object.entries(v.accounts).map(([n, a]) => [n, (a as { publicKey: string }).publicKey]),
+    );
+    for (const a of Object.values(v.accounts) as { seed: string; publicKey: string; userId: string }[]) {
+      expect(hexOf(deps.crypto.ed25519PublicKey(bytes(a.seed)))).toBe(a.publicKey);
+      expect(hexOf(deriveUserId(deps, bytes(a.publicKey)))).toBe(a.userId);
+    }
+    let previous: Uint8Array | undefined;
+    for (const step of v.steps) {
+      const change = bytes(step.change);
+      // Signature (label ‖ 0x00 ‖ body) and previous hash recomputed from the bytes alone.
+      const parsed = decodeGroupChange(change);
+      expect(hexOf(parsed.authorAccountKey), step.name).toBe(keyOf[step.author]);
+      const signed = Uint8Array.of(...LABEL_GROUP_CHANGE, 0, ...change.subarray(0, change.length - 64));
+      expect(deps.crypto.ed25519Verify(parsed.authorAccountKey, signed, change.subarray(change.length - 64))).toBe(true);
+      expect(parsed.previousHash).toEqual(previous ? deps.crypto.sha256(previous) : new Uint8Array(32));
+      expect(hexOf(deps.crypto.sha256(change))).toBe(step.changeHash);
+      expect(hexOf(deps.crypto.sha256(bytes(step.state)))).toBe(step.stateHash);
+      expect(parsed.actions.map((a) => a.type)).toEqual(step.actions.map((a: { type: string }) => a.type));
+      const next = applyChange(deps, previous && decodeGroupState(previous), change);
+      expect(next.version).toBe(step.decoded.groupVersion);
+      expect(next.name).toBe(step.decoded.name);
+      expect(next.settings).toEqual(step.decoded.settings);
+      expect(next.members.map((m) => [hexOf(m.userId), m.role, m.deliveryToken ? hexOf(m.deliveryToken) : null])).toEqual(
+        step.decoded.members.map((m: { userId: string; role: string; deliveryToken: string | null }) => [
+          m.userId,
+          m.role,
+          m.deliveryToken,
+        ]),
+      );
+      expect(decodeGroupState(bytes(step.state))).toEqual(next);
+      previous = bytes(step.state);
+    }
+    const base = decodeGroupState(bytes(v.steps[v.fork.base].state));
+    const [a, b] = v.fork.changes.map((c: string) => decodeGroupChange(bytes(c)));
+    const winner = v.fork.winner === 0 ? a : b;
+    expect(Buffer.compare(bytes(v.fork.changeHashes[v.fork.winner]), bytes(v.fork.changeHashes[1 - v.fork.winner]))).toBe(-1);
+    for (const [applied, incoming] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const r = resolveFork(deps, base, applied, incoming);
+      expect(r.winner === "incoming" ? r.change.encoded : applied.encoded).toEqual(winner.encoded);
+    }
+    const member = decodeGroupChange(bytes(v.fork.memberChange));
+    expect(resolveFork(deps, base, member, a).winner).toBe("incoming");
+    for (const f of v.failures) {
+      const state = f.state === null ? undefined : decodeGroupState(bytes(v.steps[f.state].state));
+      let code = "none";
+      try {
+        applyChange(deps, state, bytes(f.change));
+      } catch (error) {
+        code = error instanceof ParleyError ? (error.reason ? `${error.code}:${error.reason}` : error.code) : String(error);
+      }
+      expect(code, f.name).toBe(f.expectedError);
+    }
+  });
 });
 
 describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) => {
@@ -433,6 +502,78 @@ describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) 
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, f.name).toBe(f.expectedError);
+    }
+  });
+
+  test("attachments.json: blobs rebuilt from the listed key with bare HKDF and AEAD, decrypted, pointers and failures", () => {
+    const v = load("attachments.json");
+    const c = deps.crypto;
+    const padme = (l: number) => {
+      const e = Math.floor(Math.log2(l));
+      const step = 2 ** Math.max(e - (e === 0 ? 0 : Math.floor(Math.log2(e)) + 1), 0);
+      return Math.ceil(l / step) * step;
+    };
+    for (const l of v.layouts.filter((x: { size: number }) => x.size < 2 ** 31)) {
+      expect(l.paddedSize).toBe(padme(Math.max(l.size, v.minPaddedBytes)));
+      expect(l.encryptedSize).toBe(l.paddedSize + 16 * Math.ceil(l.paddedSize / v.chunkBytes));
+    }
+    const blobs: Uint8Array[] = [];
+    for (const f of v.files) {
+      const key = bytes(f.key);
+      const okm = c.hkdfSha256(key, new Uint8Array(0), new TextEncoder().encode(v.label), 39);
+      expect(okm).toEqual(bytes(f.chunkKey + f.noncePrefix));
+      const padded = new Uint8Array(f.paddedSize);
+      padded.set(Uint8Array.from({ length: f.size }, (_, i) => i % 251));
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < f.chunkCount; i++) {
+        const nonce = new Uint8Array(12);
+        nonce.set(okm.subarray(32));
+        new DataView(nonce.buffer).setUint32(7, i);
+        nonce[11] = i === f.chunkCount - 1 ? 1 : 0;
+        expect(nonce).toEqual(bytes(f.chunks[i].nonce));
+        parts.push(c.aeadEncrypt(okm.subarray(0, 32), nonce, padded.subarray(i * v.chunkBytes, (i + 1) * v.chunkBytes), new Uint8Array(0)));
+      }
+      const blob = concatBytes(...parts);
+      if (f.blob) expect(blob).toEqual(bytes(f.blob));
+      else expect(parts.at(-1)).toEqual(bytes(f.lastChunk));
+      expect(blob.length).toBe(f.encryptedSize);
+      expect(c.sha256(blob)).toEqual(bytes(f.digest));
+      const dec = new AttachmentDecryptor(deps, { key, digest: bytes(f.digest), size: f.size });
+      const out = dec.update(blob);
+      dec.finish();
+      expect(out.reduce((n, p) => n + p.length, 0)).toBe(f.size);
+      blobs.push(blob);
+    }
+    for (const failure of v.streamFailures) {
+      const f = v.files[failure.file];
+      let blob = (blobs[failure.file] as Uint8Array).slice();
+      if (failure.tamperedAt !== undefined) blob[failure.tamperedAt] = (blob[failure.tamperedAt] as number) ^ 1;
+      if (failure.truncateTo !== undefined) blob = blob.slice(0, failure.truncateTo);
+      if (failure.append !== undefined) blob = new Uint8Array([...blob, ...bytes(failure.append)]);
+      const run = () => {
+        const dec = new AttachmentDecryptor(deps, {
+          key: bytes(f.key),
+          digest: bytes(failure.digest ?? f.digest),
+          size: failure.size ?? f.size,
+        });
+        dec.update(blob);
+        dec.finish();
+      };
+      expect(run, failure.description).toThrow(expect.objectContaining({ code: failure.expectedError }));
+    }
+    for (const p of v.pointers) {
+      const decoded = decodeAttachmentPointer(bytes(p.encoded));
+      expect(
+        Object.fromEntries(Object.entries(decoded).map(([k, x]) => [k, x instanceof Uint8Array ? Buffer.from(x).toString("hex") : x])),
+      ).toEqual(p.pointer);
+      expect(encodeAttachmentPointer(decoded)).toEqual(bytes(p.encoded));
+    }
+    const content = decodeContent(bytes(v.content.encoded));
+    expect(content.kind === "attachment" && content.width).toBe(v.pointers[v.content.pointer].pointer.width);
+    for (const failure of v.decodeFailures) {
+      expect(() => decodeAttachmentPointer(bytes(failure.encoded)), failure.description).toThrow(
+        expect.objectContaining({ code: failure.expectedError }),
+      );
     }
   });
 });
