@@ -17,6 +17,7 @@ const PARTS = {
   protocol: { main: "bench/protocol/main.mjs", build: ["packages/protocol"] },
   relay: { main: "bench/relay/main.mjs", build: ["packages/protocol", "packages/relay"] },
   attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
+  groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
 };
 
 const argv = process.argv.slice(2);

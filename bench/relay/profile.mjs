@@ -19,6 +19,7 @@ function storeOperationLines() {
       ["enqueue: (", "send batch (enqueue)"],
       ["ack: (", "ack batch (delete + remember id)"],
       ["fetchMessages: (", "delivery fetch (pump)"],
+      ["enqueueMany: (", "multi_send fan-out (enqueueMany)"],
     ]
       .map(([needle, label]) => [lineOf(needle), label])
       .filter(([line]) => line >= 0),
