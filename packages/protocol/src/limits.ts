@@ -31,8 +31,13 @@ export const MAX_ARCHIVED_SESSIONS = 10;
  */
 export const MAX_RATCHET_STEP_TRIALS = 3;
 
-/** Static–static agreements remembered by a StaticAgreementCache (32 bytes each, plus the key). */
-export const STATIC_AGREEMENT_CACHE_SIZE = 1024;
+/**
+ * Static–static agreements remembered by a StaticAgreementCache (32 bytes each, plus the key).
+ * A multi-recipient seal needs one per member device: 4,096 covers a full 1,000-member group
+ * with its members' other devices (below that, every seal to a large group misses: +35 % CPU,
+ * BENCHMARKS.md §Groups), for about 1 MB of memory.
+ */
+export const STATIC_AGREEMENT_CACHE_SIZE = 4096;
 
 /** Highest message number in one chain; a sender must step the ratchet before reaching it. */
 export const MAX_CHAIN_INDEX = 0xffff_fffe;
