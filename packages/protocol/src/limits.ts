@@ -54,3 +54,12 @@ export const SAFETY_NUMBER_ITERATIONS = 5200;
 
 /** Largest serialized session record accepted by `decodeSessionRecord` (bytes). */
 export const MAX_SESSION_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** Most users one text or reply may mention (a page of a large group; each is 16 bytes). */
+export const MAX_MENTIONS = 256;
+
+/** Largest encoded sender-key distribution in a `senderKey` content (the format is ~80 bytes; room to grow). */
+export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 1024;
+
+/** Group messages (and distributions for unknown groups) a client holds per group while waiting for a sender key; the oldest go first. */
+export const MAX_GROUP_PENDING = 256;

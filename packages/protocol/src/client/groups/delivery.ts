@@ -1,0 +1,33 @@
+/**
+ * Delivering a queued group message: one `multi_send` over the anonymous connection, the
+ * payload once and a header per recipient device, each recipient user authorised by its
+ * delivery token from the group state. Per-device message ids make a retry after a lost answer
+ * harmless (the relay answers DUPLICATE for what it already stored).
+ */
+
+import type { SentFrame } from "../../wire/frames.js";
+import type { ClientContext } from "../context.js";
+import type { Delivery } from "../delivery-token.js";
+import type { MultiSendRecord } from "../records.js";
+import type { Request } from "../relay-connection.js";
+
+/** Results after which the whole send is tried again later. */
+const RETRY: ReadonlySet<string> = new Set(["QUEUE_FULL", "RATE_LIMITED", "UNAVAILABLE", "INTERNAL"]);
+
+/** Sends one multi-recipient entry; `done` false when the relay asked us to come back later. */
+export async function deliverMulti(ctx: ClientContext, multi: MultiSendRecord, ephemeral: boolean): Promise<Delivery> {
+  const request = {
+    t: "multi_send",
+    payload: multi.payload,
+    recipients: multi.recipients.map((r) => ({
+      userId: r.userId,
+      ...(r.token ? { token: r.token } : {}),
+      devices: r.devices.map((d) => ({ deviceId: d.deviceId, header: d.header, messageId: d.messageId })),
+    })),
+    ...(ephemeral ? { ephemeral } : {}),
+  } as unknown as Request;
+  const answer = (await ctx.anonymous().request(request)) as SentFrame;
+  // A member whose token the relay refuses (replaced, or never shared) misses this message;
+  // its next `setOwnToken` change repairs it. Never sent unsealed: that would name us.
+  return { done: !answer.results.some((r) => RETRY.has(r)), unsealed: false, tokenRefused: false, withheld: false };
+}
