@@ -32,6 +32,24 @@ export {
   sealEnvelope,
 } from "./envelope/sealed.js";
 export { ErrorCode, ParleyError } from "./errors.js";
+export {
+  acceptSenderKeyDistribution,
+  createSenderKey,
+  decodeSenderKeyDistribution,
+  decodeSenderKeyState,
+  encodeSenderKeyDistribution,
+  encodeSenderKeyState,
+  GROUP_ID_LENGTH,
+  GROUP_MESSAGE_OVERHEAD,
+  type GroupDecryptResult,
+  type GroupMessageHeader,
+  groupDecrypt,
+  groupEncrypt,
+  parseGroupMessageHeader,
+  type SenderKeyDistribution,
+  type SenderKeyState,
+  senderKeyFromDistribution,
+} from "./group/sender-key.js";
 export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
 export {
   certifyDevice,

@@ -27,3 +27,8 @@ export const LABEL_LINK_TOKEN = ascii("Parley/v1/link-token");
 
 /** X3DH's 32 0xFF bytes prepended to the DH outputs (domain separation from XEdDSA/other uses). */
 export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);
+
+/** HKDF `info` (bare) turning a sender key chain's message seed into the AEAD key (spec/groups.md §3). */
+export const LABEL_GROUP_MESSAGE_KEY = ascii("Parley/v1/group-message-key");
+/** Signature context of a group message (spec/groups.md §5), followed by 0x00. */
+export const LABEL_GROUP_MESSAGE = ascii("Parley/v1/group-message");
