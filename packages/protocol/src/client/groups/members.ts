@@ -107,8 +107,13 @@ export async function memberTargets(
       if (own.length > 0) out.push({ contact: selfAsContact(ctx), deviceIds: own, token: ctx.local.identity.deliveryToken, self: true });
       continue;
     }
-    const contact = await memberContact(ctx, member.userId);
+    let contact = await memberContact(ctx, member.userId);
     if (!contact || contact.pendingIdentity || contact.deviceIds.length === 0) continue;
+    if (!contact.deliveryToken && member.deliveryToken) {
+      // The group shares the member's token: pairwise sends to it go sealed too.
+      contact = { ...contact, deliveryToken: member.deliveryToken };
+      await ctx.store.batch(ctx.contactWrites(contact));
+    }
     const token = member.deliveryToken ?? contact.deliveryToken;
     out.push({ contact, deviceIds: contact.deviceIds, ...(token ? { token } : {}), self: false });
   }

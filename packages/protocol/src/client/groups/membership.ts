@@ -170,8 +170,13 @@ export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Arra
         if (!fork || !record.previous) throw error;
         // A competing change to the version we hold: the deterministic winner stays (spec/group-state.md §Forks).
         const prior = decodeGroupState(record.previous.state);
-        const resolution = resolveFork(ctx.deps, prior, decodeGroupChange(record.previous.change), change);
+        const lost = decodeGroupChange(record.previous.change);
+        const resolution = resolveFork(ctx.deps, prior, lost, change);
         if (resolution.winner === "applied") return;
+        if (hex(lost.authorUserId) === ctx.me && ctx.local.account) {
+          // Our change lost the fork: make it again on top of the winner (it may no longer apply).
+          applied.followUps.push(() => changeGroup(ctx, groupId, lost.actions).then(() => undefined, () => undefined));
+        }
         base = prior;
         after = resolution.state;
         previous = { state: record.previous.state, change: change.encoded };
