@@ -12,14 +12,14 @@ import type { ChatMessage, ClientEvents, GroupInfo, ParleyClient, TransportFacto
 import { FileStore, nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bytesToHex, hexToBytes } from "../../packages/protocol/src/crypto/bytes.js";
-import { openEnvelope } from "../../packages/protocol/src/envelope/sealed.js";
-import { signGroupChange } from "../../packages/protocol/src/group/change.js";
-import { decodeGroupState, encodeGroupState, groupStateHash } from "../../packages/protocol/src/group/state.js";
-import { decodeSenderKeyState, groupDecrypt, parseGroupMessageHeader } from "../../packages/protocol/src/group/sender-key.js";
 import type { ClientContext } from "../../packages/protocol/src/client/context.js";
 import { newContent, sendContent } from "../../packages/protocol/src/client/outgoing.js";
 import { decodeRecord, encodeRecord } from "../../packages/protocol/src/client/records.js";
+import { bytesToHex, hexToBytes } from "../../packages/protocol/src/crypto/bytes.js";
+import { openEnvelope } from "../../packages/protocol/src/envelope/sealed.js";
+import { signGroupChange } from "../../packages/protocol/src/group/change.js";
+import { decodeSenderKeyState, groupDecrypt, parseGroupMessageHeader } from "../../packages/protocol/src/group/sender-key.js";
+import { decodeGroupState, encodeGroupState, groupStateHash } from "../../packages/protocol/src/group/state.js";
 import { collect, eventually, newClient, reopenClient, waitFor } from "./support/clients.js";
 import { type RelayProcess, startRelay } from "./support/relay-process.js";
 
@@ -187,18 +187,20 @@ describe("groups through a real relay", () => {
     await bob.sendText(group.id, "Welcome Dave");
     await welcome;
 
-    const promoted = onGroup(carol, (g) => g.members.find((m) => m.userId === bob.userId)?.role === "admin");
+    const isBobAdmin = (g: GroupInfo) => g.members.find((m) => m.userId === bob.userId)?.role === "admin";
+    const promoted = [bob, carol, dave].map((c) => onGroup(c, isBobAdmin));
     await alice.groups.promote(group.id, bob.userId);
-    await promoted;
+    await Promise.all(promoted);
     const renamed = onGroup(dave, (g) => g.name === "Trip 2026");
     await bob.groups.rename(group.id, "Trip 2026");
     await renamed;
-    const demoted = onGroup(alice, (g) => g.members.find((m) => m.userId === bob.userId)?.role === "member" && g.version > atDave.version + 2);
+    await eventually(async () => (await alice.groups.get(group.id))?.name === "Trip 2026");
+    const demoted = [bob, carol, dave].map((c) => onGroup(c, (g) => !isBobAdmin(g)));
     await alice.groups.demote(group.id, bob.userId);
-    await demoted;
-    const settled = onGroup(carol, (g) => g.settings.editInfo === "admins");
+    await Promise.all(demoted);
+    const settled = [bob, carol, dave].map((c) => onGroup(c, (g) => g.settings.editInfo === "admins"));
     await alice.groups.setSettings(group.id, { editInfo: "admins" });
-    await settled;
+    await Promise.all(settled);
     for (const c of [alice, bob, carol, dave]) {
       const info = await c.groups.get(group.id);
       expect(info?.name).toBe("Trip 2026");
@@ -215,18 +217,25 @@ describe("groups through a real relay", () => {
     const ctx = internals(bob);
     const record = await ctx.store.get("groups", group.groupId);
     const state = decodeGroupState(decodeRecord<{ state: Uint8Array }>(record as Uint8Array).state);
-    const change = signGroupChange(ctx.deps, { userId: ctx.local.userId, accountKeyPair: ctx.local.account!.signingKey }, {
-      groupId: state.groupId,
-      version: state.version + 1,
-      previousHash: groupStateHash(ctx.deps, state),
-      actions: [{ type: "setName", name: "Bob's trip" }],
-    });
+    const account = ctx.local.account;
+    if (!account) throw new Error("Bob's client is his primary device");
+    const change = signGroupChange(
+      ctx.deps,
+      { userId: ctx.local.userId, accountKeyPair: account.signingKey },
+      {
+        groupId: state.groupId,
+        version: state.version + 1,
+        previousHash: groupStateHash(ctx.deps, state),
+        actions: [{ type: "setName", name: "Bob's trip" }],
+      },
+    );
     const refusals = [alice, carol, dave].map((c) =>
       waitFor(c, "groupChangeRefused", (r) => r.conversationId === group.id && r.author === bob.userId),
     );
     for (const member of [alice, carol, dave]) {
       const contact = await ctx.contactByUser(member.userId);
-      await sendContent(ctx, contact!, newContent(ctx, { kind: "groupChange", groupId: state.groupId, change }));
+      if (!contact) throw new Error("Bob knows every member");
+      await sendContent(ctx, contact, newContent(ctx, { kind: "groupChange", groupId: state.groupId, change }));
     }
     for (const refused of await Promise.all(refusals)) expect(refused.error.code).toBe(ErrorCode.GroupPermission);
     for (const c of [alice, carol, dave]) expect((await c.groups.get(group.id))?.name).toBe("Trip 2026");
@@ -281,17 +290,22 @@ describe("groups through a real relay", () => {
   });
 
   test("announcement-only: a member's message is refused by the SDK and by every receiver; admins still send", async () => {
-    const set = onGroup(dave, (g) => g.settings.send === "admins");
+    const set = [carol, dave].map((c) => onGroup(c, (g) => g.settings.send === "admins"));
     await alice.groups.setSettings(group.id, { send: "admins" });
-    await set;
+    await Promise.all(set);
     await expect(carol.sendText(group.id, "may I?")).rejects.toSatisfy((e) => ParleyError.is(e, ErrorCode.GroupPermission));
     // A modified client that believes it is an admin sends anyway: every receiver refuses it.
     const ctx = internals(carol);
     const raw = (await ctx.store.get("groups", group.groupId)) as Uint8Array;
     const record = decodeRecord<{ state: Uint8Array }>(raw);
     const real = decodeGroupState(record.state);
-    const forged = { ...real, members: real.members.map((m) => (bytesToHex(m.userId) === carol.userId ? { ...m, role: "admin" as const } : m)) };
-    await ctx.store.batch([{ namespace: "groups", key: group.groupId, value: encodeRecord({ ...record, state: encodeGroupState(forged) }) }]);
+    const forged = {
+      ...real,
+      members: real.members.map((m) => (bytesToHex(m.userId) === carol.userId ? { ...m, role: "admin" as const } : m)),
+    };
+    await ctx.store.batch([
+      { namespace: "groups", key: group.groupId, value: encodeRecord({ ...record, state: encodeGroupState(forged) }) },
+    ]);
     const refusedAtDave = waitFor(dave, "error", (e) => ParleyError.is(e, ErrorCode.GroupPermission));
     try {
       await carol.sendText(group.id, "forced announcement");
@@ -304,9 +318,9 @@ describe("groups through a real relay", () => {
     const official = waitFor(dave, "message", isText("Official: we leave at 9"));
     await alice.sendText(group.id, "Official: we leave at 9");
     await official;
-    const reopened = onGroup(carol, (g) => g.settings.send === "all");
+    const reopened = [carol, dave].map((c) => onGroup(c, (g) => g.settings.send === "all"));
     await alice.groups.setSettings(group.id, { send: "all" });
-    await reopened;
+    await Promise.all(reopened);
   });
 
   test("a member restarted from its file store mid-conversation carries on", async () => {

@@ -74,9 +74,16 @@ describe("group content kinds", () => {
     expect(() => decodeContent(pad(outer))).toThrow(expect.objectContaining({ code: ErrorCode.InvalidEncoding }));
   });
 
-  fcTest.prop([fc.integer({ min: 0, max: samples.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.nat(64)], {
-    numRuns: Number(process.env.PARLEY_FUZZ_RUNS ?? 300),
-  })("mutated group contents decode or throw ParleyError, nothing else", (which, flips, cut) => {
+  fcTest.prop(
+    [
+      fc.integer({ min: 0, max: samples.length - 1 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.nat(64),
+    ],
+    {
+      numRuns: Number(process.env.PARLEY_FUZZ_RUNS ?? 300),
+    },
+  )("mutated group contents decode or throw ParleyError, nothing else", (which, flips, cut) => {
     const bytes = unpad(encodeContent(samples[which] as Content)).slice();
     for (const [at, value] of flips) bytes[at % bytes.length] = value;
     for (const input of [pad(bytes), pad(bytes.subarray(0, Math.max(0, bytes.length - cut)))]) {

@@ -317,7 +317,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();
     const out: ConversationSummary[] = [];
-    const unread = (messages: ChatMessage[]) => messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
+    const unread = (messages: ChatMessage[]) =>
+      messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
     for (const contact of await this.ctx.contacts()) {
       const messages = await this.ctx.messages(contact.id);
       out.push({ id: contact.id, contact, lastMessage: messages.at(-1), unread: unread(messages) });

@@ -312,7 +312,13 @@ async function applyFrom(
     case "group":
     case "groupChange":
     case "groupSnapshot":
-      await applyGroupPairwise(ctx, { userId: outgoing ? ctx.local.userId : contact.userId, deviceId: actorDevice }, content, outgoing, applied);
+      await applyGroupPairwise(
+        ctx,
+        { userId: outgoing ? ctx.local.userId : contact.userId, deviceId: actorDevice },
+        content,
+        outgoing,
+        applied,
+      );
       break;
     default:
       // Call signals and syncs from others are not part of chat yet.

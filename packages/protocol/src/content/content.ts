@@ -298,7 +298,11 @@ function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
     case ContentKind.profile:
       return { kind: "profile", displayName: r.string16(MAX_SHORT_STRING_BYTES), deliveryToken: r.bytes(DELIVERY_TOKEN_LENGTH) };
     case ContentKind.senderKey:
-      return { kind: "senderKey", groupId: r.bytes(MESSAGE_ID_LENGTH), distribution: nonEmpty(r.bytes16(MAX_SENDER_KEY_DISTRIBUTION_BYTES)) };
+      return {
+        kind: "senderKey",
+        groupId: r.bytes(MESSAGE_ID_LENGTH),
+        distribution: nonEmpty(r.bytes16(MAX_SENDER_KEY_DISTRIBUTION_BYTES)),
+      };
     case ContentKind.group: {
       if (depth > 0) throw invalidEncoding("group content nested in another content");
       const groupId = r.bytes(MESSAGE_ID_LENGTH);

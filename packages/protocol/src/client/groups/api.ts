@@ -64,7 +64,10 @@ export class GroupsApi {
   /** Removes members (user ids hex, or contact ids). */
   async remove(groupId: string, members: readonly string[]): Promise<GroupInfo> {
     const ids = await Promise.all(members.map((m) => this.userIdOf(m)));
-    return this.change(groupId, ids.map((userId) => ({ type: "remove" as const, userId })));
+    return this.change(
+      groupId,
+      ids.map((userId) => ({ type: "remove" as const, userId })),
+    );
   }
 
   /** Leaves the group. The last admin names a `successor` (user id hex or contact id), promoted in the same change. */
@@ -123,7 +126,7 @@ export class GroupsApi {
   /** True when we are an admin of the group. */
   async isAdmin(groupId: string): Promise<boolean> {
     const record = await loadGroup(this.ctx, groupIdOf(groupId));
-    return record !== undefined && record.active && isGroupAdmin(decodeGroupState(record.state), this.ctx.local.userId);
+    return record?.active === true && isGroupAdmin(decodeGroupState(record.state), this.ctx.local.userId);
   }
 
   private async change(groupId: string, actions: readonly GroupAction[]): Promise<GroupInfo> {
@@ -150,4 +153,3 @@ export class GroupsApi {
     return (await this.requireContact(member)).userId;
   }
 }
-

@@ -4,10 +4,11 @@
  * sealed envelope (envelope/sealed-multi.ts).
  */
 
+export { sealMulti } from "../../envelope/sealed-multi.js";
+export type { GroupAction } from "../../group/action.js";
 export { applyChange, createGroup, proposeChange } from "../../group/apply.js";
 export { decodeGroupChange, encodeGroupChange, type GroupChange, verifyGroupChangeSignature } from "../../group/change.js";
 export { resolveFork } from "../../group/fork.js";
-export type { GroupAction } from "../../group/action.js";
 export {
   createSenderKey,
   decodeSenderKeyDistribution,
@@ -32,4 +33,3 @@ export {
   membersAdded,
   membersRemoved,
 } from "../../group/state.js";
-export { sealMulti } from "../../envelope/sealed-multi.js";

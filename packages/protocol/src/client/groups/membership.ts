@@ -12,6 +12,7 @@ import type { Content } from "../../content/content.js";
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import type { Address } from "../../keys/identity.js";
+import { MAX_GROUP_PENDING } from "../../limits.js";
 import type { ClientContext } from "../context.js";
 import type { ChatMessage } from "../conversation.js";
 import type { Applied } from "../incoming.js";
@@ -38,7 +39,7 @@ import { groupConversationId } from "./ids.js";
 import { groupInfo } from "./info.js";
 import { memberContact } from "./members.js";
 import { drainPending } from "./pending.js";
-import { type GroupRecord, groupWrite, loadGroup, ownKeyWrite, senderKeyDeletes } from "./records.js";
+import { GROUP_NS, type GroupRecord, groupWrite, loadGroup, ownKeyWrite, senderKeyDeletes } from "./records.js";
 
 /** The lock serialising changes to one group's stored state. */
 function stateLock(groupId: Uint8Array): string {
@@ -152,9 +153,22 @@ async function afterChangeWrites(ctx: ClientContext, before: GroupState, after: 
 
 /** Applies a change received from a member (or from our other device), into `applied`. */
 export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array, applied: Applied): Promise<void> {
-  await ctx.lock.run(stateLock(groupId), async () => {
+  const outcome = await applyChangeLocked(ctx, groupId, bytes, applied);
+  if (outcome === "ahead") {
+    // Changes in between are still on their way (they come from other members): keep it for later.
+    applied.writes.push(...(await holdChangeWrites(ctx, groupId, bytes)));
+  } else if (outcome === "applied") {
+    applied.followUps.push(() => retryHeldChanges(ctx, groupId));
+  }
+}
+
+/** What became of a received change. */
+type ChangeOutcome = "applied" | "ahead" | "ignored" | "refused";
+
+async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array, applied: Applied): Promise<ChangeOutcome> {
+  return ctx.lock.run(stateLock(groupId), async (): Promise<ChangeOutcome> => {
     const record = await loadGroup(ctx, groupId);
-    if (!record?.active) return; // Not a group we are in: a change that adds us comes with a snapshot.
+    if (!record?.active) return "ignored"; // Not a group we are in: a change that adds us comes with a snapshot.
     const before = decodeGroupState(record.state);
     let change: GroupChange | undefined;
     try {
@@ -172,25 +186,39 @@ export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Arra
         const prior = decodeGroupState(record.previous.state);
         const lost = decodeGroupChange(record.previous.change);
         const resolution = resolveFork(ctx.deps, prior, lost, change);
-        if (resolution.winner === "applied") return;
+        if (resolution.winner === "applied") return "ignored";
         if (hex(lost.authorUserId) === ctx.me && ctx.local.account) {
           // Our change lost the fork: make it again on top of the winner (it may no longer apply).
-          applied.followUps.push(() => changeGroup(ctx, groupId, lost.actions).then(() => undefined, () => undefined));
+          applied.followUps.push(() =>
+            changeGroup(ctx, groupId, lost.actions).then(
+              () => undefined,
+              () => undefined,
+            ),
+          );
         }
         base = prior;
         after = resolution.state;
         previous = { state: record.previous.state, change: change.encoded };
       }
-      const next: GroupRecord = { ...record, state: encodeGroupState(after), previous, active: findMember(after, ctx.local.userId) !== undefined };
+      const next: GroupRecord = {
+        ...record,
+        state: encodeGroupState(after),
+        previous,
+        active: findMember(after, ctx.local.userId) !== undefined,
+      };
       applied.writes.push(groupWrite(next), ...(await afterChangeWrites(ctx, base, after)));
       const line = changeNotice(ctx, after, change, await nameBook(ctx, base, after));
       applied.writes.push(...lineWrites(ctx, line));
       if (line) applied.events.push(() => ctx.emit("message", line));
       const info = await groupInfo(ctx, next);
       applied.events.push(() => ctx.emit("group", info));
+      return "applied";
     } catch (error) {
-      if (ParleyError.is(error, ErrorCode.GroupStale) && (error as ParleyError).reason === "replay") return; // Seen already.
-      const refused = error instanceof ParleyError ? error : new ParleyError(ErrorCode.GroupInvalid, "group change refused", { cause: error });
+      const reason = ParleyError.is(error, ErrorCode.GroupStale) ? (error as ParleyError).reason : undefined;
+      if (reason === "replay") return "ignored"; // Seen already.
+      if (reason === "ahead") return "ahead";
+      const refused =
+        error instanceof ParleyError ? error : new ParleyError(ErrorCode.GroupInvalid, "group change refused", { cause: error });
       const event = {
         conversationId: groupConversationId(groupId),
         groupId: hex(groupId),
@@ -198,8 +226,38 @@ export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Arra
         error: refused,
       };
       applied.events.push(() => ctx.emit("groupChangeRefused", event));
+      return "refused";
     }
   });
+}
+
+/** Writes holding a change that is ahead of our state (at most MAX_GROUP_PENDING per group, oldest dropped). */
+async function holdChangeWrites(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array): Promise<StoreWrite[]> {
+  const prefix = `${hex(groupId)}/`;
+  const held = await ctx.store.list(GROUP_NS.heldChanges, prefix);
+  const writes: StoreWrite[] = held
+    .slice(0, Math.max(0, held.length + 1 - MAX_GROUP_PENDING))
+    .map(([key]) => ({ namespace: GROUP_NS.heldChanges, key, value: undefined }));
+  const version = decodeGroupChange(bytes).version;
+  const key = `${prefix}${String(version).padStart(10, "0")}-${hex(ctx.deps.crypto.sha256(bytes)).slice(0, 16)}`;
+  writes.push({ namespace: GROUP_NS.heldChanges, key, value: bytes });
+  return writes;
+}
+
+/** Applies held changes that now follow our state, in version order, until none does. */
+async function retryHeldChanges(ctx: ClientContext, groupId: Uint8Array): Promise<void> {
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const [key, bytes] of await ctx.store.list(GROUP_NS.heldChanges, `${hex(groupId)}/`)) {
+      const applied: Applied = { writes: [], events: [], followUps: [] };
+      const outcome = await applyChangeLocked(ctx, groupId, bytes, applied);
+      if (outcome === "ahead") continue;
+      await ctx.store.batch([...applied.writes, { namespace: GROUP_NS.heldChanges, key, value: undefined }]);
+      for (const emit of applied.events) emit();
+      for (const followUp of applied.followUps) ctx.spawn(followUp);
+      if (outcome === "applied") progress = true;
+    }
+  }
 }
 
 /** A new member's first view of a group: the state and the change that added it, checked. */
@@ -231,14 +289,25 @@ export async function installSnapshot(
         throw new ParleyError(ErrorCode.GroupPermission, "a group snapshot from a non-member, or one that does not list us, was refused");
       }
     } catch (error) {
-      const refused = error instanceof ParleyError ? error : new ParleyError(ErrorCode.GroupInvalid, "group snapshot refused", { cause: error });
-      const event = { conversationId: groupConversationId(content.groupId), groupId: hex(content.groupId), author: hex(sender.userId), error: refused };
+      const refused =
+        error instanceof ParleyError ? error : new ParleyError(ErrorCode.GroupInvalid, "group snapshot refused", { cause: error });
+      const event = {
+        conversationId: groupConversationId(content.groupId),
+        groupId: hex(content.groupId),
+        author: hex(sender.userId),
+        error: refused,
+      };
       applied.events.push(() => ctx.emit("groupChangeRefused", event));
       return;
     }
     const existing = await loadGroup(ctx, content.groupId);
     if (existing?.active && decodeGroupState(existing.state).version >= state.version) return;
-    const record: GroupRecord = { groupId: state.groupId, state: encodeGroupState(state), active: true, joinedAt: existing?.joinedAt ?? ctx.now() };
+    const record: GroupRecord = {
+      groupId: state.groupId,
+      state: encodeGroupState(state),
+      active: true,
+      joinedAt: existing?.joinedAt ?? ctx.now(),
+    };
     applied.writes.push(groupWrite(record));
     const line = changeNotice(ctx, state, change, await nameBook(ctx, state));
     applied.writes.push(...lineWrites(ctx, line));

@@ -81,7 +81,8 @@ export function withReceipt(message: ChatMessage, member: string, receipt: Recei
   const had = receipts[member];
   if (had && RANK[had] >= RANK[receipt]) return message;
   receipts[member] = receipt;
-  const all = (level: ReceiptType) => members.length > 0 && members.every((m) => receipts[m] && RANK[receipts[m] as ReceiptType] >= RANK[level]);
+  const all = (level: ReceiptType) =>
+    members.length > 0 && members.every((m) => receipts[m] && RANK[receipts[m] as ReceiptType] >= RANK[level]);
   const status = all("read") ? "read" : all("delivered") ? "delivered" : message.status === "pending" ? "sent" : message.status;
   return { ...message, receipts, status: status === "failed" ? message.status : status };
 }

@@ -62,7 +62,12 @@ export async function receiveGroupMessage(ctx: ClientContext, opened: OpenedEnve
  * Decrypts and applies one group message into `applied` (the caller holds the sender's lock and
  * commits). Messages whose group or sender key is not known yet are held (not when ephemeral).
  */
-export async function processGroupMessage(ctx: ClientContext, incoming: GroupMessageIn, ephemeral: boolean, applied: Applied): Promise<void> {
+export async function processGroupMessage(
+  ctx: ClientContext,
+  incoming: GroupMessageIn,
+  ephemeral: boolean,
+  applied: Applied,
+): Promise<void> {
   const { sender } = incoming;
   let groupId: Uint8Array;
   try {
@@ -154,7 +159,10 @@ async function applyGroupContent(
   const outgoing = actor === ctx.me;
   const conversationId = groupConversationId(groupId);
   if (ANNOUNCEMENT_KINDS.has(content.kind) && !canSendToGroup(state, sender.userId)) {
-    const error = new ParleyError(ErrorCode.GroupPermission, "only admins may send to this announcement group: a member's message was refused");
+    const error = new ParleyError(
+      ErrorCode.GroupPermission,
+      "only admins may send to this announcement group: a member's message was refused",
+    );
     applied.events.push(() => ctx.emit("error", error));
     return;
   }
@@ -220,7 +228,13 @@ async function applyGroupContent(
  * A pairwise content about a group from `sender` (or, `outgoing`, a copy of one we sent from
  * another device): a sender key, a change, a snapshot for a new member, or a receipt.
  */
-export async function applyGroupPairwise(ctx: ClientContext, sender: Address, content: Content, outgoing: boolean, applied: Applied): Promise<void> {
+export async function applyGroupPairwise(
+  ctx: ClientContext,
+  sender: Address,
+  content: Content,
+  outgoing: boolean,
+  applied: Applied,
+): Promise<void> {
   switch (content.kind) {
     case "senderKey": {
       if (outgoing) return;
@@ -248,7 +262,15 @@ export async function applyGroupPairwise(ctx: ClientContext, sender: Address, co
       return;
     case "group":
       if (content.content.kind === "receipt") {
-        await applyGroupReceipt(ctx, content.groupId, hex(sender.userId), content.content.receipt, content.content.targets, outgoing, applied);
+        await applyGroupReceipt(
+          ctx,
+          content.groupId,
+          hex(sender.userId),
+          content.content.receipt,
+          content.content.targets,
+          outgoing,
+          applied,
+        );
       }
       return;
     default:

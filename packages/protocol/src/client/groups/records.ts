@@ -22,6 +22,8 @@ export const GROUP_NS = {
   senderKeys: "group-sender-keys",
   /** "<groupId hex>/<15-digit arrival>-<seq>" → PendingGroupMessage. */
   pending: "group-pending",
+  /** "<groupId hex>/<10-digit version>-<hash>" → an encoded change ahead of our state (ones before it still on their way). */
+  heldChanges: "group-held-changes",
 } as const;
 
 /** One group as this device keeps it. */

@@ -59,7 +59,8 @@ export async function requireMembership(ctx: ClientContext, groupId: Uint8Array)
   const record = await loadGroup(ctx, groupId);
   if (!record) throw new ParleyError(ErrorCode.NotGroupMember, "no such group");
   const state = decodeGroupState(record.state);
-  if (!record.active || !findMember(state, ctx.local.userId)) throw new ParleyError(ErrorCode.NotGroupMember, "you are not a member of this group");
+  if (!record.active || !findMember(state, ctx.local.userId))
+    throw new ParleyError(ErrorCode.NotGroupMember, "you are not a member of this group");
   return { record, state };
 }
 
@@ -81,7 +82,12 @@ export async function sendGroupContent(
 }
 
 /** As sendGroupContent, for a content whose id and time the caller made (it stored a message under that id). */
-export async function sendGroupPrepared(ctx: ClientContext, groupId: Uint8Array, content: Content, options: GroupSendOptions = {}): Promise<void> {
+export async function sendGroupPrepared(
+  ctx: ClientContext,
+  groupId: Uint8Array,
+  content: Content,
+  options: GroupSendOptions = {},
+): Promise<void> {
   const { state } = await requireMembership(ctx, groupId);
   if (ANNOUNCEMENT_KINDS.has(content.kind) && !canSendToGroup(state, ctx.local.userId)) {
     throw new ParleyError(ErrorCode.GroupPermission, "only admins may send messages to this group");
