@@ -4,13 +4,22 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { decodeContent } from "../src/content/content.js";
-import { hexToBytes as bytes } from "../src/crypto/bytes.js";
+import { hexToBytes as bytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
 import { openEnvelope } from "../src/envelope/sealed.js";
 import { ParleyError } from "../src/errors.js";
+import {
+  decodeGroupMessage,
+  decodeSenderKeyDistribution,
+  decodeSenderKeyState,
+  encodeSenderKeyState,
+  groupDecrypt,
+  parseGroupMessageHeader,
+  senderKeyFromDistribution,
+} from "../src/group/sender-key.js";
 import { DeviceKeys, decodeDeviceCertificate, verifyDeviceCertificate } from "../src/keys/device-certificate.js";
 import { deriveUserId } from "../src/keys/identity.js";
 import { decodeKemPreKey, KemPreKeySecret, PreKeySecret } from "../src/keys/prekeys.js";
-import { LABEL_SEALED, LABEL_SEALED_SENDER } from "../src/labels.js";
+import { LABEL_GROUP_MESSAGE, LABEL_GROUP_MESSAGE_KEY, LABEL_SEALED, LABEL_SEALED_SENDER } from "../src/labels.js";
 import { decodePreKeyMessage, decodeRatchetMessage } from "../src/ratchet/message.js";
 import { fingerprint, safetyNumber } from "../src/safety-number.js";
 import { SecretKeyPair } from "../src/secrets.js";
@@ -29,6 +38,7 @@ const FILES = [
   "content.json",
   "safety-numbers.json",
   "failures.json",
+  "sender-keys.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
@@ -221,6 +231,121 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, c.name).toBe(c.expectedError);
+    }
+  });
+});
+
+describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) => {
+  const v = load("sender-keys.json");
+  const groupId = bytes(v.groupId);
+  const c = deps.crypto;
+
+  test("sender-keys.json: keys, chain steps, message keys, signatures and ciphertexts recompute from the listed values", () => {
+    expect(c.ed25519PublicKey(bytes(v.sender.signingSeed))).toEqual(bytes(v.sender.signingPublicKey));
+    expect(new DataView(bytes(v.sender.keyIdBytes).buffer).getUint32(0)).toBe(v.sender.keyId);
+    const d = decodeSenderKeyDistribution(bytes(v.distribution));
+    expect([d.keyId, d.iteration, d.chainKey, d.signingPublicKey]).toEqual([
+      v.sender.keyId,
+      0,
+      bytes(v.sender.chainKey),
+      bytes(v.sender.signingPublicKey),
+    ]);
+    let chainKey = bytes(v.sender.chainKey);
+    for (const s of v.sends) {
+      expect(bytes(s.chainKey)).toEqual(chainKey);
+      const seed = c.hmacSha256(chainKey, Uint8Array.of(1));
+      expect(seed).toEqual(bytes(s.messageSeed));
+      expect(c.hkdfSha256(seed, new Uint8Array(0), LABEL_GROUP_MESSAGE_KEY, 32)).toEqual(bytes(s.messageKey));
+      chainKey = c.hmacSha256(chainKey, Uint8Array.of(2));
+      expect(chainKey).toEqual(bytes(s.nextChainKey));
+      const message = bytes(s.message);
+      const header = message.subarray(0, 38);
+      expect(header).toEqual(bytes(s.header));
+      expect(header.subarray(26)).toEqual(bytes(s.nonce));
+      const signed = message.subarray(0, message.length - 64);
+      expect(message.subarray(message.length - 64)).toEqual(bytes(s.signature));
+      expect(
+        c.ed25519Verify(bytes(v.sender.signingPublicKey), Uint8Array.of(...LABEL_GROUP_MESSAGE, 0, ...signed), bytes(s.signature)),
+      ).toBe(true);
+      const plaintext = c.aeadDecrypt(bytes(s.messageKey), bytes(s.nonce), signed.subarray(38), header);
+      expect(plaintext && new TextDecoder().decode(plaintext)).toBe(s.plaintext);
+      expect(parseGroupMessageHeader(message)).toEqual({ groupId, keyId: v.sender.keyId, iteration: s.iteration });
+    }
+  });
+
+  test("sender-keys.json: Bob's and Carol's receptions give the listed plaintexts and errors", () => {
+    const messages = v.sends.map((s: { message: string }) => bytes(s.message));
+    let bob = senderKeyFromDistribution(decodeSenderKeyDistribution(bytes(v.distribution)));
+    for (const e of v.bobEvents) {
+      const input = e.input ? bytes(e.input) : messages[e.index];
+      let code = "none";
+      try {
+        const result = groupDecrypt(deps, bob, groupId, input);
+        expect(new TextDecoder().decode(result.plaintext)).toBe(e.plaintext);
+        bob = result.state;
+        expect(bob.iteration).toBe(e.iterationAfter);
+        expect([...bob.skippedKeys.keys()]).toEqual(e.skippedAfter);
+      } catch (error) {
+        code = error instanceof ParleyError ? error.code : String(error);
+      }
+      expect(code).toBe(e.expectedError ?? "none");
+    }
+    const carol = senderKeyFromDistribution(decodeSenderKeyDistribution(bytes(v.carolDistribution)));
+    expect(carol.iteration).toBe(4);
+    for (const e of v.carolEvents) {
+      let code = "none";
+      try {
+        expect(new TextDecoder().decode(groupDecrypt(deps, carol, groupId, messages[e.index]).plaintext)).toBe(e.plaintext);
+      } catch (error) {
+        code = error instanceof ParleyError ? error.code : String(error);
+      }
+      expect(code).toBe(e.expectedError ?? "none");
+    }
+    const atLimit = groupDecrypt(
+      deps,
+      senderKeyFromDistribution(decodeSenderKeyDistribution(bytes(v.distribution))),
+      groupId,
+      bytes(v.skipLimit.atLimit.message),
+    );
+    expect(new TextDecoder().decode(atLimit.plaintext)).toBe(v.skipLimit.atLimit.plaintext);
+    expect(atLimit.state.skippedKeys.size).toBe(v.skipLimit.maxGroupSkip);
+  });
+
+  test("sender-keys.json: serialized states load to the listed fields and re-encode to the same bytes", () => {
+    const own = decodeSenderKeyState(bytes(v.sender.encodedState));
+    expect(encodeSenderKeyState(own)).toEqual(bytes(v.sender.encodedState));
+    expect(own.signingPrivateKey).toEqual(bytes(v.sender.signingSeed));
+    expect(own.chainKey).toEqual(bytes(v.sender.chainKey));
+    const received = decodeSenderKeyState(bytes(v.bobStateWithSkipped.encoded));
+    expect(encodeSenderKeyState(received)).toEqual(bytes(v.bobStateWithSkipped.encoded));
+    expect(received.signingPrivateKey).toBeUndefined();
+    expect(received.iteration).toBe(v.bobStateWithSkipped.iteration);
+    expect([...received.skippedKeys].map(([iteration, key]) => ({ iteration, messageKey: toHex(key) }))).toEqual(
+      v.bobStateWithSkipped.skipped,
+    );
+  });
+
+  test("sender-keys.json: every failure case is rejected with the expected code", () => {
+    const bob = () => senderKeyFromDistribution(decodeSenderKeyDistribution(bytes(v.distribution)));
+    const otherGroup = groupId.slice();
+    otherGroup[0] = (otherGroup[0] as number) ^ 1;
+    const operations: Record<string, (input: Uint8Array) => unknown> = {
+      decodeSenderKeyDistribution,
+      decodeGroupMessage,
+      decodeSenderKeyState,
+      groupDecrypt: (input) => groupDecrypt(deps, bob(), groupId, input),
+      groupDecryptOtherGroup: (input) => groupDecrypt(deps, bob(), otherGroup, input),
+    };
+    for (const f of v.failures) {
+      const operation = operations[f.operation];
+      expect(operation, f.operation).toBeDefined();
+      let code = "none";
+      try {
+        operation?.(bytes(f.input));
+      } catch (error) {
+        code = error instanceof ParleyError ? error.code : String(error);
+      }
+      expect(code, f.name).toBe(f.expectedError);
     }
   });
 });

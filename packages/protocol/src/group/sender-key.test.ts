@@ -161,6 +161,45 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     expect(deps.crypto.aeadDecrypt(key, m.nonce, m.ciphertext, m.header)).not.toBeNull();
   });
 
+  test("a forged message is refused before any key is derived: it costs one signature check", () => {
+    const { alice, bob } = pair(deps);
+    // An insider (or the relay) claims a message far ahead, which would make Bob derive keys.
+    const forger = senderKeyState({ ...alice, signingPrivateKey: createSenderKey(deps).signingPrivateKey });
+    const far = senderKeyState({ ...forger, iteration: MAX_GROUP_SKIP });
+    const forged = groupEncrypt(deps, far, groupId, utf8("x")).message;
+    const calls = { hmac: 0, hkdf: 0, verify: 0, aead: 0 };
+    const counting: Deps = {
+      ...deps,
+      crypto: {
+        ...deps.crypto,
+        name: deps.crypto.name,
+        hmacSha256: (k, d) => {
+          calls.hmac++;
+          return deps.crypto.hmacSha256(k, d);
+        },
+        hkdfSha256: (i, salt, info, l) => {
+          calls.hkdf++;
+          return deps.crypto.hkdfSha256(i, salt, info, l);
+        },
+        ed25519Verify: (p, m, g) => {
+          calls.verify++;
+          return deps.crypto.ed25519Verify(p, m, g);
+        },
+        aeadDecrypt: (k, n, c, a) => {
+          calls.aead++;
+          return deps.crypto.aeadDecrypt(k, n, c, a);
+        },
+      },
+    };
+    expect(codeOf(() => groupDecrypt(counting, bob, groupId, forged))).toBe(ErrorCode.InvalidSignature);
+    expect(calls).toEqual({ hmac: 0, hkdf: 0, verify: 1, aead: 0 });
+    // The genuine message at the same distance does derive (and is accepted).
+    const genuine = senderKeyState({ ...alice, iteration: MAX_GROUP_SKIP, chainKey: chainAt(deps, alice.chainKey, MAX_GROUP_SKIP) });
+    expect(text(groupDecrypt(counting, bob, groupId, groupEncrypt(deps, genuine, groupId, utf8("y")).message).plaintext)).toBe("y");
+    expect(calls.verify).toBe(2);
+    expect(calls.aead).toBe(1);
+  });
+
   test("every byte of a message is covered: a flipped bit anywhere is refused and changes nothing", () => {
     const { alice, bob } = pair(deps);
     const message = groupEncrypt(deps, alice, groupId, utf8("integrity")).message;
