@@ -54,6 +54,14 @@ export const ErrorCode = {
   AccountExists: "ERR_ACCOUNT_EXISTS",
   /** Client: the relay's challenge names another relay than the one dialled; nothing was signed (spec/relay.md §3.1). */
   RelayIdMismatch: "ERR_RELAY_ID_MISMATCH",
+  /** A group change whose author is not a member, or lacks the role its actions need (spec/group-state.md). */
+  GroupPermission: "ERR_GROUP_PERMISSION",
+  /** A group change that does not follow the state held: a replay, a fork or a gap (`reason` says which). */
+  GroupStale: "ERR_GROUP_STALE",
+  /** A group state or change that breaks the group's invariants (last admin gone, too many members, unknown member…). */
+  GroupInvalid: "ERR_GROUP_INVALID",
+  /** Client: acting in a group this account is not (or no longer) a member of. */
+  NotGroupMember: "ERR_NOT_GROUP_MEMBER",
 } as const;
 
 /** One of the stable error code strings. */

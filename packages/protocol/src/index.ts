@@ -32,6 +32,29 @@ export {
   sealEnvelope,
 } from "./envelope/sealed.js";
 export { ErrorCode, ParleyError } from "./errors.js";
+export { type GroupAction, GroupActionType } from "./group/action.js";
+export {
+  applyChange,
+  createGroup,
+  type GroupInit,
+  type GroupStaleReason,
+  type GroupUpdate,
+  proposeChange,
+} from "./group/apply.js";
+export {
+  decodeGroupChange,
+  encodeGroupChange,
+  type GroupAuthor,
+  type GroupChange,
+  groupChangeHash,
+  MAX_GROUP_CHANGE_BYTES,
+  signGroupChange,
+  type UnsignedGroupChange,
+  verifyGroupChangeSignature,
+} from "./group/change.js";
+export { compareCompetingChanges, type ForkResolution, resolveFork } from "./group/fork.js";
+export { joinGroup } from "./group/join.js";
+export { mayPerform, requiredRole } from "./group/roles.js";
 export {
   acceptSenderKeyDistribution,
   createSenderKey,
@@ -50,6 +73,25 @@ export {
   type SenderKeyState,
   senderKeyFromDistribution,
 } from "./group/sender-key.js";
+export {
+  canSendToGroup,
+  checkGroupState,
+  DEFAULT_GROUP_SETTINGS,
+  decodeGroupState,
+  encodeGroupState,
+  findMember,
+  GROUP_STATE_HASH_LENGTH,
+  GROUP_TOKEN_LENGTH,
+  type GroupAccess,
+  type GroupMember,
+  type GroupRole,
+  type GroupSettings,
+  type GroupState,
+  groupStateHash,
+  isGroupAdmin,
+  membersAdded,
+  membersRemoved,
+} from "./group/state.js";
 export { type BundleExpectation, type PreKeyBundle, type VerifiedBundle, verifyBundle } from "./keys/bundle.js";
 export {
   certifyDevice,

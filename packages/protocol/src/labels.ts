@@ -24,6 +24,7 @@ export const LABEL_FINGERPRINT = ascii("Parley/v1/fingerprint");
 export const LABEL_AUTH_CHALLENGE = ascii("Parley/v1/relay-auth");
 export const LABEL_LINK_CODE = ascii("Parley/v1/link-code");
 export const LABEL_LINK_TOKEN = ascii("Parley/v1/link-token");
+export const LABEL_GROUP_CHANGE = ascii("Parley/v1/group-change");
 
 /** X3DH's 32 0xFF bytes prepended to the DH outputs (domain separation from XEdDSA/other uses). */
 export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);

@@ -76,3 +76,17 @@ export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 1024;
 
 /** Group messages (and distributions for unknown groups) a client holds per group while waiting for a sender key; the oldest go first. */
 export const MAX_GROUP_PENDING = 256;
+/** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
+export const MAX_GROUP_MEMBERS = 1000;
+
+/** Largest group name (UTF-8 bytes): a title, not a paragraph. */
+export const MAX_GROUP_NAME_BYTES = 256;
+
+/** Largest group description (UTF-8 bytes); with 1,000 members the state stays under MAX_TEXT_BYTES. */
+export const MAX_GROUP_DESCRIPTION_BYTES = 2048;
+
+/** Largest group avatar: an encoded attachment pointer (key, digest, blob id), never the image. */
+export const MAX_GROUP_AVATAR_BYTES = 1024;
+
+/** Most actions in one group change: enough to add a full group at once, bounding the work one change costs. */
+export const MAX_GROUP_ACTIONS = 1000;

@@ -7,6 +7,9 @@ import { decodeContent } from "../src/content/content.js";
 import { hexToBytes as bytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
 import { openEnvelope } from "../src/envelope/sealed.js";
 import { ParleyError } from "../src/errors.js";
+import { applyChange } from "../src/group/apply.js";
+import { decodeGroupChange } from "../src/group/change.js";
+import { resolveFork } from "../src/group/fork.js";
 import {
   decodeGroupMessage,
   decodeSenderKeyDistribution,
@@ -16,10 +19,11 @@ import {
   parseGroupMessageHeader,
   senderKeyFromDistribution,
 } from "../src/group/sender-key.js";
+import { decodeGroupState } from "../src/group/state.js";
 import { DeviceKeys, decodeDeviceCertificate, verifyDeviceCertificate } from "../src/keys/device-certificate.js";
 import { deriveUserId } from "../src/keys/identity.js";
 import { decodeKemPreKey, KemPreKeySecret, PreKeySecret } from "../src/keys/prekeys.js";
-import { LABEL_GROUP_MESSAGE, LABEL_GROUP_MESSAGE_KEY, LABEL_SEALED, LABEL_SEALED_SENDER } from "../src/labels.js";
+import { LABEL_GROUP_CHANGE, LABEL_GROUP_MESSAGE, LABEL_GROUP_MESSAGE_KEY, LABEL_SEALED, LABEL_SEALED_SENDER } from "../src/labels.js";
 import { decodePreKeyMessage, decodeRatchetMessage } from "../src/ratchet/message.js";
 import { fingerprint, safetyNumber } from "../src/safety-number.js";
 import { SecretKeyPair } from "../src/secrets.js";
@@ -39,6 +43,7 @@ const FILES = [
   "safety-numbers.json",
   "failures.json",
   "sender-keys.json",
+  "group-state.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
@@ -231,6 +236,66 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, c.name).toBe(c.expectedError);
+    }
+  });
+  test("group-state.json: each change verifies from the listed keys, chains to the previous state and yields the listed state", () => {
+    const v = load("group-state.json");
+    const hexOf = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    const keyOf: Record<string, string> = Object.fromEntries(
+      Object.entries(v.accounts).map(([n, a]) => [n, (a as { publicKey: string }).publicKey]),
+    );
+    for (const a of Object.values(v.accounts) as { seed: string; publicKey: string; userId: string }[]) {
+      expect(hexOf(deps.crypto.ed25519PublicKey(bytes(a.seed)))).toBe(a.publicKey);
+      expect(hexOf(deriveUserId(deps, bytes(a.publicKey)))).toBe(a.userId);
+    }
+    let previous: Uint8Array | undefined;
+    for (const step of v.steps) {
+      const change = bytes(step.change);
+      // Signature (label ‖ 0x00 ‖ body) and previous hash recomputed from the bytes alone.
+      const parsed = decodeGroupChange(change);
+      expect(hexOf(parsed.authorAccountKey), step.name).toBe(keyOf[step.author]);
+      const signed = Uint8Array.of(...LABEL_GROUP_CHANGE, 0, ...change.subarray(0, change.length - 64));
+      expect(deps.crypto.ed25519Verify(parsed.authorAccountKey, signed, change.subarray(change.length - 64))).toBe(true);
+      expect(parsed.previousHash).toEqual(previous ? deps.crypto.sha256(previous) : new Uint8Array(32));
+      expect(hexOf(deps.crypto.sha256(change))).toBe(step.changeHash);
+      expect(hexOf(deps.crypto.sha256(bytes(step.state)))).toBe(step.stateHash);
+      expect(parsed.actions.map((a) => a.type)).toEqual(step.actions.map((a: { type: string }) => a.type));
+      const next = applyChange(deps, previous && decodeGroupState(previous), change);
+      expect(next.version).toBe(step.decoded.groupVersion);
+      expect(next.name).toBe(step.decoded.name);
+      expect(next.settings).toEqual(step.decoded.settings);
+      expect(next.members.map((m) => [hexOf(m.userId), m.role, m.deliveryToken ? hexOf(m.deliveryToken) : null])).toEqual(
+        step.decoded.members.map((m: { userId: string; role: string; deliveryToken: string | null }) => [
+          m.userId,
+          m.role,
+          m.deliveryToken,
+        ]),
+      );
+      expect(decodeGroupState(bytes(step.state))).toEqual(next);
+      previous = bytes(step.state);
+    }
+    const base = decodeGroupState(bytes(v.steps[v.fork.base].state));
+    const [a, b] = v.fork.changes.map((c: string) => decodeGroupChange(bytes(c)));
+    const winner = v.fork.winner === 0 ? a : b;
+    expect(Buffer.compare(bytes(v.fork.changeHashes[v.fork.winner]), bytes(v.fork.changeHashes[1 - v.fork.winner]))).toBe(-1);
+    for (const [applied, incoming] of [
+      [a, b],
+      [b, a],
+    ]) {
+      const r = resolveFork(deps, base, applied, incoming);
+      expect(r.winner === "incoming" ? r.change.encoded : applied.encoded).toEqual(winner.encoded);
+    }
+    const member = decodeGroupChange(bytes(v.fork.memberChange));
+    expect(resolveFork(deps, base, member, a).winner).toBe("incoming");
+    for (const f of v.failures) {
+      const state = f.state === null ? undefined : decodeGroupState(bytes(v.steps[f.state].state));
+      let code = "none";
+      try {
+        applyChange(deps, state, bytes(f.change));
+      } catch (error) {
+        code = error instanceof ParleyError ? (error.reason ? `${error.code}:${error.reason}` : error.code) : String(error);
+      }
+      expect(code, f.name).toBe(f.expectedError);
     }
   });
 });

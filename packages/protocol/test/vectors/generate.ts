@@ -31,6 +31,7 @@ import { fingerprint, fingerprintDigits, safetyNumber } from "../../src/safety-n
 import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
+import { generateGroupStateVectors } from "./generate-group-state.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
@@ -596,6 +597,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     "safety-numbers.json": safety,
     "failures.json": failures,
     ...generateSenderKeyVectors(crypto),
+    ...generateGroupStateVectors(crypto),
   };
 }
 
