@@ -31,6 +31,14 @@ export {
   SEALED_OVERHEAD,
   sealEnvelope,
 } from "./envelope/sealed.js";
+export {
+  MIN_MULTI_ENVELOPE_LENGTH,
+  type MultiRecipient,
+  openMultiEnvelope,
+  SEALED_MULTI_OVERHEAD,
+  type SealedMulti,
+  sealMulti,
+} from "./envelope/sealed-multi.js";
 export { ErrorCode, ParleyError } from "./errors.js";
 export { type GroupAction, GroupActionType } from "./group/action.js";
 export {

@@ -25,6 +25,10 @@ export const LABEL_AUTH_CHALLENGE = ascii("Parley/v1/relay-auth");
 export const LABEL_LINK_CODE = ascii("Parley/v1/link-code");
 export const LABEL_LINK_TOKEN = ascii("Parley/v1/link-token");
 export const LABEL_GROUP_CHANGE = ascii("Parley/v1/group-change");
+export const LABEL_SEALED_MULTI = ascii("Parley/v1/sealed-multi");
+export const LABEL_SEALED_MULTI_PAYLOAD = ascii("Parley/v1/sealed-multi-payload");
+export const LABEL_SEALED_MULTI_AUTH = ascii("Parley/v1/sealed-multi-auth");
+export const LABEL_SEALED_MULTI_ID = ascii("Parley/v1/sealed-multi-id");
 
 /** X3DH's 32 0xFF bytes prepended to the DH outputs (domain separation from XEdDSA/other uses). */
 export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);

@@ -41,6 +41,8 @@ export interface RelayContext {
   readonly sealedAddressBuckets: KeyedBuckets;
   /** Bytes received per network address, across its connections. */
   readonly addressBytes: KeyedBuckets;
+  /** Recipient devices named by `multi_send`s per network address (fan-out work). */
+  readonly fanOutBuckets: KeyedBuckets;
   /** Directory and bundle-fetch rates per account, per (requester, target) and per target. */
   readonly accountBuckets: AccountBuckets;
   /** Each sender's share of each mailbox's queue. */

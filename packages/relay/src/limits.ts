@@ -90,6 +90,14 @@ export interface Limits {
   readonly addressBytesPerSecond: number;
   /** Burst of bytes from one address (bucket size). */
   readonly addressByteBurst: number;
+  /** Largest `multi_send` frame (bytes): a group message to every device of a 1,000-member group (~3,000 headers of ~70 bytes) plus its payload; larger → FRAME_TOO_LARGE and the sender splits. */
+  readonly maxMultiSendFrameBytes: number;
+  /** Recipient devices in one `multi_send`, all users together (the wire allows 4,096): a 1,000-member group at ~4 devices each → TOO_MANY_RECIPIENTS. */
+  readonly maxMultiSendDevices: number;
+  /** Recipient devices per second that `multi_send`s from one network address may name, sustained: a fan-out's storage work is per device, so this bounds an address's share of it → RATE_LIMITED. */
+  readonly fanOutDevicesPerSecond: number;
+  /** Burst of fan-out devices per address (bucket size): a few sends to a full 1,000-member group back to back. */
+  readonly fanOutDeviceBurst: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -136,6 +144,10 @@ export const DEFAULT_LIMITS: Limits = {
   sendStallTimeoutMs: 30_000,
   addressBytesPerSecond: 4 * 1024 * 1024,
   addressByteBurst: 8 * 1024 * 1024,
+  maxMultiSendFrameBytes: 1024 * 1024,
+  maxMultiSendDevices: 4096,
+  fanOutDevicesPerSecond: 2000,
+  fanOutDeviceBurst: 12_288,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

@@ -57,6 +57,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ["scope"],
       registers: reg,
     }),
+    fanOutDevices: new Histogram({
+      name: "parley_fan_out_devices",
+      help: "Recipient devices per accepted multi_send",
+      buckets: [1, 10, 50, 100, 500, 1000, 2000, 4096],
+      registers: reg,
+    }),
     blobsUploaded: new Counter({ name: "parley_blobs_uploaded_total", help: "Blobs uploaded", registers: reg }),
     bundlesServed: new Counter({ name: "parley_bundles_served_total", help: "Prekey bundles handed out", registers: reg }),
   };

@@ -106,6 +106,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       limits.maxRateBuckets,
     ),
     addressBytes: new KeyedBuckets(limits.addressBytesPerSecond, limits.addressByteBurst, now, limits.maxRateBuckets),
+    fanOutBuckets: new KeyedBuckets(limits.fanOutDevicesPerSecond, limits.fanOutDeviceBurst, now, limits.maxRateBuckets),
     accountBuckets: new AccountBuckets(limits, now),
     shares: new SenderShares(),
     blobs,
@@ -182,6 +183,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ctx.sendBuckets.prune();
       ctx.sealedAddressBuckets.prune();
       ctx.addressBytes.prune();
+      ctx.fanOutBuckets.prune();
       ctx.shares.expire(t);
     },
     async shutdown() {

@@ -140,6 +140,7 @@ describe("privacy of stored and logged data", () => {
       "envelope",
       "expires_at",
       "message_id",
+      "payload_id",
       "received_at",
       "seq",
       "user_id",

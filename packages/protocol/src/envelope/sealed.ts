@@ -25,7 +25,9 @@ import { type Address, sameAddress } from "../keys/identity.js";
 import { LABEL_SEALED, LABEL_SEALED_SENDER, PROTOCOL_VERSION } from "../labels.js";
 import { MessageType, TAG_LENGTH } from "../ratchet/message.js";
 import { type DecryptResult, decryptMessage, encryptMessage, type PreKeyLookup, type SessionRecord } from "../session/record.js";
+import { SEALED_MULTI_TYPE } from "../wire/multi-envelope.js";
 import { staticAgreement } from "./agreement-cache.js";
+import { openMultiEnvelope } from "./sealed-multi.js";
 
 const HEADER_LENGTH = 1 + 1 + 32;
 /** Layer 1's ciphertext: the sender's certificate and its tag. */
@@ -42,8 +44,10 @@ export interface OpenedEnvelope {
   readonly sender: Address;
   /** The sender's verified certificate; its identity key opened layer 2. */
   readonly senderDevice: VerifiedDevice;
-  /** The encoded ratchet or prekey message. */
+  /** The encoded ratchet or prekey message (a group message when `multi`). */
   readonly message: Uint8Array;
+  /** True for a multi-recipient envelope (type 0x04, spec/sealed-envelope.md §6): its message is for a group, not a session. */
+  readonly multi: boolean;
 }
 
 function failed(): ParleyError {
@@ -86,12 +90,16 @@ export function sealEnvelope(deps: Deps, sender: EnvelopeSender, recipientIdenti
 }
 
 /**
- * Opens an envelope with the recipient's identity key pair and authenticates its sender
- * (VAL-041…VAL-046). Throws ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION for a malformed
+ * Opens an envelope with the recipient's identity key pair and authenticates its sender:
+ * single envelopes (type 0x03, VAL-041…VAL-046) and multi-recipient ones (type 0x04,
+ * VAL-070…VAL-075, see sealed-multi.ts), told apart by the type byte. Throws ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION for a malformed
  * envelope, ERR_DECRYPT_FAILED when either layer does not open (a low-order key included), and
  * the certificate's error (ERR_INVALID_SIGNATURE, ERR_INVALID_ENCODING) for a bad certificate.
  */
 export function openEnvelope(deps: Deps, recipientIdentity: KeyPair, envelope: Uint8Array): OpenedEnvelope {
+  if (envelope.length >= 2 && envelope[0] === PROTOCOL_VERSION && envelope[1] === SEALED_MULTI_TYPE) {
+    return openMultiEnvelope(deps, recipientIdentity, envelope);
+  }
   const r = new ByteReader(envelope, "sealed envelope");
   r.version(PROTOCOL_VERSION); // VAL-041
   if (r.u8() !== MessageType.Sealed) throw invalidEncoding("not a sealed envelope");
@@ -123,7 +131,7 @@ export function openEnvelope(deps: Deps, recipientIdentity: KeyPair, envelope: U
   const message = deps.crypto.aeadDecrypt(layer2.key, layer2.nonce, messagePart, envelope.subarray(0, HEADER_LENGTH + SENDER_PART_LENGTH));
   if (!message) throw failed(); // VAL-046: the sender does not hold the certificate's identity key
   cache?.rememberSender(recipientIdentity.publicKey, senderDevice, staticShared);
-  return { sender: senderDevice.address, senderDevice, message };
+  return { sender: senderDevice.address, senderDevice, message, multi: false };
 }
 
 /** Encrypts with the record's current session and seals the result as `local`. */

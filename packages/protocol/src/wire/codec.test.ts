@@ -31,6 +31,22 @@ export const SAMPLES: { readonly [T in FrameType]: Extract<Frame, { t: T }> } = 
   set_delivery_token: { t: "set_delivery_token", id: 8, tokenHash: b(32), open: false },
   send: { t: "send", id: 9, messages: [{ userId: b(16), deviceId: 1, messageId: b(16), envelope: b(100) }], ephemeral: false },
   sealed_send: { t: "sealed_send", id: 10, userId: b(16), token: b(32), messages: [{ deviceId: 1, messageId: b(16), envelope: b(3) }] },
+  multi_send: {
+    t: "multi_send",
+    id: 23,
+    payload: b(300),
+    recipients: [
+      {
+        userId: b(16),
+        token: b(32),
+        devices: [
+          { deviceId: 1, header: b(48) },
+          { deviceId: 2, header: b(48, 9), messageId: b(16) },
+        ],
+      },
+    ],
+    ephemeral: false,
+  },
   ack: { t: "ack", id: 11, messageIds: [b(16), b(16, 8)] },
   blob_ticket: { t: "blob_ticket", id: 12, size: 1000 },
   ping: { t: "ping", id: 13 },

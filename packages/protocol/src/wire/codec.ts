@@ -10,8 +10,16 @@ import { Packr } from "msgpackr";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { WIRE_VERSION } from "./codes.js";
 import type { Frame } from "./frames.js";
-import { type MsgpackEntry, scanMsgpack } from "./msgpack-scan.js";
-import { type FieldSpec, type Fields, FRAME_SCHEMA, MAX_WIRE_FRAME_BYTES } from "./schema.js";
+import { type MsgpackEntry, scanMsgpackCounted } from "./msgpack-scan.js";
+import {
+  type FieldSpec,
+  type Fields,
+  FRAME_CHECKS,
+  FRAME_ELEMENT_BUDGET,
+  FRAME_SCHEMA,
+  MAX_FRAME_ELEMENTS,
+  MAX_WIRE_FRAME_BYTES,
+} from "./schema.js";
 
 // useRecords: false keeps the output plain msgpack (records are a msgpackr extension).
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: "number", encodeUndefinedAsNil: true });
@@ -46,9 +54,21 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (version !== WIRE_VERSION) throw new ParleyError(ErrorCode.UnsupportedVersion, `unsupported frame version ${version}`);
   const type = fields.get("t");
   if (typeof type !== "string" || !Object.hasOwn(FRAME_SCHEMA, type)) throw invalidEncoding("unknown frame type");
+  // Each type's own element budget, checked before any field is unpacked.
+  if (fields.elements > FRAME_ELEMENT_BUDGET[type as Frame["t"]]) throw invalidEncoding("msgpack value has too many elements");
   const frame = readFields(fields, FRAME_SCHEMA[type as Frame["t"]], type);
+  const refused = FRAME_CHECKS[type as Frame["t"]]?.(frame);
+  if (refused) throw invalidEncoding(refused);
   frame.t = type;
   return frame as unknown as Frame;
+}
+
+/**
+ * The `t` of a frame without decoding it (to apply a per-type size limit before decoding), or
+ * undefined. Stops at `t` (encoders write it among the first fields) or the first structural error.
+ */
+export function peekFrameType(bytes: Uint8Array): string | undefined {
+  return peekField(bytes, "t", (value) => (typeof value === "string" && value.length <= 64 ? value : undefined));
 }
 
 /**
@@ -57,21 +77,28 @@ export function decodeFrame(bytes: Uint8Array): Frame {
  * nothing but the `id` value.
  */
 export function peekRequestId(bytes: Uint8Array): number | undefined {
+  return peekField(bytes, "id", (id) => (typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined));
+}
+
+function peekField<T>(bytes: Uint8Array, name: string, accept: (value: unknown) => T | undefined): T | undefined {
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_WIRE_FRAME_BYTES) return undefined;
-  let idEntry: MsgpackEntry | undefined;
+  let found: MsgpackEntry | undefined;
   try {
-    scanMsgpack(bytes, (entry) => {
-      if (entry.key !== "id") return;
-      idEntry = entry;
-      // Found: stop scanning (encoders write `id` among the first fields, so this is cheap).
+    scanMsgpackCounted(bytes, MAX_FRAME_ELEMENTS, (entry) => {
+      if (entry.key !== name) return;
+      found = entry;
+      // Found: stop scanning (encoders write `v`, `t` and `id` first, so this is cheap).
       throw FOUND;
     });
   } catch {
     // Found, or a structural error: the entries seen before it still count.
   }
-  if (!idEntry) return undefined;
-  const id = unpackRange(bytes, idEntry);
-  return typeof id === "number" && Number.isInteger(id) && id >= 0 && id <= 0xffff_ffff ? id : undefined;
+  if (!found) return undefined;
+  try {
+    return accept(unpackRange(bytes, found));
+  } catch {
+    return undefined;
+  }
 }
 
 const FOUND = new Error("found");
@@ -81,6 +108,8 @@ class FieldReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly entries: readonly MsgpackEntry[],
+    /** Values in the whole frame (keys and containers included). */
+    readonly elements: number,
   ) {}
 
   get(name: string): unknown {
@@ -92,9 +121,9 @@ class FieldReader {
 function scanFrame(bytes: Uint8Array): FieldReader {
   if (!(bytes instanceof Uint8Array)) throw invalidEncoding("a frame must be bytes");
   if (bytes.length > MAX_WIRE_FRAME_BYTES) throw invalidEncoding("frame exceeds the wire maximum");
-  const entries = scanMsgpack(bytes);
+  const { entries, elements } = scanMsgpackCounted(bytes, MAX_FRAME_ELEMENTS);
   if (!entries) throw invalidEncoding("a frame must be a msgpack map");
-  return new FieldReader(bytes, entries);
+  return new FieldReader(bytes, entries, elements);
 }
 
 function unpackRange(bytes: Uint8Array, entry: MsgpackEntry): unknown {

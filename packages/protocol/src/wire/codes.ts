@@ -51,6 +51,8 @@ export const RelayErrorCode = {
   QuotaExceeded: "QUOTA_EXCEEDED",
   /** The blob is already uploaded, or another upload of it is in progress. */
   Conflict: "CONFLICT",
+  /** A `multi_send` names more recipient devices than the relay takes in one frame (split it). */
+  TooManyRecipients: "TOO_MANY_RECIPIENTS",
 } as const;
 
 /** One of the relay error code strings. */

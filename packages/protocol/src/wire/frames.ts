@@ -124,6 +124,35 @@ export interface SealedSendFrame {
   readonly ephemeral?: boolean;
 }
 
+/** One recipient device of a `multi_send`: its header (spec/sealed-envelope.md §6). */
+export interface MultiSendDevice {
+  readonly deviceId: number;
+  /** The device's 48-byte header from `sealMulti`. */
+  readonly header: Uint8Array;
+  /** Optional: absent, the relay derives the id from the payload and header (`multiMessageId`). */
+  readonly messageId?: Uint8Array;
+}
+
+/** One recipient user of a `multi_send`, with its delivery token and devices. */
+export interface MultiSendRecipient {
+  readonly userId: Uint8Array;
+  readonly token?: Uint8Array;
+  readonly devices: readonly MultiSendDevice[];
+}
+
+/**
+ * Send one sealed payload to many devices of many users (a group message): each device gets
+ * `version ‖ 0x04 ‖ header ‖ payload`. Authorised per recipient user by its delivery token,
+ * never by who sends; answered by `sent` with one result per device in flattened order.
+ */
+export interface MultiSendFrame {
+  readonly t: "multi_send";
+  readonly id: number;
+  readonly payload: Uint8Array;
+  readonly recipients: readonly MultiSendRecipient[];
+  readonly ephemeral?: boolean;
+}
+
 /** Acknowledge (and so delete) delivered messages of the authenticated device's mailbox. */
 export interface AckFrame {
   readonly t: "ack";
@@ -157,6 +186,7 @@ export type ClientFrame =
   | SetDeliveryTokenFrame
   | SendFrame
   | SealedSendFrame
+  | MultiSendFrame
   | AckFrame
   | BlobTicketFrame
   | PingFrame;

@@ -22,7 +22,7 @@ export {
   signAuthChallenge,
   verifyAuthSignature,
 } from "./auth.js";
-export { decodeFrame, encodeFrame, peekRequestId } from "./codec.js";
+export { decodeFrame, encodeFrame, peekFrameType, peekRequestId } from "./codec.js";
 export { CloseCode, RelayErrorCode, SendResult, WIRE_VERSION } from "./codes.js";
 export type {
   AckFrame,
@@ -47,6 +47,9 @@ export type {
   LookupHandleFrame,
   MailboxAddress,
   MessageFrame,
+  MultiSendDevice,
+  MultiSendFrame,
+  MultiSendRecipient,
   OkFrame,
   OutgoingMessage,
   PingFrame,
@@ -65,15 +68,29 @@ export type {
 } from "./frames.js";
 export { MAX_MSGPACK_DEPTH, MAX_MSGPACK_ELEMENTS, MAX_MSGPACK_MAP_ENTRIES, type MsgpackEntry, scanMsgpack } from "./msgpack-scan.js";
 export {
+  MULTI_HEADER_LENGTH,
+  MULTI_PREFIX_LENGTH,
+  multiEnvelope,
+  multiEnvelopePrefix,
+  multiMessageId,
+  SEALED_MULTI_TYPE,
+} from "./multi-envelope.js";
+export {
   DELIVERY_TOKEN_BYTES,
+  FRAME_CHECKS,
+  FRAME_ELEMENT_BUDGET,
   FRAME_SCHEMA,
   MAX_BATCH,
   MAX_DEVICE_LIST_BYTES,
   MAX_ENVELOPE_BYTES,
+  MAX_FRAME_ELEMENTS,
   MAX_HANDLE_BYTES,
   MAX_KEM_PREKEYS_PER_UPLOAD,
+  MAX_MULTI_DEVICES,
+  MAX_MULTI_RECIPIENTS,
   MAX_PREKEYS_PER_UPLOAD,
   MAX_WIRE_FRAME_BYTES,
   MESSAGE_ID_BYTES,
+  MIN_MULTI_PAYLOAD_BYTES,
   NONCE_BYTES,
 } from "./schema.js";

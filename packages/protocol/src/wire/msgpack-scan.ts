@@ -34,6 +34,20 @@ export interface MsgpackEntry {
  * caller still learns the early fields of input that fails later).
  */
 export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) => void): MsgpackEntry[] | undefined {
+  return scanMsgpackCounted(bytes, MAX_MSGPACK_ELEMENTS, onEntry).entries;
+}
+
+/**
+ * {@link scanMsgpack} with another element budget (`multi_send` has its own, derived from its
+ * schema), also returning how many values the input holds, so a decoder can hold each frame
+ * type to its own budget before anything is unpacked.
+ */
+export function scanMsgpackCounted(
+  bytes: Uint8Array,
+  maxElements: number,
+  onEntry?: (entry: MsgpackEntry) => void,
+): { entries: MsgpackEntry[] | undefined; elements: number } {
+  const MAX_ELEMENTS = maxElements;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   let elements = 0;
@@ -82,7 +96,7 @@ export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) =
     if (depth > MAX_MSGPACK_DEPTH) throw invalidEncoding("msgpack nesting is too deep");
     // Each element takes at least one byte, so a count larger than what is left is a lie.
     if (count * perItem > bytes.length - pos) throw invalidEncoding("msgpack length exceeds the input");
-    if (elements + count * perItem > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
+    if (elements + count * perItem > MAX_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
     if (!asMap) {
       for (let i = 0; i < count; i++) value(depth, false);
       return;
@@ -115,7 +129,7 @@ export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) =
     if (entries) topLevel = entries;
   };
   function value(depth: number, asKey: boolean): void {
-    if (++elements > MAX_MSGPACK_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
+    if (++elements > MAX_ELEMENTS) throw invalidEncoding("msgpack value has too many elements");
     if (pos >= bytes.length) throw invalidEncoding("msgpack value is truncated");
     const b = bytes[pos++] as number;
     // Positive and negative fixints first: the one-byte values a padding attack is made of.
@@ -198,5 +212,5 @@ export function scanMsgpack(bytes: Uint8Array, onEntry?: (entry: MsgpackEntry) =
 
   value(0, false);
   if (pos !== bytes.length) throw invalidEncoding("trailing bytes after the msgpack value");
-  return topLevel;
+  return { entries: topLevel, elements };
 }

@@ -10,6 +10,8 @@ import { MAX_DEVICES } from "../keys/device-list.js";
 import { USER_ID_LENGTH } from "../keys/identity.js";
 import { KEM_PREKEY_LENGTH, ONE_TIME_PREKEY_LENGTH, SIGNED_PREKEY_LENGTH } from "../keys/prekeys.js";
 import type { FrameType } from "./frames.js";
+import { MAX_MSGPACK_ELEMENTS } from "./msgpack-scan.js";
+import { MULTI_HEADER_LENGTH } from "./multi-envelope.js";
 
 /** Largest frame `decodeFrame` parses at all (the relay's configured limit is lower). */
 export const MAX_WIRE_FRAME_BYTES = 1024 * 1024;
@@ -32,6 +34,15 @@ export const MAX_PREKEYS_PER_UPLOAD = 200;
 export const MAX_KEM_PREKEYS_PER_UPLOAD = 64;
 /** Longest handle string accepted on the wire (UTF-8 bytes, before normalisation). */
 export const MAX_HANDLE_BYTES = 64;
+/** Most recipient users in one `multi_send`: every member of a 1,000-member group (our own other devices included). */
+export const MAX_MULTI_RECIPIENTS = 1000;
+/**
+ * Most recipient devices in one `multi_send`, all users together: a 1,000-member group at about
+ * four devices each. A sender with more splits the send (spec/relay.md §7.8).
+ */
+export const MAX_MULTI_DEVICES = 4096;
+/** Smallest `multi_send` payload that can open: E.pub, the sender certificate, the AEAD tag. */
+export const MIN_MULTI_PAYLOAD_BYTES = 32 + DEVICE_CERTIFICATE_LENGTH + 16;
 /** Largest encoded device list (MAX_DEVICES ids). */
 export const MAX_DEVICE_LIST_BYTES = 1 + 32 + 8 + 2 + 4 * MAX_DEVICES + 64;
 const MAX_ID = 0xffff_ffff;
@@ -72,6 +83,19 @@ const deviceList = bytes(1, MAX_DEVICE_LIST_BYTES);
 const certificate = bytes(DEVICE_CERTIFICATE_LENGTH);
 const time = uint(Number.MAX_SAFE_INTEGER);
 
+const multiDevice = map({ deviceId, header: bytes(MULTI_HEADER_LENGTH), messageId: optional(messageId) });
+const multiSend = (devicesPerRecipient: number): Fields =>
+  fields({
+    id: requestId,
+    payload: bytes(MIN_MULTI_PAYLOAD_BYTES, MAX_ENVELOPE_BYTES),
+    recipients: array(
+      map({ userId, token: optional(bytes(DELIVERY_TOKEN_BYTES)), devices: array(multiDevice, devicesPerRecipient, 1) }),
+      MAX_MULTI_RECIPIENTS,
+      1,
+    ),
+    ephemeral: optional(bool),
+  });
+
 /** Fields of every frame type (besides `v` and `t`). */
 export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
   auth: fields({ id: requestId, userId, deviceId, signature }),
@@ -100,6 +124,7 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
     messages: array(map({ deviceId, messageId, envelope }), MAX_BATCH, 1),
     ephemeral: optional(bool),
   }),
+  multi_send: multiSend(MAX_DEVICES),
   ack: fields({ id: requestId, messageIds: array(messageId, MAX_BATCH, 1) }),
   blob_ticket: fields({ id: requestId, size: uint(Number.MAX_SAFE_INTEGER, 1) }),
   ping: fields({ id: requestId }),
@@ -123,7 +148,7 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
       MAX_DEVICES,
     ),
   }),
-  sent: fields({ id: requestId, results: array(str(64), MAX_BATCH, 1) }),
+  sent: fields({ id: requestId, results: array(str(64), Math.max(MAX_BATCH, MAX_MULTI_DEVICES), 1) }),
   blob_granted: fields({ id: requestId, blobId: str(128), capability: str(256), expiresAt: time }),
   pong: fields({ id: requestId }),
   message: fields({ messageId, envelope, receivedAt: time }),
@@ -131,4 +156,50 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
   queue_empty: fields({}),
   expired: fields({ count: uint(Number.MAX_SAFE_INTEGER), firstAt: time, lastAt: time }),
   prekeys_low: fields({ oneTime: uint(), kem: uint() }),
+};
+
+/** Most msgpack values a field of this spec can hold: the value itself, and in a map each key too. */
+export function maxElements(spec: FieldSpec): number {
+  switch (spec.k) {
+    case "array":
+      return 1 + spec.max * maxElements(spec.of);
+    case "map":
+      return 1 + Object.values(spec.fields).reduce((n, f) => n + 1 + maxElements(f.spec), 0);
+    default:
+      return 1;
+  }
+}
+
+/** Most values of a frame with these fields: the map, `v` and `t` with their keys, and the fields. */
+function frameElements(frameFields: Fields): number {
+  return maxElements({ k: "map", fields: frameFields }) + 4;
+}
+
+/**
+ * Most msgpack values one frame of each type may hold, checked by `decodeFrame` before anything
+ * is unpacked. MAX_MSGPACK_ELEMENTS for every type (room for unknown optional fields) except
+ * `multi_send`, whose bound comes from its schema: MAX_MULTI_RECIPIENTS recipients with no
+ * devices, plus MAX_MULTI_DEVICES devices at their largest.
+ */
+const MULTI_SEND_ELEMENTS = frameElements(multiSend(0)) + MAX_MULTI_DEVICES * maxElements(multiDevice);
+export const FRAME_ELEMENT_BUDGET: Readonly<Record<FrameType, number>> = Object.fromEntries(
+  Object.keys(FRAME_SCHEMA).map((t) => [
+    t,
+    t === "multi_send" ? Math.max(MAX_MSGPACK_ELEMENTS, MULTI_SEND_ELEMENTS) : MAX_MSGPACK_ELEMENTS,
+  ]),
+) as Record<FrameType, number>;
+
+/** The largest of FRAME_ELEMENT_BUDGET: the structural scan's budget before the type is known. */
+export const MAX_FRAME_ELEMENTS = Math.max(...Object.values(FRAME_ELEMENT_BUDGET));
+
+/**
+ * Bounds across a frame's fields that a FieldSpec cannot state, checked after the fields
+ * decoded; each returns why the frame is refused, or undefined.
+ */
+export const FRAME_CHECKS: Partial<Record<FrameType, (frame: Record<string, unknown>) => string | undefined>> = {
+  multi_send: (frame) => {
+    let devices = 0;
+    for (const r of frame.recipients as { devices: unknown[] }[]) devices += r.devices.length;
+    return devices > MAX_MULTI_DEVICES ? `multi_send names ${devices} devices (at most ${MAX_MULTI_DEVICES})` : undefined;
+  },
 };

@@ -11,6 +11,7 @@ import {
   ErrorCode,
   type Frame,
   ParleyError,
+  peekFrameType,
   peekRequestId,
   RelayErrorCode,
   type ServerFrame,
@@ -23,6 +24,7 @@ import type { Deferred, Handler } from "./common.js";
 import { handleClaimHandle, handleFetchDevices, handleLookupHandle, handleSetDeliveryToken } from "./directory.js";
 import { handleAck, handleSealedSend, handleSend } from "./mailbox.js";
 import { handleBlobTicket, handlePing } from "./misc.js";
+import { handleMultiSend } from "./multi-send.js";
 import { handleFetchBundles, handleUploadPreKeys } from "./prekeys.js";
 
 const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
@@ -37,6 +39,7 @@ const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
   set_delivery_token: handleSetDeliveryToken,
   send: handleSend,
   sealed_send: handleSealedSend,
+  multi_send: handleMultiSend,
   ack: handleAck,
   blob_ticket: handleBlobTicket,
   ping: handlePing,
@@ -54,14 +57,14 @@ function isClientFrame(frame: Frame): frame is ClientFrame {
  * Returns false (after answering or closing) when the frame must be dropped.
  */
 export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Array): boolean {
-  if (bytes.length > ctx.limits.maxFrameBytes) {
+  if (bytes.length > frameLimit(ctx, bytes)) {
     // Its bytes were received all the same: charge them, so oversized frames are throttled too.
     conn.bytes.spend(bytes.length);
     ctx.addressBytes.spend(conn.addressKey, bytes.length);
     conn.throttleReading(ctx.limits.maxFrameBytes, ctx.addressBytes.msUntil(conn.addressKey, ctx.limits.maxFrameBytes));
     conn.invalidFrames++;
     ctx.metrics.frames.inc({ type: "too_large" });
-    sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.FrameTooLarge, `frames are limited to ${ctx.limits.maxFrameBytes} bytes`);
+    sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.FrameTooLarge, `frames are limited to ${frameLimit(ctx, bytes)} bytes`);
     if (conn.invalidFrames > ctx.limits.maxInvalidFrames) conn.close(CloseCode.ProtocolError, "too many invalid frames");
     return false;
   }
@@ -76,6 +79,16 @@ export function admitFrame(ctx: RelayContext, conn: Connection, bytes: Uint8Arra
     sendError(ctx, conn, peekRequestId(bytes), RelayErrorCode.RateLimited, "slow down");
   }
   return false;
+}
+
+/**
+ * The size limit of this frame: `maxFrameBytes`, or `maxMultiSendFrameBytes` for a `multi_send`
+ * (its type is peeked only when the frame is over the general limit, which costs a scan up to `t`).
+ */
+function frameLimit(ctx: RelayContext, bytes: Uint8Array): number {
+  const { maxFrameBytes, maxMultiSendFrameBytes } = ctx.limits;
+  if (bytes.length <= maxFrameBytes || maxMultiSendFrameBytes <= maxFrameBytes) return maxFrameBytes;
+  return bytes.length <= maxMultiSendFrameBytes && peekFrameType(bytes) === "multi_send" ? maxMultiSendFrameBytes : maxFrameBytes;
 }
 
 /** Decodes and handles one frame. Never rejects. */

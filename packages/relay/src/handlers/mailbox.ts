@@ -6,19 +6,22 @@
  */
 
 import { RelayErrorCode, SendResult, type ServerFrame } from "@parley/protocol/wire";
+import type { Connection } from "../connection.js";
 import type { RelayContext } from "../context.js";
 import { mailboxKey } from "../delivery/live-devices.js";
 import type { ShareKey } from "../delivery/sender-shares.js";
 import type { KeyedBuckets } from "../rate-limit.js";
 import { RelayError } from "../relay-error.js";
-import type { AccountRecord, EnqueueOutcome, NewMessage } from "../store/store.js";
+import type { AccountRecord, EnqueueOutcome, NewMessage, SharedPayload } from "../store/store.js";
 import { type Deferred, type Handler, hashToken, hex, requireDevice, sameHash } from "./common.js";
 
-interface Outgoing {
+/** One message to deliver; with `shared`, `envelope` is its per-device start and `shared` the rest. */
+export interface Outgoing {
   readonly userId: Uint8Array;
   readonly deviceId: number;
   readonly messageId: Uint8Array;
   readonly envelope: Uint8Array;
+  readonly shared?: SharedPayload | undefined;
 }
 
 const OUTCOME: Record<EnqueueOutcome, string> = {
@@ -57,16 +60,19 @@ export const handleSend: Handler<"send"> = async (ctx, conn, frame) => {
 export const handleSealedSend: Handler<"sealed_send"> = async (ctx, conn, frame) => {
   const account = await ctx.store.getAccount(frame.userId);
   // Unknown users and bad tokens answer alike, so the sealed path does not reveal who exists.
-  const allowed =
-    account !== undefined &&
-    (account.sealedOpen ||
-      (frame.token !== undefined && account.tokenHash !== undefined && sameHash(hashToken(ctx, frame.token), account.tokenHash)));
-  if (!allowed) throw new RelayError(RelayErrorCode.TokenInvalid, "no valid delivery token for this recipient");
+  if (!tokenAllows(ctx, account, frame.token))
+    throw new RelayError(RelayErrorCode.TokenInvalid, "no valid delivery token for this recipient");
   // An accepted sealed send keeps an anonymous connection past the login deadline.
   conn.anonymousActivity = true;
+  const messages = frame.messages.map((m) => ({ ...m, userId: frame.userId }));
+  return deliver(ctx, frame.id, messages, frame.ephemeral === true, sealedCharge(ctx, conn), () => account);
+};
+
+/** What a sealed send (`sealed_send`, `multi_send`) is charged to: its connection and its address, never a named sender. */
+export function sealedCharge(ctx: RelayContext, conn: Connection): Charge {
   const connectionKey = `c:${conn.serial}`;
   const addressKey = `a:${conn.addressKey}`;
-  const charge: Charge = {
+  return {
     rates: [
       { buckets: ctx.sendBuckets, key: connectionKey },
       { buckets: ctx.sealedAddressBuckets, key: addressKey },
@@ -76,9 +82,15 @@ export const handleSealedSend: Handler<"sealed_send"> = async (ctx, conn, frame)
       { key: addressKey, max: ctx.limits.maxQueuedPerAddress },
     ],
   };
-  const messages = frame.messages.map((m) => ({ ...m, userId: frame.userId }));
-  return deliver(ctx, frame.id, messages, frame.ephemeral === true, charge, () => account);
-};
+}
+
+/** True when a sealed send to this account may pass: it is open, or `token` hashes to its token hash (constant time). */
+export function tokenAllows(ctx: RelayContext, account: AccountRecord | undefined, token: Uint8Array | undefined): boolean {
+  return (
+    account !== undefined &&
+    (account.sealedOpen || (token !== undefined && account.tokenHash !== undefined && sameHash(hashToken(ctx, token), account.tokenHash)))
+  );
+}
 
 /** `ack`: deletes the device's own acknowledged messages (ids remembered for dedupe). */
 export const handleAck: Handler<"ack"> = async (ctx, conn, frame) => {
@@ -96,10 +108,11 @@ export const handleAck: Handler<"ack"> = async (ctx, conn, frame) => {
 
 /** A recipient user already known to exist (its devices are checked by the enqueue). */
 const KNOWN_USER = "known-user";
-type Recipient = AccountRecord | typeof KNOWN_USER;
+/** A recipient user: its account, or KNOWN_USER. */
+export type Recipient = AccountRecord | typeof KNOWN_USER;
 
 /** Who a send is charged to: rate buckets (each keyed with the recipient user) and queue shares. */
-interface Charge {
+export interface Charge {
   readonly rates: readonly { readonly buckets: KeyedBuckets; readonly key: string }[];
   readonly shares: readonly ShareKey[];
 }
@@ -117,6 +130,22 @@ function deliver(
   charge: Charge,
   accountOf: (userHex: string) => Recipient | undefined,
 ): ServerFrame | Deferred {
+  const results = deliverMessages(ctx, messages, ephemeral, charge, accountOf);
+  if (Array.isArray(results)) return { t: "sent", id, results };
+  return { deferred: results.then((r): ServerFrame => ({ t: "sent", id, results: r })) };
+}
+
+/**
+ * `deliver`'s work without the answer frame: the results, at once when nothing needs a commit,
+ * else once the commit is durable (every stored message of the call in one transaction).
+ */
+export function deliverMessages(
+  ctx: RelayContext,
+  messages: readonly Outgoing[],
+  ephemeral: boolean,
+  charge: Charge,
+  accountOf: (userHex: string) => Recipient | undefined,
+): string[] | Promise<string[]> {
   const results: string[] = new Array(messages.length);
   const accepted: { index: number; message: Outgoing; mailbox: string; shares: readonly string[] }[] = [];
   messages.forEach((message, index) => {
@@ -136,7 +165,10 @@ function deliver(
       const live = ctx.live.get(mailbox);
       const outcome = !live
         ? SendResult.Offline
-        : live.sendDroppable({ t: "ephemeral", envelope: message.envelope })
+        : live.sendDroppable({
+              t: "ephemeral",
+              envelope: message.shared ? concat(message.envelope, message.shared.bytes) : message.envelope,
+            })
           ? SendResult.Ok
           : SendResult.Dropped;
       results[index] = outcome;
@@ -152,7 +184,7 @@ function deliver(
     }
     accepted.push({ index, message, mailbox, shares });
   });
-  if (accepted.length === 0) return { t: "sent", id, results };
+  if (accepted.length === 0) return results;
   const now = ctx.now();
   const expiresAt = now + ctx.limits.messageLifetimeMs;
   const batch: NewMessage[] = accepted.map(({ message }) => ({
@@ -160,23 +192,30 @@ function deliver(
     deviceId: message.deviceId,
     messageId: message.messageId,
     envelope: message.envelope,
+    shared: message.shared,
     receivedAt: now,
     expiresAt,
   }));
-  const deferred = ctx.commits.submit(batch).then(
-    (outcomes): ServerFrame => {
+  return ctx.commits.submit(batch).then(
+    (outcomes) => {
       outcomes.forEach((outcome, i) => {
         const { index, message, mailbox, shares } = accepted[i] as (typeof accepted)[number];
         results[index] = OUTCOME[outcome];
         if (outcome === "ok") ctx.shares.hold(mailbox, hex(message.messageId), shares, expiresAt);
         else ctx.shares.release(shares);
       });
-      return { t: "sent", id, results };
+      return results;
     },
     (error: unknown) => {
       for (const { shares } of accepted) ctx.shares.release(shares);
       throw error;
     },
   );
-  return { deferred };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

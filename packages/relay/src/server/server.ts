@@ -104,8 +104,9 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
   const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createHttpServer(handler);
   // Frames up to four times the limit (e.g. a prekey upload from a client that still sends 200
   // ML-KEM records) are read so the relay can answer FRAME_TOO_LARGE; beyond that ws closes with
-  // 1009 before buffering more.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * ctx.limits.maxFrameBytes, perMessageDeflate: false });
+  // 1009 before buffering more. A `multi_send` has its own, larger limit.
+  const maxPayload = Math.max(4 * ctx.limits.maxFrameBytes, ctx.limits.maxMultiSendFrameBytes);
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
   const perAddress = new Map<string, number>();
 
   server.on("upgrade", (req, socket, head) => {

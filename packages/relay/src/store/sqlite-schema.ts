@@ -8,7 +8,7 @@
 import type Database from "better-sqlite3";
 
 /** Bumped when the schema changes; stored in `user_version`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -52,10 +52,16 @@ CREATE TABLE IF NOT EXISTS messages (
   envelope BLOB NOT NULL,
   received_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL,
+  payload_id INTEGER,
   UNIQUE (user_id, device_id, message_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_mailbox ON messages (user_id, device_id, seq);
 CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at);
+CREATE INDEX IF NOT EXISTS messages_by_payload ON messages (payload_id) WHERE payload_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS shared_payloads (
+  payload_id INTEGER PRIMARY KEY,
+  payload BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS seen_ids (
   user_id BLOB NOT NULL,
   device_id INTEGER NOT NULL,
@@ -97,6 +103,11 @@ export function prepareDatabase(db: Database.Database): void {
   // Version 2 added the blob's owner (for per-account quotas); blobs of version 1 have none.
   if (version === 1 && !(db.pragma("table_info(blobs)") as { name: string }[]).some((c) => c.name === "owner")) {
     db.exec("ALTER TABLE blobs ADD COLUMN owner BLOB");
+  }
+  // Version 3 added shared payloads of multi-recipient sends: a message row may name one.
+  const messageColumns = db.pragma("table_info(messages)") as { name: string }[];
+  if (messageColumns.length > 0 && !messageColumns.some((c) => c.name === "payload_id")) {
+    db.exec("ALTER TABLE messages ADD COLUMN payload_id INTEGER");
   }
   db.exec(SCHEMA);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);

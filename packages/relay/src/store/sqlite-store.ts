@@ -24,6 +24,7 @@ import type {
   PreKeyCounts,
   PreKeyUpload,
   QueuedMessage,
+  SharedPayload,
   Store,
   TakenBundle,
 } from "./store.js";
@@ -118,15 +119,24 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     deleteKemKey: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = 0 AND key_id = ?"),
     seen: q("SELECT 1 FROM seen_ids WHERE user_id = ? AND device_id = ? AND message_id = ?"),
     insertMessage: q(
-      "INSERT OR IGNORE INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at, payload_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
+    insertPayload: q("INSERT INTO shared_payloads (payload) VALUES (?)"),
+    // A shared payload goes with the last message that names it (ack, expiry, device removal).
+    dropPayloadIfUnused: q(
+      "DELETE FROM shared_payloads WHERE payload_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE payload_id = shared_payloads.payload_id)",
+    ),
+    mailboxPayloads: q("SELECT DISTINCT payload_id FROM messages WHERE user_id = ? AND device_id = ? AND payload_id IS NOT NULL"),
     depth: q("SELECT count(*) AS n FROM messages WHERE user_id = ? AND device_id = ?"),
     fetch: q(
-      "SELECT seq, message_id, envelope, received_at FROM messages WHERE user_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      "SELECT m.seq, m.message_id, m.envelope, m.received_at, p.payload FROM messages m LEFT JOIN shared_payloads p ON p.payload_id = m.payload_id " +
+        "WHERE m.user_id = ? AND m.device_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
     ),
-    deleteMessage: q("DELETE FROM messages WHERE user_id = ? AND device_id = ? AND message_id = ?"),
+    deleteMessage: q("DELETE FROM messages WHERE user_id = ? AND device_id = ? AND message_id = ? RETURNING payload_id"),
     remember: q("INSERT OR REPLACE INTO seen_ids (user_id, device_id, message_id, forget_at) VALUES (?, ?, ?, ?)"),
-    expired: q("SELECT seq, user_id, device_id, message_id, received_at FROM messages WHERE expires_at <= ? ORDER BY seq LIMIT 10000"),
+    expired: q(
+      "SELECT seq, user_id, device_id, message_id, received_at, payload_id FROM messages WHERE expires_at <= ? ORDER BY seq LIMIT 10000",
+    ),
     deleteSeq: q("DELETE FROM messages WHERE seq = ?"),
     bumpNotice: q(
       "INSERT INTO expiry_notices (user_id, device_id, count, first_at, last_at) VALUES (?, ?, 1, ?, ?) " +
@@ -151,7 +161,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   });
 
   const removeDevice = (userId: Uint8Array, deviceId: number): void => {
+    const payloads = (s.mailboxPayloads.all(userId, deviceId) as Row[]).map((r) => r.payload_id as number);
     for (const stmt of [s.deleteDevice, s.deleteOneTime, s.deleteKem, s.deleteMail, s.deleteNotice]) stmt.run(userId, deviceId);
+    for (const id of payloads) s.dropPayloadIfUnused.run(id);
   };
 
   const saveDeviceList = db.transaction((u: DeviceListUpdate): DeviceListResult => {
@@ -207,7 +219,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   const enqueue = db.transaction((batch: readonly NewMessage[], maxDepth: number): EnqueueOutcome[] => {
     // Depth and existence are read once per mailbox per batch, then tracked locally.
     const depths = new Map<string, number | null>();
-    return batch.map((m) => {
+    // Each shared payload is stored once, with the first of its messages that is stored at all.
+    const payloadIds = new Map<SharedPayload, number>();
+    const payloadId = (shared: SharedPayload | undefined): number | null => {
+      if (!shared) return null;
+      let id = payloadIds.get(shared);
+      if (id === undefined) {
+        id = Number(s.insertPayload.run(shared.bytes).lastInsertRowid);
+        payloadIds.set(shared, id);
+      }
+      return id;
+    };
+    const outcomes = batch.map((m): EnqueueOutcome => {
       const key = `${hex(m.userId)}.${m.deviceId}`;
       let depth = depths.get(key);
       if (depth === undefined) {
@@ -217,11 +240,22 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       if (depth === null) return "no_mailbox";
       if (s.seen.get(m.userId, m.deviceId, m.messageId)) return "duplicate";
       if (depth >= maxDepth) return "queue_full";
-      const { changes } = s.insertMessage.run(m.userId, m.deviceId, m.messageId, m.envelope, m.receivedAt, m.expiresAt);
+      const { changes } = s.insertMessage.run(
+        m.userId,
+        m.deviceId,
+        m.messageId,
+        m.envelope,
+        m.receivedAt,
+        m.expiresAt,
+        payloadId(m.shared),
+      );
       if (changes === 0) return "duplicate";
       depths.set(key, depth + 1);
       return "ok";
     });
+    // A payload stored for a message that turned out a duplicate (INSERT OR IGNORE) and no other.
+    for (const id of payloadIds.values()) s.dropPayloadIfUnused.run(id);
+    return outcomes;
   });
 
   // Prepared once: acks switch the durability level around their own transaction (see `ack` below).
@@ -231,9 +265,11 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     acks.map(({ mailbox: m, messageIds }) => {
       let deleted = 0;
       for (const id of messageIds) {
-        if (s.deleteMessage.run(m.userId, m.deviceId, id).changes > 0) {
+        const row = s.deleteMessage.get(m.userId, m.deviceId, id) as Row | undefined;
+        if (row) {
           deleted++;
           s.remember.run(m.userId, m.deviceId, id, forgetAt);
+          if (row.payload_id !== null) s.dropPayloadIfUnused.run(row.payload_id);
         }
       }
       return deleted;
@@ -245,6 +281,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     for (const row of s.expired.all(now) as Row[]) {
       const mailbox = { userId: bytes(row.user_id), deviceId: row.device_id as number };
       s.deleteSeq.run(row.seq);
+      if (row.payload_id !== null) s.dropPayloadIfUnused.run(row.payload_id);
       s.remember.run(row.user_id, row.device_id, row.message_id, forgetAt);
       s.bumpNotice.run(row.user_id, row.device_id, row.received_at, row.received_at);
       affected.set(`${hex(mailbox.userId)}.${mailbox.deviceId}`, mailbox);
@@ -329,13 +366,21 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     countPreKeys: (m) => run(() => counts(m)),
     takeBundle: (m, consumeOneTime = true) => run(() => takeBundle(m, consumeOneTime)),
     enqueue: (batch, maxDepth) => run(() => enqueue(batch, maxDepth)),
+    enqueueMany: (payload, messages, maxDepth) =>
+      run(() =>
+        enqueue(
+          messages.map((m) => ({ ...m, shared: payload })),
+          maxDepth,
+        ),
+      ),
     fetchMessages: (m, afterSeq, limit) =>
       run(() =>
         (s.fetch.all(m.userId, m.deviceId, afterSeq, limit) as Row[]).map(
           (r): QueuedMessage => ({
             seq: r.seq as number,
             messageId: bytes(r.message_id),
-            envelope: bytes(r.envelope),
+            // A fan-out's row holds the device's start of the envelope; the shared payload completes it.
+            envelope: r.payload ? new Uint8Array(Buffer.concat([r.envelope as Buffer, r.payload as Buffer])) : bytes(r.envelope),
             receivedAt: r.received_at as number,
           }),
         ),

@@ -82,12 +82,23 @@ export interface TakenBundle {
   readonly remaining: PreKeyCounts;
 }
 
+/**
+ * The part of a multi-recipient envelope that every recipient device gets alike (a
+ * `multi_send`'s payload). Messages naming the same object share one stored copy.
+ */
+export interface SharedPayload {
+  readonly bytes: Uint8Array;
+}
+
 /** A message to queue. */
 export interface NewMessage {
   readonly userId: Uint8Array;
   readonly deviceId: number;
   readonly messageId: Uint8Array;
+  /** The envelope; with `shared`, only its per-device start (the delivered envelope is `envelope ‖ shared.bytes`). */
   readonly envelope: Uint8Array;
+  /** A payload stored once for every message of one fan-out that names it. */
+  readonly shared?: SharedPayload | undefined;
   readonly receivedAt: number;
   readonly expiresAt: number;
 }
@@ -159,8 +170,14 @@ export interface Store {
    */
   takeBundle(mailbox: Mailbox, consumeOneTime?: boolean): Promise<TakenBundle | undefined>;
 
-  /** Queues a batch in one durable transaction; returns one outcome per message, in order. */
+  /**
+   * Queues a batch in one durable transaction; returns one outcome per message, in order. A
+   * fan-out (`multi_send`) is part of one batch: all its rows commit together or none do, and
+   * its shared payload is stored once (kept while any of its rows is queued).
+   */
   enqueue(batch: readonly NewMessage[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
+  /** Queues one fan-out — messages sharing one payload — in one durable transaction (the batch form is `enqueue`). */
+  enqueueMany(payload: SharedPayload, messages: readonly Omit<NewMessage, "shared">[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
   /** Queued messages of a mailbox with `seq > afterSeq`, oldest first. */
   fetchMessages(mailbox: Mailbox, afterSeq: number, limit: number): Promise<QueuedMessage[]>;
   /** Deletes acknowledged messages (one transaction for all); their ids are remembered until `forgetAt`. Returns how many each ack deleted. */
