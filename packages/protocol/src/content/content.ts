@@ -79,8 +79,9 @@ export type ContentBody =
   /** A content about a group sent pairwise (receipts to a group message's author): never a group, sync, senderKey or snapshot. */
   | { readonly kind: "group"; readonly groupId: Uint8Array; readonly content: Content }
   /**
-   * A group's state for a new member: the encoded state and the change that added them. For a
-   * group's creation `state` is empty: the create change carries the whole state.
+   * A group for a new member: the change that added them and the encoded state that change
+   * replaced (checked like any change). For a group's creation `state` is empty: the create
+   * change carries the whole state.
    */
   | { readonly kind: "groupSnapshot"; readonly groupId: Uint8Array; readonly state: Uint8Array; readonly change: Uint8Array };
 

@@ -9,6 +9,7 @@ export type { GroupAction } from "../../group/action.js";
 export { applyChange, createGroup, proposeChange } from "../../group/apply.js";
 export { decodeGroupChange, encodeGroupChange, type GroupChange, verifyGroupChangeSignature } from "../../group/change.js";
 export { resolveFork } from "../../group/fork.js";
+export { joinGroup } from "../../group/join.js";
 export {
   createSenderKey,
   decodeSenderKeyDistribution,

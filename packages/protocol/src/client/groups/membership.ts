@@ -32,8 +32,8 @@ import {
   type GroupState,
   membersRemoved,
   proposeChange,
+  joinGroup,
   resolveFork,
-  verifyGroupChangeSignature,
 } from "./core.js";
 import { groupConversationId } from "./ids.js";
 import { groupInfo } from "./info.js";
@@ -116,7 +116,8 @@ async function distributeChange(ctx: ClientContext, before: GroupState, after: G
   // Everyone who was a member (a removed member learns it was removed); new members get snapshots.
   const others = before.members;
   if (added.length > 0) {
-    const snapshot = { kind: "groupSnapshot" as const, groupId: after.groupId, state: encodeGroupState(after), change: change.encoded };
+    // The state the change replaced: the joiner checks the change against it like any member (joinGroup).
+    const snapshot = { kind: "groupSnapshot" as const, groupId: after.groupId, state: encodeGroupState(before), change: change.encoded };
     await sendToMembers(ctx, added, snapshot);
   }
   const body = { kind: "groupChange" as const, groupId: after.groupId, change: change.encoded };
@@ -260,7 +261,7 @@ async function retryHeldChanges(ctx: ClientContext, groupId: Uint8Array): Promis
   }
 }
 
-/** A new member's first view of a group: the state and the change that added it, checked. */
+/** A new member's first view of a group: the change that added it and the state that change replaced, checked. */
 export async function installSnapshot(
   ctx: ClientContext,
   sender: Address,
@@ -272,18 +273,9 @@ export async function installSnapshot(
     let change: GroupChange;
     try {
       change = decodeGroupChange(content.change);
-      if (content.state.length === 0) {
-        state = applyChange(ctx.deps, undefined, change); // A creation: the change carries the state.
-      } else {
-        state = decodeGroupState(content.state);
-        verifyGroupChangeSignature(ctx.deps, change);
-        if (change.version !== state.version || !findMember(state, change.authorUserId)) {
-          throw new ParleyError(ErrorCode.GroupInvalid, "the snapshot's change did not make its state");
-        }
-      }
-      if (hex(state.groupId) !== hex(content.groupId) || hex(change.groupId) !== hex(content.groupId)) {
-        throw new ParleyError(ErrorCode.GroupInvalid, "the snapshot is for another group");
-      }
+      if (hex(change.groupId) !== hex(content.groupId)) throw new ParleyError(ErrorCode.GroupInvalid, "the snapshot is for another group");
+      // The change checked against the state it replaced (none for a creation), as every member checks it.
+      state = joinGroup(ctx.deps, ctx.local.userId, change, content.state.length > 0 ? content.state : undefined);
       // Only a member may hand us a group, and only one that lists us.
       if (!findMember(state, sender.userId) || !findMember(state, ctx.local.userId)) {
         throw new ParleyError(ErrorCode.GroupPermission, "a group snapshot from a non-member, or one that does not list us, was refused");
