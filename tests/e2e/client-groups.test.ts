@@ -191,10 +191,17 @@ describe("groups through a real relay", () => {
     const promoted = [bob, carol, dave].map((c) => onGroup(c, isBobAdmin));
     await alice.groups.promote(group.id, bob.userId);
     await Promise.all(promoted);
-    const renamed = onGroup(dave, (g) => g.name === "Trip 2026");
-    await bob.groups.rename(group.id, "Trip 2026");
-    await renamed;
-    await eventually(async () => (await alice.groups.get(group.id))?.name === "Trip 2026");
+    // Two admins change the group at once: both changes name the same version, a fork. Every
+    // member keeps the same winner, and the loser's author makes its change again on top.
+    await Promise.all([bob.groups.rename(group.id, "Trip 2026"), alice.groups.setDescription(group.id, "Planning, v2")]);
+    for (const c of [alice, bob, carol, dave]) {
+      await eventually(async () => {
+        const info = await c.groups.get(group.id);
+        return info?.name === "Trip 2026" && info.description === "Planning, v2";
+      }, 15_000);
+    }
+    const versions = await Promise.all([alice, bob, carol, dave].map(async (c) => (await c.groups.get(group.id))?.version));
+    expect(new Set(versions).size).toBe(1);
     const demoted = [bob, carol, dave].map((c) => onGroup(c, (g) => !isBobAdmin(g)));
     await alice.groups.demote(group.id, bob.userId);
     await Promise.all(demoted);

@@ -30,9 +30,9 @@ import {
   type GroupChange,
   type GroupSettings,
   type GroupState,
+  joinGroup,
   membersRemoved,
   proposeChange,
-  joinGroup,
   resolveFork,
 } from "./core.js";
 import { groupConversationId } from "./ids.js";
@@ -181,8 +181,13 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
       try {
         after = applyChange(ctx.deps, before, change);
       } catch (error) {
-        const fork = ParleyError.is(error, ErrorCode.GroupStale) && (error as ParleyError).reason === "fork" && record.previous;
-        if (!fork || !record.previous) throw error;
+        // A competing change for the version we hold (applyChange calls it a replay: its version is
+        // not above ours), or one made from the state before our last: settled by resolveFork.
+        const competing =
+          ParleyError.is(error, ErrorCode.GroupStale) &&
+          (change.version === before.version || (error as ParleyError).reason === "fork") &&
+          record.previous !== undefined;
+        if (!competing || !record.previous) throw error;
         // A competing change to the version we hold: the deterministic winner stays (spec/group-state.md §Forks).
         const prior = decodeGroupState(record.previous.state);
         const lost = decodeGroupChange(record.previous.change);
