@@ -1,0 +1,95 @@
+// Groups across devices and outages: a member's linked device is a recipient like any member
+// device (it reads, sends, and gets the group from its primary), and a group message queued while
+// the relay is down goes out once, as one multi_send, when it returns.
+
+import type { ChatMessage, ParleyClient } from "@parley/protocol/client";
+import { describe, expect, test } from "vitest";
+import { collect, eventually, newClient, waitFor } from "./support/clients.js";
+import { perTestCleanups } from "./support/fixtures.js";
+import { linkDevice } from "./support/linking.js";
+import { startRelay } from "./support/relay-process.js";
+
+const { cleanups, relay: relayForTest } = perTestCleanups();
+const isText = (text: string) => (m: ChatMessage) => m.text === text;
+
+/** Alice and Bob, each having written to the other (so each holds the other's delivery token). */
+async function pair(wsUrl: string, bob?: ParleyClient) {
+  const alice = await newClient(wsUrl, "Alice");
+  const b = bob ?? (await newClient(wsUrl, "Bob"));
+  cleanups.push(
+    () => alice.close(),
+    () => b.close(),
+  );
+  await alice.claimHandle("alice");
+  await b.claimHandle("bob");
+  const bobAtAlice = (await alice.findContact("bob")).id;
+  const first = waitFor(b, "message", isText("hi Bob"));
+  await alice.sendText(bobAtAlice, "hi Bob");
+  const aliceAtBob = (await first).contactId;
+  const back = waitFor(alice, "message", isText("hi Alice"));
+  await b.sendText(aliceAtBob, "hi Alice");
+  await back;
+  return { alice, bob: b, bobAtAlice };
+}
+
+describe("groups across devices and outages", () => {
+  test("a member's linked device receives the group and its messages, and sends as the same member", async () => {
+    const relay = await relayForTest();
+    const bob = await newClient(relay.wsUrl, "Bob");
+    const bobPhone = await linkDevice(relay.wsUrl, bob);
+    cleanups.push(() => bobPhone.close());
+    const { alice, bobAtAlice } = await pair(relay.wsUrl, bob);
+    expect((await alice.contact(bobAtAlice))?.deviceIds).toEqual([bob.deviceId, bobPhone.deviceId]);
+
+    const onBob = waitFor(bob, "group", () => true);
+    const onPhone = waitFor(bobPhone, "group", () => true);
+    const group = await alice.groups.create({ name: "Two devices", members: [bobAtAlice] });
+    expect((await onBob).id).toBe(group.id);
+    expect((await onPhone).members.length).toBe(2);
+
+    const both = [bob, bobPhone].map((c) => waitFor(c, "message", isText("to both of Bob's devices")));
+    await alice.sendText(group.id, "to both of Bob's devices");
+    await Promise.all(both);
+
+    // The linked device sends: Alice sees Bob, and Bob's primary sees its own message.
+    const atAlice = waitFor(alice, "message", isText("from Bob's phone"));
+    const atPrimary = waitFor(bob, "message", isText("from Bob's phone"));
+    await bobPhone.sendText(group.id, "from Bob's phone");
+    expect((await atAlice).sender).toBe(bob.userId);
+    const own = await atPrimary;
+    expect(own.outgoing).toBe(true);
+    expect(own.senderDevice).toBe(bobPhone.deviceId);
+    // Only the primary device holds the account key that signs changes.
+    await expect(bobPhone.groups.rename(group.id, "renamed")).rejects.toThrow(/primary device/);
+  });
+
+  test("a group message queued while the relay is down is delivered once when it returns", async () => {
+    const first = await startRelay();
+    const { dataDir } = first;
+    const port = Number(new URL(first.url).port);
+    let current = first;
+    cleanups.push(async () => {
+      await current.stop().catch(() => undefined);
+      current.cleanup();
+    });
+    const { alice, bob, bobAtAlice } = await pair(first.wsUrl);
+    const joined = waitFor(bob, "group", () => true);
+    const group = await alice.groups.create({ name: "Outage", members: [bobAtAlice] });
+    await joined;
+    const warm = waitFor(bob, "message", isText("before the outage"));
+    await alice.sendText(group.id, "before the outage");
+    await warm;
+
+    await first.stop();
+    const received = collect(bob, "message");
+    const queued = await alice.sendText(group.id, "sent while the relay was down");
+    expect(queued.status).toBe("pending");
+    current = await startRelay({ dataDir, port });
+    await eventually(() => received.some((m) => m.id === queued.id), 30_000);
+    await alice.flush();
+    await eventually(async () => (await alice.messages(group.id)).find((m) => m.id === queued.id)?.status !== "pending", 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.filter((m) => m.id === queued.id)).toHaveLength(1);
+    expect((await bob.messages(group.id)).filter((m) => m.text === "sent while the relay was down")).toHaveLength(1);
+  });
+});
