@@ -30,6 +30,15 @@ const valid: Frame[] = [
   { t: "ack", id: 3, messageIds: [new Uint8Array(16)] },
   { t: "error", code: "INVALID_FRAME" },
   { t: "fetch_devices", id: 4, userId: new Uint8Array(16) },
+  {
+    t: "multi_send",
+    id: 6,
+    payload: new Uint8Array(221),
+    recipients: [
+      { userId: new Uint8Array(16), token: new Uint8Array(32), devices: [{ deviceId: 1, header: new Uint8Array(48) }] },
+      { userId: new Uint8Array(16).fill(1), devices: [{ deviceId: 2, header: new Uint8Array(48), messageId: new Uint8Array(16) }] },
+    ],
+  },
   { t: "devices", id: 4, userId: new Uint8Array(16), accountKey: new Uint8Array(32), deviceList: new Uint8Array(111) },
 ];
 
@@ -70,7 +79,7 @@ describe("decodeFrame fuzz", () => {
     [
       fc.record({
         v: fc.constant(1),
-        t: fc.constantFrom("send", "ack", "register", "sealed_send", "fetch_devices", "devices"),
+        t: fc.constantFrom("send", "ack", "register", "sealed_send", "fetch_devices", "devices", "multi_send"),
         id: fc.anything(),
       }),
     ],

@@ -144,44 +144,68 @@ function own(map: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
+/** Each field table as a list, made once (a large frame reads the same table thousands of times). */
+const fieldLists = new WeakMap<Fields, readonly (readonly [string, Fields[string]])[]>();
+function fieldList(fields: Fields): readonly (readonly [string, Fields[string]])[] {
+  let list = fieldLists.get(fields);
+  if (!list) {
+    list = Object.entries(fields);
+    fieldLists.set(fields, list);
+  }
+  return list;
+}
+
 function readFields(map: Record<string, unknown> | FieldReader, fields: Fields, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const get = map instanceof FieldReader ? (name: string) => map.get(name) : (name: string) => own(map, name);
-  for (const [name, { spec, optional }] of Object.entries(fields)) {
-    const value = get(name);
+  const reader = map instanceof FieldReader ? map : undefined;
+  for (const [name, { spec, optional }] of fieldList(fields)) {
+    const value = reader ? reader.get(name) : own(map as Record<string, unknown>, name);
     if (value === undefined || value === null) {
       if (optional) continue;
       throw invalidEncoding(`${path}.${name} is missing`);
     }
-    out[name] = readValue(value, spec, `${path}.${name}`);
+    out[name] = readValue(value, spec, path, name);
   }
   return out;
 }
 
-function readValue(value: unknown, spec: FieldSpec, path: string): unknown {
+/**
+ * One value against its spec. The value's path (`parent.name`, `parent[]`) is put together only
+ * for an error or a nested container, never per leaf: a large frame has tens of thousands.
+ */
+function readValue(value: unknown, spec: FieldSpec, parent: string, name: string): unknown {
   switch (spec.k) {
     case "bytes":
       if (!(value instanceof Uint8Array) || value.length < spec.min || value.length > spec.max)
-        throw invalidEncoding(`${path} has a bad length`);
+        throw invalidEncoding(`${join(parent, name)} has a bad length`);
       return new Uint8Array(value);
     case "uint":
       if (typeof value !== "number" || !Number.isInteger(value) || value < spec.min || value > spec.max) {
-        throw invalidEncoding(`${path} must be an integer in [${spec.min}, ${spec.max}]`);
+        throw invalidEncoding(`${join(parent, name)} must be an integer in [${spec.min}, ${spec.max}]`);
       }
       return value;
     case "str":
       if (typeof value !== "string" || value.length > spec.max || utf8.encode(value).length > spec.max) {
-        throw invalidEncoding(`${path} must be a string of at most ${spec.max} bytes`);
+        throw invalidEncoding(`${join(parent, name)} must be a string of at most ${spec.max} bytes`);
       }
       return value;
     case "bool":
-      if (typeof value !== "boolean") throw invalidEncoding(`${path} must be a boolean`);
+      if (typeof value !== "boolean") throw invalidEncoding(`${join(parent, name)} must be a boolean`);
       return value;
-    case "array":
+    case "array": {
+      const path = join(parent, name);
       if (!Array.isArray(value) || value.length < spec.min || value.length > spec.max) throw invalidEncoding(`${path} has a bad length`);
-      return value.map((item, i) => readValue(item, spec.of, `${path}[${i}]`));
-    case "map":
+      return value.map((item) => readValue(item, spec.of, path, "[]"));
+    }
+    case "map": {
+      const path = join(parent, name);
       if (!isPlainMap(value)) throw invalidEncoding(`${path} must be a map`);
       return readFields(value, spec.fields, path);
+    }
   }
+}
+
+/** `parent.name`, or `parent[]` for an array item. */
+function join(parent: string, name: string): string {
+  return name === "[]" ? `${parent}[]` : `${parent}.${name}`;
 }

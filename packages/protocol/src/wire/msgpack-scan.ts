@@ -80,10 +80,20 @@ export function scanMsgpackCounted(
   };
   const str = (n: number): void => {
     need(n);
-    try {
-      utf8.decode(bytes.subarray(pos, pos + n));
-    } catch {
-      throw invalidEncoding("msgpack string is not valid UTF-8");
+    // ASCII (every key, most values) is valid UTF-8: a byte loop is far cheaper than a decoder call.
+    let ascii = true;
+    for (let i = pos; i < pos + n; i++) {
+      if ((bytes[i] as number) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      try {
+        utf8.decode(bytes.subarray(pos, pos + n));
+      } catch {
+        throw invalidEncoding("msgpack string is not valid UTF-8");
+      }
     }
     pos += n;
     lastStringLength = n;

@@ -147,8 +147,38 @@ export function deliverMessages(
   accountOf: (userHex: string) => Recipient | undefined,
 ): string[] | Promise<string[]> {
   const results: string[] = new Array(messages.length);
-  const accepted: { index: number; message: Outgoing; mailbox: string; shares: readonly string[] }[] = [];
-  messages.forEach((message, index) => {
+  const admitted: Admitted[] = [];
+  admitMessages(ctx, messages, ephemeral, charge, accountOf, results, admitted);
+  return commitAdmitted(ctx, admitted, results);
+}
+
+/** A message that passed the checks and holds its shares, waiting for its commit. */
+export interface Admitted {
+  /** Its place in the results. */
+  readonly index: number;
+  readonly message: Outgoing;
+  readonly mailbox: string;
+  readonly shares: readonly string[];
+}
+
+/**
+ * The per-message checks of `deliver`. Writes the result of every message that is refused or
+ * ephemeral to `results[offset + i]` and appends the ones to store to `admitted`. Split from the
+ * commit so a large fan-out can be admitted in slices, yielding between them, and still be
+ * committed in one transaction.
+ */
+export function admitMessages(
+  ctx: RelayContext,
+  messages: readonly Outgoing[],
+  ephemeral: boolean,
+  charge: Charge,
+  accountOf: (userHex: string) => Recipient | undefined,
+  results: string[],
+  admitted: Admitted[],
+  offset = 0,
+): void {
+  messages.forEach((message, i) => {
+    const index = offset + i;
     const userHex = hex(message.userId);
     const account = accountOf(userHex);
     if (account === undefined || (account !== KNOWN_USER && !account.deviceIds.includes(message.deviceId))) {
@@ -182,12 +212,20 @@ export function deliverMessages(
       results[index] = RelayErrorCode.QueueFull;
       return;
     }
-    accepted.push({ index, message, mailbox, shares });
+    admitted.push({ index, message, mailbox, shares });
   });
-  if (accepted.length === 0) return results;
+}
+
+/**
+ * Commits admitted messages — all in one transaction (the group commit of this turn) — and fills
+ * in their results; answers at once when there are none. On a storage failure their shares are
+ * given back and the error propagates (nothing was stored).
+ */
+export function commitAdmitted(ctx: RelayContext, admitted: readonly Admitted[], results: string[]): string[] | Promise<string[]> {
+  if (admitted.length === 0) return results;
   const now = ctx.now();
   const expiresAt = now + ctx.limits.messageLifetimeMs;
-  const batch: NewMessage[] = accepted.map(({ message }) => ({
+  const batch: NewMessage[] = admitted.map(({ message }) => ({
     userId: message.userId,
     deviceId: message.deviceId,
     messageId: message.messageId,
@@ -199,7 +237,7 @@ export function deliverMessages(
   return ctx.commits.submit(batch).then(
     (outcomes) => {
       outcomes.forEach((outcome, i) => {
-        const { index, message, mailbox, shares } = accepted[i] as (typeof accepted)[number];
+        const { index, message, mailbox, shares } = admitted[i] as Admitted;
         results[index] = OUTCOME[outcome];
         if (outcome === "ok") ctx.shares.hold(mailbox, hex(message.messageId), shares, expiresAt);
         else ctx.shares.release(shares);
@@ -207,7 +245,7 @@ export function deliverMessages(
       return results;
     },
     (error: unknown) => {
-      for (const { shares } of accepted) ctx.shares.release(shares);
+      for (const { shares } of admitted) ctx.shares.release(shares);
       throw error;
     },
   );

@@ -7,18 +7,18 @@
  * the fan-out itself is charged per recipient device to the address. Every stored row commits
  * in one transaction before `sent` answers, with one result per device in flattened order.
  *
- * Fairness: the per-recipient work (account reads, token hashes) yields to the event loop every
- * FAN_OUT_SLICE recipients, so a maximal fan-out does not hold up other connections' frames.
+ * Fairness (REL-086): recipients are looked up and admitted in slices of FAN_OUT_SLICE users,
+ * yielding to the event loop between slices, so a maximal fan-out does not hold up other
+ * connections' frames for longer than one slice (and the one commit at the end).
  */
 
 import { multiEnvelopePrefix, multiMessageId, RelayErrorCode } from "@parley/protocol/wire";
 import { RelayError } from "../relay-error.js";
-import type { AccountRecord } from "../store/store.js";
 import { type Handler, hex } from "./common.js";
-import { deliverMessages, type Outgoing, sealedCharge, tokenAllows } from "./mailbox.js";
+import { type Admitted, admitMessages, commitAdmitted, type Outgoing, sealedCharge, tokenAllows } from "./mailbox.js";
 
-/** Recipient users checked back to back before yielding to the event loop. */
-const FAN_OUT_SLICE = 100;
+/** Recipient users looked up and admitted back to back before yielding to the event loop. */
+const FAN_OUT_SLICE = 50;
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -45,45 +45,44 @@ export const handleMultiSend: Handler<"multi_send"> = async (ctx, conn, frame) =
     throw new RelayError(RelayErrorCode.RateLimited, "too many fan-out devices from this address; retry later");
   }
 
-  // Results in flattened order; TOKEN_INVALID filled in here, the rest by delivery.
-  const results: string[] = new Array(deviceCount);
-  const accounts = new Map<string, AccountRecord>();
-  const outgoing: Outgoing[] = [];
-  const outgoingIndex: number[] = [];
+  const ephemeral = frame.ephemeral === true;
+  const charge = sealedCharge(ctx, conn);
   const payloadHash = ctx.deps.crypto.sha256(frame.payload);
   const shared = { bytes: frame.payload };
-  let index = 0;
-  for (let r = 0; r < frame.recipients.length; r++) {
-    if (r > 0 && r % FAN_OUT_SLICE === 0) await yieldToEventLoop();
-    const recipient = frame.recipients[r] as (typeof frame.recipients)[number];
-    const account = await ctx.store.getAccount(recipient.userId);
-    // Unknown users and bad tokens answer alike, as for sealed_send.
-    if (!tokenAllows(ctx, account, recipient.token) || !account) {
-      for (let d = 0; d < recipient.devices.length; d++) results[index++] = RelayErrorCode.TokenInvalid;
-      continue;
-    }
-    accounts.set(hex(recipient.userId), account);
-    for (const device of recipient.devices) {
-      outgoingIndex.push(index++);
-      outgoing.push({
+  // Results in flattened order, filled by slice; the admitted rows wait for one commit.
+  const results: string[] = new Array(deviceCount);
+  const admitted: Admitted[] = [];
+  let offset = 0;
+  let accepted = 0;
+  for (let first = 0; first < frame.recipients.length; first += FAN_OUT_SLICE) {
+    if (first > 0) await yieldToEventLoop();
+    for (const recipient of frame.recipients.slice(first, first + FAN_OUT_SLICE)) {
+      const account = await ctx.store.getAccount(recipient.userId);
+      // Unknown users and bad tokens answer alike, as for sealed_send.
+      if (!account || !tokenAllows(ctx, account, recipient.token)) {
+        results.fill(RelayErrorCode.TokenInvalid, offset, offset + recipient.devices.length);
+        offset += recipient.devices.length;
+        continue;
+      }
+      const outgoing: Outgoing[] = recipient.devices.map((device) => ({
         userId: recipient.userId,
         deviceId: device.deviceId,
         messageId: device.messageId ?? multiMessageId(ctx.deps.crypto, payloadHash, recipient.userId, device.deviceId, device.header),
         envelope: multiEnvelopePrefix(device.header),
         shared,
-      });
+      }));
+      admitMessages(ctx, outgoing, ephemeral, charge, () => account, results, admitted, offset);
+      offset += outgoing.length;
+      accepted += outgoing.length;
     }
   }
-  if (outgoing.length === 0) return { t: "sent", id: frame.id, results };
   // An accepted sealed send keeps an anonymous connection past the login deadline.
-  conn.anonymousActivity = true;
-  ctx.metrics.fanOutDevices.observe(outgoing.length);
-  const delivered = deliverMessages(ctx, outgoing, frame.ephemeral === true, sealedCharge(ctx, conn), (userHex) => accounts.get(userHex));
-  const merge = (deliveredResults: readonly string[]) => {
-    deliveredResults.forEach((result, i) => {
-      results[outgoingIndex[i] as number] = result;
-    });
-    return { t: "sent" as const, id: frame.id, results };
-  };
-  return Array.isArray(delivered) ? merge(delivered) : { deferred: delivered.then(merge) };
+  if (accepted > 0) {
+    conn.anonymousActivity = true;
+    ctx.metrics.fanOutDevices.observe(accepted);
+  }
+  const done = commitAdmitted(ctx, admitted, results);
+  return Array.isArray(done)
+    ? { t: "sent", id: frame.id, results: done }
+    : { deferred: done.then((r) => ({ t: "sent", id: frame.id, results: r })) };
 };

@@ -118,8 +118,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     firstKem: q("SELECT key_id, record FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = ? ORDER BY key_id LIMIT 1"),
     deleteKemKey: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ? AND last_resort = 0 AND key_id = ?"),
     seen: q("SELECT 1 FROM seen_ids WHERE user_id = ? AND device_id = ? AND message_id = ?"),
-    insertMessage: q(
-      "INSERT OR IGNORE INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at, payload_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    // One statement per mailbox and one per message keeps a large batch (a fan-out to thousands
+    // of mailboxes, all in one transaction) short: existence and depth together, then the insert
+    // that skips remembered ids itself.
+    mailboxState: q(
+      "SELECT EXISTS (SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?) AS present, " +
+        "(SELECT count(*) FROM messages WHERE user_id = ? AND device_id = ?) AS n",
+    ),
+    insertUnseen: q(
+      "INSERT OR IGNORE INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at, payload_id) " +
+        "SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM seen_ids WHERE user_id = ? AND device_id = ? AND message_id = ?)",
     ),
     insertPayload: q("INSERT INTO shared_payloads (payload) VALUES (?)"),
     // A shared payload goes with the last message that names it (ack, expiry, device removal).
@@ -234,13 +242,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       const key = `${hex(m.userId)}.${m.deviceId}`;
       let depth = depths.get(key);
       if (depth === undefined) {
-        depth = s.device.get(m.userId, m.deviceId) ? ((s.depth.get(m.userId, m.deviceId) as Row).n as number) : null;
+        const state = s.mailboxState.get(m.userId, m.deviceId, m.userId, m.deviceId) as Row;
+        depth = state.present ? (state.n as number) : null;
         depths.set(key, depth);
       }
       if (depth === null) return "no_mailbox";
-      if (s.seen.get(m.userId, m.deviceId, m.messageId)) return "duplicate";
-      if (depth >= maxDepth) return "queue_full";
-      const { changes } = s.insertMessage.run(
+      // A remembered id is a duplicate even in a full mailbox.
+      if (depth >= maxDepth) return s.seen.get(m.userId, m.deviceId, m.messageId) ? "duplicate" : "queue_full";
+      // Ignored when the id is remembered (acknowledged or expired) or still queued: a duplicate either way.
+      const { changes } = s.insertUnseen.run(
         m.userId,
         m.deviceId,
         m.messageId,
@@ -248,6 +258,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         m.receivedAt,
         m.expiresAt,
         payloadId(m.shared),
+        m.userId,
+        m.deviceId,
+        m.messageId,
       );
       if (changes === 0) return "duplicate";
       depths.set(key, depth + 1);

@@ -1,0 +1,141 @@
+// A fan-out's payload is stored once (schema 3): every row of a multi send names it, each device
+// reads `its prefix ‖ payload`, and the payload goes with the last row that names it — on ack,
+// on expiry and on device removal — so no ciphertext outlives its messages. A version-2 file
+// (messages without payload_id) is migrated in place.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "./sqlite-schema.js";
+import { openSqliteStore } from "./sqlite-store.js";
+import type { Store } from "./store.js";
+
+const userId = new Uint8Array(16).fill(3);
+const deviceIds = [1, 2, 3];
+const id = (n: number) => new Uint8Array(16).fill(n);
+
+let dir: string;
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<{ store: Store; path: string }> {
+  dir = mkdtempSync(join(tmpdir(), "parley-shared-"));
+  const path = join(dir, "relay.sqlite");
+  store = openSqliteStore(path);
+  for (const deviceId of deviceIds) {
+    const device = { userId, deviceId, certificate: new Uint8Array(173), signingKey: new Uint8Array(32) };
+    await store.saveDeviceList({ userId, accountKey: new Uint8Array(32), deviceList: new Uint8Array([1]), sequence: 1, deviceIds, device });
+  }
+  return { store, path };
+}
+
+function count(path: string, sql: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const payload = new Uint8Array(500).fill(0xab);
+const fanOut = (first = 1, at = 1000) =>
+  deviceIds.map((deviceId, i) => ({
+    userId,
+    deviceId,
+    messageId: id(first + i),
+    envelope: new Uint8Array([1, 4, deviceId]),
+    receivedAt: at,
+    expiresAt: at + 100,
+  }));
+
+describe("shared payloads", () => {
+  it("stores a fan-out's payload once; each device reads its prefix followed by the payload", async () => {
+    const { store, path } = await open();
+    expect(await store.enqueueMany({ bytes: payload }, fanOut(), 100)).toEqual(["ok", "ok", "ok"]);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
+    expect(count(path, "SELECT max(length(envelope)) AS n FROM messages")).toBe(3);
+    for (const deviceId of deviceIds) {
+      const [row] = await store.fetchMessages({ userId, deviceId }, 0, 10);
+      expect(row?.envelope).toEqual(new Uint8Array([1, 4, deviceId, ...payload]));
+    }
+  });
+
+  it("keeps the payload until the last device acknowledges, then deletes it", async () => {
+    const { store, path } = await open();
+    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
+    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(1)] }], 5000);
+    await store.ack([{ mailbox: { userId, deviceId: 2 }, messageIds: [id(2)] }], 5000);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
+    await store.ack([{ mailbox: { userId, deviceId: 3 }, messageIds: [id(3)] }], 5000);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(0);
+  });
+
+  it("deletes the payload when its rows expire, and with a removed device's mailbox", async () => {
+    const { store, path } = await open();
+    await store.enqueueMany({ bytes: payload }, fanOut(1, 1000), 100);
+    await store.enqueueMany({ bytes: payload.slice().fill(1) }, fanOut(10, 5000), 100);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(2);
+    await store.expireMessages(1100, 9000);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
+    // Devices 2 and 3 removed: the second payload stays for device 1, then goes with its ack.
+    await store.saveDeviceList({ userId, accountKey: new Uint8Array(32), deviceList: new Uint8Array([2]), sequence: 2, deviceIds: [1] });
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
+    expect(count(path, "SELECT count(*) AS n FROM messages")).toBe(1);
+    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(10)] }], 9000);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(0);
+  });
+
+  it("stores no payload when every row is refused (duplicates, missing mailboxes, full queues)", async () => {
+    const { store, path } = await open();
+    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
+    const again = [...fanOut(), { ...(fanOut(20)[0] as ReturnType<typeof fanOut>[number]), deviceId: 9 }];
+    expect(await store.enqueueMany({ bytes: new Uint8Array(300) }, again, 100)).toEqual([
+      "duplicate",
+      "duplicate",
+      "duplicate",
+      "no_mailbox",
+    ]);
+    expect(await store.enqueueMany({ bytes: new Uint8Array(300) }, fanOut(30), 1)).toEqual(["queue_full", "queue_full", "queue_full"]);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
+  });
+
+  it("answers DUPLICATE, not QUEUE_FULL, for an acknowledged id sent again to a full mailbox", async () => {
+    const { store } = await open();
+    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
+    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(1)] }], 5000);
+    await store.enqueue([{ ...(fanOut(40)[0] as ReturnType<typeof fanOut>[number]) }], 100);
+    expect(await store.enqueueMany({ bytes: payload }, [fanOut()[0] as ReturnType<typeof fanOut>[number]], 1)).toEqual(["duplicate"]);
+  });
+});
+
+describe("schema 2 → 3", () => {
+  it("adds payload_id to the messages of a version-2 file; its queued rows still deliver", async () => {
+    dir = mkdtempSync(join(tmpdir(), "parley-shared-"));
+    const path = join(dir, "v2.sqlite");
+    const v2 = new Database(path);
+    v2.exec(
+      "CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id BLOB NOT NULL, device_id INTEGER NOT NULL, " +
+        "message_id BLOB NOT NULL, envelope BLOB NOT NULL, received_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, " +
+        "UNIQUE (user_id, device_id, message_id))",
+    );
+    v2.prepare(
+      "INSERT INTO messages (user_id, device_id, message_id, envelope, received_at, expires_at) VALUES (?, 1, ?, x'0102', 1, 2)",
+    ).run(userId, id(1));
+    v2.pragma("user_version = 2");
+    v2.close();
+    store = openSqliteStore(path);
+    expect((await store.fetchMessages({ userId, deviceId: 1 }, 0, 10))[0]?.envelope).toEqual(new Uint8Array([1, 2]));
+    await store.close();
+    store = undefined;
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect((reopened.pragma("table_info(messages)") as { name: string }[]).map((c) => c.name)).toContain("payload_id");
+    reopened.close();
+  });
+});
