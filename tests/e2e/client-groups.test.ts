@@ -133,7 +133,7 @@ describe("groups through a real relay", () => {
     const reacted = waitFor(carol, "messageUpdated", (m) => m.id === hello.id && (m.reactions["🎉"]?.length ?? 0) === 2);
     await bob.react(group.id, hello.id, "🎉");
     await carol.react(group.id, hello.id, "🎉");
-    expect((await reacted).reactions["🎉"]?.sort()).toEqual([bob.userId, carol.userId].sort());
+    expect([...((await reacted).reactions["🎉"] ?? [])].sort()).toEqual([bob.userId, carol.userId].sort());
     await eventually(async () => ((await alice.messages(group.id)).find((m) => m.id === hello.id)?.reactions["🎉"]?.length ?? 0) === 2);
 
     const edited = waitFor(alice, "messageUpdated", (m) => m.id === reply.id && m.editedAt !== undefined);
