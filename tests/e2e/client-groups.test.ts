@@ -56,6 +56,21 @@ function recording(into: Uint8Array[]): TransportFactory {
     });
 }
 
+/** The group messages among the envelopes delivered to Carol in [from, to), opened as Carol. */
+function groupMessagesAtCarol(from: number, to = deliveredToCarol.length): { sender: string; message: Uint8Array }[] {
+  const ctx = internals(carol);
+  const out: { sender: string; message: Uint8Array }[] = [];
+  for (const envelope of deliveredToCarol.slice(from, to)) {
+    try {
+      const opened = openEnvelope(ctx.deps, ctx.local.device.identityKey, envelope);
+      if (opened.multi) out.push({ sender: bytesToHex(opened.sender.userId), message: opened.message });
+    } catch {
+      // Not for this identity (cannot happen here) or not a group message: skip.
+    }
+  }
+  return out;
+}
+
 function onGroup(client: ParleyClient, filter: (g: GroupInfo) => boolean): Promise<ClientEvents["group"]> {
   return waitFor(client, "group", filter, 15_000);
 }
@@ -175,6 +190,7 @@ describe("groups through a real relay", () => {
   });
 
   test("add, promote, rename, settings: every member applies the same signed changes", async () => {
+    const earlier = deliveredToCarol.length;
     const daveJoined = onGroup(dave, (g) => g.id === group.id);
     const bobSees = onGroup(bob, (g) => g.members.length === 4);
     await alice.groups.add(group.id, [atAlice.dave as string]);
@@ -186,6 +202,18 @@ describe("groups through a real relay", () => {
     const welcome = waitFor(dave, "message", isText("Welcome Dave"));
     await bob.sendText(group.id, "Welcome Dave");
     await welcome;
+    // Even given the bytes of Bob's earlier group messages, Dave's key for Bob (the chain's
+    // current position when he joined) decrypts none of them.
+    const daveCtx = internals(dave);
+    const bobKeys = await daveCtx.store.list("group-sender-keys", `${group.groupId}/${bob.userId}.`);
+    expect(bobKeys.length).toBe(1);
+    const earlierFromBob = groupMessagesAtCarol(0, earlier).filter((m) => m.sender === bob.userId);
+    expect(earlierFromBob.length).toBeGreaterThan(2);
+    for (const { message } of earlierFromBob) {
+      expect(() =>
+        groupDecrypt(daveCtx.deps, decodeSenderKeyState(bobKeys[0]?.[1] as Uint8Array), hexToBytes(group.groupId), message),
+      ).toThrow(ParleyError);
+    }
 
     const isBobAdmin = (g: GroupInfo) => g.members.find((m) => m.userId === bob.userId)?.role === "admin";
     const promoted = [bob, carol, dave].map((c) => onGroup(c, isBobAdmin));
@@ -271,18 +299,7 @@ describe("groups through a real relay", () => {
 
     // Take the group message as the relay delivered it to Carol (Bob was not even a recipient),
     // open the envelope as Carol, and try every key Bob kept: none decrypts it.
-    const carolCtx = internals(carol);
-    const groupMessages = deliveredToCarol
-      .slice(before)
-      .map((envelope) => {
-        try {
-          const opened = openEnvelope(carolCtx.deps, carolCtx.local.device.identityKey, envelope);
-          return opened.multi ? opened.message : undefined;
-        } catch {
-          return undefined;
-        }
-      })
-      .filter((m): m is Uint8Array => m !== undefined);
+    const groupMessages = groupMessagesAtCarol(before).map((m) => m.message);
     expect(groupMessages.length).toBeGreaterThan(0);
     const groupId = hexToBytes(group.groupId);
     let tried = 0;
