@@ -2,7 +2,9 @@
 // a marker string in its plaintext, and sends it over an unauthenticated connection with Bob's
 // delivery token; Bob decrypts it. Afterwards the relay's data directory (SQLite file, WAL,
 // blobs) and its logs contain no marker, and neither the logs nor the stored message rows
-// contain Alice's identity in any form.
+// contain Alice's identity in any form. The same for a group send: one `multi_send` to several
+// devices of several users, whose stored rows and shared payload name neither the sender nor
+// anything of the group, and whose logs hold no token, key or user id.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -12,11 +14,13 @@ import {
   generateSignedPreKey,
   initiateSession,
   openAndDecrypt,
+  openEnvelope,
   type PreKeyLookup,
+  sealMulti,
 } from "@parley/protocol";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deps, messageId, newIdentity, utf8 } from "./identities.js";
+import { addDevice, deps, messageId, newIdentity, utf8 } from "./identities.js";
 import { startTestServer, type TestServer } from "./server-fixture.js";
 import { SocketClient } from "./socket-client.js";
 
@@ -145,5 +149,91 @@ describe("privacy of stored and logged data", () => {
       "seq",
       "user_id",
     ]);
+  });
+});
+
+describe("privacy of a group send (multi_send)", () => {
+  it("stores and logs nothing that names the sender or the group, and keeps the payload once", async () => {
+    const GROUP_MARKER = "PARLEY-GROUP-NAME-MARKER-51c0de";
+    const alice = newIdentity();
+    const dave = newIdentity();
+    const dave2 = addDevice(dave, 2, [1, 2]);
+    const erin = newIdentity();
+    const members = [dave, dave2, erin];
+    const connections: SocketClient[] = [];
+    for (const m of members) {
+      const c = await SocketClient.connect(t.url);
+      expect((await c.register(m)).t).toBe("ok");
+      connections.push(c);
+    }
+    const tokens: [Uint8Array, Uint8Array] = [deps.crypto.randomBytes(32), deps.crypto.randomBytes(32)];
+    await connections[0]?.request({ t: "set_delivery_token", tokenHash: deps.crypto.sha256(tokens[0] as Uint8Array), open: false });
+    await connections[2]?.request({ t: "set_delivery_token", tokenHash: deps.crypto.sha256(tokens[1] as Uint8Array), open: false });
+
+    // The group's name travels only inside the encrypted message (as group content would).
+    const { payload, headers } = sealMulti(
+      deps,
+      alice.device,
+      members.map((m) => ({ identityKey: m.device.identityKey.publicKey })),
+      utf8(`group "${GROUP_MARKER}": ${MARKER}`),
+    );
+    const anonymous = await SocketClient.connect(t.url);
+    const sent = await anonymous.request({
+      t: "multi_send",
+      payload,
+      recipients: [
+        {
+          userId: dave.account.userId,
+          token: tokens[0],
+          devices: [
+            { deviceId: 1, header: headers[0] as Uint8Array },
+            { deviceId: 2, header: headers[1] as Uint8Array },
+          ],
+        },
+        { userId: erin.account.userId, token: tokens[1], devices: [{ deviceId: 1, header: headers[2] as Uint8Array }] },
+      ],
+    });
+    expect(sent).toMatchObject({ results: ["OK", "OK", "OK"] });
+    await anonymous.close();
+
+    // Every member device opens it and learns Alice; two acknowledge, one keeps it queued.
+    for (const [i, c] of connections.entries()) {
+      const delivered = await c.next((f) => f.t === "message");
+      if (delivered.t !== "message") throw new Error("no message");
+      const opened = openEnvelope(deps, (members[i] as (typeof members)[number]).device.identityKey, delivered.envelope);
+      expect(new TextDecoder().decode(opened.message)).toContain(GROUP_MARKER);
+      expect(opened.sender.userId).toEqual(alice.account.userId);
+      if (i < 2) await c.request({ t: "ack", messageIds: [delivered.messageId] });
+      await c.close();
+    }
+
+    const aliceIdentity = [
+      alice.account.userId,
+      alice.account.publicKey,
+      alice.device.signingKey.publicKey,
+      alice.device.identityKey.publicKey,
+    ];
+    for (const file of allFiles(dataDir)) {
+      const bytes = readFileSync(file);
+      expect(bytes.includes(Buffer.from(MARKER)), file).toBe(false);
+      expect(bytes.includes(Buffer.from(GROUP_MARKER)), file).toBe(false);
+    }
+    const log = readFileSync(t.logFile);
+    for (const secret of [...aliceIdentity, ...tokens, dave.account.userId, erin.account.userId]) {
+      for (const form of forms(secret)) expect(log.includes(form)).toBe(false);
+    }
+    const db = new Database(join(dataDir, "relay.sqlite"), { readonly: true });
+    const rows = db.prepare("SELECT * FROM messages WHERE payload_id IS NOT NULL").all() as Record<string, unknown>[];
+    const payloads = db.prepare("SELECT * FROM shared_payloads").all() as Record<string, unknown>[];
+    db.close();
+    // Erin's unacknowledged copy: one row, naming the shared payload, which is stored once.
+    expect(rows.length).toBe(1);
+    expect(payloads.length).toBe(1);
+    expect(Object.keys(payloads[0] ?? {}).sort()).toEqual(["payload", "payload_id"]);
+    const stored = Buffer.concat(
+      [...rows, ...payloads].flatMap((row) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v : Buffer.from(String(v))))),
+    );
+    for (const key of aliceIdentity) expect(stored.includes(Buffer.from(key))).toBe(false);
+    expect(stored.includes(Buffer.from(GROUP_MARKER))).toBe(false);
   });
 });

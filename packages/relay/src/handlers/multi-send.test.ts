@@ -209,6 +209,66 @@ describe("multi_send", () => {
   });
 });
 
+describe("multi_send between senders", () => {
+  it("keeps an anonymous connection alive once a fan-out is accepted, not for one refused everywhere", async () => {
+    h = await createHarness();
+    const bob = await member();
+    const header = new Uint8Array(48);
+    const refused = h.connect();
+    await request(refused, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, [header], null)] });
+    expect(refused.conn.anonymousActivity).toBe(false);
+    const accepted = h.connect();
+    await request(accepted, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, [header])] });
+    expect(accepted.conn.anonymousActivity).toBe(true);
+  });
+
+  it("a sender that used up its fan-out budget leaves other senders' sealed sends and authenticated sends untouched", async () => {
+    h = await createHarness({ fanOutDeviceBurst: 2, fanOutDevicesPerSecond: 1 });
+    const bob = await member(1);
+    const headers = [new Uint8Array(48).fill(1), new Uint8Array(48).fill(2)];
+    const flooder = h.connect();
+    expect(await results(flooder, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, headers)] })).toEqual([
+      "OK",
+      "OK",
+    ]);
+    expect(codeOf(await request(flooder, { t: "multi_send", payload: new Uint8Array(301), recipients: [recipientOf(bob, headers)] }))).toBe(
+      "RATE_LIMITED",
+    );
+    const honest = h.connect();
+    const sealed = await request(honest, {
+      t: "sealed_send",
+      userId: bob.identity.account.userId,
+      token: bob.token,
+      messages: [{ deviceId: 1, messageId: deps.crypto.randomBytes(16), envelope: utf8("hi") }],
+    });
+    expect(sealed).toMatchObject({ t: "sent", results: ["OK"] });
+    const alice = await h.register(newIdentity());
+    const direct = await request(alice, {
+      t: "send",
+      messages: [{ userId: bob.identity.account.userId, deviceId: 2, messageId: deps.crypto.randomBytes(16), envelope: utf8("hi") }],
+    });
+    expect(direct).toMatchObject({ t: "sent", results: ["OK"] });
+  });
+
+  it("answers INTERNAL and gives every reserved share back when the commit fails; nothing is stored", async () => {
+    h = await createHarness({ maxQueuedPerSender: 1 });
+    const bob = await member(1);
+    const headers = [new Uint8Array(48).fill(1), new Uint8Array(48).fill(2)];
+    const c = h.connect();
+    const enqueue = vi.spyOn(h.relay.context.store, "enqueue").mockRejectedValueOnce(new Error("disk gone"));
+    expect(codeOf(await request(c, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, headers)] }))).toBe(
+      "INTERNAL",
+    );
+    enqueue.mockRestore();
+    expect(await h.relay.context.store.queueDepth({ userId: bob.identity.account.userId, deviceId: 1 })).toBe(0);
+    // The shares came back: the same connection (whose share is one message per mailbox) may send again.
+    expect(await results(c, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, headers)] })).toEqual([
+      "OK",
+      "OK",
+    ]);
+  });
+});
+
 describe("multi_send limits (N, N+1)", () => {
   /** `n` devices of one user (a user may have up to 64), spread over `n / 8` users. */
   async function fanOut(n: number) {

@@ -114,6 +114,19 @@ describe("shared payloads", () => {
   });
 });
 
+describe("one transaction per batch", () => {
+  it("stores no row and no payload of a fan-out when one of its rows fails", async () => {
+    const { store, path } = await open();
+    // A trigger that fails the third device's insert, as a full disk or an I/O error would.
+    const db = new Database(path);
+    db.exec("CREATE TRIGGER fail_third AFTER INSERT ON messages WHEN NEW.device_id = 3 BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    db.close();
+    await expect(store.enqueueMany({ bytes: payload }, fanOut(), 100)).rejects.toThrow(/injected failure/);
+    expect(count(path, "SELECT count(*) AS n FROM messages")).toBe(0);
+    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(0);
+  });
+});
+
 describe("schema 2 → 3", () => {
   it("adds payload_id to the messages of a version-2 file; its queued rows still deliver", async () => {
     dir = mkdtempSync(join(tmpdir(), "parley-shared-"));
