@@ -2,7 +2,9 @@
 // device (it reads, sends, and gets the group from its primary), and a group message queued while
 // the relay is down goes out once, as one multi_send, when it returns.
 
-import type { ChatMessage, ParleyClient } from "@parley/protocol/client";
+import type { ChatMessage, ParleyClient, TransportFactory } from "@parley/protocol/client";
+import { nodeTransport } from "@parley/protocol/node";
+import { decodeFrame } from "@parley/protocol/wire";
 import { describe, expect, test } from "vitest";
 import { collect, eventually, newClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
@@ -10,6 +12,36 @@ import { linkDevice } from "./support/linking.js";
 import { startRelay } from "./support/relay-process.js";
 
 const { cleanups, relay: relayForTest } = perTestCleanups();
+
+/**
+ * A transport that, once armed, holds back every pairwise envelope (type 0x03) until a group
+ * message (multi-recipient envelope, type 0x04) has been handed over: the network reordering a
+ * sender key's distribution behind the message it is needed for.
+ */
+function reordering() {
+  let armed = false;
+  const held: Array<Uint8Array | ArrayBuffer | string> = [];
+  let everHeld = 0;
+  const factory: TransportFactory = (url, h) => {
+    return nodeTransport(url, {
+      ...h,
+      onMessage: (data) => {
+        const frame = decodeFrame(data as Uint8Array);
+        if (armed && frame.t === "message" && frame.envelope[1] === 0x03) {
+          held.push(data);
+          everHeld++;
+          return;
+        }
+        h.onMessage(data);
+        if (armed && frame.t === "message" && frame.envelope[1] === 0x04) {
+          armed = false;
+          for (const late of held.splice(0)) h.onMessage(late);
+        }
+      },
+    });
+  };
+  return { factory, arm: () => (armed = true), held: () => held.length, everHeld: () => everHeld };
+}
 const isText = (text: string) => (m: ChatMessage) => m.text === text;
 
 /** Alice and Bob, each having written to the other (so each holds the other's delivery token). */
@@ -61,6 +93,29 @@ describe("groups across devices and outages", () => {
     expect(own.senderDevice).toBe(bobPhone.deviceId);
     // Only the primary device holds the account key that signs changes.
     await expect(bobPhone.groups.rename(group.id, "renamed")).rejects.toThrow(/primary device/);
+  });
+
+  test("a group message that arrives before its sender's key waits for the key, then shows", async () => {
+    const relay = await relayForTest();
+    const network = reordering();
+    const bob = await newClient(relay.wsUrl, "Bob", undefined, { transport: network.factory });
+    const { alice, bobAtAlice } = await pair(relay.wsUrl, bob);
+    const joined = waitFor(bob, "group", () => true);
+    const group = await alice.groups.create({ name: "Reordered", members: [bobAtAlice] });
+    await joined;
+    network.arm();
+    const shown = waitFor(bob, "message", isText("needs a key first"));
+    await alice.sendText(group.id, "needs a key first");
+    const message = await shown;
+    expect(message.contactId).toBe(group.id);
+    expect(network.held()).toBe(0);
+    expect(network.everHeld()).toBeGreaterThan(0);
+    // Held while waiting, and gone once shown.
+    await eventually(
+      async () =>
+        (await (bob as unknown as { ctx: { store: { list(ns: string): Promise<unknown[]> } } }).ctx.store.list("group-pending")).length ===
+        0,
+    );
   });
 
   test("a group message queued while the relay is down is delivered once when it returns", async () => {

@@ -1,17 +1,23 @@
 // Client-side group pieces without a relay: what travels to a new member fits one content at
-// the 1,000-member limit (and the 1,001st member is refused before anything is sent), and
-// per-member receipts ("read by 3 of 5") move forward only.
+// the 1,000-member limit (and the 1,001st member is refused before anything is sent),
+// per-member receipts ("read by 3 of 5") move forward only, and held messages stay bounded.
 import { describe, expect, test } from "vitest";
 import { allDeps } from "../../../test/fixtures.js";
 import { decodeContent, encodeContent } from "../../content/content.js";
+import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import { createGroup, proposeChange } from "../../group/apply.js";
 import { encodeGroupState } from "../../group/state.js";
 import { deriveUserId, generateAccount } from "../../keys/identity.js";
-import { MAX_GROUP_MEMBERS } from "../../limits.js";
+import { MAX_GROUP_MEMBERS, MAX_GROUP_PENDING } from "../../limits.js";
+import type { ClientContext } from "../context.js";
 import type { ChatMessage } from "../conversation.js";
+import type { Applied } from "../incoming.js";
+import { MemoryStore } from "../store/memory-store.js";
 import { groupConversationId, groupIdOf, isGroupConversation } from "./ids.js";
+import { holdPending } from "./pending.js";
 import { withReceipt } from "./receipts.js";
+import { GROUP_NS } from "./records.js";
 
 const [, deps] = allDeps[0] as [string, (typeof allDeps)[number][1]];
 const account = generateAccount(deps);
@@ -111,5 +117,37 @@ describe("group conversation ids", () => {
     expect(groupIdOf(id)).toEqual(groupId);
     expect(isGroupConversation("@bob")).toBe(false);
     expect(() => groupIdOf("group:xyz")).toThrow(RangeError);
+  });
+});
+
+describe("held group messages", () => {
+  test(`${MAX_GROUP_PENDING} are held per group; the next one drops the oldest`, async () => {
+    const store = new MemoryStore();
+    let clock = 1_000;
+    const ctx = { store, deps, now: () => clock, arrivalTime: () => ++clock } as unknown as ClientContext;
+    const groupId = new Uint8Array(16).fill(1);
+    const incoming = (n: number) => ({
+      sender: { userId: new Uint8Array(16), deviceId: 1 },
+      certificate: new Uint8Array(4),
+      message: Uint8Array.of(n),
+    });
+    const hold = async (n: number) => {
+      const applied: Applied = { writes: [], events: [], followUps: [] };
+      await holdPending(ctx, groupId, incoming(n), applied);
+      await store.batch(applied.writes);
+    };
+    for (let i = 0; i < MAX_GROUP_PENDING; i++) await hold(i % 256);
+    const full = await store.list(GROUP_NS.pending, `${hex(groupId)}/`);
+    expect(full).toHaveLength(MAX_GROUP_PENDING);
+    await hold(255);
+    const after = await store.list(GROUP_NS.pending, `${hex(groupId)}/`);
+    expect(after).toHaveLength(MAX_GROUP_PENDING);
+    expect(after[0]?.[0]).toBe(full[1]?.[0]); // The oldest went.
+    // Another group's messages are held separately.
+    const other = new Uint8Array(16).fill(2);
+    const applied: Applied = { writes: [], events: [], followUps: [] };
+    await holdPending(ctx, other, incoming(1), applied);
+    await store.batch(applied.writes);
+    expect(await store.list(GROUP_NS.pending, `${hex(other)}/`)).toHaveLength(1);
   });
 });
