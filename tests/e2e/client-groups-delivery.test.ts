@@ -20,13 +20,13 @@ const { cleanups, relay: relayForTest } = perTestCleanups();
  */
 function reordering() {
   let armed = false;
-  const held: Array<Uint8Array | ArrayBuffer | string> = [];
+  const held: Uint8Array[] = [];
   let everHeld = 0;
   const factory: TransportFactory = (url, h) => {
     return nodeTransport(url, {
       ...h,
       onMessage: (data) => {
-        const frame = decodeFrame(data as Uint8Array);
+        const frame = decodeFrame(data);
         if (armed && frame.t === "message" && frame.envelope[1] === 0x03) {
           held.push(data);
           everHeld++;
