@@ -8,7 +8,7 @@
  * Only the primary device holds the account key that signs changes.
  */
 
-import type { Content } from "../../content/content.js";
+import type { Content, ContentBody } from "../../content/content.js";
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import type { Address } from "../../keys/identity.js";
@@ -78,7 +78,7 @@ export async function createGroupWith(
   ctx.emit("group", await groupInfo(ctx, record));
   const snapshot = { kind: "groupSnapshot" as const, groupId: state.groupId, state: new Uint8Array(0), change: change.encoded };
   await sendToMembers(ctx, state.members, snapshot);
-  await sendToOwnDevices(ctx, newContent(ctx, snapshot)).catch(() => undefined);
+  await sendToOwn(ctx, snapshot);
   return state;
 }
 
@@ -122,32 +122,42 @@ async function distributeChange(ctx: ClientContext, before: GroupState, after: G
   }
   const body = { kind: "groupChange" as const, groupId: after.groupId, change: change.encoded };
   await sendToMembers(ctx, others, body);
-  await sendToOwnDevices(ctx, newContent(ctx, body)).catch(() => undefined);
+  await sendToOwn(ctx, body);
 }
 
 /** Sends a pairwise body to each member but us (no sync copy: our devices get their own). */
-async function sendToMembers(
-  ctx: ClientContext,
-  members: readonly { userId: Uint8Array }[],
-  body: Extract<Content, { kind: "groupSnapshot" | "groupChange" }> extends infer C ? Omit<C & object, "id" | "sentAt"> : never,
-): Promise<void> {
+async function sendToMembers(ctx: ClientContext, members: readonly { userId: Uint8Array }[], body: ContentBody): Promise<void> {
   for (const member of members) {
     if (hex(member.userId) === ctx.me) continue;
     try {
       const contact = await memberContact(ctx, member.userId);
       if (!contact) continue;
-      await sendContent(ctx, contact, newContent(ctx, body as never), { noSync: true });
+      await sendContent(ctx, contact, newContent(ctx, body), { noSync: true });
     } catch (error) {
-      ctx.emit("error", error instanceof Error ? error : new Error(String(error)));
+      // One member we cannot reach (identity changed, account gone) must not stop the others.
+      ctx.emit("error", asError(error));
     }
   }
+}
+
+/** Sends a pairwise body to our other devices, reporting (not throwing) a failure. */
+async function sendToOwn(ctx: ClientContext, body: ContentBody): Promise<void> {
+  await sendToOwnDevices(ctx, newContent(ctx, body)).catch((error) => ctx.emit("error", asError(error)));
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** Writes that follow a change: removed members' sender keys go; our own key too when we are out. */
 async function afterChangeWrites(ctx: ClientContext, before: GroupState, after: GroupState): Promise<StoreWrite[]> {
   const writes: StoreWrite[] = [];
   for (const removed of membersRemoved(before, after)) writes.push(...(await senderKeyDeletes(ctx, after.groupId, hex(removed))));
-  if (!findMember(after, ctx.local.userId)) writes.push(ownKeyWrite(after.groupId, undefined));
+  if (!findMember(after, ctx.local.userId)) {
+    // We are out: our key and every member's key for the group go (nothing new is for us).
+    writes.push(ownKeyWrite(after.groupId, undefined));
+    for (const member of before.members) writes.push(...(await senderKeyDeletes(ctx, after.groupId, hex(member.userId))));
+  }
   // Our own key rotates by itself before our next send: its holders include the removed devices.
   return writes;
 }
@@ -298,7 +308,8 @@ export async function installSnapshot(
       return;
     }
     const existing = await loadGroup(ctx, content.groupId);
-    if (existing?.active && decodeGroupState(existing.state).version >= state.version) return;
+    // Never back to an older state (a replayed snapshot of an earlier addition, after a removal too).
+    if (existing && decodeGroupState(existing.state).version >= state.version) return;
     const record: GroupRecord = {
       groupId: state.groupId,
       state: encodeGroupState(state),

@@ -200,9 +200,8 @@ async function applyGroupContent(
       add({ ...base, kind: "text", text: content.text, replyTo: hex(content.target), ...mentions(content.mentions) });
       break;
     case "attachment": {
-      const { kind: _kind, caption, ...attachment } = content as Extract<Content, { kind: "attachment" }>;
-      const { id: _id, sentAt: _sentAt, ...info } = attachment as typeof attachment & { id?: Uint8Array; sentAt?: number };
-      add({ ...base, kind: "attachment", text: caption, attachment: info as ChatMessage["attachment"] & object });
+      const { blobId, key, digest, size, contentType, fileName } = content;
+      add({ ...base, kind: "attachment", text: content.caption, attachment: { blobId, key, digest, size, contentType, fileName } });
       break;
     }
     case "edit":
