@@ -57,13 +57,13 @@ export const MAX_SESSION_RECORD_BYTES = 4 * 1024 * 1024;
 
 /**
  * Most message keys one group message may make a receiver derive in one sender key chain
- * (spec/groups.md VAL-074). Like MAX_SKIP_PER_CHAIN: far beyond real loss on a durable relay,
+ * (spec/groups.md VAL-084). Like MAX_SKIP_PER_CHAIN: far beyond real loss on a durable relay,
  * small enough that a member's forged jump costs a receiver at most this many HMAC pairs.
  */
 export const MAX_GROUP_SKIP = 1000;
 
 /**
- * Most skipped message keys kept per sender key (spec/groups.md VAL-075); the oldest are
+ * Most skipped message keys kept per sender key (spec/groups.md VAL-085); the oldest are
  * discarded first. 36 bytes each, so a receiver holds at most ~36 KB per sender in a group.
  */
 export const MAX_GROUP_SKIPPED_KEYS = 1000;

@@ -53,7 +53,7 @@ export function encodeGroupHeader(groupId: Uint8Array, keyId: number, iteration:
     .finish();
 }
 
-/** Parses a group message (VAL-071): version, type, and room for a tag and a signature. */
+/** Parses a group message (VAL-081): version, type, and room for a tag and a signature. */
 export function decodeGroupMessage(bytes: Uint8Array): GroupMessage {
   const r = new ByteReader(bytes, "group message");
   r.version(PROTOCOL_VERSION);

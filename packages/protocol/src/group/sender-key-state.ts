@@ -149,7 +149,7 @@ export function encodeSenderKeyDistribution(state: SenderKeyState): Uint8Array {
     .finish();
 }
 
-/** Parses a distribution message (VAL-070). Throws ERR_INVALID_ENCODING or ERR_UNSUPPORTED_VERSION. */
+/** Parses a distribution message (VAL-080). Throws ERR_INVALID_ENCODING or ERR_UNSUPPORTED_VERSION. */
 export function decodeSenderKeyDistribution(bytes: Uint8Array): SenderKeyDistribution {
   const r = new ByteReader(bytes, "sender key distribution");
   r.version(PROTOCOL_VERSION);

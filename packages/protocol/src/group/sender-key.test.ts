@@ -1,5 +1,5 @@
 // Sender keys (spec/groups.md) on every provider: the steps a group member takes, each
-// validation rule (VAL-070…VAL-076) and each attack they stop, limits at N and N+1.
+// validation rule (VAL-080…VAL-086) and each attack they stop, limits at N and N+1.
 import { inspect } from "node:util";
 import { describe, expect, test } from "vitest";
 import { allDeps, seededRandom, text, utf8 } from "../../test/fixtures.js";
@@ -109,7 +109,7 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     expect(state.iteration).toBe(4);
   });
 
-  test("a duplicate is ERR_DUPLICATE_MESSAGE and changes nothing (VAL-076)", () => {
+  test("a duplicate is ERR_DUPLICATE_MESSAGE and changes nothing (VAL-086)", () => {
     const { alice, bob } = pair(deps);
     const { messages } = sendMany(deps, alice, 3);
     const after = groupDecrypt(deps, bob, groupId, messages[2] as Uint8Array).state;
@@ -148,7 +148,7 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     }
   });
 
-  test("a member holding the chain key cannot forge the sender's messages (VAL-073)", () => {
+  test("a member holding the chain key cannot forge the sender's messages (VAL-083)", () => {
     const { alice, bob } = pair(deps);
     const carol = senderKeyFromDistribution(decodeSenderKeyDistribution(encodeSenderKeyDistribution(alice)));
     // Carol, a member, builds a message with the right key but signs with her own signing key.
@@ -214,7 +214,7 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     expect(encodeSenderKeyState(bob)).toEqual(before);
   });
 
-  test("a message for another group or key id is ERR_NO_SESSION (VAL-072)", () => {
+  test("a message for another group or key id is ERR_NO_SESSION (VAL-082)", () => {
     const { alice, bob } = pair(deps);
     const message = groupEncrypt(deps, alice, groupId, utf8("x")).message;
     expect(codeOf(() => groupDecrypt(deps, bob, otherGroup, message))).toBe(ErrorCode.NoSession);
@@ -232,7 +232,7 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     expect(codeOf(() => groupDecrypt(deps, bob, groupId, concatBytes(signed, signature)))).toBe(ErrorCode.DecryptFailed);
   });
 
-  test(`a skip of MAX_GROUP_SKIP (${MAX_GROUP_SKIP}) keys is accepted, one more is ERR_TOO_MANY_SKIPPED (VAL-074)`, () => {
+  test(`a skip of MAX_GROUP_SKIP (${MAX_GROUP_SKIP}) keys is accepted, one more is ERR_TOO_MANY_SKIPPED (VAL-084)`, () => {
     const { alice, bob } = pair(deps);
     const ahead = senderKeyState({ ...alice, iteration: MAX_GROUP_SKIP, chainKey: chainAt(deps, alice.chainKey, MAX_GROUP_SKIP) });
     const atLimit = groupEncrypt(deps, ahead, groupId, utf8("N")).message;
@@ -245,7 +245,7 @@ describe.each(allDeps)("sender keys with the %s provider", (_name, deps) => {
     );
   });
 
-  test(`skipped keys are capped at MAX_GROUP_SKIPPED_KEYS (${MAX_GROUP_SKIPPED_KEYS}), oldest evicted and counted (VAL-075)`, () => {
+  test(`skipped keys are capped at MAX_GROUP_SKIPPED_KEYS (${MAX_GROUP_SKIPPED_KEYS}), oldest evicted and counted (VAL-085)`, () => {
     const { alice, bob } = pair(deps);
     const jump = (from: SenderKeyState, to: number) =>
       senderKeyState({ ...from, iteration: to, chainKey: chainAt(deps, alice.chainKey, to) });
@@ -337,7 +337,7 @@ describe("sender key encodings", () => {
     expect(senderKeyFromDistribution(d).signingPrivateKey).toBeUndefined();
   });
 
-  test("distribution decoding rejects wrong version, type, length and iteration (VAL-070)", () => {
+  test("distribution decoding rejects wrong version, type, length and iteration (VAL-080)", () => {
     const good = encodeSenderKeyDistribution(createSenderKey(deps));
     const withByte = (at: number, v: number) => {
       const c = good.slice();
@@ -353,7 +353,7 @@ describe("sender key encodings", () => {
     expect(decodeSenderKeyDistribution(maxIteration).iteration).toBe(0xffff_ffff);
   });
 
-  test("group message decoding: minimum length is header + tag + signature (VAL-071)", () => {
+  test("group message decoding: minimum length is header + tag + signature (VAL-081)", () => {
     const alice = createSenderKey(deps);
     const empty = groupEncrypt(deps, alice, groupId, new Uint8Array(0)).message;
     expect(empty.length).toBe(GROUP_MESSAGE_OVERHEAD);

@@ -86,7 +86,7 @@ export function groupEncrypt(
   };
 }
 
-/** A decrypted group message, the sender key after it, and how many skipped keys it evicted (VAL-075). */
+/** A decrypted group message, the sender key after it, and how many skipped keys it evicted (VAL-085). */
 export interface GroupDecryptResult {
   readonly state: SenderKeyState;
   readonly plaintext: Uint8Array;
@@ -96,24 +96,24 @@ export interface GroupDecryptResult {
 
 /**
  * Decrypts one group message with the sender's key (spec/groups.md §7). In order: decode
- * (ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION, VAL-071); the group id and key id must be
- * this state's (ERR_NO_SESSION, VAL-072); the signature must verify (ERR_INVALID_SIGNATURE,
- * VAL-073); then a skipped key, or a forward step of at most MAX_GROUP_SKIP keys
- * (ERR_TOO_MANY_SKIPPED, VAL-074); an old message without a kept key is ERR_DUPLICATE_MESSAGE
- * (VAL-076); the AEAD must open (ERR_DECRYPT_FAILED). The input state is never modified.
+ * (ERR_INVALID_ENCODING / ERR_UNSUPPORTED_VERSION, VAL-081); the group id and key id must be
+ * this state's (ERR_NO_SESSION, VAL-082); the signature must verify (ERR_INVALID_SIGNATURE,
+ * VAL-083); then a skipped key, or a forward step of at most MAX_GROUP_SKIP keys
+ * (ERR_TOO_MANY_SKIPPED, VAL-084); an old message without a kept key is ERR_DUPLICATE_MESSAGE
+ * (VAL-086); the AEAD must open (ERR_DECRYPT_FAILED). The input state is never modified.
  */
 export function groupDecrypt(deps: Deps, state: SenderKeyState, groupId: Uint8Array, message: Uint8Array): GroupDecryptResult {
   const m = decodeGroupMessage(message);
   if (!equalBytes(m.groupId, groupId) || m.keyId !== state.keyId) {
-    throw new ParleyError(ErrorCode.NoSession, "no sender key for this message's group and key id (VAL-072)");
+    throw new ParleyError(ErrorCode.NoSession, "no sender key for this message's group and key id (VAL-082)");
   }
   if (!deps.crypto.ed25519Verify(state.signingPublicKey, signedBytes(m.signed), m.signature)) {
-    throw new ParleyError(ErrorCode.InvalidSignature, "group message signature does not verify (VAL-073)");
+    throw new ParleyError(ErrorCode.InvalidSignature, "group message signature does not verify (VAL-083)");
   }
 
   if (m.iteration < state.iteration) {
     const messageKey = state.skippedKeys.get(m.iteration);
-    if (!messageKey) throw new ParleyError(ErrorCode.DuplicateMessage, "group message was already received (VAL-076)");
+    if (!messageKey) throw new ParleyError(ErrorCode.DuplicateMessage, "group message was already received (VAL-086)");
     const plaintext = open(deps, messageKey, m);
     const skippedKeys = new Map(state.skippedKeys);
     skippedKeys.delete(m.iteration);
@@ -121,7 +121,7 @@ export function groupDecrypt(deps: Deps, state: SenderKeyState, groupId: Uint8Ar
   }
 
   if (m.iteration - state.iteration > MAX_GROUP_SKIP) {
-    throw new ParleyError(ErrorCode.TooManySkipped, `group message would skip more than ${MAX_GROUP_SKIP} keys (VAL-074)`);
+    throw new ParleyError(ErrorCode.TooManySkipped, `group message would skip more than ${MAX_GROUP_SKIP} keys (VAL-084)`);
   }
   const added: [number, Uint8Array][] = [];
   let chainKey = state.chainKey;
@@ -140,7 +140,7 @@ export function groupDecrypt(deps: Deps, state: SenderKeyState, groupId: Uint8Ar
   };
 }
 
-/** Appends newly skipped keys, discarding the oldest beyond MAX_GROUP_SKIPPED_KEYS (VAL-075) and counting them. */
+/** Appends newly skipped keys, discarding the oldest beyond MAX_GROUP_SKIPPED_KEYS (VAL-085) and counting them. */
 function keepSkipped(
   existing: ReadonlyMap<number, Uint8Array>,
   added: readonly [number, Uint8Array][],
