@@ -4,7 +4,7 @@
 // payload for another recipient; and every failure looks alike from outside.
 import { describe, expect, test } from "vitest";
 import { StaticAgreementCache } from "../src/envelope/agreement-cache.js";
-import { openEnvelope, sealEnvelope } from "../src/envelope/sealed.js";
+import { decryptFromSender, openEnvelope, sealEnvelope } from "../src/envelope/sealed.js";
 import { MIN_MULTI_ENVELOPE_LENGTH, openMultiEnvelope, SEALED_MULTI_OVERHEAD, sealMulti } from "../src/envelope/sealed-multi.js";
 import { ErrorCode, ParleyError } from "../src/errors.js";
 import { agree } from "../src/handshake/agreement.js";
@@ -179,7 +179,10 @@ describe.each(allDeps)("multi-recipient sealed envelopes with the %s provider", 
     expect(receiving.agreements.size).toBe(1);
   });
 
-  test("the tag is keyed by the static agreement and bound to the label (spec §6.2)", () => {
+  test("a multi envelope's message is never taken for a session message: ERR_INVALID_ENCODING, which asks no repair (VAL-076)", () => {
+    const { payload, headers } = sealMulti(deps, alice.device, identities, utf8("group"));
+    const opened = openEnvelope(deps, bob.device.identityKey, multiEnvelope(headers[0] as Uint8Array, payload));
+    expect(code(() => decryptFromSender(deps, bob.device, opened, undefined, bob.lookup))).toBe(ErrorCode.InvalidEncoding);
     expect(new TextDecoder().decode(LABEL_SEALED_MULTI_AUTH)).toBe("Parley/v1/sealed-multi-auth");
   });
 });

@@ -98,6 +98,8 @@ export interface Limits {
   readonly fanOutDevicesPerSecond: number;
   /** Burst of fan-out devices per address (bucket size): a few sends to a full 1,000-member group back to back. */
   readonly fanOutDeviceBurst: number;
+  /** Largest payload of an ephemeral `multi_send` (bytes): it is copied to every live device at once, so it must stay small; a padded typing notice is well under 1 KiB → BAD_REQUEST. */
+  readonly maxEphemeralFanOutPayloadBytes: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -148,6 +150,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMultiSendDevices: 4096,
   fanOutDevicesPerSecond: 2000,
   fanOutDeviceBurst: 12_288,
+  maxEphemeralFanOutPayloadBytes: 4096,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

@@ -10,7 +10,13 @@ import { SocketClient } from "./socket-client.js";
 const FRAME_LIMIT = 4096;
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ maxFrameBytes: FRAME_LIMIT, maxConnectionsPerAddress: 8, maxBlobBytes: 1000 });
+  // multi_send's own limit kept at the general one here, so the WebSocket layer's cap is 4 × FRAME_LIMIT.
+  t = await startTestServer({
+    maxFrameBytes: FRAME_LIMIT,
+    maxMultiSendFrameBytes: FRAME_LIMIT,
+    maxConnectionsPerAddress: 8,
+    maxBlobBytes: 1000,
+  });
 });
 afterAll(async () => {
   await t.stop();

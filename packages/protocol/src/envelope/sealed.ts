@@ -165,7 +165,8 @@ export function openAndDecrypt(
 /**
  * Decrypts an opened envelope's message with the sender's record and checks that the session
  * (or prekey certificate) that authenticated the message has the envelope's address and identity
- * key (VAL-040), else ERR_SENDER_MISMATCH. For callers that look the record up themselves between
+ * key (VAL-040), else ERR_SENDER_MISMATCH; an opened multi-recipient envelope is
+ * ERR_INVALID_ENCODING (VAL-076: its message is for the group layer). For callers that look the record up themselves between
  * opening and decrypting (e.g. from an async store, under a lock).
  */
 export function decryptFromSender(
@@ -175,6 +176,9 @@ export function decryptFromSender(
   record: SessionRecord | undefined,
   preKeys: PreKeyLookup,
 ): DecryptResult & { sender: Address } {
+  // VAL-076: a multi envelope's message is a group message, never one of a session (and failing it
+  // as malformed, not as undecryptable, means no session repair is attempted for it).
+  if (opened.multi) throw invalidEncoding("a multi-recipient envelope carries a group message, not a session message (VAL-076)");
   const result = decryptMessage(deps, local, record, opened.message, preKeys);
   const by =
     result.senderCertificate ??

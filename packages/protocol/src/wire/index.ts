@@ -75,6 +75,7 @@ export {
   multiMessageId,
   SEALED_MULTI_TYPE,
 } from "./multi-envelope.js";
+export { type MultiSendLimits, splitMultiSend } from "./multi-send-split.js";
 export {
   DELIVERY_TOKEN_BYTES,
   FRAME_CHECKS,

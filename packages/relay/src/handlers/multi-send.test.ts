@@ -308,6 +308,17 @@ describe("multi_send limits (N, N+1)", () => {
     expect(codeOf(await request(h.connect(), { t: "multi_send", payload: new Uint8Array(302), recipients: one }))).toBe("sent");
   });
 
+  it("limits an ephemeral fan-out's payload to maxEphemeralFanOutPayloadBytes (N sent, N+1 BAD_REQUEST); stored ones are not limited by it", async () => {
+    h = await createHarness({ maxEphemeralFanOutPayloadBytes: 1000 });
+    const bob = await member();
+    const recipients = [recipientOf(bob, [new Uint8Array(48)])];
+    expect(await results(h.connect(), { t: "multi_send", payload: new Uint8Array(1000), ephemeral: true, recipients })).toEqual(["OK"]);
+    expect(codeOf(await request(h.connect(), { t: "multi_send", payload: new Uint8Array(1001), ephemeral: true, recipients }))).toBe(
+      "BAD_REQUEST",
+    );
+    expect(await results(h.connect(), { t: "multi_send", payload: new Uint8Array(1001), recipients })).toEqual(["OK"]);
+  });
+
   it("has its own frame limit: maxMultiSendFrameBytes bytes pass, one more is FRAME_TOO_LARGE; other frames keep maxFrameBytes", async () => {
     const limit = 200 * 1024;
     h = await createHarness({ maxFrameBytes: 64 * 1024, maxMultiSendFrameBytes: limit });

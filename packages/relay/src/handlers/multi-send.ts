@@ -39,6 +39,13 @@ export const handleMultiSend: Handler<"multi_send"> = async (ctx, conn, frame) =
   if (deviceCount > ctx.limits.maxMultiSendDevices) {
     throw new RelayError(RelayErrorCode.TooManyRecipients, `multi_send takes at most ${ctx.limits.maxMultiSendDevices} devices`);
   }
+  // An ephemeral fan-out is copied to every live device at once: only small payloads (typing).
+  if (frame.ephemeral === true && frame.payload.length > ctx.limits.maxEphemeralFanOutPayloadBytes) {
+    throw new RelayError(
+      RelayErrorCode.BadRequest,
+      `ephemeral multi_send payloads are limited to ${ctx.limits.maxEphemeralFanOutPayloadBytes} bytes`,
+    );
+  }
   // The whole fan-out is charged before any work per recipient, token checks included.
   if (!ctx.fanOutBuckets.take(`a:${conn.addressKey}`, deviceCount)) {
     ctx.metrics.rateLimited.inc({ scope: "fan_out" });
