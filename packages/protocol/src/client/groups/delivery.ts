@@ -6,6 +6,7 @@
  */
 
 import type { SentFrame } from "../../wire/frames.js";
+import { splitMultiSend } from "../../wire/multi-send-split.js";
 import type { ClientContext } from "../context.js";
 import type { Delivery } from "../delivery-token.js";
 import type { MultiSendRecord } from "../records.js";
@@ -16,18 +17,19 @@ const RETRY: ReadonlySet<string> = new Set(["QUEUE_FULL", "RATE_LIMITED", "UNAVA
 
 /** Sends one multi-recipient entry; `done` false when the relay asked us to come back later. */
 export async function deliverMulti(ctx: ClientContext, multi: MultiSendRecord, ephemeral: boolean): Promise<Delivery> {
-  const request = {
-    t: "multi_send",
-    payload: multi.payload,
-    recipients: multi.recipients.map((r) => ({
-      userId: r.userId,
-      ...(r.token ? { token: r.token } : {}),
-      devices: r.devices.map((d) => ({ deviceId: d.deviceId, header: d.header, messageId: d.messageId })),
-    })),
-    ...(ephemeral ? { ephemeral } : {}),
-  } as unknown as Request;
-  const answer = (await ctx.anonymous().request(request)) as SentFrame;
+  const recipients = multi.recipients.map((r) => ({
+    userId: r.userId,
+    ...(r.token ? { token: r.token } : {}),
+    devices: r.devices.map((d) => ({ deviceId: d.deviceId, header: d.header, messageId: d.messageId })),
+  }));
+  let retry = false;
+  // A group too large for one frame goes as several, whole recipients each (the relay's split rule).
+  for (const part of splitMultiSend(multi.payload.length, recipients)) {
+    const request: Request = { t: "multi_send", payload: multi.payload, recipients: part, ...(ephemeral ? { ephemeral } : {}) };
+    const answer = (await ctx.anonymous().request(request)) as SentFrame;
+    if (answer.results.some((r) => RETRY.has(r))) retry = true;
+  }
   // A member whose token the relay refuses (replaced, or never shared) misses this message;
   // its next `setOwnToken` change repairs it. Never sent unsealed: that would name us.
-  return { done: !answer.results.some((r) => RETRY.has(r)), unsealed: false, tokenRefused: false, withheld: false };
+  return { done: !retry, unsealed: false, tokenRefused: false, withheld: false };
 }
