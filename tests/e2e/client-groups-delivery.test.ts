@@ -1,11 +1,15 @@
 // Groups across devices and outages: a member's linked device is a recipient like any member
-// device (it reads, sends, and gets the group from its primary), and a group message queued while
-// the relay is down goes out once, as one multi_send, when it returns.
+// device (it reads, sends, and gets the group from its primary) until it is removed, when every
+// sender's key rotates away from it; a group message that arrives before its sender's key waits
+// for it; a group message queued while the relay is down goes out once when it returns.
 
 import type { ChatMessage, ParleyClient, TransportFactory } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
 import { describe, expect, test } from "vitest";
+import type { ClientContext } from "../../packages/protocol/src/client/context.js";
+import { decodeRecord } from "../../packages/protocol/src/client/records.js";
+import { decodeSenderKeyState } from "../../packages/protocol/src/group/sender-key.js";
 import { collect, eventually, newClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
 import { linkDevice } from "./support/linking.js";
@@ -43,6 +47,7 @@ function reordering() {
   return { factory, arm: () => (armed = true), held: () => held.length, everHeld: () => everHeld };
 }
 const isText = (text: string) => (m: ChatMessage) => m.text === text;
+const internals = (client: ParleyClient) => (client as unknown as { ctx: ClientContext }).ctx;
 
 /** Alice and Bob, each having written to the other (so each holds the other's delivery token). */
 async function pair(wsUrl: string, bob?: ParleyClient) {
@@ -65,7 +70,7 @@ async function pair(wsUrl: string, bob?: ParleyClient) {
 }
 
 describe("groups across devices and outages", () => {
-  test("a member's linked device receives the group and its messages, and sends as the same member", async () => {
+  test("a member's linked device receives the group and its messages and sends as the member; once removed, keys rotate away from it", async () => {
     const relay = await relayForTest();
     const bob = await newClient(relay.wsUrl, "Bob");
     const bobPhone = await linkDevice(relay.wsUrl, bob);
@@ -93,6 +98,28 @@ describe("groups across devices and outages", () => {
     expect(own.senderDevice).toBe(bobPhone.deviceId);
     // Only the primary device holds the account key that signs changes.
     await expect(bobPhone.groups.rename(group.id, "renamed")).rejects.toThrow(/primary device/);
+
+    // Bob removes his phone. Alice's next send finds the device gone at the relay and re-reads
+    // Bob's list; the send after it rotates her key away from the phone.
+    const ownKey = async () => {
+      const raw = await internals(alice).store.get("group-own-keys", group.groupId);
+      const own = decodeRecord<{ key: Uint8Array; holders: string[] }>(raw as Uint8Array);
+      return { keyId: decodeSenderKeyState(own.key).keyId, holders: own.holders };
+    };
+    const phoneAddress = `${bob.userId}.${bobPhone.deviceId}`;
+    const before = await ownKey();
+    expect(before.holders).toContain(phoneAddress);
+    await bob.removeDevice(bobPhone.deviceId);
+    const first = waitFor(bob, "message", isText("after the phone was removed"));
+    await alice.sendText(group.id, "after the phone was removed");
+    await first;
+    await eventually(async () => (await alice.contact(bobAtAlice))?.deviceIds.length === 1);
+    const second = waitFor(bob, "message", isText("with a new key"));
+    await alice.sendText(group.id, "with a new key");
+    await second;
+    const after = await ownKey();
+    expect(after.keyId).not.toBe(before.keyId);
+    expect(after.holders).not.toContain(phoneAddress);
   });
 
   test("a group message that arrives before its sender's key waits for the key, then shows", async () => {

@@ -10,7 +10,7 @@ import { ErrorCode, ParleyError } from "../../errors.js";
 import { deriveUserId } from "../../keys/identity.js";
 import type { DevicesFrame } from "../../wire/frames.js";
 import type { ClientContext } from "../context.js";
-import { verifyNewerList, withList } from "../device-lists.js";
+import { refreshOwnList, verifyNewerList, withList } from "../device-lists.js";
 import type { Contact } from "../records.js";
 
 /** One member user and the devices a group send goes to. */
@@ -78,6 +78,16 @@ export async function memberContact(ctx: ClientContext, userId: Uint8Array): Pro
   return contact;
 }
 
+/** Re-reads a member's device list from the relay (our own: refreshOwnList), e.g. after a send found a device gone. */
+export async function refreshMemberDevices(ctx: ClientContext, userId: Uint8Array): Promise<void> {
+  if (hex(userId) === ctx.me) {
+    await refreshOwnList(ctx);
+    return;
+  }
+  const contact = await ctx.contactByUser(hex(userId));
+  if (contact && hex(contact.userId) === hex(userId)) await refreshDevices(ctx, contact);
+}
+
 async function refreshDevices(ctx: ClientContext, contact: Contact): Promise<Contact> {
   let answer: DevicesFrame;
   try {
@@ -86,8 +96,12 @@ async function refreshDevices(ctx: ClientContext, contact: Contact): Promise<Con
     if (ParleyError.is(error, ErrorCode.Relay) && error.reason === "NOT_FOUND") return contact;
     throw error;
   }
-  const updated = withList(contact, verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence));
+  const list = verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence);
+  if (list.sequence === contact.deviceListSequence && contact.deviceIds.length > 0) return contact;
+  const latest = (await ctx.contact(contact.id)) ?? contact;
+  const updated = withList(latest, list);
   await ctx.store.batch(ctx.contactWrites(updated));
+  ctx.emit("contact", updated);
   return updated;
 }
 
