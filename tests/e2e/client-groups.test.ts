@@ -189,7 +189,7 @@ describe("groups through a real relay", () => {
     expect((await bob.conversations()).find((c) => c.id === group.id)?.unread).toBe(0);
   });
 
-  test("add, promote, rename, settings: every member applies the same signed changes", async () => {
+  test("add, promote, rename and describe at once (a fork), demote, settings, picture: every member applies the same signed changes", async () => {
     const earlier = deliveredToCarol.length;
     const daveJoined = onGroup(dave, (g) => g.id === group.id);
     const bobSees = onGroup(bob, (g) => g.members.length === 4);
@@ -236,8 +236,14 @@ describe("groups through a real relay", () => {
     const settled = [bob, carol, dave].map((c) => onGroup(c, (g) => g.settings.editInfo === "admins"));
     await alice.groups.setSettings(group.id, { editInfo: "admins" });
     await Promise.all(settled);
+    // The group picture is an attachment pointer (opaque here).
+    const avatar = Uint8Array.from({ length: 96 }, (_, i) => i);
+    const pictured = [bob, carol, dave].map((c) => onGroup(c, (g) => g.avatar !== undefined));
+    await alice.groups.setAvatar(group.id, avatar);
+    await Promise.all(pictured);
     for (const c of [alice, bob, carol, dave]) {
       const info = await c.groups.get(group.id);
+      expect(info?.avatar).toEqual(avatar);
       expect(info?.name).toBe("Trip 2026");
       expect(info?.settings.editInfo).toBe("admins");
       expect(info?.members.find((m) => m.userId === bob.userId)?.role).toBe("member");
