@@ -15,6 +15,7 @@ import { joinGroup } from "./join.js";
 import { checkGroupState, decodeGroupState, encodeGroupState, type GroupState, groupStateHash } from "./state.js";
 
 const RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 300);
+const HISTORY_RUNS = Math.max(20, RUNS / 10);
 const people = accounts(deps, 6) as AccountKeys[];
 const [admin, second] = people as [AccountKeys, AccountKeys];
 const created = createGroup(deps, admin, {
@@ -128,8 +129,10 @@ const action: fc.Arbitrary<GroupAction> = fc.oneof(
 
 describe("histories", () => {
   let accepted = 0;
-  test.prop([fc.array(fc.tuple(fc.nat({ max: people.length - 1 }), fc.array(action, { minLength: 1, maxLength: 4 })), { maxLength: 25 })], {
-    numRuns: Math.max(20, RUNS / 10),
+  // Authors lean towards the first admin so that a fair share of changes is allowed.
+  const author = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 3, arbitrary: fc.nat({ max: people.length - 1 }) });
+  test.prop([fc.array(fc.tuple(author, fc.array(action, { minLength: 1, maxLength: 3 })), { minLength: 10, maxLength: 25 })], {
+    numRuns: HISTORY_RUNS,
   })("every accepted change keeps the invariants and every member reaches the same state; refusals change nothing", (steps) => {
     const founders = people.slice(1, 4).map((p) => ({ userId: p.userId }));
     let state: GroupState = createGroup(deps, admin, { name: "h", groupId: new Uint8Array(16).fill(1), members: founders }).state;
@@ -157,6 +160,6 @@ describe("histories", () => {
   });
 
   test("the random histories above do accept changes (the property is not vacuous)", () => {
-    expect(accepted).toBeGreaterThan(10);
+    expect(accepted).toBeGreaterThanOrEqual(HISTORY_RUNS);
   });
 });
