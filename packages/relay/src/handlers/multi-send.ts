@@ -9,7 +9,8 @@
  *
  * Fairness (REL-086): recipients are looked up and admitted in slices of FAN_OUT_SLICE users,
  * yielding to the event loop between slices, so a maximal fan-out does not hold up other
- * connections' frames for longer than one slice (and the one commit at the end).
+ * connections' frames for longer than one slice (and the one commit at the end); and the
+ * handler waits for that commit, so a connection's fan-outs are committed one at a time.
  */
 
 import { multiEnvelopePrefix, multiMessageId, RelayErrorCode } from "@parley/protocol/wire";
@@ -88,8 +89,7 @@ export const handleMultiSend: Handler<"multi_send"> = async (ctx, conn, frame) =
     conn.anonymousActivity = true;
     ctx.metrics.fanOutDevices.observe(accepted);
   }
-  const done = commitAdmitted(ctx, admitted, results);
-  return Array.isArray(done)
-    ? { t: "sent", id: frame.id, results: done }
-    : { deferred: done.then((r) => ({ t: "sent", id: frame.id, results: r })) };
+  // Awaited, not deferred: the connection's next frame is decoded only after this commit, so one
+  // sender's fan-outs commit one at a time and other connections get the loop between them.
+  return { t: "sent", id: frame.id, results: await commitAdmitted(ctx, admitted, results) };
 };
