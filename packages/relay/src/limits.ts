@@ -90,7 +90,7 @@ export interface Limits {
   readonly addressBytesPerSecond: number;
   /** Burst of bytes from one address (bucket size). */
   readonly addressByteBurst: number;
-  /** Largest `multi_send` frame (bytes): a group message to every device of a 1,000-member group (~3,000 headers of ~70 bytes) plus its payload; larger → FRAME_TOO_LARGE and the sender splits. */
+  /** Largest `multi_send` frame (bytes): a group message to every device of a 1,000-member group (~3,000 headers of ~70 bytes) plus its payload; larger → FRAME_TOO_LARGE and the sender splits. Keep it ≤ connectionByteBurst and addressByteBurst (charged like any frame). */
   readonly maxMultiSendFrameBytes: number;
   /** Recipient devices in one `multi_send`, all users together (the wire allows 4,096): a 1,000-member group at ~4 devices each → TOO_MANY_RECIPIENTS. */
   readonly maxMultiSendDevices: number;

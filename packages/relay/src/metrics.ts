@@ -59,7 +59,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     fanOutDevices: new Histogram({
       name: "parley_fan_out_devices",
-      help: "Recipient devices per accepted multi_send",
+      help: "Recipient devices authorised per multi_send",
       buckets: [1, 10, 50, 100, 500, 1000, 2000, 4096],
       registers: reg,
     }),

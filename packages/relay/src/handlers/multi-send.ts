@@ -61,7 +61,7 @@ export const handleMultiSend: Handler<"multi_send"> = async (ctx, conn, frame) =
   const results: string[] = new Array(deviceCount);
   const admitted: Admitted[] = [];
   let offset = 0;
-  let accepted = 0;
+  let authorised = 0;
   for (let first = 0; first < frame.recipients.length; first += FAN_OUT_SLICE) {
     if (first > 0) await yieldToEventLoop();
     for (const recipient of frame.recipients.slice(first, first + FAN_OUT_SLICE)) {
@@ -81,13 +81,13 @@ export const handleMultiSend: Handler<"multi_send"> = async (ctx, conn, frame) =
       }));
       admitMessages(ctx, outgoing, ephemeral, charge, () => account, results, admitted, offset);
       offset += outgoing.length;
-      accepted += outgoing.length;
+      authorised += outgoing.length;
     }
   }
-  // An accepted sealed send keeps an anonymous connection past the login deadline.
-  if (accepted > 0) {
+  // A sealed send authorised for some recipient keeps an anonymous connection past the login deadline.
+  if (authorised > 0) {
     conn.anonymousActivity = true;
-    ctx.metrics.fanOutDevices.observe(accepted);
+    ctx.metrics.fanOutDevices.observe(authorised);
   }
   // Awaited, not deferred: the connection's next frame is decoded only after this commit, so one
   // sender's fan-outs commit one at a time and other connections get the loop between them.
