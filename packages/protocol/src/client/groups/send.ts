@@ -144,6 +144,16 @@ export async function sendGroupPrepared(
     if (options.commitWrites) writes.push(...(await options.commitWrites()));
     await ctx.store.batch(writes);
   });
+  if (!multi && options.messageRef && !options.ephemeral) {
+    // Nobody else to send to (we are the only member, without other devices): it is sent.
+    const found = await ctx.message(options.messageRef.contactId, options.messageRef.id);
+    if (found?.message.status === "pending") {
+      const sent = { ...found.message, status: "sent" as const };
+      await ctx.store.batch([ctx.updateMessageWrite(found.key, sent)]);
+      ctx.emit("messageUpdated", sent);
+    }
+    return;
+  }
   if (options.ephemeral) {
     const sending = multi;
     if (sending) ctx.spawn(() => deliverMulti(ctx, sending, true).catch(() => undefined));
