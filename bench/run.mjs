@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PARTS = {
   protocol: { main: "bench/protocol/main.mjs", build: ["packages/protocol"] },
   relay: { main: "bench/relay/main.mjs", build: ["packages/protocol", "packages/relay"] },
+  attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
 };
 
 const argv = process.argv.slice(2);

@@ -62,6 +62,10 @@ export const ErrorCode = {
   GroupInvalid: "ERR_GROUP_INVALID",
   /** Client: acting in a group this account is not (or no longer) a member of. */
   NotGroupMember: "ERR_NOT_GROUP_MEMBER",
+  /** An attachment's ciphertext failed a check: a chunk's tag, the digest, its length or its padding (spec/attachments.md). */
+  AttachmentCorrupt: "ERR_ATTACHMENT_CORRUPT",
+  /** An attachment's ciphertext ended before its final chunk (spec/attachments.md). */
+  AttachmentTruncated: "ERR_ATTACHMENT_TRUNCATED",
 } as const;
 
 /** One of the stable error code strings. */

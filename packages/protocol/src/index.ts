@@ -5,6 +5,23 @@
  */
 
 export {
+  type AttachmentPointer,
+  decodeAttachmentPointer,
+  encodeAttachmentPointer,
+} from "./attachment/pointer.js";
+export {
+  ATTACHMENT_KEY_BYTES,
+  AttachmentDecryptor,
+  AttachmentEncryptor,
+  type AttachmentLayout,
+  type AttachmentSecrets,
+  type AttachmentStreamKeys,
+  attachmentLayout,
+  attachmentStreamKeys,
+  decryptAttachmentChunk,
+  padme,
+} from "./attachment/stream.js";
+export {
   type CallSignalType,
   type Content,
   type ContentBody,
@@ -17,7 +34,7 @@ export {
   type ReceiptType,
 } from "./content/content.js";
 export { pad, paddedLength, unpad } from "./content/padding.js";
-export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./crypto/provider.js";
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName, Sha256Hasher } from "./crypto/provider.js";
 export { createProvider, loadCryptoProvider } from "./crypto/select.js";
 export type { Deps } from "./deps.js";
 export { StaticAgreementCache } from "./envelope/agreement-cache.js";
@@ -70,7 +87,6 @@ export {
   decodeSenderKeyState,
   encodeSenderKeyDistribution,
   encodeSenderKeyState,
-  GROUP_ID_LENGTH,
   GROUP_MESSAGE_OVERHEAD,
   type GroupDecryptResult,
   type GroupMessageHeader,
@@ -90,6 +106,7 @@ export {
   decodeGroupState,
   encodeGroupState,
   findMember,
+  GROUP_ID_LENGTH,
   GROUP_STATE_HASH_LENGTH,
   GROUP_TOKEN_LENGTH,
   type GroupAccess,

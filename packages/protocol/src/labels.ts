@@ -29,6 +29,8 @@ export const LABEL_SEALED_MULTI = ascii("Parley/v1/sealed-multi");
 export const LABEL_SEALED_MULTI_PAYLOAD = ascii("Parley/v1/sealed-multi-payload");
 export const LABEL_SEALED_MULTI_AUTH = ascii("Parley/v1/sealed-multi-auth");
 export const LABEL_SEALED_MULTI_ID = ascii("Parley/v1/sealed-multi-id");
+/** HKDF info deriving an attachment's chunk key and nonce prefix from its file key (spec/attachments.md §3). */
+export const LABEL_ATTACHMENT = ascii("Parley/v1/attachment");
 
 /** X3DH's 32 0xFF bytes prepended to the DH outputs (domain separation from XEdDSA/other uses). */
 export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);

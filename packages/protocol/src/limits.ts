@@ -90,3 +90,17 @@ export const MAX_GROUP_AVATAR_BYTES = 1024;
 
 /** Most actions in one group change: enough to add a full group at once, bounding the work one change costs. */
 export const MAX_GROUP_ACTIONS = 1000;
+/** Plaintext bytes per attachment chunk (spec/attachments.md): a chunk is decrypted and shown on its own, so memory stays at a few chunks. */
+export const ATTACHMENT_CHUNK_BYTES = 65_536;
+
+/** Largest attachment plaintext (bytes, 4 GiB): keeps chunk counters far below 2^32 and sizes exact in a JS number. */
+export const MAX_ATTACHMENT_BYTES = 4_294_967_296;
+
+/** Smallest padded attachment plaintext (bytes): every file under 1 KiB looks alike. */
+export const MIN_ATTACHMENT_PADDED_BYTES = 1024;
+
+/** Largest attachment preview (a ThumbHash, bytes): ThumbHashes are ≤ 25 bytes; 64 leaves room and bounds the content. */
+export const MAX_ATTACHMENT_PREVIEW_BYTES = 64;
+
+/** Largest encoded attachment pointer (`encodeAttachmentPointer`, bytes): a group avatar must fit the group state's 1 KiB slot. */
+export const MAX_ATTACHMENT_POINTER_BYTES = 1024;

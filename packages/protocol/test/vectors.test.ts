@@ -3,8 +3,10 @@
 // consumed independently from their listed keys alone, as another implementation would.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { decodeAttachmentPointer, encodeAttachmentPointer } from "../src/attachment/pointer.js";
+import { AttachmentDecryptor } from "../src/attachment/stream.js";
 import { decodeContent } from "../src/content/content.js";
-import { hexToBytes as bytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
+import { hexToBytes as bytes, concatBytes, bytesToHex as toHex } from "../src/crypto/bytes.js";
 import { openEnvelope } from "../src/envelope/sealed.js";
 import { ParleyError } from "../src/errors.js";
 import { applyChange } from "../src/group/apply.js";
@@ -56,6 +58,7 @@ const FILES = [
   "sender-keys.json",
   "group-state.json",
   "sealed-multi.json",
+  "attachments.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
@@ -128,82 +131,6 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
       Uint8Array.of(...bytes(i.associatedData), ...inner.header),
     );
     expect(plaintext && new TextDecoder().decode(plaintext)).toBe(v.firstMessage.plaintext);
-  });
-
-  test("sealed-multi.json: every device opens its envelope to the listed sender and message; every value recomputes from the listed keys", () => {
-    const v = load("sealed-multi.json");
-    const prefix = Uint8Array.of(1, 4);
-    const ephemeral = { publicKey: bytes(v.ephemeralKey), privateKey: bytes(v.ephemeralPrivateKey) };
-    const sender = { publicKey: bytes(v.sender.identityKey), privateKey: bytes(v.sender.identityPrivateKey) };
-    expect(deps.crypto.x25519PublicKey(ephemeral.privateKey)).toEqual(ephemeral.publicKey);
-    // The payload from M, E and the sender's certificate alone.
-    const keys = deps.crypto.hkdfSha256(bytes(v.messageKey), ephemeral.publicKey, LABEL_SEALED_MULTI_PAYLOAD, 44);
-    expect(keys.subarray(0, 32)).toEqual(bytes(v.payloadKey));
-    expect(keys.subarray(32)).toEqual(bytes(v.payloadNonce));
-    const plaintext = new Uint8Array([...bytes(v.sender.certificate), ...bytes(v.message)]);
-    const ciphertext = deps.crypto.aeadEncrypt(
-      keys.subarray(0, 32),
-      keys.subarray(32),
-      plaintext,
-      new Uint8Array([...prefix, ...ephemeral.publicKey]),
-    );
-    expect(new Uint8Array([...ephemeral.publicKey, ...ciphertext])).toEqual(bytes(v.payload));
-    expect(deps.crypto.sha256(bytes(v.payload))).toEqual(bytes(v.payloadSha256));
-    for (const r of v.recipients) {
-      const recipient = { publicKey: bytes(r.identityKey), privateKey: bytes(r.identityPrivateKey) };
-      const opened = openEnvelope(deps, recipient, bytes(r.envelope));
-      expect(opened.multi).toBe(true);
-      expect(opened.sender).toEqual({ userId: bytes(v.sender.userId), deviceId: v.sender.deviceId });
-      expect(opened.message).toEqual(bytes(v.message));
-      // Header: M ⊕ mask ‖ tag, each from the listed keys.
-      expect(deps.crypto.x25519(recipient, ephemeral.publicKey)).toEqual(bytes(r.ephemeralShared));
-      const mask = deps.crypto.hkdfSha256(
-        bytes(r.ephemeralShared),
-        new Uint8Array([...ephemeral.publicKey, ...recipient.publicKey]),
-        LABEL_SEALED_MULTI,
-        32,
-      );
-      expect(mask).toEqual(bytes(r.mask));
-      const maskedKey = bytes(v.messageKey).map((x, i) => x ^ (mask[i] as number));
-      expect(deps.crypto.x25519(sender, recipient.publicKey)).toEqual(bytes(r.staticShared));
-      const authKey = deps.crypto.hkdfSha256(
-        bytes(r.staticShared),
-        new Uint8Array(32),
-        new Uint8Array([...LABEL_SEALED_MULTI_AUTH, ...sender.publicKey, ...recipient.publicKey]),
-        32,
-      );
-      expect(authKey).toEqual(bytes(r.authKey));
-      const tag = deps.crypto
-        .hmacSha256(
-          authKey,
-          new Uint8Array([...prefix, ...maskedKey, ...ephemeral.publicKey, ...bytes(v.payloadSha256), ...recipient.publicKey]),
-        )
-        .subarray(0, 16);
-      expect(new Uint8Array([...maskedKey, ...tag])).toEqual(bytes(r.header));
-      // The relay's side: concatenation, and the derived message id.
-      expect(multiEnvelope(bytes(r.header), bytes(v.payload))).toEqual(bytes(r.envelope));
-      expect(multiMessageId(deps.crypto, bytes(v.payloadSha256), bytes(r.userId), r.deviceId, bytes(r.header))).toEqual(
-        bytes(r.relayMessageId),
-      );
-    }
-    const frame = decodeFrame(bytes(v.multiSendFrame));
-    if (frame.t !== "multi_send") throw new Error("not a multi_send");
-    expect(frame.payload).toEqual(bytes(v.payload));
-    expect(frame.recipients.flatMap((r) => r.devices.map((d) => [r.userId, d.deviceId, d.header]))).toEqual(
-      v.recipients.map((r: { userId: string; deviceId: number; header: string }) => [bytes(r.userId), r.deviceId, bytes(r.header)]),
-    );
-    const victim = v.recipients[1];
-    for (const c of v.failures) {
-      const code = (() => {
-        try {
-          openEnvelope(deps, { publicKey: bytes(victim.identityKey), privateKey: bytes(victim.identityPrivateKey) }, bytes(c.input));
-          return "none";
-        } catch (e) {
-          return e instanceof ParleyError ? e.code : String(e);
-        }
-      })();
-      expect(code, c.name).toBe(c.expectedError);
-    }
   });
 
   test("sealed-envelope.json: the envelope opens with the listed key to the listed sender and message", () => {
@@ -281,6 +208,82 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
       const drawn = stepKey[e.from];
       if (drawn) expect(inner.ratchetKey).toEqual(drawn);
       delete stepKey[e.from];
+    }
+  });
+
+  test("sealed-multi.json: every device opens its envelope to the listed sender and message; every value recomputes from the listed keys", () => {
+    const v = load("sealed-multi.json");
+    const prefix = Uint8Array.of(1, 4);
+    const ephemeral = { publicKey: bytes(v.ephemeralKey), privateKey: bytes(v.ephemeralPrivateKey) };
+    const sender = { publicKey: bytes(v.sender.identityKey), privateKey: bytes(v.sender.identityPrivateKey) };
+    expect(deps.crypto.x25519PublicKey(ephemeral.privateKey)).toEqual(ephemeral.publicKey);
+    // The payload from M, E and the sender's certificate alone.
+    const keys = deps.crypto.hkdfSha256(bytes(v.messageKey), ephemeral.publicKey, LABEL_SEALED_MULTI_PAYLOAD, 44);
+    expect(keys.subarray(0, 32)).toEqual(bytes(v.payloadKey));
+    expect(keys.subarray(32)).toEqual(bytes(v.payloadNonce));
+    const plaintext = new Uint8Array([...bytes(v.sender.certificate), ...bytes(v.message)]);
+    const ciphertext = deps.crypto.aeadEncrypt(
+      keys.subarray(0, 32),
+      keys.subarray(32),
+      plaintext,
+      new Uint8Array([...prefix, ...ephemeral.publicKey]),
+    );
+    expect(new Uint8Array([...ephemeral.publicKey, ...ciphertext])).toEqual(bytes(v.payload));
+    expect(deps.crypto.sha256(bytes(v.payload))).toEqual(bytes(v.payloadSha256));
+    for (const r of v.recipients) {
+      const recipient = { publicKey: bytes(r.identityKey), privateKey: bytes(r.identityPrivateKey) };
+      const opened = openEnvelope(deps, recipient, bytes(r.envelope));
+      expect(opened.multi).toBe(true);
+      expect(opened.sender).toEqual({ userId: bytes(v.sender.userId), deviceId: v.sender.deviceId });
+      expect(opened.message).toEqual(bytes(v.message));
+      // Header: M ⊕ mask ‖ tag, each from the listed keys.
+      expect(deps.crypto.x25519(recipient, ephemeral.publicKey)).toEqual(bytes(r.ephemeralShared));
+      const mask = deps.crypto.hkdfSha256(
+        bytes(r.ephemeralShared),
+        new Uint8Array([...ephemeral.publicKey, ...recipient.publicKey]),
+        LABEL_SEALED_MULTI,
+        32,
+      );
+      expect(mask).toEqual(bytes(r.mask));
+      const maskedKey = bytes(v.messageKey).map((x, i) => x ^ (mask[i] as number));
+      expect(deps.crypto.x25519(sender, recipient.publicKey)).toEqual(bytes(r.staticShared));
+      const authKey = deps.crypto.hkdfSha256(
+        bytes(r.staticShared),
+        new Uint8Array(32),
+        new Uint8Array([...LABEL_SEALED_MULTI_AUTH, ...sender.publicKey, ...recipient.publicKey]),
+        32,
+      );
+      expect(authKey).toEqual(bytes(r.authKey));
+      const tag = deps.crypto
+        .hmacSha256(
+          authKey,
+          new Uint8Array([...prefix, ...maskedKey, ...ephemeral.publicKey, ...bytes(v.payloadSha256), ...recipient.publicKey]),
+        )
+        .subarray(0, 16);
+      expect(new Uint8Array([...maskedKey, ...tag])).toEqual(bytes(r.header));
+      // The relay's side: concatenation, and the derived message id.
+      expect(multiEnvelope(bytes(r.header), bytes(v.payload))).toEqual(bytes(r.envelope));
+      expect(multiMessageId(deps.crypto, bytes(v.payloadSha256), bytes(r.userId), r.deviceId, bytes(r.header))).toEqual(
+        bytes(r.relayMessageId),
+      );
+    }
+    const frame = decodeFrame(bytes(v.multiSendFrame));
+    if (frame.t !== "multi_send") throw new Error("not a multi_send");
+    expect(frame.payload).toEqual(bytes(v.payload));
+    expect(frame.recipients.flatMap((r) => r.devices.map((d) => [r.userId, d.deviceId, d.header]))).toEqual(
+      v.recipients.map((r: { userId: string; deviceId: number; header: string }) => [bytes(r.userId), r.deviceId, bytes(r.header)]),
+    );
+    const victim = v.recipients[1];
+    for (const c of v.failures) {
+      const code = (() => {
+        try {
+          openEnvelope(deps, { publicKey: bytes(victim.identityKey), privateKey: bytes(victim.identityPrivateKey) }, bytes(c.input));
+          return "none";
+        } catch (e) {
+          return e instanceof ParleyError ? e.code : String(e);
+        }
+      })();
+      expect(code, c.name).toBe(c.expectedError);
     }
   });
 
@@ -499,6 +502,78 @@ describe.each(allDeps)("sender-key vectors with the %s provider", (_name, deps) 
         code = error instanceof ParleyError ? error.code : String(error);
       }
       expect(code, f.name).toBe(f.expectedError);
+    }
+  });
+
+  test("attachments.json: blobs rebuilt from the listed key with bare HKDF and AEAD, decrypted, pointers and failures", () => {
+    const v = load("attachments.json");
+    const c = deps.crypto;
+    const padme = (l: number) => {
+      const e = Math.floor(Math.log2(l));
+      const step = 2 ** Math.max(e - (e === 0 ? 0 : Math.floor(Math.log2(e)) + 1), 0);
+      return Math.ceil(l / step) * step;
+    };
+    for (const l of v.layouts.filter((x: { size: number }) => x.size < 2 ** 31)) {
+      expect(l.paddedSize).toBe(padme(Math.max(l.size, v.minPaddedBytes)));
+      expect(l.encryptedSize).toBe(l.paddedSize + 16 * Math.ceil(l.paddedSize / v.chunkBytes));
+    }
+    const blobs: Uint8Array[] = [];
+    for (const f of v.files) {
+      const key = bytes(f.key);
+      const okm = c.hkdfSha256(key, new Uint8Array(0), new TextEncoder().encode(v.label), 39);
+      expect(okm).toEqual(bytes(f.chunkKey + f.noncePrefix));
+      const padded = new Uint8Array(f.paddedSize);
+      padded.set(Uint8Array.from({ length: f.size }, (_, i) => i % 251));
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < f.chunkCount; i++) {
+        const nonce = new Uint8Array(12);
+        nonce.set(okm.subarray(32));
+        new DataView(nonce.buffer).setUint32(7, i);
+        nonce[11] = i === f.chunkCount - 1 ? 1 : 0;
+        expect(nonce).toEqual(bytes(f.chunks[i].nonce));
+        parts.push(c.aeadEncrypt(okm.subarray(0, 32), nonce, padded.subarray(i * v.chunkBytes, (i + 1) * v.chunkBytes), new Uint8Array(0)));
+      }
+      const blob = concatBytes(...parts);
+      if (f.blob) expect(blob).toEqual(bytes(f.blob));
+      else expect(parts.at(-1)).toEqual(bytes(f.lastChunk));
+      expect(blob.length).toBe(f.encryptedSize);
+      expect(c.sha256(blob)).toEqual(bytes(f.digest));
+      const dec = new AttachmentDecryptor(deps, { key, digest: bytes(f.digest), size: f.size });
+      const out = dec.update(blob);
+      dec.finish();
+      expect(out.reduce((n, p) => n + p.length, 0)).toBe(f.size);
+      blobs.push(blob);
+    }
+    for (const failure of v.streamFailures) {
+      const f = v.files[failure.file];
+      let blob = (blobs[failure.file] as Uint8Array).slice();
+      if (failure.tamperedAt !== undefined) blob[failure.tamperedAt] = (blob[failure.tamperedAt] as number) ^ 1;
+      if (failure.truncateTo !== undefined) blob = blob.slice(0, failure.truncateTo);
+      if (failure.append !== undefined) blob = new Uint8Array([...blob, ...bytes(failure.append)]);
+      const run = () => {
+        const dec = new AttachmentDecryptor(deps, {
+          key: bytes(f.key),
+          digest: bytes(failure.digest ?? f.digest),
+          size: failure.size ?? f.size,
+        });
+        dec.update(blob);
+        dec.finish();
+      };
+      expect(run, failure.description).toThrow(expect.objectContaining({ code: failure.expectedError }));
+    }
+    for (const p of v.pointers) {
+      const decoded = decodeAttachmentPointer(bytes(p.encoded));
+      expect(
+        Object.fromEntries(Object.entries(decoded).map(([k, x]) => [k, x instanceof Uint8Array ? Buffer.from(x).toString("hex") : x])),
+      ).toEqual(p.pointer);
+      expect(encodeAttachmentPointer(decoded)).toEqual(bytes(p.encoded));
+    }
+    const content = decodeContent(bytes(v.content.encoded));
+    expect(content.kind === "attachment" && content.width).toBe(v.pointers[v.content.pointer].pointer.width);
+    for (const failure of v.decodeFailures) {
+      expect(() => decodeAttachmentPointer(bytes(failure.encoded)), failure.description).toThrow(
+        expect.objectContaining({ code: failure.expectedError }),
+      );
     }
   });
 });

@@ -4,6 +4,7 @@
  */
 
 import { canonicalRelayId } from "@parley/protocol/wire";
+import { parseByteSize, parseDuration } from "./config-units.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
 
 /** Everything `parley-relay` can be told. */
@@ -54,6 +55,12 @@ Options (environment variable in brackets):
   --metrics-token TOKEN /metrics answers only "Authorization: Bearer TOKEN" (default: open) [PARLEY_METRICS_TOKEN]
   --metrics-port N      serve /metrics (and /healthz) on a separate admin port instead of the main one [PARLEY_METRICS_PORT]
   --metrics-host ADDR   address of the admin port (default 127.0.0.1) [PARLEY_METRICS_HOST]
+  --blob-lifetime D     how long an uploaded blob is kept: 30d, 12h, 90m, 45s or ms (default 30d;
+                        sets blobLifetimeMs) [PARLEY_BLOB_LIFETIME]
+  --max-blob-size S     largest blob: 256MiB, 1GiB or bytes (default 256MiB; sets maxBlobBytes)
+                        [PARLEY_MAX_BLOB_SIZE]
+  --blob-quota S        blob bytes one account may reserve (default 2GiB; sets
+                        maxBlobBytesPerAccount) [PARLEY_BLOB_QUOTA]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
@@ -127,9 +134,21 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     metricsToken: pick("metrics-token", "PARLEY_METRICS_TOKEN"),
     metricsPort,
     metricsHost: pick("metrics-host", "PARLEY_METRICS_HOST") ?? "127.0.0.1",
-    limits: resolveLimits({ ...envLimits, ...limitArgs }),
+    limits: resolveLimits({ ...envLimits, ...limitArgs, ...blobLimits(pick) }),
     help: flags.get("help") === true,
   };
+}
+
+/** The limits the blob flags set; a flag wins over the same limit given by --limit or PARLEY_LIMITS. */
+function blobLimits(pick: (flag: string, ...vars: string[]) => string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  const lifetime = pick("blob-lifetime", "PARLEY_BLOB_LIFETIME");
+  if (lifetime !== undefined) out.blobLifetimeMs = parseDuration(lifetime, "--blob-lifetime");
+  const maxSize = pick("max-blob-size", "PARLEY_MAX_BLOB_SIZE");
+  if (maxSize !== undefined) out.maxBlobBytes = parseByteSize(maxSize, "--max-blob-size");
+  const quota = pick("blob-quota", "PARLEY_BLOB_QUOTA");
+  if (quota !== undefined) out.maxBlobBytesPerAccount = parseByteSize(quota, "--blob-quota");
+  return out;
 }
 
 const KNOWN = new Set([
@@ -145,4 +164,7 @@ const KNOWN = new Set([
   "metrics-token",
   "metrics-port",
   "metrics-host",
+  "blob-lifetime",
+  "max-blob-size",
+  "blob-quota",
 ]);

@@ -24,12 +24,16 @@ export interface Limits {
   readonly maxConnectionsPerAddress: number;
   /** Malformed frames tolerated per connection before it is closed with 4000; a correct client sends none. */
   readonly maxInvalidFrames: number;
-  /** Largest blob (bytes). An encrypted 100 MiB attachment covers videos a phone records in a minute → BLOB_TOO_LARGE. */
+  /** Largest blob (bytes). 256 MiB: a 200 MB file (a few minutes of phone video) fits after padding and chunk tags → BLOB_TOO_LARGE, HTTP 413. */
   readonly maxBlobBytes: number;
   /** How long a blob is kept after upload (ms). Recipients fetch attachments within days; 30 days matches message expiry. */
   readonly blobLifetimeMs: number;
-  /** How long an upload capability stays valid (ms). Long enough for a slow mobile upload of a large file. */
+  /** How long an upload capability stays valid (ms) without progress; each durable step of a resumable upload extends it this far again (up to maxBlobUploadMs). */
   readonly blobTicketLifetimeMs: number;
+  /** How long after its ticket a resumable upload may keep extending it by progress (ms): a day covers a 256 MiB file at 3 KB/s; a trickle cannot hold quota and disk for longer → HTTP 401. */
+  readonly maxBlobUploadMs: number;
+  /** How long (ms) a PATCH body may send nothing before the relay ends the request, keeping what arrived: frees the upload for the client's retry after a silent network loss. */
+  readonly blobUploadIdleMs: number;
   /** How long a queued message waits for its recipient (ms) before it expires with a notice. 30 days, as the issue asks. */
   readonly messageLifetimeMs: number;
   /** How long a message id is remembered after ack or expiry (ms) for dedupe of late retries. A sender retries within minutes; a day is ample. */
@@ -113,9 +117,11 @@ export const DEFAULT_LIMITS: Limits = {
   recipientMessageBurst: 200,
   maxConnectionsPerAddress: 32,
   maxInvalidFrames: 16,
-  maxBlobBytes: 100 * 1024 * 1024,
+  maxBlobBytes: 256 * 1024 * 1024,
   blobLifetimeMs: 30 * 24 * 3600_000,
   blobTicketLifetimeMs: 3600_000,
+  maxBlobUploadMs: 24 * 3600_000,
+  blobUploadIdleMs: 30_000,
   messageLifetimeMs: 30 * 24 * 3600_000,
   dedupeRetentionMs: 24 * 3600_000,
   preKeyLowThreshold: 10,

@@ -69,6 +69,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const live = new LiveDevices();
   const blobs = new BlobFiles(options.blobDir);
   await blobs.init();
+  // A partial file belongs to an upload in progress; a blob file to a complete blob, or to a
+  // resumable upload that published it just before a stop (completed on its next request).
+  await blobs.removeOrphans(async (blobId, partial) => {
+    const record = await options.store.getBlob(blobId);
+    if (!record) return false;
+    if (partial) return record.size === undefined;
+    return record.size !== undefined || record.uploadOffset === record.maxSize;
+  });
   const commits = new TurnBatch<NewMessage, EnqueueOutcome>(async (messages) => {
     const started = performance.now();
     const outcomes = await options.store.enqueue(messages, limits.maxQueueDepth);

@@ -54,6 +54,8 @@ export interface ParleyClientOptions {
   readonly identityRecheck?: IdentityRecheckOptions | false;
   /** Clock override (tests). */
   readonly now?: () => number;
+  /** The `fetch` used for attachment blobs at the relay's HTTP origin (default: the global one). */
+  readonly fetch?: typeof fetch;
 }
 
 /** Options of `connect()`. */

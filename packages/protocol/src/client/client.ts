@@ -6,6 +6,7 @@
  * over this class; no protocol logic lives in them.
  */
 
+import type { AttachmentPointer } from "../attachment/pointer.js";
 import type { ContentBody } from "../content/content.js";
 import { hexToBytes } from "../crypto/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
@@ -17,20 +18,30 @@ import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-numb
 import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
 import { replaceAccountToken } from "./account-profile.js";
+import {
+  type AttachmentStream,
+  Attachments,
+  type DownloadOptions,
+  type FileSource,
+  type SendFileOptions,
+  sendPointerToContact,
+  type UploadRecord,
+} from "./attachments.js";
 import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
 import { ClientContext } from "./context.js";
-import type { ChatMessage } from "./conversation.js";
+import type { AttachmentInfo, ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
 import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { GroupsApi } from "./groups/api.js";
+import { sendPointerToGroup } from "./groups/attachments.js";
 import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import type { GroupInfo } from "./groups/info.js";
 import { markGroupRead } from "./groups/receipts.js";
-import { sendGroupContent } from "./groups/send.js";
+import { requireSendable, sendGroupContent } from "./groups/send.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
@@ -79,6 +90,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly identities: IdentityRefresher;
   /** Groups: create them, change members, roles, info and settings. Their messages use the conversation methods with `GroupInfo.id`. */
   readonly groups: GroupsApi;
+  private readonly attachments: Attachments;
 
   private constructor(
     private readonly options: ParleyClientOptions,
@@ -114,6 +126,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
     this.identities = new IdentityRefresher(this.ctx, this.log, options.identityRecheck);
     this.groups = new GroupsApi(this.ctx, () => this.assertOpen());
+    this.attachments = new Attachments(
+      this.ctx,
+      { relayUrl: options.relayUrl, ...optional("fetch", options.fetch) },
+      (conversationId, pointer, writes) =>
+        isGroupConversation(conversationId)
+          ? sendPointerToGroup(this.ctx, groupIdOf(conversationId), pointer, writes)
+          : this.requireContact(conversationId).then((contact) => sendPointerToContact(this.ctx, contact, pointer, writes)),
+    );
   }
 
   /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
@@ -350,6 +370,59 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return chat.sendText(this.ctx, await this.requireContact(contactId), text, options.replyTo);
   }
 
+  /**
+   * Sends a file (spec/attachments.md): encrypted in chunks with a fresh key, uploaded once to
+   * the relay's blob store (resuming after dropped connections; see `pendingUploads`), then its
+   * pointer is sent like a message. `source` is a path (Node), a Blob or File, a ReadableStream
+   * or an async iterable (give `options.size` for the last two), or an attachment of a message
+   * to forward without uploading again. Resolves with the message once queued.
+   */
+  async sendFile(contactId: string, source: FileSource | AttachmentInfo, options: SendFileOptions = {}): Promise<ChatMessage> {
+    // Checked first: nothing is uploaded for a conversation that cannot receive it.
+    if (isGroupConversation(contactId)) await requireSendable(this.ctx, groupIdOf(contactId), "attachment");
+    else await this.requireContact(contactId);
+    return this.attachments.sendFile(contactId, source, options);
+  }
+
+  /** Unfinished uploads (failed, aborted or cut by a restart); continue one with `resumeUpload`. */
+  async pendingUploads(): Promise<UploadRecord[]> {
+    this.assertOpen();
+    return this.attachments.pendingUploads();
+  }
+
+  /** Continues an unfinished upload from where the relay got to, then sends its message. Pass the file again unless it was a path. */
+  async resumeUpload(uploadId: string, source?: FileSource, options: Omit<SendFileOptions, "size"> = {}): Promise<ChatMessage> {
+    this.assertOpen();
+    return this.attachments.resumeUpload(uploadId, source, options);
+  }
+
+  /** Forgets an unfinished upload. */
+  async discardUpload(uploadId: string): Promise<void> {
+    this.assertOpen();
+    await this.attachments.discardUpload(uploadId);
+  }
+
+  /**
+   * An attachment's plaintext as a stream (also async-iterable), from a message or a pointer:
+   * every piece comes from a verified chunk, the last only after the whole blob's digest
+   * matched; a tampered or truncated blob errors the stream with ERR_ATTACHMENT_CORRUPT or
+   * ERR_ATTACHMENT_TRUNCATED. A video can start playing before the end arrives.
+   */
+  openAttachment(source: ChatMessage | AttachmentInfo | AttachmentPointer, options: DownloadOptions = {}): AttachmentStream {
+    this.assertOpen();
+    return this.attachments.open(attachmentOf(source), options);
+  }
+
+  /** Downloads an attachment into `path` (Node); the file appears there only once fully verified. */
+  async saveAttachment(
+    source: ChatMessage | AttachmentInfo | AttachmentPointer,
+    path: string,
+    options: DownloadOptions = {},
+  ): Promise<void> {
+    this.assertOpen();
+    await this.attachments.saveToFile(attachmentOf(source), path, options);
+  }
+
   /** Adds (or with `remove`, removes) a reaction to a message. */
   async react(contactId: string, messageId: string, emoji: string, options: { remove?: boolean } = {}): Promise<void> {
     await this.act(contactId, messageId, { kind: "reaction", target: hexToBytes(messageId), emoji, remove: options.remove ?? false });
@@ -580,6 +653,12 @@ async function depsFor(options: ParleyClientOptions): Promise<Deps> {
   const crypto = options.crypto ?? (await loadCryptoProvider());
   // One static–static agreement per peer identity key, remembered for sealed envelopes.
   return { crypto, agreements: new StaticAgreementCache(), ...(options.now ? { now: options.now } : {}) };
+}
+
+function attachmentOf(source: ChatMessage | AttachmentInfo | AttachmentPointer): AttachmentInfo {
+  if ("blobId" in source) return source;
+  if (!source.attachment) throw new RangeError("this message has no attachment");
+  return source.attachment;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

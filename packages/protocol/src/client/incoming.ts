@@ -270,8 +270,8 @@ async function applyFrom(
       add({ ...base, kind: "text", text: content.text, replyTo: hex(content.target), status });
       break;
     case "attachment": {
-      const { blobId, key, digest, size, contentType, fileName } = content;
-      add({ ...base, kind: "attachment", text: content.caption, attachment: { blobId, key, digest, size, contentType, fileName }, status });
+      const { kind: _kind, caption, id: _id, sentAt: _sentAt, ...attachment } = content;
+      add({ ...base, kind: "attachment", text: caption, attachment, status });
       break;
     }
     case "edit":

@@ -4,6 +4,14 @@
  * `@parley/protocol/node`.
  */
 
+export type {
+  AttachmentStream,
+  DownloadOptions,
+  FileSource,
+  SendFileOptions,
+  UploadProgress,
+  UploadRecord,
+} from "./attachments.js";
 export {
   CONNECT_TIMEOUT_MS,
   type ConnectOptions,

@@ -4,6 +4,7 @@
  * the encoding is padded (padding.ts) before encryption.
  */
 
+import { type AttachmentPointer, readAttachmentFields, writeAttachmentFields } from "../attachment/pointer.js";
 import { ByteReader } from "../encoding/reader.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
@@ -59,16 +60,7 @@ export type ContentBody =
   | { readonly kind: "receipt"; readonly receipt: ReceiptType; readonly targets: readonly Uint8Array[] }
   | { readonly kind: "typing"; readonly typing: boolean }
   | { readonly kind: "presence"; readonly presence: PresenceState }
-  | {
-      readonly kind: "attachment";
-      readonly blobId: string;
-      readonly key: Uint8Array;
-      readonly digest: Uint8Array;
-      readonly size: number;
-      readonly contentType: string;
-      readonly fileName: string;
-      readonly caption: string;
-    }
+  | ({ readonly kind: "attachment" } & AttachmentPointer)
   | { readonly kind: "groupChange"; readonly groupId: Uint8Array; readonly change: Uint8Array }
   | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
   | { readonly kind: "sessionReset" }
@@ -159,13 +151,7 @@ function encodeUnpadded(content: Content, depth: number): Uint8Array {
       w.u8(PRESENCE.indexOf(content.presence));
       break;
     case "attachment":
-      checkText(content.blobId, MAX_SHORT_STRING_BYTES, "blob id");
-      checkText(content.contentType, MAX_SHORT_STRING_BYTES, "content type");
-      checkText(content.fileName, MAX_SHORT_STRING_BYTES, "file name");
-      checkText(content.caption, MAX_TEXT_BYTES, "caption");
-      if (content.key.length !== 32 || content.digest.length !== 32) throw new RangeError("attachment key and digest are 32 bytes");
-      w.string16(content.blobId).bytes(content.key).bytes(content.digest).u64(content.size);
-      w.string16(content.contentType).string16(content.fileName).string32(content.caption);
+      writeAttachmentFields(w, content);
       break;
     case "groupChange":
       checkId(content.groupId, "group id");
@@ -270,16 +256,9 @@ function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
       if (!presence) throw invalidEncoding("presence state is unknown");
       return { kind: "presence", presence };
     }
-    case ContentKind.attachment: {
-      const blobId = r.string16(MAX_SHORT_STRING_BYTES);
-      const key = r.bytes(32);
-      const digest = r.bytes(32);
-      const size = r.u64();
-      const contentType = r.string16(MAX_SHORT_STRING_BYTES);
-      const fileName = r.string16(MAX_SHORT_STRING_BYTES);
-      const caption = r.string32(MAX_TEXT_BYTES);
-      return { kind: "attachment", blobId, key, digest, size, contentType, fileName, caption };
-    }
+    case ContentKind.attachment:
+      // The attachment body is the content's last field: its optional block runs to the end.
+      return { kind: "attachment", ...readAttachmentFields(r) };
     case ContentKind.groupChange:
       return { kind: "groupChange", groupId: r.bytes(MESSAGE_ID_LENGTH), change: r.bytes32(MAX_TEXT_BYTES) };
     case ContentKind.callSignal: {

@@ -4,6 +4,8 @@
  * concatenation, and hex for tests. Pure functions; importing this file runs nothing.
  */
 
+import type { Sha256Hasher } from "./provider.js";
+
 /**
  * Throws `TypeError` unless `value` is a `Uint8Array` (a Node `Buffer` counts: it is one).
  *
@@ -148,4 +150,26 @@ export class KeyedCache<V> {
     this.#entries.set(bytes, { bytes: bytes.slice(), value });
     return value;
   }
+}
+
+/**
+ * Wraps a hash state as a single-use `Sha256Hasher`: checks argument types, refuses use after
+ * `digest` (a finished state cannot be extended, and silently hashing on would be a bug).
+ */
+export function onceHasher(update: (data: Uint8Array) => void, finish: () => Uint8Array): Sha256Hasher {
+  let done = false;
+  const hasher: Sha256Hasher = {
+    update(data) {
+      assertBytes(data, "data");
+      if (done) throw new Error("SHA-256 hasher already finished");
+      update(data);
+      return hasher;
+    },
+    digest() {
+      if (done) throw new Error("SHA-256 hasher already finished");
+      done = true;
+      return finish();
+    },
+  };
+  return hasher;
 }

@@ -21,10 +21,17 @@ import type { CryptoProvider } from "./provider.js";
 import { loadSodium, sodiumProviderFrom } from "./sodium.js";
 
 const sodium = await loadSodium();
+const sodiumProvider = sodiumProviderFrom(sodium);
 const providers: readonly CryptoProvider[] = [
   createNodeProvider(createSodiumMlKem(sodium)),
-  sodiumProviderFrom(sodium),
+  sodiumProvider,
   createNobleProvider(),
+  // As loadCryptoProvider() builds it: libsodium's AEAD below 8 KiB, OpenSSL's from there on.
+  createNodeProvider(createSodiumMlKem(sodium), {
+    name: "sodium",
+    encrypt: sodiumProvider.aeadEncrypt.bind(sodiumProvider),
+    decrypt: sodiumProvider.aeadDecrypt.bind(sodiumProvider),
+  }),
 ];
 
 const FUZZ_RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 200);
@@ -58,6 +65,29 @@ describe("hashes and KDFs agree", () => {
     sameInAll((crypto) => crypto.sha256(data));
   });
 
+  test.prop([fc.array(anyBytes(300), { maxLength: 12 })], fastRuns)(
+    "sha256Incremental equals sha256 of the joined parts, however the input is split",
+    (parts) => {
+      const whole = sameInAll((crypto) => crypto.sha256(concatBytes(...parts)));
+      const incremental = sameInAll((crypto) => {
+        const hasher = crypto.sha256Incremental();
+        for (const part of parts) hasher.update(part);
+        return hasher.digest();
+      });
+      expect(incremental).toEqual(whole);
+    },
+  );
+
+  test("sha256Incremental is single-use and checks its argument", () => {
+    for (const crypto of providers) {
+      const hasher = crypto.sha256Incremental().update(new Uint8Array(3));
+      expect(() => hasher.update("abc" as unknown as Uint8Array)).toThrow(TypeError);
+      hasher.digest();
+      expect(() => hasher.digest()).toThrow();
+      expect(() => hasher.update(new Uint8Array(1))).toThrow();
+    }
+  });
+
   test.prop([anyBytes(200), anyBytes(3000)], fastRuns)("hmacSha256, any key length", (key, data) => {
     sameInAll((crypto) => crypto.hmacSha256(key, data));
   });
@@ -81,6 +111,23 @@ describe("ChaCha20-Poly1305 agrees", () => {
       const sealed = sameInAll((crypto) => crypto.aeadEncrypt(key, nonce, plaintext, aad));
       sameInAll((crypto) => crypto.aeadDecrypt(key, nonce, sealed, aad));
       expect(providers[0]?.aeadDecrypt(key, nonce, sealed, aad)).toEqual(plaintext);
+    },
+  );
+
+  // Around the node provider's switch from libsodium's AEAD to OpenSSL's (8,192 bytes) and at
+  // attachment chunk size.
+  const largeLength = fc.oneof(fc.integer({ min: 8_180, max: 8_210 }), fc.constantFrom(65_536, 70_000));
+  test.prop([bytes(32), bytes(12), largeLength, anyBytes(40), fc.nat(), fc.boolean()], { numRuns: Math.min(FUZZ_RUNS, 60) })(
+    "large inputs: identical ciphertexts, each opens the others', a flipped bit is null everywhere",
+    (key, nonce, length, aad, bit, flip) => {
+      const plaintext = new Uint8Array(length).map((_, i) => (i * 7 + length) & 0xff);
+      // Compared by hash: vitest's element-wise equality is slow on 64 KiB arrays.
+      const digest = (b: Uint8Array | null) => (b === null ? null : Buffer.from(providers[0]?.sha256(b) as Uint8Array).toString("hex"));
+      const sealed = providers.map((crypto) => crypto.aeadEncrypt(key, nonce, plaintext, aad));
+      expect(new Set(sealed.map(digest)).size).toBe(1);
+      const input = flip ? flipBit(sealed[0] as Uint8Array, bit) : (sealed[0] as Uint8Array);
+      const opened = providers.map((crypto) => digest(crypto.aeadDecrypt(key, nonce, input, aad)));
+      expect(opened).toEqual(providers.map(() => (flip ? null : digest(plaintext))));
     },
   );
 

@@ -7,6 +7,6 @@
 
 export { assertBytes, assertLength, bytesToHex, concatBytes, equalBytes, hexToBytes, wipe } from "./bytes.js";
 export { createNobleProvider } from "./noble.js";
-export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName } from "./provider.js";
+export type { CryptoProvider, KemEncapsulation, KemKeyPair, KeyPair, ProviderName, Sha256Hasher } from "./provider.js";
 export { createProvider, type LoadCryptoProviderOptions, loadCryptoProvider } from "./select.js";
 export { createSodiumProvider } from "./sodium.js";

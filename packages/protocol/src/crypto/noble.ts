@@ -16,7 +16,7 @@ import { bytesToNumberLE } from "@noble/curves/utils.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
-import { assertBytes, assertInteger, assertLength, concatBytes, equalBytes, secureRandomBytes } from "./bytes.js";
+import { assertBytes, assertInteger, assertLength, concatBytes, equalBytes, onceHasher, secureRandomBytes } from "./bytes.js";
 import { createNobleMlKem } from "./mlkem.js";
 import type { CryptoProvider, KeyPair } from "./provider.js";
 
@@ -90,6 +90,13 @@ export function createNobleProvider(): CryptoProvider {
     sha256(data) {
       assertBytes(data, "data");
       return sha256(data);
+    },
+    sha256Incremental() {
+      const state = sha256.create();
+      return onceHasher(
+        (data) => state.update(data),
+        () => state.digest(),
+      );
     },
     hmacSha256(key, data) {
       assertBytes(key, "key");

@@ -36,6 +36,18 @@ export interface KemEncapsulation {
   readonly sharedSecret: Uint8Array;
 }
 
+/**
+ * An incremental SHA-256 (FIPS 180-4): feed data with `update`, read the hash once with `digest`.
+ * Equal to `sha256` of the concatenated inputs however they are split. `update` or `digest`
+ * after `digest` throws (a hasher is used once).
+ */
+export interface Sha256Hasher {
+  /** Adds `data` to the hashed input; returns the hasher for chaining. */
+  update(data: Uint8Array): Sha256Hasher;
+  /** The 32-byte hash of everything added. */
+  digest(): Uint8Array;
+}
+
 /** Names of the built-in providers. */
 export type ProviderName = "node" | "sodium" | "noble";
 
@@ -52,6 +64,8 @@ export interface CryptoProvider {
 
   /** SHA-256 (FIPS 180-4). */
   sha256(data: Uint8Array): Uint8Array;
+  /** A fresh incremental SHA-256, for inputs that never sit whole in memory (attachments). */
+  sha256Incremental(): Sha256Hasher;
   /** HMAC-SHA256 (RFC 2104). Any key length. */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** HKDF-SHA256 extract-and-expand (RFC 5869). `length` ≤ 8160. An empty salt means 32 zero bytes. */

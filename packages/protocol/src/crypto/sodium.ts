@@ -59,6 +59,7 @@ export function sodiumProviderFrom(lib: Sodium): CryptoProvider {
     randomBytes: secureRandomBytes,
 
     sha256: hashes.sha256,
+    sha256Incremental: hashes.sha256Incremental,
     hmacSha256: hashes.hmacSha256,
     hkdfSha256: hashes.hkdfSha256,
 

@@ -11,9 +11,10 @@ import { PROTOCOL_VERSION } from "../labels.js";
 import { MAX_CHAIN_INDEX } from "../limits.js";
 import { MESSAGE_NONCE_LENGTH, TAG_LENGTH } from "../ratchet/message.js";
 import { GroupMessageType } from "./sender-key-state.js";
+import { GROUP_ID_LENGTH } from "./state.js";
 
-/** Length of a group id. */
-export const GROUP_ID_LENGTH = 16;
+/** Length of a group id (the group state's). */
+export { GROUP_ID_LENGTH };
 /** Ed25519 signature length. */
 export const SIGNATURE_LENGTH = 64;
 /** Header: version, type, group id, key id, iteration, nonce. */

@@ -30,6 +30,7 @@ import { decodePreKeyMessage, decodeRatchetMessage } from "../../src/ratchet/mes
 import { fingerprint, fingerprintDigits, safetyNumber } from "../../src/safety-number.js";
 import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
+import { generateAttachmentVectors } from "./generate-attachments.js";
 import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateSealedMultiVectors } from "./generate-sealed-multi.js";
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
@@ -600,6 +601,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     ...generateSenderKeyVectors(crypto),
     ...generateGroupStateVectors(crypto),
     ...generateSealedMultiVectors(crypto),
+    ...generateAttachmentVectors(crypto),
   };
 }
 

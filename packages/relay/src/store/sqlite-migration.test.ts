@@ -1,6 +1,8 @@
 // A version-1 store (blobs without an owner) opens under schema 2: the owner column is added,
-// old blobs keep working, and new tickets are counted against their owner's quota.
-import { mkdtempSync, rmSync } from "node:fs";
+// old blobs keep working, and new tickets are counted against their owner's quota. A version-2
+// store opens under schema 3: open tickets start resumable uploads at offset 0, and old blobs
+// keep their size.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -38,6 +40,36 @@ describe("schema migration", () => {
     store = undefined;
     const reopened = new Database(path);
     expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    reopened.close();
+  });
+
+  it("adds the upload offset and grant time to a version-2 store; its tickets resume from 0", async () => {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, "v2.sqlite");
+    const v2 = new Database(path);
+    v2.exec(
+      "CREATE TABLE blobs (blob_id TEXT PRIMARY KEY, capability_hash BLOB NOT NULL, max_size INTEGER NOT NULL, " +
+        "ticket_expires_at INTEGER NOT NULL, size INTEGER, expires_at INTEGER, owner BLOB) WITHOUT ROWID",
+    );
+    v2.prepare("INSERT INTO blobs VALUES ('done', x'00', 10, 100, 5, 1000, NULL)").run();
+    v2.prepare("INSERT INTO blobs VALUES ('open', x'00', 10, 100, NULL, NULL, NULL)").run();
+    v2.pragma("user_version = 2");
+    v2.close();
+    store = openSqliteStore(path);
+    expect(await store.getBlob("done")).toMatchObject({ size: 5, uploadOffset: 0, createdAt: undefined });
+    expect(await store.getBlob("open")).toMatchObject({ size: undefined, uploadOffset: 0, createdAt: undefined });
+    expect(await store.setBlobOffset("open", 0, 4, 150)).toBe(true);
+    expect(await store.setBlobOffset("open", 0, 8, 150)).toBe(false);
+    expect(await store.setBlobOffset("done", 0, 4, 150)).toBe(false);
+    expect(await store.getBlob("open")).toMatchObject({ uploadOffset: 4, ticketExpiresAt: 150 });
+    // Extension only: an earlier expiry does not shorten the ticket.
+    expect(await store.setBlobOffset("open", 4, 6, 120)).toBe(true);
+    expect(await store.getBlob("open")).toMatchObject({ uploadOffset: 6, ticketExpiresAt: 150 });
+    await store.close();
+    store = undefined;
+    const reopened = new Database(path);
+    expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(3);
     reopened.close();
   });
 });

@@ -85,7 +85,9 @@ CREATE TABLE IF NOT EXISTS blobs (
   ticket_expires_at INTEGER NOT NULL,
   size INTEGER,
   expires_at INTEGER,
-  owner BLOB
+  owner BLOB,
+  upload_offset INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_owner ON blobs (owner);
 `;
@@ -101,8 +103,16 @@ export function prepareDatabase(db: Database.Database): void {
   const version = db.pragma("user_version", { simple: true }) as number;
   if (version > SCHEMA_VERSION) throw new Error(`store schema ${version} is newer than this relay (${SCHEMA_VERSION})`);
   // Version 2 added the blob's owner (for per-account quotas); blobs of version 1 have none.
-  if (version === 1 && !(db.pragma("table_info(blobs)") as { name: string }[]).some((c) => c.name === "owner")) {
-    db.exec("ALTER TABLE blobs ADD COLUMN owner BLOB");
+  // Version 3 added resumable uploads: the durable offset, and when the ticket was granted
+  // (bounds how long progress keeps a ticket alive); older tickets have no grant time.
+  const blobColumns = (db.pragma("table_info(blobs)") as { name: string }[]).map((c) => c.name);
+  if (blobColumns.length > 0) {
+    for (const [column, type] of [
+      ["owner", "BLOB"],
+      ["upload_offset", "INTEGER NOT NULL DEFAULT 0"],
+      ["created_at", "INTEGER"],
+    ] as const)
+      if (!blobColumns.includes(column)) db.exec(`ALTER TABLE blobs ADD COLUMN ${column} ${type}`);
   }
   // Version 3 added shared payloads of multi-recipient sends: a message row may name one.
   const messageColumns = db.pragma("table_info(messages)") as { name: string }[];

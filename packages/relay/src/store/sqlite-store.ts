@@ -152,13 +152,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ),
     notice: q("SELECT count, first_at, last_at FROM expiry_notices WHERE user_id = ? AND device_id = ?"),
     purge: q("DELETE FROM seen_ids WHERE forget_at <= ?"),
-    insertBlob: q("INSERT INTO blobs (blob_id, capability_hash, max_size, ticket_expires_at, owner) VALUES (?, ?, ?, ?, ?)"),
+    insertBlob: q("INSERT INTO blobs (blob_id, capability_hash, max_size, ticket_expires_at, owner, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
     blobUsage: q(
       "SELECT count(*) FILTER (WHERE size IS NULL) AS tickets, coalesce(sum(coalesce(size, max_size)), 0) AS bytes FROM blobs " +
         "WHERE owner = ? AND ((size IS NULL AND ticket_expires_at > ?) OR (size IS NOT NULL AND expires_at > ?))",
     ),
     blob: q("SELECT * FROM blobs WHERE blob_id = ?"),
     completeBlob: q("UPDATE blobs SET size = ?, expires_at = ? WHERE blob_id = ? AND size IS NULL"),
+    setBlobOffset: q(
+      "UPDATE blobs SET upload_offset = ?, ticket_expires_at = max(ticket_expires_at, ?) WHERE blob_id = ? AND size IS NULL AND upload_offset = ?",
+    ),
     expiredBlobs: q("SELECT blob_id FROM blobs WHERE (size IS NULL AND ticket_expires_at <= ?) OR expires_at <= ?"),
     deleteBlob: q("DELETE FROM blobs WHERE blob_id = ?"),
   };
@@ -321,7 +324,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       if ((usage.tickets as number) + 1 > quota.maxOpenTickets || (usage.bytes as number) + b.maxSize > quota.maxBytes)
         return "quota_exceeded";
     }
-    s.insertBlob.run(b.blobId, b.capabilityHash, b.maxSize, b.ticketExpiresAt, b.owner ?? null);
+    s.insertBlob.run(b.blobId, b.capabilityHash, b.maxSize, b.ticketExpiresAt, b.owner ?? null, b.createdAt ?? quota.now);
     return "ok";
   });
 
@@ -437,9 +440,13 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
           ticketExpiresAt: r.ticket_expires_at as number,
           size: (r.size as number | null) ?? undefined,
           expiresAt: (r.expires_at as number | null) ?? undefined,
+          owner: r.owner ? bytes(r.owner) : undefined,
+          uploadOffset: r.upload_offset as number,
+          createdAt: (r.created_at as number | null) ?? undefined,
         } satisfies BlobRecord;
       }),
     completeBlob: (blobId, size, expiresAt) => run(() => s.completeBlob.run(size, expiresAt, blobId).changes > 0),
+    setBlobOffset: (blobId, from, to, ticketExpiresAt) => run(() => s.setBlobOffset.run(to, ticketExpiresAt, blobId, from).changes > 0),
     expireBlobs: (now) => run(() => expireBlobs(now)),
     health: (minFreeBytes) => health.check(minFreeBytes),
     close: () =>

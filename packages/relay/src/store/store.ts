@@ -138,6 +138,10 @@ export interface BlobRecord {
   readonly expiresAt?: number | undefined;
   /** The user that asked for the ticket (quotas are per account). */
   readonly owner?: Uint8Array | undefined;
+  /** Bytes of a resumable upload durably stored so far (0 before the first PATCH; stays at the size once complete). */
+  readonly uploadOffset?: number | undefined;
+  /** When the ticket was granted (absent for tickets of schema 2 and earlier). */
+  readonly createdAt?: number | undefined;
 }
 
 /** Per-account blob quota checked atomically with a new ticket. */
@@ -195,6 +199,13 @@ export interface Store {
   getBlob(blobId: string): Promise<BlobRecord | undefined>;
   /** Marks the blob uploaded; false when it already was (nothing changes). */
   completeBlob(blobId: string, size: number, expiresAt: number): Promise<boolean>;
+  /**
+   * Records that `to` bytes of a resumable upload are durably on disk, if the blob is not
+   * complete and its recorded offset is `from` (compare-and-set; `to < from` restarts an upload
+   * whose bytes were lost), and extends its ticket to at least `ticketExpiresAt`. False (nothing
+   * changes) otherwise.
+   */
+  setBlobOffset(blobId: string, from: number, to: number, ticketExpiresAt: number): Promise<boolean>;
   /** Deletes blob records past their lifetime (or unused tickets); returns their ids so the bytes can go too. */
   expireBlobs(now: number): Promise<string[]>;
 

@@ -200,8 +200,8 @@ async function applyGroupContent(
       add({ ...base, kind: "text", text: content.text, replyTo: hex(content.target), ...mentions(content.mentions) });
       break;
     case "attachment": {
-      const { blobId, key, digest, size, contentType, fileName } = content;
-      add({ ...base, kind: "attachment", text: content.caption, attachment: { blobId, key, digest, size, contentType, fileName } });
+      const { kind: _kind, caption, id: _id, sentAt: _sentAt, ...attachment } = content;
+      add({ ...base, kind: "attachment", text: caption, attachment });
       break;
     }
     case "edit":
@@ -239,7 +239,7 @@ export async function applyGroupPairwise(
       if (outgoing) return;
       const record = await loadGroup(ctx, content.groupId);
       // Only a member's key for a group we are in; a distribution for a group we do not know is dropped
-      // (the snapshot that adds us always reaches us before any member's key: spec/client.md §Groups).
+      // (the snapshot that adds us always reaches us before any member's key: spec/client.md §11).
       if (!record?.active || !findMember(decodeGroupState(record.state), sender.userId)) return;
       let state: Uint8Array;
       try {

@@ -65,6 +65,18 @@ export async function requireMembership(ctx: ClientContext, groupId: Uint8Array)
 }
 
 /**
+ * The group's state when we may send a `kind` content to it: ERR_NOT_GROUP_MEMBER outside the
+ * group, ERR_GROUP_PERMISSION for a non-admin's message to an announcement group.
+ */
+export async function requireSendable(ctx: ClientContext, groupId: Uint8Array, kind: Content["kind"]): Promise<GroupState> {
+  const { state } = await requireMembership(ctx, groupId);
+  if (ANNOUNCEMENT_KINDS.has(kind) && !canSendToGroup(state, ctx.local.userId)) {
+    throw new ParleyError(ErrorCode.GroupPermission, "only admins may send messages to this group");
+  }
+  return state;
+}
+
+/**
  * Sends a content body to a group; resolves with the content once queued durably (ephemeral:
  * once handed to the relay, or dropped when keys are still to be distributed). Throws
  * ERR_NOT_GROUP_MEMBER outside the group and ERR_GROUP_PERMISSION for a non-admin's message to
@@ -88,10 +100,7 @@ export async function sendGroupPrepared(
   content: Content,
   options: GroupSendOptions = {},
 ): Promise<void> {
-  const { state } = await requireMembership(ctx, groupId);
-  if (ANNOUNCEMENT_KINDS.has(content.kind) && !canSendToGroup(state, ctx.local.userId)) {
-    throw new ParleyError(ErrorCode.GroupPermission, "only admins may send messages to this group");
-  }
+  const state = await requireSendable(ctx, groupId, content.kind);
   const targets = await memberTargets(ctx, state.members);
   let multi: MultiSendRecord | undefined;
   await ctx.lock.run(groupSendLock(groupId), async () => {
