@@ -145,6 +145,34 @@ describe("groups across devices and outages", () => {
     );
   });
 
+  test("a file sent to a group reaches every member as one group message, and each opens it", async () => {
+    const relay = await relayForTest();
+    const carol = await newClient(relay.wsUrl, "Carol");
+    cleanups.push(() => carol.close());
+    const { alice, bob, bobAtAlice } = await pair(relay.wsUrl);
+    await carol.claimHandle("carol");
+    const aliceAtCarol = (await carol.findContact("alice")).id;
+    const hello = waitFor(alice, "message", isText("hi from carol"));
+    await carol.sendText(aliceAtCarol, "hi from carol");
+    const carolAtAlice = (await hello).contactId;
+    const joined = [bob, carol].map((c) => waitFor(c, "group", () => true));
+    const group = await alice.groups.create({ name: "Photos", members: [bobAtAlice, carolAtAlice] });
+    await Promise.all(joined);
+
+    const bytes = new Uint8Array(200_000).map((_, i) => (i * 7) % 251);
+    const arrived = [bob, carol].map((c) => waitFor(c, "message", (m) => m.kind === "attachment" && m.contactId === group.id, 20_000));
+    const sent = await alice.sendFile(group.id, new Blob([bytes]), { caption: "the view", fileName: "view.bin" });
+    expect(sent.contactId).toBe(group.id);
+    for (const [i, got] of (await Promise.all(arrived)).entries()) {
+      expect(got.text).toBe("the view");
+      expect(got.sender).toBe(alice.userId);
+      const reader = [bob, carol][i] as ParleyClient;
+      const parts: Uint8Array[] = [];
+      for await (const part of reader.openAttachment(got)) parts.push(part);
+      expect(Buffer.compare(Buffer.concat(parts), bytes)).toBe(0);
+    }
+  });
+
   test("a group message queued while the relay is down is delivered once when it returns", async () => {
     const first = await startRelay();
     const { dataDir } = first;
