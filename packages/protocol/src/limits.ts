@@ -72,6 +72,15 @@ export const MAX_GROUP_SKIP = 1000;
  * discarded first. 36 bytes each, so a receiver holds at most ~36 KB per sender in a group.
  */
 export const MAX_GROUP_SKIPPED_KEYS = 1000;
+
+/** Most users one text or reply may mention (a page of a large group; each is 16 bytes). */
+export const MAX_MENTIONS = 256;
+
+/** Largest encoded sender-key distribution in a `senderKey` content (the format is ~80 bytes; room to grow). */
+export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 1024;
+
+/** Group messages (and distributions for unknown groups) a client holds per group while waiting for a sender key; the oldest go first. */
+export const MAX_GROUP_PENDING = 256;
 /** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
 export const MAX_GROUP_MEMBERS = 1000;
 

@@ -57,8 +57,8 @@ const FILES = [
   "failures.json",
   "sender-keys.json",
   "group-state.json",
-  "attachments.json",
   "sealed-multi.json",
+  "attachments.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
@@ -131,82 +131,6 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
       Uint8Array.of(...bytes(i.associatedData), ...inner.header),
     );
     expect(plaintext && new TextDecoder().decode(plaintext)).toBe(v.firstMessage.plaintext);
-  });
-
-  test("sealed-multi.json: every device opens its envelope to the listed sender and message; every value recomputes from the listed keys", () => {
-    const v = load("sealed-multi.json");
-    const prefix = Uint8Array.of(1, 4);
-    const ephemeral = { publicKey: bytes(v.ephemeralKey), privateKey: bytes(v.ephemeralPrivateKey) };
-    const sender = { publicKey: bytes(v.sender.identityKey), privateKey: bytes(v.sender.identityPrivateKey) };
-    expect(deps.crypto.x25519PublicKey(ephemeral.privateKey)).toEqual(ephemeral.publicKey);
-    // The payload from M, E and the sender's certificate alone.
-    const keys = deps.crypto.hkdfSha256(bytes(v.messageKey), ephemeral.publicKey, LABEL_SEALED_MULTI_PAYLOAD, 44);
-    expect(keys.subarray(0, 32)).toEqual(bytes(v.payloadKey));
-    expect(keys.subarray(32)).toEqual(bytes(v.payloadNonce));
-    const plaintext = new Uint8Array([...bytes(v.sender.certificate), ...bytes(v.message)]);
-    const ciphertext = deps.crypto.aeadEncrypt(
-      keys.subarray(0, 32),
-      keys.subarray(32),
-      plaintext,
-      new Uint8Array([...prefix, ...ephemeral.publicKey]),
-    );
-    expect(new Uint8Array([...ephemeral.publicKey, ...ciphertext])).toEqual(bytes(v.payload));
-    expect(deps.crypto.sha256(bytes(v.payload))).toEqual(bytes(v.payloadSha256));
-    for (const r of v.recipients) {
-      const recipient = { publicKey: bytes(r.identityKey), privateKey: bytes(r.identityPrivateKey) };
-      const opened = openEnvelope(deps, recipient, bytes(r.envelope));
-      expect(opened.multi).toBe(true);
-      expect(opened.sender).toEqual({ userId: bytes(v.sender.userId), deviceId: v.sender.deviceId });
-      expect(opened.message).toEqual(bytes(v.message));
-      // Header: M ⊕ mask ‖ tag, each from the listed keys.
-      expect(deps.crypto.x25519(recipient, ephemeral.publicKey)).toEqual(bytes(r.ephemeralShared));
-      const mask = deps.crypto.hkdfSha256(
-        bytes(r.ephemeralShared),
-        new Uint8Array([...ephemeral.publicKey, ...recipient.publicKey]),
-        LABEL_SEALED_MULTI,
-        32,
-      );
-      expect(mask).toEqual(bytes(r.mask));
-      const maskedKey = bytes(v.messageKey).map((x, i) => x ^ (mask[i] as number));
-      expect(deps.crypto.x25519(sender, recipient.publicKey)).toEqual(bytes(r.staticShared));
-      const authKey = deps.crypto.hkdfSha256(
-        bytes(r.staticShared),
-        new Uint8Array(32),
-        new Uint8Array([...LABEL_SEALED_MULTI_AUTH, ...sender.publicKey, ...recipient.publicKey]),
-        32,
-      );
-      expect(authKey).toEqual(bytes(r.authKey));
-      const tag = deps.crypto
-        .hmacSha256(
-          authKey,
-          new Uint8Array([...prefix, ...maskedKey, ...ephemeral.publicKey, ...bytes(v.payloadSha256), ...recipient.publicKey]),
-        )
-        .subarray(0, 16);
-      expect(new Uint8Array([...maskedKey, ...tag])).toEqual(bytes(r.header));
-      // The relay's side: concatenation, and the derived message id.
-      expect(multiEnvelope(bytes(r.header), bytes(v.payload))).toEqual(bytes(r.envelope));
-      expect(multiMessageId(deps.crypto, bytes(v.payloadSha256), bytes(r.userId), r.deviceId, bytes(r.header))).toEqual(
-        bytes(r.relayMessageId),
-      );
-    }
-    const frame = decodeFrame(bytes(v.multiSendFrame));
-    if (frame.t !== "multi_send") throw new Error("not a multi_send");
-    expect(frame.payload).toEqual(bytes(v.payload));
-    expect(frame.recipients.flatMap((r) => r.devices.map((d) => [r.userId, d.deviceId, d.header]))).toEqual(
-      v.recipients.map((r: { userId: string; deviceId: number; header: string }) => [bytes(r.userId), r.deviceId, bytes(r.header)]),
-    );
-    const victim = v.recipients[1];
-    for (const c of v.failures) {
-      const code = (() => {
-        try {
-          openEnvelope(deps, { publicKey: bytes(victim.identityKey), privateKey: bytes(victim.identityPrivateKey) }, bytes(c.input));
-          return "none";
-        } catch (e) {
-          return e instanceof ParleyError ? e.code : String(e);
-        }
-      })();
-      expect(code, c.name).toBe(c.expectedError);
-    }
   });
 
   test("sealed-envelope.json: the envelope opens with the listed key to the listed sender and message", () => {
@@ -284,6 +208,82 @@ describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {
       const drawn = stepKey[e.from];
       if (drawn) expect(inner.ratchetKey).toEqual(drawn);
       delete stepKey[e.from];
+    }
+  });
+
+  test("sealed-multi.json: every device opens its envelope to the listed sender and message; every value recomputes from the listed keys", () => {
+    const v = load("sealed-multi.json");
+    const prefix = Uint8Array.of(1, 4);
+    const ephemeral = { publicKey: bytes(v.ephemeralKey), privateKey: bytes(v.ephemeralPrivateKey) };
+    const sender = { publicKey: bytes(v.sender.identityKey), privateKey: bytes(v.sender.identityPrivateKey) };
+    expect(deps.crypto.x25519PublicKey(ephemeral.privateKey)).toEqual(ephemeral.publicKey);
+    // The payload from M, E and the sender's certificate alone.
+    const keys = deps.crypto.hkdfSha256(bytes(v.messageKey), ephemeral.publicKey, LABEL_SEALED_MULTI_PAYLOAD, 44);
+    expect(keys.subarray(0, 32)).toEqual(bytes(v.payloadKey));
+    expect(keys.subarray(32)).toEqual(bytes(v.payloadNonce));
+    const plaintext = new Uint8Array([...bytes(v.sender.certificate), ...bytes(v.message)]);
+    const ciphertext = deps.crypto.aeadEncrypt(
+      keys.subarray(0, 32),
+      keys.subarray(32),
+      plaintext,
+      new Uint8Array([...prefix, ...ephemeral.publicKey]),
+    );
+    expect(new Uint8Array([...ephemeral.publicKey, ...ciphertext])).toEqual(bytes(v.payload));
+    expect(deps.crypto.sha256(bytes(v.payload))).toEqual(bytes(v.payloadSha256));
+    for (const r of v.recipients) {
+      const recipient = { publicKey: bytes(r.identityKey), privateKey: bytes(r.identityPrivateKey) };
+      const opened = openEnvelope(deps, recipient, bytes(r.envelope));
+      expect(opened.multi).toBe(true);
+      expect(opened.sender).toEqual({ userId: bytes(v.sender.userId), deviceId: v.sender.deviceId });
+      expect(opened.message).toEqual(bytes(v.message));
+      // Header: M ⊕ mask ‖ tag, each from the listed keys.
+      expect(deps.crypto.x25519(recipient, ephemeral.publicKey)).toEqual(bytes(r.ephemeralShared));
+      const mask = deps.crypto.hkdfSha256(
+        bytes(r.ephemeralShared),
+        new Uint8Array([...ephemeral.publicKey, ...recipient.publicKey]),
+        LABEL_SEALED_MULTI,
+        32,
+      );
+      expect(mask).toEqual(bytes(r.mask));
+      const maskedKey = bytes(v.messageKey).map((x, i) => x ^ (mask[i] as number));
+      expect(deps.crypto.x25519(sender, recipient.publicKey)).toEqual(bytes(r.staticShared));
+      const authKey = deps.crypto.hkdfSha256(
+        bytes(r.staticShared),
+        new Uint8Array(32),
+        new Uint8Array([...LABEL_SEALED_MULTI_AUTH, ...sender.publicKey, ...recipient.publicKey]),
+        32,
+      );
+      expect(authKey).toEqual(bytes(r.authKey));
+      const tag = deps.crypto
+        .hmacSha256(
+          authKey,
+          new Uint8Array([...prefix, ...maskedKey, ...ephemeral.publicKey, ...bytes(v.payloadSha256), ...recipient.publicKey]),
+        )
+        .subarray(0, 16);
+      expect(new Uint8Array([...maskedKey, ...tag])).toEqual(bytes(r.header));
+      // The relay's side: concatenation, and the derived message id.
+      expect(multiEnvelope(bytes(r.header), bytes(v.payload))).toEqual(bytes(r.envelope));
+      expect(multiMessageId(deps.crypto, bytes(v.payloadSha256), bytes(r.userId), r.deviceId, bytes(r.header))).toEqual(
+        bytes(r.relayMessageId),
+      );
+    }
+    const frame = decodeFrame(bytes(v.multiSendFrame));
+    if (frame.t !== "multi_send") throw new Error("not a multi_send");
+    expect(frame.payload).toEqual(bytes(v.payload));
+    expect(frame.recipients.flatMap((r) => r.devices.map((d) => [r.userId, d.deviceId, d.header]))).toEqual(
+      v.recipients.map((r: { userId: string; deviceId: number; header: string }) => [bytes(r.userId), r.deviceId, bytes(r.header)]),
+    );
+    const victim = v.recipients[1];
+    for (const c of v.failures) {
+      const code = (() => {
+        try {
+          openEnvelope(deps, { publicKey: bytes(victim.identityKey), privateKey: bytes(victim.identityPrivateKey) }, bytes(c.input));
+          return "none";
+        } catch (e) {
+          return e instanceof ParleyError ? e.code : String(e);
+        }
+      })();
+      expect(code, c.name).toBe(c.expectedError);
     }
   });
 

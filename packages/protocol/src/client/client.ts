@@ -35,6 +35,13 @@ import type { AttachmentInfo, ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
 import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
+import { GroupsApi } from "./groups/api.js";
+import { sendPointerToGroup } from "./groups/attachments.js";
+import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
+import { groupIdOf, isGroupConversation } from "./groups/ids.js";
+import type { GroupInfo } from "./groups/info.js";
+import { markGroupRead } from "./groups/receipts.js";
+import { requireSendable, sendGroupContent } from "./groups/send.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
@@ -48,9 +55,14 @@ import { type ConnectionState, type PushedFrame, RelayConnection, type Request, 
 import { claimStore, type Store } from "./store/store.js";
 import { webSocketTransport } from "./transport.js";
 
-/** A conversation summary for a list view. */
+/** A conversation summary for a list view: with a contact, or a group (`id` is then `group:<groupId hex>`). */
 export interface ConversationSummary {
-  readonly contact: Contact;
+  /** The conversation id: the contact's id, or the group's conversation id. */
+  readonly id: string;
+  /** The contact (1:1 conversations). */
+  readonly contact?: Contact;
+  /** The group (group conversations). */
+  readonly group?: GroupInfo;
   readonly lastMessage: ChatMessage | undefined;
   readonly unread: number;
 }
@@ -76,6 +88,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly log: Log;
   private readonly prekeys: PreKeyMaintenance;
   private readonly identities: IdentityRefresher;
+  /** Groups: create them, change members, roles, info and settings. Their messages use the conversation methods with `GroupInfo.id`. */
+  readonly groups: GroupsApi;
   private readonly attachments: Attachments;
 
   private constructor(
@@ -111,11 +125,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     );
     this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
     this.identities = new IdentityRefresher(this.ctx, this.log, options.identityRecheck);
+    this.groups = new GroupsApi(this.ctx, () => this.assertOpen());
     this.attachments = new Attachments(
       this.ctx,
       { relayUrl: options.relayUrl, ...optional("fetch", options.fetch) },
       (conversationId, pointer, writes) =>
-        this.requireContact(conversationId).then((contact) => sendPointerToContact(this.ctx, contact, pointer, writes)),
+        isGroupConversation(conversationId)
+          ? sendPointerToGroup(this.ctx, groupIdOf(conversationId), pointer, writes)
+          : this.requireContact(conversationId).then((contact) => sendPointerToContact(this.ctx, contact, pointer, writes)),
     );
   }
 
@@ -320,13 +337,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();
     const out: ConversationSummary[] = [];
+    const unread = (messages: ChatMessage[]) =>
+      messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
     for (const contact of await this.ctx.contacts()) {
       const messages = await this.ctx.messages(contact.id);
-      out.push({
-        contact,
-        lastMessage: messages.at(-1),
-        unread: messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length,
-      });
+      out.push({ id: contact.id, contact, lastMessage: messages.at(-1), unread: unread(messages) });
+    }
+    for (const group of await this.groups.list()) {
+      const messages = await this.ctx.messages(group.id);
+      out.push({ id: group.id, group, lastMessage: messages.at(-1), unread: unread(messages) });
     }
     return out.sort((a, b) => (b.lastMessage?.receivedAt ?? 0) - (a.lastMessage?.receivedAt ?? 0));
   }
@@ -339,8 +358,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   // ---- sending -------------------------------------------------------------------------
 
-  /** Sends a text (a reply when `replyTo` names a message id). Resolves once queued durably. */
-  async sendText(contactId: string, text: string, options: { replyTo?: string } = {}): Promise<ChatMessage> {
+  /**
+   * Sends a text (a reply when `replyTo` names a message id). Resolves once queued durably. In a
+   * group (`group:<id>`), `mentions` names members by user id (hex).
+   */
+  async sendText(contactId: string, text: string, options: { replyTo?: string; mentions?: readonly string[] } = {}): Promise<ChatMessage> {
+    if (isGroupConversation(contactId)) {
+      this.assertOpen();
+      return sendGroupText(this.ctx, groupIdOf(contactId), text, options);
+    }
     return chat.sendText(this.ctx, await this.requireContact(contactId), text, options.replyTo);
   }
 
@@ -353,7 +379,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
    */
   async sendFile(contactId: string, source: FileSource | AttachmentInfo, options: SendFileOptions = {}): Promise<ChatMessage> {
     // Checked first: nothing is uploaded for a conversation that cannot receive it.
-    await this.requireContact(contactId);
+    if (isGroupConversation(contactId)) await requireSendable(this.ctx, groupIdOf(contactId), "attachment");
+    else await this.requireContact(contactId);
     return this.attachments.sendFile(contactId, source, options);
   }
 
@@ -406,18 +433,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.act(contactId, messageId, { kind: "edit", target: hexToBytes(messageId), text }, true);
   }
 
-  /** Deletes one of our messages for everyone. */
+  /** Deletes one of our messages for everyone (in a group, an admin may delete anyone's). */
   async deleteMessage(contactId: string, messageId: string): Promise<void> {
     await this.act(contactId, messageId, { kind: "delete", target: hexToBytes(messageId) }, true);
   }
 
   /** Marks received messages read (all unread ones by default) and tells the sender. */
   async markRead(contactId: string, messageIds?: readonly string[]): Promise<void> {
+    if (isGroupConversation(contactId)) {
+      this.assertOpen();
+      return markGroupRead(this.ctx, groupIdOf(contactId), messageIds);
+    }
     await chat.markRead(this.ctx, await this.requireContact(contactId), messageIds);
   }
 
   /** Tells the contact we are typing (or stopped). Ephemeral: dropped if they are offline. */
   async setTyping(contactId: string, typing: boolean): Promise<void> {
+    if (isGroupConversation(contactId)) {
+      this.assertOpen();
+      await sendGroupContent(this.ctx, groupIdOf(contactId), { kind: "typing", typing }, { ephemeral: true });
+      return;
+    }
     const contact = await this.requireContact(contactId);
     if (contact.pendingIdentity) return;
     await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "typing", typing }), { ephemeral: true });
@@ -459,6 +495,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
   // ---- internals -----------------------------------------------------------------------
 
   private async act(contactId: string, messageId: string, body: ContentBody, ownOnly = false): Promise<void> {
+    if (isGroupConversation(contactId)) {
+      this.assertOpen();
+      return actOnGroupMessage(this.ctx, groupIdOf(contactId), messageId, body);
+    }
     await chat.actOnMessage(this.ctx, await this.requireContact(contactId), messageId, body, ownOnly);
   }
 

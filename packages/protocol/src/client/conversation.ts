@@ -44,6 +44,13 @@ export interface ChatMessage {
    * `unsealedFallback: "allow"`), instead of sealed and anonymous.
    */
   readonly sentUnsealed?: boolean;
+  /** User ids (hex) the message mentions (group texts and replies). */
+  readonly mentions?: readonly string[];
+  /**
+   * Outgoing group messages: each member's latest receipt (user id hex → delivered/read), for
+   * "read by 3 of 5"; `status` becomes delivered/read once every member is there.
+   */
+  readonly receipts?: Readonly<Record<string, "delivered" | "read">>;
 }
 
 /** Applies an edit by `actor`; ignored (returns the same object) unless `actor` wrote the message. */

@@ -3,7 +3,9 @@
  * browsers unchanged; a listener that throws is reported on `error`, never breaks delivery.
  */
 
+import type { ParleyError } from "../errors.js";
 import type { ChatMessage } from "./conversation.js";
+import type { GroupInfo } from "./groups/info.js";
 import type { Contact } from "./records.js";
 import type { ConnectionState } from "./relay-connection.js";
 
@@ -12,8 +14,17 @@ export interface ClientEvents {
   message: ChatMessage;
   /** A stored message changed: edit, delete, reaction, status (sent/delivered/read). */
   messageUpdated: ChatMessage;
-  /** A contact is typing (true) or stopped (false). */
-  typing: { contactId: string; typing: boolean };
+  /** A contact is typing (true) or stopped (false); in a group, `contactId` is the group's conversation id and `userId` the member. */
+  typing: { contactId: string; typing: boolean; userId?: string };
+  /** A group was created, joined, or changed (members, roles, info, settings), or we left it. */
+  group: GroupInfo;
+  /**
+   * A group change (or a snapshot handing us a group) was refused: its author lacks the right
+   * (ERR_GROUP_PERMISSION), it replays or forks the state (ERR_GROUP_STALE), breaks the group's
+   * rules (ERR_GROUP_INVALID) or its signature does not verify (ERR_INVALID_SIGNATURE). The
+   * group's state stays as it was.
+   */
+  groupChangeRefused: { conversationId: string; groupId: string; author: string | undefined; error: ParleyError };
   /** A contact's presence changed. */
   presence: { contactId: string; presence: "offline" | "online" | "away" };
   /** A contact's identity changed; sending to it is blocked until `acceptIdentity`. */

@@ -19,15 +19,17 @@ import type { MessageFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
 import { listedOwnDevice, listedSender } from "./device-lists.js";
+import { applyGroupPairwise, isGroupPairwise, receiveGroupMessage } from "./groups/receive.js";
 import { newContent, sendContent } from "./outgoing.js";
 import { type Contact, encodeRecord, NS } from "./records.js";
 import { mayRepair, rearmWrite, repairWrite } from "./repair-limit.js";
 import type { StoreWrite } from "./store/store.js";
 
 /** Work to do after the batch is committed and the lock released. */
-type FollowUp = () => Promise<void>;
+export type FollowUp = () => Promise<void>;
 
-interface Applied {
+/** What receiving one envelope produced: writes for one batch, events to emit and work to run after the commit. */
+export interface Applied {
   writes: StoreWrite[];
   events: Array<() => void>;
   followUps: FollowUp[];
@@ -62,6 +64,11 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
     return applied;
   }
   const sender = opened.sender;
+  // A multi-recipient envelope carries a group message (sender keys), not a session message.
+  if (opened.multi) {
+    await receiveGroupMessage(ctx, opened, ephemeral, applied);
+    return applied;
+  }
   await ctx.lock.run(addressKey(sender), async () => {
     const record = await ctx.loadRecord(sender);
     let result: ReturnType<typeof decryptFromSender>;
@@ -106,7 +113,7 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
  * key), with the sender's device checked against the account's newest device list (throws
  * ERR_DEVICE_REMOVED). Undefined for an unknown user without a certificate.
  */
-async function senderContact(
+export async function senderContact(
   ctx: ClientContext,
   sender: Address,
   certificate: Uint8Array | undefined,
@@ -172,6 +179,8 @@ async function applyContent(
     applied.writes.push({ namespace: NS.seen, key: seenKey, value: encodeRecord(ctx.now()) });
   }
   if (!contact) {
+    // Group keys, changes and snapshots our other devices send to us (not copies of a conversation).
+    if (isGroupPairwise(content)) await applyGroupPairwise(ctx, sender, content, false, applied);
     if (content.kind === "sync") await applySync(ctx, sender, content.peer, content.peerAccountKey, content.content, applied);
     // The account's profile from our primary device: a replaced delivery token reaches us here.
     // The primary itself makes the token and takes it from no one.
@@ -299,8 +308,20 @@ async function applyFrom(
     case "sessionReset":
       add(notice(ctx, contact, actor, "The secure session was reset. Messages sent while it was broken may be missing."));
       break;
+    case "senderKey":
+    case "group":
+    case "groupChange":
+    case "groupSnapshot":
+      await applyGroupPairwise(
+        ctx,
+        { userId: outgoing ? ctx.local.userId : contact.userId, deviceId: actorDevice },
+        content,
+        outgoing,
+        applied,
+      );
+      break;
     default:
-      // Group changes, call signals and syncs from others are not part of 1:1 chat yet.
+      // Call signals and syncs from others are not part of chat yet.
       break;
   }
 }
@@ -317,7 +338,8 @@ export async function sendReceipt(
   await sendContent(ctx, contact, newContent(ctx, { kind: "receipt", receipt, targets }));
 }
 
-function notice(ctx: ClientContext, contact: Contact, actor: string, text: string): ChatMessage {
+/** A line the client adds to a conversation itself (`conversationId`: a contact id or a group conversation id). */
+export function notice(ctx: ClientContext, contact: Pick<Contact, "id">, actor: string, text: string): ChatMessage {
   return {
     id: hex(ctx.deps.crypto.randomBytes(16)),
     contactId: contact.id,

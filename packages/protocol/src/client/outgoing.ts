@@ -18,6 +18,7 @@ import type { ClientContext } from "./context.js";
 import type { ChatMessage } from "./conversation.js";
 import { type Delivery, reportTokenRefused } from "./delivery-token.js";
 import { learnDevices, verifyNewerList } from "./device-lists.js";
+import { deliverMulti } from "./groups/delivery.js";
 import { type Contact, decodeRecord, encodeRecord, NS, type OutboxEntry } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
 
@@ -36,6 +37,8 @@ export interface SendOptions {
    * of a record that other paths also update (a message's status), so no update is lost.
    */
   readonly commitWrites?: () => Promise<StoreWrite[]>;
+  /** No sync copy to our other devices (group sender keys: each device gets its own). */
+  readonly noSync?: boolean;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function sendContent(ctx: ClientContext, recipient: Contact, conten
   // Content for our own account (not a copy of a conversation) goes to our other devices alone.
   const toSelf = hex(contact.userId) === ctx.me;
   const peerDevices = options.onlyDevice !== undefined ? [options.onlyDevice] : toSelf ? ownOtherDevices(ctx) : contact.deviceIds;
-  const ownDevices = !toSelf && !options.ephemeral && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
+  const ownDevices = !toSelf && !options.ephemeral && !options.noSync && options.onlyDevice === undefined ? ownOtherDevices(ctx) : [];
   const self = selfContact(ctx);
   const keys = [
     ...peerDevices.map((deviceId) => addressKey({ userId: contact.userId, deviceId })),
@@ -130,8 +133,7 @@ function outboxEntry(
   messages: OutboxEntry["messages"],
   messageRef?: { contactId: string; id: string },
 ): OutboxEntry {
-  // Keys sort by creation time, then a per-process counter: delivery keeps send order.
-  const key = `${String(ctx.now()).padStart(15, "0")}-${String(ctx.outboxSeq++ % 1e6).padStart(6, "0")}`;
+  const key = newOutboxKey(ctx);
   return {
     key,
     userId,
@@ -140,6 +142,11 @@ function outboxEntry(
     ...(token ? { token } : {}),
     ...(messageRef ? { messageRef } : {}),
   };
+}
+
+/** A new outbox key: keys sort by creation time, then a per-process counter, so delivery keeps send order. */
+export function newOutboxKey(ctx: ClientContext): string {
+  return `${String(ctx.now()).padStart(15, "0")}-${String(ctx.outboxSeq++ % 1e6).padStart(6, "0")}`;
 }
 
 function ownOtherDevices(ctx: ClientContext): number[] {
@@ -222,7 +229,8 @@ async function startSession(
 }
 
 /** Sends one outbox entry: sealed with the contact's token when we hold one, else authenticated. */
-async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false): Promise<Delivery> {
+export async function deliver(ctx: ClientContext, entry: OutboxEntry, ephemeral = false): Promise<Delivery> {
+  if (entry.multi) return deliverMulti(ctx, entry.multi, ephemeral);
   if (entry.token) {
     const request = {
       t: "sealed_send" as const,

@@ -105,4 +105,16 @@ export interface OutboxEntry {
   /** The conversation message this delivers, to mark it sent. */
   readonly messageRef?: { readonly contactId: string; readonly id: string };
   readonly createdAt: number;
+  /** A group message: one `multi_send` (then `userId` is ours and `messages` is empty). */
+  readonly multi?: MultiSendRecord;
+}
+
+/** A queued `multi_send`: the payload once, a header per recipient device (client/groups/delivery.ts). */
+export interface MultiSendRecord {
+  readonly payload: Uint8Array;
+  readonly recipients: readonly {
+    readonly userId: Uint8Array;
+    readonly token?: Uint8Array;
+    readonly devices: readonly { readonly deviceId: number; readonly header: Uint8Array; readonly messageId: Uint8Array }[];
+  }[];
 }

@@ -9,7 +9,14 @@ import { ByteReader } from "../encoding/reader.js";
 import { ByteWriter } from "../encoding/writer.js";
 import { ErrorCode, invalidEncoding, ParleyError } from "../errors.js";
 import { PROTOCOL_VERSION } from "../labels.js";
-import { MAX_CONTENT_BYTES, MAX_RECEIPT_IDS, MAX_SHORT_STRING_BYTES, MAX_TEXT_BYTES } from "../limits.js";
+import {
+  MAX_CONTENT_BYTES,
+  MAX_MENTIONS,
+  MAX_RECEIPT_IDS,
+  MAX_SENDER_KEY_DISTRIBUTION_BYTES,
+  MAX_SHORT_STRING_BYTES,
+  MAX_TEXT_BYTES,
+} from "../limits.js";
 import { pad, paddedLength, unpad } from "./padding.js";
 
 /** Length of a message id. */
@@ -31,6 +38,9 @@ export const ContentKind = {
   sessionReset: 12,
   profile: 13,
   sync: 14,
+  senderKey: 15,
+  group: 16,
+  groupSnapshot: 17,
 } as const;
 
 /** Length of a delivery token (spec/relay.md §Delivery tokens). */
@@ -42,8 +52,8 @@ export type CallSignalType = "offer" | "answer" | "ice" | "hangup" | "busy";
 
 /** Body of each content kind. */
 export type ContentBody =
-  | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "reply"; readonly target: Uint8Array; readonly text: string }
+  | { readonly kind: "text"; readonly text: string; readonly mentions?: readonly Uint8Array[] }
+  | { readonly kind: "reply"; readonly target: Uint8Array; readonly text: string; readonly mentions?: readonly Uint8Array[] }
   | { readonly kind: "reaction"; readonly target: Uint8Array; readonly emoji: string; readonly remove: boolean }
   | { readonly kind: "edit"; readonly target: Uint8Array; readonly text: string }
   | { readonly kind: "delete"; readonly target: Uint8Array }
@@ -55,7 +65,17 @@ export type ContentBody =
   | { readonly kind: "callSignal"; readonly callId: Uint8Array; readonly signal: CallSignalType; readonly payload: string }
   | { readonly kind: "sessionReset" }
   | { readonly kind: "profile"; readonly displayName: string; readonly deliveryToken: Uint8Array }
-  | { readonly kind: "sync"; readonly peer: Uint8Array; readonly peerAccountKey: Uint8Array; readonly content: Content };
+  | { readonly kind: "sync"; readonly peer: Uint8Array; readonly peerAccountKey: Uint8Array; readonly content: Content }
+  /** Our sender key for a group (spec/groups.md), sent pairwise to each member device. */
+  | { readonly kind: "senderKey"; readonly groupId: Uint8Array; readonly distribution: Uint8Array }
+  /** A content about a group sent pairwise (receipts to a group message's author): never a group, sync, senderKey or snapshot. */
+  | { readonly kind: "group"; readonly groupId: Uint8Array; readonly content: Content }
+  /**
+   * A group for a new member: the change that added them and the encoded state that change
+   * replaced (checked like any change). For a group's creation `state` is empty: the create
+   * change carries the whole state.
+   */
+  | { readonly kind: "groupSnapshot"; readonly groupId: Uint8Array; readonly state: Uint8Array; readonly change: Uint8Array };
 
 /** A decoded content: id and time plus one body. */
 export type Content = ContentBody & { readonly id: Uint8Array; readonly sentAt: number };
@@ -90,8 +110,14 @@ function encodeUnpadded(content: Content, depth: number): Uint8Array {
     case "text":
       checkText(content.text, MAX_TEXT_BYTES, "text");
       w.string32(content.text);
+      writeMentions(w, content.mentions);
       break;
     case "reply":
+      checkId(content.target, "target");
+      checkText(content.text, MAX_TEXT_BYTES, "text");
+      w.bytes(content.target).string32(content.text);
+      writeMentions(w, content.mentions);
+      break;
     case "edit":
       checkId(content.target, "target");
       checkText(content.text, MAX_TEXT_BYTES, "text");
@@ -155,6 +181,25 @@ function encodeUnpadded(content: Content, depth: number): Uint8Array {
         throw new RangeError(`delivery token must be ${DELIVERY_TOKEN_LENGTH} bytes`);
       w.string16(content.displayName).bytes(content.deliveryToken);
       break;
+    case "senderKey":
+      checkId(content.groupId, "group id");
+      if (content.distribution.length < 1 || content.distribution.length > MAX_SENDER_KEY_DISTRIBUTION_BYTES)
+        throw new RangeError(`a sender key distribution is 1 to ${MAX_SENDER_KEY_DISTRIBUTION_BYTES} bytes`);
+      w.bytes(content.groupId).bytes16(content.distribution);
+      break;
+    case "group":
+      if (depth > 0) throw new RangeError("a group content cannot be nested");
+      checkId(content.groupId, "group id");
+      if (!GROUP_WRAPPED.has(content.content.kind)) throw new RangeError(`a ${content.content.kind} content cannot be wrapped for a group`);
+      w.bytes(content.groupId).bytes32(encodeUnpadded(content.content, depth + 1));
+      break;
+    case "groupSnapshot":
+      checkId(content.groupId, "group id");
+      if (content.state.length > MAX_TEXT_BYTES || content.change.length > MAX_TEXT_BYTES)
+        throw new ParleyError(ErrorCode.LimitExceeded, "group snapshot is too large");
+      if (content.change.length === 0) throw new RangeError("a group snapshot carries a change");
+      w.bytes(content.groupId).bytes32(content.state).bytes32(content.change);
+      break;
   }
   const encoded = w.finish();
   if (encoded.length > MAX_CONTENT_BYTES) throw new ParleyError(ErrorCode.LimitExceeded, "content is too large");
@@ -184,9 +229,9 @@ function decodeUnpadded(bytes: Uint8Array, depth: number): Content {
 function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
   switch (code) {
     case ContentKind.text:
-      return { kind: "text", text: r.string32(MAX_TEXT_BYTES) };
+      return withMentions({ kind: "text", text: r.string32(MAX_TEXT_BYTES) }, r);
     case ContentKind.reply:
-      return { kind: "reply", target: r.bytes(MESSAGE_ID_LENGTH), text: r.string32(MAX_TEXT_BYTES) };
+      return withMentions({ kind: "reply", target: r.bytes(MESSAGE_ID_LENGTH), text: r.string32(MAX_TEXT_BYTES) }, r);
     case ContentKind.reaction: {
       const target = r.bytes(MESSAGE_ID_LENGTH);
       const remove = flag(r.u8());
@@ -232,9 +277,56 @@ function decodeBody(r: ByteReader, code: number, depth: number): ContentBody {
     }
     case ContentKind.profile:
       return { kind: "profile", displayName: r.string16(MAX_SHORT_STRING_BYTES), deliveryToken: r.bytes(DELIVERY_TOKEN_LENGTH) };
+    case ContentKind.senderKey:
+      return {
+        kind: "senderKey",
+        groupId: r.bytes(MESSAGE_ID_LENGTH),
+        distribution: nonEmpty(r.bytes16(MAX_SENDER_KEY_DISTRIBUTION_BYTES)),
+      };
+    case ContentKind.group: {
+      if (depth > 0) throw invalidEncoding("group content nested in another content");
+      const groupId = r.bytes(MESSAGE_ID_LENGTH);
+      const content = decodeUnpadded(r.bytes32(MAX_CONTENT_BYTES), depth + 1);
+      if (!GROUP_WRAPPED.has(content.kind)) throw invalidEncoding(`a ${content.kind} content cannot be wrapped for a group`);
+      return { kind: "group", groupId, content };
+    }
+    case ContentKind.groupSnapshot: {
+      const groupId = r.bytes(MESSAGE_ID_LENGTH);
+      const state = r.bytes32(MAX_TEXT_BYTES);
+      const change = nonEmpty(r.bytes32(MAX_TEXT_BYTES));
+      return { kind: "groupSnapshot", groupId, state, change };
+    }
     default:
       throw invalidEncoding(`content kind ${code} is unknown`);
   }
+}
+
+/** Kinds a `group` content may wrap (sent pairwise about a group). */
+const GROUP_WRAPPED: ReadonlySet<string> = new Set(["receipt"]);
+
+/** Mentions trail a text or reply only when there are some: `u16 count (1…MAX_MENTIONS) ‖ count × bytes[16]`. */
+function writeMentions(w: ByteWriter, mentions: readonly Uint8Array[] | undefined): void {
+  if (mentions === undefined || mentions.length === 0) return;
+  if (mentions.length > MAX_MENTIONS) throw new RangeError(`a message mentions at most ${MAX_MENTIONS} users`);
+  w.u16(mentions.length);
+  for (const m of mentions) {
+    checkId(m, "mentioned user id");
+    w.bytes(m);
+  }
+}
+
+function withMentions<T extends ContentBody>(body: T, r: ByteReader): T {
+  if (r.remaining === 0) return body;
+  const count = r.u16();
+  if (count < 1 || count > MAX_MENTIONS) throw invalidEncoding("mention count is out of range");
+  const mentions: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) mentions.push(r.bytes(MESSAGE_ID_LENGTH));
+  return { ...body, mentions };
+}
+
+function nonEmpty(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 0) throw invalidEncoding("a required field is empty");
+  return bytes;
 }
 
 function flag(value: number): boolean {

@@ -30,10 +30,10 @@ import { decodePreKeyMessage, decodeRatchetMessage } from "../../src/ratchet/mes
 import { fingerprint, fingerprintDigits, safetyNumber } from "../../src/safety-number.js";
 import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
-import { generateSenderKeyVectors } from "./generate-sender-keys.js";
-import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateAttachmentVectors } from "./generate-attachments.js";
+import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateSealedMultiVectors } from "./generate-sealed-multi.js";
+import { generateSenderKeyVectors } from "./generate-sender-keys.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
@@ -600,8 +600,8 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     "failures.json": failures,
     ...generateSenderKeyVectors(crypto),
     ...generateGroupStateVectors(crypto),
-    ...generateAttachmentVectors(crypto),
     ...generateSealedMultiVectors(crypto),
+    ...generateAttachmentVectors(crypto),
   };
 }
 

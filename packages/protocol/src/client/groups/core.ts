@@ -1,0 +1,36 @@
+/**
+ * The group cores the client builds on, imported in one place: sender keys (group/sender-key.ts),
+ * group state and signed changes (group/state.ts, group/change.ts) and the multi-recipient
+ * sealed envelope (envelope/sealed-multi.ts).
+ */
+
+export { sealMulti } from "../../envelope/sealed-multi.js";
+export type { GroupAction } from "../../group/action.js";
+export { applyChange, createGroup, proposeChange } from "../../group/apply.js";
+export { decodeGroupChange, encodeGroupChange, type GroupChange, verifyGroupChangeSignature } from "../../group/change.js";
+export { resolveFork } from "../../group/fork.js";
+export { joinGroup } from "../../group/join.js";
+export {
+  createSenderKey,
+  decodeSenderKeyDistribution,
+  decodeSenderKeyState,
+  encodeSenderKeyDistribution,
+  encodeSenderKeyState,
+  groupDecrypt,
+  groupEncrypt,
+  parseGroupMessageHeader,
+  type SenderKeyState,
+  senderKeyFromDistribution,
+} from "../../group/sender-key.js";
+export {
+  canSendToGroup,
+  decodeGroupState,
+  encodeGroupState,
+  findMember,
+  type GroupMember,
+  type GroupSettings,
+  type GroupState,
+  isGroupAdmin,
+  membersAdded,
+  membersRemoved,
+} from "../../group/state.js";

@@ -1,0 +1,99 @@
+/**
+ * What the client keeps per group, and where: the group's state (and the last change with the
+ * state before it, to switch to the winner of a fork), our own sender key with the devices that
+ * hold it, the sender keys of other members' devices, and group messages waiting for a sender
+ * key. Encoded like every client record (msgpack, records.ts).
+ */
+
+import { bytesToHex as hex } from "../../crypto/bytes.js";
+import type { Address } from "../../keys/identity.js";
+import { addressKey } from "../../keys/identity.js";
+import type { ClientContext } from "../context.js";
+import { decodeRecord, encodeRecord } from "../records.js";
+import type { StoreWrite } from "../store/store.js";
+
+/** Store namespaces of the group module. */
+export const GROUP_NS = {
+  /** groupId hex → GroupRecord. */
+  groups: "groups",
+  /** groupId hex → OwnSenderKey. */
+  ownKeys: "group-own-keys",
+  /** "<groupId hex>/<addressKey>" → encoded SenderKeyState of that member device. */
+  senderKeys: "group-sender-keys",
+  /** "<groupId hex>/<15-digit arrival>-<seq>" → PendingGroupMessage. */
+  pending: "group-pending",
+  /** "<groupId hex>/<10-digit version>-<hash>" → an encoded change ahead of our state (ones before it still on their way). */
+  heldChanges: "group-held-changes",
+} as const;
+
+/** One group as this device keeps it. */
+export interface GroupRecord {
+  readonly groupId: Uint8Array;
+  /** The encoded current GroupState. */
+  readonly state: Uint8Array;
+  /** The state before the last applied change, and that change: a competing change to the same version may replace it. */
+  readonly previous?: { readonly state: Uint8Array; readonly change: Uint8Array };
+  /** False once we left or were removed: kept for the conversation's history, nothing is sent. */
+  readonly active: boolean;
+  /** Our clock when this device learned of the group. */
+  readonly joinedAt: number;
+}
+
+/** Our sender key for a group and the member devices it was distributed to. */
+export interface OwnSenderKey {
+  /** Encoded SenderKeyState (with its signing private key). */
+  readonly key: Uint8Array;
+  /** Address keys of the devices the key went to; a holder that is no longer a member device forces a new key. */
+  readonly holders: readonly string[];
+}
+
+/** A group message that arrived before its sender's key: authenticated sender, not yet decrypted. */
+export interface PendingGroupMessage {
+  readonly userId: Uint8Array;
+  readonly deviceId: number;
+  /** The sender's verified certificate (from the envelope). */
+  readonly certificate: Uint8Array;
+  /** The sender-key message. */
+  readonly message: Uint8Array;
+  readonly receivedAt: number;
+}
+
+export async function loadGroup(ctx: ClientContext, groupId: Uint8Array): Promise<GroupRecord | undefined> {
+  const raw = await ctx.store.get(GROUP_NS.groups, hex(groupId));
+  return raw ? decodeRecord<GroupRecord>(raw) : undefined;
+}
+
+export async function listGroups(ctx: ClientContext): Promise<GroupRecord[]> {
+  return (await ctx.store.list(GROUP_NS.groups)).map(([, v]) => decodeRecord<GroupRecord>(v));
+}
+
+export function groupWrite(record: GroupRecord): StoreWrite {
+  return { namespace: GROUP_NS.groups, key: hex(record.groupId), value: encodeRecord(record) };
+}
+
+export async function loadOwnKey(ctx: ClientContext, groupId: Uint8Array): Promise<OwnSenderKey | undefined> {
+  const raw = await ctx.store.get(GROUP_NS.ownKeys, hex(groupId));
+  return raw ? decodeRecord<OwnSenderKey>(raw) : undefined;
+}
+
+export function ownKeyWrite(groupId: Uint8Array, own: OwnSenderKey | undefined): StoreWrite {
+  return { namespace: GROUP_NS.ownKeys, key: hex(groupId), value: own ? encodeRecord(own) : undefined };
+}
+
+function senderKeyKey(groupId: Uint8Array, sender: Address): string {
+  return `${hex(groupId)}/${addressKey(sender)}`;
+}
+
+export async function loadSenderKey(ctx: ClientContext, groupId: Uint8Array, sender: Address): Promise<Uint8Array | undefined> {
+  return ctx.store.get(GROUP_NS.senderKeys, senderKeyKey(groupId, sender));
+}
+
+export function senderKeyWrite(groupId: Uint8Array, sender: Address, state: Uint8Array | undefined): StoreWrite {
+  return { namespace: GROUP_NS.senderKeys, key: senderKeyKey(groupId, sender), value: state };
+}
+
+/** Deletes of every stored sender key of `userIdHex`'s devices in the group (a member who left or was removed). */
+export async function senderKeyDeletes(ctx: ClientContext, groupId: Uint8Array, userIdHex: string): Promise<StoreWrite[]> {
+  const prefix = `${hex(groupId)}/${userIdHex}.`;
+  return (await ctx.store.list(GROUP_NS.senderKeys, prefix)).map(([key]) => ({ namespace: GROUP_NS.senderKeys, key, value: undefined }));
+}
