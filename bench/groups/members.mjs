@@ -89,7 +89,7 @@ function establish(deps, sender, member) {
  * member's account and delivery token, and device d carries a device list of sequence d naming all
  * of them (so registering them in order at the relay only ever moves the list forward). Each device
  * has its own agreement cache, as its own client would; the sender has one of the default size
- * (1,024 peers).
+ * (STATIC_AGREEMENT_CACHE_SIZE peers).
  */
 export function makeGroup(crypto, count, log = () => {}, devicesPerMember = 1) {
   const senderDeps = { crypto, agreements: new StaticAgreementCache() };

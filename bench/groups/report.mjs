@@ -60,7 +60,7 @@ function sendSection(sends, relay, agreementCache) {
     "",
     ...(agreementCache
       ? [
-          `The sender's static-agreement cache at ${n(agreementCache.devices)} devices: one \`sealMulti\` costs ${cell(agreementCache.defaultMs, ms)} CPU with the default cache (1,024 peers, as the client has it; beyond that every lookup misses and DH(IK_S, IK_R) is recomputed per device) against ${cell(agreementCache.largeMs, ms)} with a cache of ${n(agreementCache.largeSize)} (alternating rounds, medians).`,
+          `The sender's static-agreement cache at ${n(agreementCache.devices)} devices: one \`sealMulti\` costs ${cell(agreementCache.defaultMs, ms)} CPU with the client's cache (${n(agreementCache.defaultSize)} peers, \`STATIC_AGREEMENT_CACHE_SIZE\`) against ${cell(agreementCache.smallMs, ms)} with a cache of ${n(agreementCache.smallSize)} that the group overflows (every lookup misses and DH(IK_S, IK_R) is recomputed per device; alternating rounds, medians).`,
           "",
         ]
       : []),
