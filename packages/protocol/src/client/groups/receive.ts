@@ -17,6 +17,7 @@ import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "../conv
 import { listedOwnDevice } from "../device-lists.js";
 import { type Applied, senderContact } from "../incoming.js";
 import { encodeRecord, NS } from "../records.js";
+import { applyIncomingChange } from "./change-receive.js";
 import {
   canSendToGroup,
   decodeGroupState,
@@ -31,11 +32,11 @@ import {
   senderKeyFromDistribution,
 } from "./core.js";
 import { groupConversationId } from "./ids.js";
-import { applyIncomingChange, installSnapshot } from "./membership.js";
 import { drainPending, holdPending } from "./pending.js";
 import { applyGroupReceipt, sendGroupReceipt } from "./receipts.js";
 import { loadGroup, loadSenderKey, senderKeyWrite } from "./records.js";
 import { ANNOUNCEMENT_KINDS } from "./send.js";
+import { installSnapshot } from "./snapshot.js";
 
 /** A group message with its authenticated sender, not yet decrypted. */
 export interface GroupMessageIn {
