@@ -2,14 +2,17 @@
  * Group changes received from a member (or from our other device): every change is checked with
  * `applyChange` against the stored state; a refusal leaves the state as it was and emits
  * `groupChangeRefused`; a change ahead of our state is held until the ones before it arrive; a
- * competing change to the version we hold is settled by `resolveFork`.
+ * competing change to the version we hold is settled by `resolveFork`. A competing change to a
+ * version we already moved past cannot be settled (the state it was made from is gone): it is
+ * reported (`groupChangeRefused`, ERR_GROUP_STALE "fork") with a notice line asking the user to
+ * have an admin re-add them; a replay of a change we applied is dropped.
  */
 
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import { MAX_GROUP_PENDING } from "../../limits.js";
 import type { ClientContext } from "../context.js";
-import type { Applied } from "../incoming.js";
+import { type Applied, notice } from "../incoming.js";
 import type { StoreWrite } from "../store/store.js";
 import {
   applyChange,
@@ -19,8 +22,11 @@ import {
   findMember,
   type GroupChange,
   type GroupState,
+  groupChangeHash,
   resolveFork,
+  verifyGroupChangeSignature,
 } from "./core.js";
+import { markDiverged, pastChange, withApplied } from "./history.js";
 import { groupConversationId } from "./ids.js";
 import { groupInfo } from "./info.js";
 import { afterChangeWrites, changeGroup, stateLock } from "./membership.js";
@@ -62,7 +68,14 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
           ParleyError.is(error, ErrorCode.GroupStale) &&
           (change.version === before.version || (error as ParleyError).reason === "fork") &&
           record.previous !== undefined;
-        if (!competing || !record.previous) throw error;
+        if (!competing || !record.previous) {
+          if (ParleyError.is(error, ErrorCode.GroupStale) && (error as ParleyError).reason === "replay") {
+            // A version we moved past: the change we applied (a replay), or a competing one.
+            const past = pastChange(record.history, change.version, groupChangeHash(ctx.deps, change));
+            if (past === "fork") return divergedLocked(ctx, record, change, applied);
+          }
+          throw error;
+        }
         // A competing change to the version we hold: the deterministic winner stays (spec/group-state.md §Forks).
         const prior = decodeGroupState(record.previous.state);
         const lost = decodeGroupChange(record.previous.change);
@@ -85,6 +98,7 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
         ...record,
         state: encodeGroupState(after),
         previous,
+        history: withApplied(record.history, change.version, groupChangeHash(ctx.deps, change)),
         active: findMember(after, ctx.local.userId) !== undefined,
       };
       applied.writes.push(groupWrite(next), ...(await afterChangeWrites(ctx, base, after)));
@@ -111,6 +125,32 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
     }
   });
 }
+
+/**
+ * A signed change competing with one we applied to a version we already moved past: our members
+ * and its author may now hold different states. Reported; the notice line (once per version)
+ * tells the user what can repair it, since re-syncing needs the state that change was made from.
+ */
+async function divergedLocked(ctx: ClientContext, record: GroupRecord, change: GroupChange, applied: Applied): Promise<ChangeOutcome> {
+  verifyGroupChangeSignature(ctx.deps, change); // A forged "fork" is refused as ERR_INVALID_SIGNATURE.
+  const groupId = record.groupId;
+  const error = new ParleyError(
+    ErrorCode.GroupStale,
+    `a competing change to version ${change.version}, which this member already moved past: the members' histories diverged`,
+    { reason: "fork" },
+  );
+  const event = { conversationId: groupConversationId(groupId), groupId: hex(groupId), author: hex(change.authorUserId), error };
+  applied.events.push(() => ctx.emit("groupChangeRefused", event));
+  const history = record.history ?? [];
+  if (history.find((h) => h.version === change.version)?.diverged) return "refused";
+  const line = notice(ctx, { id: groupConversationId(groupId) }, hex(change.authorUserId), DIVERGED_NOTICE);
+  applied.writes.push(groupWrite({ ...record, history: markDiverged(history, change.version) }), ...lineWrites(ctx, line));
+  applied.events.push(() => ctx.emit("message", line));
+  return "refused";
+}
+
+/** The notice line of a fork that could not be settled. */
+export const DIVERGED_NOTICE = "This group's history diverged from another member's; ask an admin to re-add you.";
 
 /** Writes holding a change that is ahead of our state (at most MAX_GROUP_PENDING per group, oldest dropped). */
 async function holdChangeWrites(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array): Promise<StoreWrite[]> {

@@ -22,9 +22,11 @@ import {
   type GroupChange,
   type GroupSettings,
   type GroupState,
+  groupChangeHash,
   membersRemoved,
   proposeChange,
 } from "./core.js";
+import { withApplied } from "./history.js";
 import { groupInfo } from "./info.js";
 import { memberContact } from "./members.js";
 import { changeNotice, lineWrites, nameBook } from "./notices.js";
@@ -61,7 +63,13 @@ export async function createGroupWith(
     members: init.members.map((m) => ({ userId: m.userId, ...(m.deliveryToken ? { deliveryToken: m.deliveryToken } : {}) })),
     deliveryToken: ctx.local.identity.deliveryToken,
   });
-  const record: GroupRecord = { groupId: state.groupId, state: encodeGroupState(state), active: true, joinedAt: ctx.now() };
+  const record: GroupRecord = {
+    groupId: state.groupId,
+    state: encodeGroupState(state),
+    history: withApplied(undefined, change.version, groupChangeHash(ctx.deps, change)),
+    active: true,
+    joinedAt: ctx.now(),
+  };
   const line = changeNotice(ctx, state, change, await nameBook(ctx, state));
   await ctx.store.batch([groupWrite(record), ...lineWrites(ctx, line)]);
   if (line) ctx.emit("message", line);
@@ -84,6 +92,7 @@ export async function changeGroup(ctx: ClientContext, groupId: Uint8Array, actio
       ...record,
       state: encodeGroupState(state),
       previous: { state: record.state, change: change.encoded },
+      history: withApplied(record.history, change.version, groupChangeHash(ctx.deps, change)),
       active: findMember(state, ctx.local.userId) !== undefined,
     };
     const writes: StoreWrite[] = [groupWrite(next)];

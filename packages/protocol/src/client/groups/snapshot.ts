@@ -10,7 +10,17 @@ import { ErrorCode, ParleyError } from "../../errors.js";
 import type { Address } from "../../keys/identity.js";
 import type { ClientContext } from "../context.js";
 import type { Applied } from "../incoming.js";
-import { decodeGroupChange, decodeGroupState, encodeGroupState, findMember, type GroupChange, type GroupState, joinGroup } from "./core.js";
+import {
+  decodeGroupChange,
+  decodeGroupState,
+  encodeGroupState,
+  findMember,
+  type GroupChange,
+  type GroupState,
+  groupChangeHash,
+  joinGroup,
+} from "./core.js";
+import { withApplied } from "./history.js";
 import { groupConversationId } from "./ids.js";
 import { groupInfo } from "./info.js";
 import { changeGroup, stateLock } from "./membership.js";
@@ -55,6 +65,7 @@ export async function installSnapshot(
     const record: GroupRecord = {
       groupId: state.groupId,
       state: encodeGroupState(state),
+      history: withApplied(existing?.history, change.version, groupChangeHash(ctx.deps, change)),
       active: true,
       joinedAt: existing?.joinedAt ?? ctx.now(),
     };
