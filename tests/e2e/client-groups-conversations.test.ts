@@ -13,7 +13,11 @@ const isText = (text: string) => (m: ChatMessage) => m.text === text;
 describe("conversations() with group members", () => {
   test("a member known only through a group is a contact but not a conversation, until looked up or written to", async () => {
     const relay = await relayForTest();
-    const [alice, bob, carol] = await Promise.all(["Alice", "Bob", "Carol"].map((n) => newClient(relay.wsUrl, n)));
+    const [alice, bob, carol] = await Promise.all([
+      newClient(relay.wsUrl, "Alice"),
+      newClient(relay.wsUrl, "Bob"),
+      newClient(relay.wsUrl, "Carol"),
+    ]);
     cleanups.push(...[alice, bob, carol].map((c) => () => c.close()));
     await bob.claimHandle("convbob");
     await carol.claimHandle("convcarol");

@@ -21,7 +21,7 @@ const internals = (client: ParleyClient) => (client as unknown as { ctx: ClientC
 describe("a competing change to a version already moved past", () => {
   test("is reported as a fork with one notice line; a replay of an applied change stays silent", async () => {
     const relay = await relayForTest();
-    const [alice, bob] = await Promise.all(["Alice", "Bob"].map((n) => newClient(relay.wsUrl, n)));
+    const [alice, bob] = await Promise.all([newClient(relay.wsUrl, "Alice"), newClient(relay.wsUrl, "Bob")]);
     cleanups.push(...[alice, bob].map((c) => () => c.close()));
     await bob.claimHandle("forkbob");
     const bobAtAlice = await alice.findContact("forkbob");
