@@ -81,6 +81,8 @@ export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 1024;
 
 /** Group messages (and distributions for unknown groups) a client holds per group while waiting for a sender key; the oldest go first. */
 export const MAX_GROUP_PENDING = 256;
+/** Applied group changes a client remembers (version and hash) per group, to tell a replay from a competing change to a version it moved past; 64 × ~40 bytes per group record. */
+export const MAX_GROUP_CHANGE_HISTORY = 64;
 /** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
 export const MAX_GROUP_MEMBERS = 1000;
 

@@ -2,12 +2,15 @@
  * Our profile as the account's own: replacing the account's delivery token (spec/client.md §3).
  * The primary device sets the new token at the relay, gives it to our other devices in a
  * `profile` addressed to our own account, and sends the profile again to every contact, so
- * contacts keep writing to us sealed.
+ * contacts keep writing to us sealed, and publishes it in every group we are in (`setOwnToken`),
+ * so members' group sends reach us sealed too.
  */
 
 import { ErrorCode, ParleyError } from "../errors.js";
 import type { ClientContext } from "./context.js";
 import { setTokenAtRelay } from "./delivery-token.js";
+import { changeGroup } from "./groups/membership.js";
+import { listGroups } from "./groups/records.js";
 import { newContent, sendContent, sendToOwnDevices } from "./outgoing.js";
 
 /** Replaces the account's delivery token (primary device only). */
@@ -27,5 +30,12 @@ export async function replaceAccountToken(ctx: ClientContext): Promise<void> {
     if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
     const latest = (await ctx.contact(contact.id)) ?? contact;
     await sendContent(ctx, latest, profile(), { writes: ctx.contactWrites({ ...latest, profileSent: true }) });
+  }
+  // Members send group messages with the token the group state lists for us.
+  for (const group of await listGroups(ctx)) {
+    if (!group.active) continue;
+    await changeGroup(ctx, group.groupId, [{ type: "setOwnToken", deliveryToken: token }]).catch((error) =>
+      ctx.emit("error", error instanceof Error ? error : new Error(String(error))),
+    );
   }
 }

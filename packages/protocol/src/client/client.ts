@@ -333,7 +333,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.ctx.contact(contactId);
   }
 
-  /** Conversations with their last message and unread count, most recent first. */
+  /**
+   * Conversations with their last message and unread count, most recent first: every group we
+   * are or were in, and a contact's 1:1 conversation only when it is a real one — it has messages
+   * (sent, received or a notice line), or the user started it by looking the contact up by handle
+   * (`findContact`; `sendText` to a contact adds a message). A group member this account never
+   * wrote with is a contact (`contacts()`: the group send needs its devices and keys) but has no
+   * conversation here.
+   */
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();
     const out: ConversationSummary[] = [];
@@ -341,6 +348,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
     for (const contact of await this.ctx.contacts()) {
       const messages = await this.ctx.messages(contact.id);
+      // Found by handle is started: only findContact sets a handle.
+      if (messages.length === 0 && contact.handle === undefined) continue;
       out.push({ id: contact.id, contact, lastMessage: messages.at(-1), unread: unread(messages) });
     }
     for (const group of await this.groups.list()) {

@@ -7,11 +7,27 @@
 import { bytesToHex as hex } from "../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { verifyDeviceList } from "../keys/device-list.js";
-import { deriveUserId } from "../keys/identity.js";
+import { type Address, addressKey, deriveUserId } from "../keys/identity.js";
 import type { HandleFrame } from "../wire/frames.js";
 import type { ClientContext } from "./context.js";
 import { verifyNewerList, withList } from "./device-lists.js";
 import { type Contact, NS } from "./records.js";
+
+/**
+ * The lock over the contact record of `userId`'s account. Receiving from one of its devices
+ * holds it from reading the contact to committing what the message changed, and accepting a
+ * changed identity holds it too: otherwise a message from the old account being applied while
+ * the user accepts the new one would write its stale copy of the contact back, re-pinning the
+ * contact to the old account.
+ */
+export function contactLock(userId: Uint8Array): string {
+  return `contact:${hex(userId)}`;
+}
+
+/** The locks receiving from `sender` holds: its session (address) and its account's contact. */
+export function senderLocks(sender: Address): string[] {
+  return [addressKey(sender), contactLock(sender.userId)];
+}
 
 /** Stores a contact and tells the app. */
 export async function saveContact(ctx: ClientContext, contact: Contact): Promise<void> {
@@ -60,22 +76,27 @@ export async function learnHandle(ctx: ClientContext, handle: string, answer: Ha
 }
 
 /** Accepts a contact's changed identity: sending is possible again, verification starts over. */
-export async function acceptIdentity(ctx: ClientContext, contact: Contact): Promise<Contact> {
-  const pending = contact.pendingIdentity;
-  if (!pending) return contact;
-  const list = verifyDeviceList(ctx.deps, pending.deviceList, pending.accountKey);
-  const { pendingIdentity: _accepted, deliveryToken: _old, ...rest } = contact;
-  const next: Contact = {
-    ...rest,
-    userId: pending.userId,
-    accountKey: pending.accountKey,
-    deviceIds: list.deviceIds,
-    deviceListSequence: list.sequence,
-    verified: false,
-    profileSent: false,
-  };
-  // The old account's user id no longer leads to this contact: its messages start their own.
-  await ctx.store.batch([{ namespace: NS.contactByUser, key: hex(contact.userId), value: undefined }, ...ctx.contactWrites(next)]);
-  ctx.emit("contact", next);
-  return next;
+export async function acceptIdentity(ctx: ClientContext, given: Contact): Promise<Contact> {
+  // Under the old account's contact lock: a message from it being applied right now commits
+  // first, and what we accept is the contact as it stands after that.
+  return ctx.lock.run(contactLock(given.userId), async () => {
+    const contact = (await ctx.contact(given.id)) ?? given;
+    const pending = contact.pendingIdentity;
+    if (!pending) return contact;
+    const list = verifyDeviceList(ctx.deps, pending.deviceList, pending.accountKey);
+    const { pendingIdentity: _accepted, deliveryToken: _old, ...rest } = contact;
+    const next: Contact = {
+      ...rest,
+      userId: pending.userId,
+      accountKey: pending.accountKey,
+      deviceIds: list.deviceIds,
+      deviceListSequence: list.sequence,
+      verified: false,
+      profileSent: false,
+    };
+    // The old account's user id no longer leads to this contact: its messages start their own.
+    await ctx.store.batch([{ namespace: NS.contactByUser, key: hex(contact.userId), value: undefined }, ...ctx.contactWrites(next)]);
+    ctx.emit("contact", next);
+    return next;
+  });
 }

@@ -47,11 +47,19 @@ export interface ChatMessage {
   /** User ids (hex) the message mentions (group texts and replies). */
   readonly mentions?: readonly string[];
   /**
-   * Outgoing group messages: each member's latest receipt (user id hex → delivered/read), for
-   * "read by 3 of 5"; `status` becomes delivered/read once every member is there.
+   * Outgoing group messages: each member's status (user id hex → failed/delivered/read), for
+   * "read by 3 of 5" or "not sent to Bob"; `status` becomes delivered/read once every member is
+   * there. `failed`: the relay refused that member's delivery token (groupDeliveryFailed event).
    */
-  readonly receipts?: Readonly<Record<string, "delivered" | "read">>;
+  readonly receipts?: Readonly<Record<string, MemberStatus>>;
 }
+
+/**
+ * One member's status for an outgoing group message: `failed` when it could not be sent to that
+ * member (the relay refused the member's delivery token and no newer one was known), then
+ * `delivered` and `read` from the member's receipts.
+ */
+export type MemberStatus = "failed" | "delivered" | "read";
 
 /** Applies an edit by `actor`; ignored (returns the same object) unless `actor` wrote the message. */
 export function applyEdit(message: ChatMessage, actor: string, text: string, at: number): ChatMessage {

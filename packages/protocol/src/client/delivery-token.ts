@@ -14,7 +14,7 @@
 
 import { bytesToHex as hex } from "../crypto/bytes.js";
 import type { ClientContext } from "./context.js";
-import type { OutboxEntry } from "./records.js";
+import type { MultiSendRecipient, OutboxEntry } from "./records.js";
 
 /**
  * What to do when a contact's relay refuses the token we hold for them: `"never"` fails the send
@@ -41,6 +41,8 @@ export interface Delivery {
   readonly tokenRefused: boolean;
   /** Not sent at all: the token was refused and the policy is "never". */
   readonly withheld: boolean;
+  /** A group send: the recipient users whose token the relay refused (they did not get it; client/groups/token-refused.ts). */
+  readonly refusedMembers?: readonly MultiSendRecipient[];
 }
 
 /** Sets the account's token hash at the relay (primary device only; linked devices never touch it). */

@@ -6,6 +6,7 @@
 import type { ParleyError } from "../errors.js";
 import type { ChatMessage } from "./conversation.js";
 import type { GroupInfo } from "./groups/info.js";
+import type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
 import type { Contact } from "./records.js";
 import type { ConnectionState } from "./relay-connection.js";
 
@@ -43,6 +44,13 @@ export interface ClientEvents {
    * false`, the message is marked `failed`).
    */
   unsealedFallback: UnsealedFallbackEvent;
+  /**
+   * A group send the relay refused for a member's delivery token (TOKEN_INVALID): never resent in
+   * a way that names us. `resent`: queued again for that member with a newer token (from the
+   * group state's `setOwnToken` or the member's profile); otherwise the member's status for the
+   * message (`receipts[userId]`) is `failed`.
+   */
+  groupTokenRefused: GroupTokenRefusedEvent;
   /**
    * A message from a device that is not on its account's newest signed device list (a removed
    * device, or one never listed) was refused; an `error` with ERR_DEVICE_REMOVED goes with it.

@@ -13,9 +13,10 @@ import { bytesToHex as hex } from "../crypto/bytes.js";
 import { decryptFromSender, type OpenedEnvelope, openEnvelope } from "../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { decodeDeviceCertificate } from "../keys/device-certificate.js";
-import { type Address, addressKey, deriveUserId } from "../keys/identity.js";
+import { type Address, deriveUserId } from "../keys/identity.js";
 import type { SessionRecord } from "../session/record.js";
 import type { MessageFrame } from "../wire/frames.js";
+import { senderLocks } from "./contact-identity.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
 import { listedOwnDevice, listedSender } from "./device-lists.js";
@@ -69,7 +70,7 @@ async function receiveEnvelope(ctx: ClientContext, envelope: Uint8Array, ephemer
     await receiveGroupMessage(ctx, opened, ephemeral, applied);
     return applied;
   }
-  await ctx.lock.run(addressKey(sender), async () => {
+  await ctx.lock.runAll(senderLocks(sender), async () => {
     const record = await ctx.loadRecord(sender);
     let result: ReturnType<typeof decryptFromSender>;
     try {

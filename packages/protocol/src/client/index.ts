@@ -19,11 +19,12 @@ export {
   ParleyClient,
   type ParleyClientOptions,
 } from "./client.js";
-export type { AttachmentInfo, ChatMessage, MessageStatus } from "./conversation.js";
+export type { AttachmentInfo, ChatMessage, MemberStatus, MessageStatus } from "./conversation.js";
 export type { ClientEvents } from "./events.js";
 export type { CreateGroupOptions, GroupsApi } from "./groups/api.js";
 export { GROUP_CONVERSATION_PREFIX, groupConversationId, isGroupConversation } from "./groups/ids.js";
 export type { GroupInfo, GroupMemberInfo } from "./groups/info.js";
+export type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
 export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export type { Contact } from "./records.js";

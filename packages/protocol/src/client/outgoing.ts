@@ -19,6 +19,7 @@ import type { ChatMessage } from "./conversation.js";
 import { type Delivery, reportTokenRefused } from "./delivery-token.js";
 import { learnDevices, verifyNewerList } from "./device-lists.js";
 import { deliverMulti } from "./groups/delivery.js";
+import { settleRefusedMembers } from "./groups/token-refused.js";
 import { type Contact, decodeRecord, encodeRecord, NS, type OutboxEntry } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
 
@@ -334,6 +335,8 @@ async function completeEntry(ctx: ClientContext, key: string, entry: OutboxEntry
   });
   if (updated) ctx.emit("messageUpdated", updated);
   await reportTokenRefused(ctx, entry, delivery);
+  // A group send some members' tokens were refused for: resent with a newer token, or failed for them.
+  if (delivery.refusedMembers?.length) await settleRefusedMembers(ctx, entry, delivery.refusedMembers);
 }
 
 /** True when nothing is queued. */

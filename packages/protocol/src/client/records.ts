@@ -111,10 +111,17 @@ export interface OutboxEntry {
 
 /** A queued `multi_send`: the payload once, a header per recipient device (client/groups/delivery.ts). */
 export interface MultiSendRecord {
+  /** The group the message is for (absent in entries queued before it was recorded). */
+  readonly groupId?: Uint8Array;
   readonly payload: Uint8Array;
-  readonly recipients: readonly {
-    readonly userId: Uint8Array;
-    readonly token?: Uint8Array;
-    readonly devices: readonly { readonly deviceId: number; readonly header: Uint8Array; readonly messageId: Uint8Array }[];
-  }[];
+  readonly recipients: readonly MultiSendRecipient[];
+}
+
+/** One recipient user of a queued `multi_send`. */
+export interface MultiSendRecipient {
+  readonly userId: Uint8Array;
+  readonly token?: Uint8Array;
+  readonly devices: readonly { readonly deviceId: number; readonly header: Uint8Array; readonly messageId: Uint8Array }[];
+  /** A second try with a newer token after the relay refused the first: not retried again. */
+  readonly resent?: boolean;
 }

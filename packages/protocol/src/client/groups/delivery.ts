@@ -10,7 +10,7 @@ import type { SentFrame } from "../../wire/frames.js";
 import { splitMultiSend } from "../../wire/multi-send-split.js";
 import type { ClientContext } from "../context.js";
 import type { Delivery } from "../delivery-token.js";
-import type { MultiSendRecord } from "../records.js";
+import type { MultiSendRecipient, MultiSendRecord } from "../records.js";
 import type { Request } from "../relay-connection.js";
 import { refreshMemberDevices } from "./members.js";
 
@@ -24,8 +24,10 @@ export async function deliverMulti(ctx: ClientContext, multi: MultiSendRecord, e
     ...(r.token ? { token: r.token } : {}),
     devices: r.devices.map((d) => ({ deviceId: d.deviceId, header: d.header, messageId: d.messageId })),
   }));
+  const byUser = new Map(multi.recipients.map((r) => [hex(r.userId), r]));
   let retry = false;
   const gone = new Map<string, Uint8Array>();
+  const refused = new Map<string, MultiSendRecipient>();
   // A group too large for one frame goes as several, whole recipients each (the relay's split rule).
   for (const part of splitMultiSend(multi.payload.length, recipients)) {
     const request: Request = { t: "multi_send", payload: multi.payload, recipients: part, ...(ephemeral ? { ephemeral } : {}) };
@@ -33,13 +35,18 @@ export async function deliverMulti(ctx: ClientContext, multi: MultiSendRecord, e
     if (answer.results.some((r) => RETRY.has(r))) retry = true;
     let i = 0;
     for (const recipient of part) {
-      for (const _device of recipient.devices) if (answer.results[i++] === "NOT_FOUND") gone.set(hex(recipient.userId), recipient.userId);
+      for (const _device of recipient.devices) {
+        const result = answer.results[i++];
+        if (result === "NOT_FOUND") gone.set(hex(recipient.userId), recipient.userId);
+        if (result === "TOKEN_INVALID") refused.set(hex(recipient.userId), byUser.get(hex(recipient.userId)) as MultiSendRecipient);
+      }
     }
   }
   // A device the relay no longer has was removed from its account: learn the member's newest
   // list, so the next send rotates our key away from it (send.ts).
   for (const userId of gone.values()) ctx.spawn(() => refreshMemberDevices(ctx, userId));
-  // A member whose token the relay refuses (replaced, or never shared) misses this message;
-  // its next `setOwnToken` change repairs it. Never sent unsealed: that would name us.
-  return { done: !retry, unsealed: false, tokenRefused: false, withheld: false };
+  // A member whose token the relay refuses (replaced, or never shared) misses this message: the
+  // caller resends it with a newer token or marks it failed for that member (token-refused.ts).
+  // Never sent unsealed: that would name us.
+  return { done: !retry, unsealed: false, tokenRefused: false, withheld: false, refusedMembers: [...refused.values()] };
 }

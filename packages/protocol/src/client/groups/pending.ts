@@ -6,8 +6,8 @@
  */
 
 import { bytesToHex as hex } from "../../crypto/bytes.js";
-import { addressKey } from "../../keys/identity.js";
 import { MAX_GROUP_PENDING } from "../../limits.js";
+import { senderLocks } from "../contact-identity.js";
 import type { ClientContext } from "../context.js";
 import type { Applied } from "../incoming.js";
 import { decodeRecord, encodeRecord } from "../records.js";
@@ -38,7 +38,7 @@ export async function drainPending(ctx: ClientContext, groupId: Uint8Array): Pro
     const held = decodeRecord<PendingGroupMessage>(raw);
     const sender = { userId: held.userId, deviceId: held.deviceId };
     const applied: Applied = { writes: [], events: [], followUps: [] };
-    await ctx.lock.run(addressKey(sender), async () => {
+    await ctx.lock.runAll(senderLocks(sender), async () => {
       if (!(await ctx.store.get(GROUP_NS.pending, key))) return; // Another drain took it.
       const retried: Applied = { writes: [], events: [], followUps: [] };
       await processGroupMessage(ctx, { sender, certificate: held.certificate, message: held.message }, false, retried);

@@ -72,7 +72,7 @@ function markedRead(message: ChatMessage, receipt: ReceiptType): ChatMessage {
   return { ...message, status: "read" };
 }
 
-const RANK = { delivered: 1, read: 2 } as const;
+const RANK = { failed: 0, delivered: 1, read: 2 } as const;
 
 /** Our message with `member`'s receipt recorded (never moving back), and its status recomputed. */
 export function withReceipt(message: ChatMessage, member: string, receipt: ReceiptType, members: readonly string[]): ChatMessage {

@@ -11,12 +11,14 @@ import { type Content, decodeContent, isEphemeral } from "../../content/content.
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import type { OpenedEnvelope } from "../../envelope/sealed.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
-import { type Address, addressKey } from "../../keys/identity.js";
+import type { Address } from "../../keys/identity.js";
+import { senderLocks } from "../contact-identity.js";
 import type { ClientContext } from "../context.js";
 import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "../conversation.js";
 import { listedOwnDevice } from "../device-lists.js";
 import { type Applied, senderContact } from "../incoming.js";
 import { encodeRecord, NS } from "../records.js";
+import { applyIncomingChange } from "./change-receive.js";
 import {
   canSendToGroup,
   decodeGroupState,
@@ -31,11 +33,11 @@ import {
   senderKeyFromDistribution,
 } from "./core.js";
 import { groupConversationId } from "./ids.js";
-import { applyIncomingChange, installSnapshot } from "./membership.js";
 import { drainPending, holdPending } from "./pending.js";
 import { applyGroupReceipt, sendGroupReceipt } from "./receipts.js";
 import { loadGroup, loadSenderKey, senderKeyWrite } from "./records.js";
 import { ANNOUNCEMENT_KINDS } from "./send.js";
+import { installSnapshot } from "./snapshot.js";
 
 /** A group message with its authenticated sender, not yet decrypted. */
 export interface GroupMessageIn {
@@ -52,7 +54,7 @@ export function isGroupPairwise(content: Pick<Content, "kind">): boolean {
 /** Processes an opened multi-recipient envelope: commits what it produced into `applied`'s batch. */
 export async function receiveGroupMessage(ctx: ClientContext, opened: OpenedEnvelope, ephemeral: boolean, applied: Applied): Promise<void> {
   const incoming: GroupMessageIn = { sender: opened.sender, certificate: opened.senderDevice.encoded, message: opened.message };
-  await ctx.lock.run(addressKey(opened.sender), async () => {
+  await ctx.lock.runAll(senderLocks(opened.sender), async () => {
     await processGroupMessage(ctx, incoming, ephemeral, applied);
     await ctx.store.batch(applied.writes);
   });

@@ -11,6 +11,7 @@ import { addressKey } from "../../keys/identity.js";
 import type { ClientContext } from "../context.js";
 import { decodeRecord, encodeRecord } from "../records.js";
 import type { StoreWrite } from "../store/store.js";
+import type { AppliedChange } from "./history.js";
 
 /** Store namespaces of the group module. */
 export const GROUP_NS = {
@@ -33,6 +34,8 @@ export interface GroupRecord {
   readonly state: Uint8Array;
   /** The state before the last applied change, and that change: a competing change to the same version may replace it. */
   readonly previous?: { readonly state: Uint8Array; readonly change: Uint8Array };
+  /** The changes applied, by version and hash (the newest MAX_GROUP_CHANGE_HISTORY): a replay and a fork look alike otherwise. */
+  readonly history?: readonly AppliedChange[];
   /** False once we left or were removed: kept for the conversation's history, nothing is sent. */
   readonly active: boolean;
   /** Our clock when this device learned of the group. */

@@ -127,6 +127,7 @@ export async function sendGroupPrepared(
       const sealed = sealMulti(ctx.deps, ctx.local.device, recipients, message);
       let i = 0;
       multi = {
+        groupId,
         payload: sealed.payload,
         recipients: layout.map((r) => ({
           userId: r.userId,
