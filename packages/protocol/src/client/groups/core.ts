@@ -11,6 +11,7 @@ export { decodeGroupChange, encodeGroupChange, type GroupChange, groupChangeHash
 export { resolveFork } from "../../group/fork.js";
 export { joinGroup } from "../../group/join.js";
 export {
+  acceptSenderKeyDistribution,
   createSenderKey,
   decodeSenderKeyDistribution,
   decodeSenderKeyState,

@@ -7,6 +7,14 @@ import { decodeContent, encodeContent } from "../../content/content.js";
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import { createGroup, proposeChange } from "../../group/apply.js";
+import {
+  createSenderKey,
+  decodeSenderKeyState,
+  encodeSenderKeyDistribution,
+  encodeSenderKeyState,
+  groupDecrypt,
+  groupEncrypt,
+} from "../../group/sender-key.js";
 import { encodeGroupState } from "../../group/state.js";
 import { deriveUserId, generateAccount } from "../../keys/identity.js";
 import { MAX_GROUP_MEMBERS, MAX_GROUP_PENDING } from "../../limits.js";
@@ -17,6 +25,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import { groupConversationId, groupIdOf, isGroupConversation } from "./ids.js";
 import { holdPending } from "./pending.js";
 import { withReceipt } from "./receipts.js";
+import { receivedSenderKey } from "./receive.js";
 import { GROUP_NS } from "./records.js";
 
 const [, deps] = allDeps[0] as [string, (typeof allDeps)[number][1]];
@@ -149,5 +158,25 @@ describe("held group messages", () => {
     await holdPending(ctx, other, incoming(1), applied);
     await store.batch(applied.writes);
     expect(await store.list(GROUP_NS.pending, `${hex(other)}/`)).toHaveLength(1);
+  });
+});
+
+describe("a sender key distribution received again", () => {
+  test("does not wind the stored chain back: a message already read stays a duplicate", () => {
+    const groupId = new Uint8Array(16).fill(7);
+    const own = createSenderKey(deps);
+    const distribution = encodeSenderKeyDistribution(own);
+    const first = groupEncrypt(deps, own, groupId, new TextEncoder().encode("once"));
+    const stored = receivedSenderKey(undefined, distribution);
+    const read = groupDecrypt(deps, decodeSenderKeyState(stored), groupId, first.message);
+    const afterRead = encodeSenderKeyState(read.state);
+    // The same distribution again (a resend, or a relay replaying its envelope's content).
+    const again = receivedSenderKey(afterRead, distribution);
+    expect(() => groupDecrypt(deps, decodeSenderKeyState(again), groupId, first.message)).toThrow(
+      expect.objectContaining({ code: ErrorCode.DuplicateMessage }),
+    );
+    // A new key (another key id) replaces the stored one.
+    const rotated = receivedSenderKey(afterRead, encodeSenderKeyDistribution(createSenderKey(deps)));
+    expect(decodeSenderKeyState(rotated).keyId).not.toBe(read.state.keyId);
   });
 });

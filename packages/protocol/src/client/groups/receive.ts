@@ -20,6 +20,7 @@ import { type Applied, senderContact } from "../incoming.js";
 import { encodeRecord, NS } from "../records.js";
 import { applyIncomingChange } from "./change-receive.js";
 import {
+  acceptSenderKeyDistribution,
   canSendToGroup,
   decodeGroupState,
   decodeSenderKeyDistribution,
@@ -30,7 +31,6 @@ import {
   groupDecrypt,
   isGroupAdmin,
   parseGroupMessageHeader,
-  senderKeyFromDistribution,
 } from "./core.js";
 import { groupConversationId } from "./ids.js";
 import { drainPending, holdPending } from "./pending.js";
@@ -245,7 +245,7 @@ export async function applyGroupPairwise(
       if (!record?.active || !findMember(decodeGroupState(record.state), sender.userId)) return;
       let state: Uint8Array;
       try {
-        state = encodeSenderKeyState(senderKeyFromDistribution(decodeSenderKeyDistribution(content.distribution)));
+        state = receivedSenderKey(await loadSenderKey(ctx, content.groupId, sender), content.distribution);
       } catch (error) {
         applied.events.push(() => ctx.emit("error", asError(error)));
         return;
@@ -277,6 +277,17 @@ export async function applyGroupPairwise(
     default:
       return;
   }
+}
+
+/**
+ * The sender key to store when a distribution arrives, given the stored one: the stored one when
+ * the distribution is of the same key (same key id and signing key), so a distribution sent again
+ * cannot wind the chain back and re-open messages already read (spec/groups.md §4).
+ */
+export function receivedSenderKey(held: Uint8Array | undefined, distribution: Uint8Array): Uint8Array {
+  const d = decodeSenderKeyDistribution(distribution);
+  const next = acceptSenderKeyDistribution(held ? decodeSenderKeyState(held) : undefined, d);
+  return encodeSenderKeyState(next);
 }
 
 function asError(error: unknown): Error {
