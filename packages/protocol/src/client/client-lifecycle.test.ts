@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { createProvider } from "../crypto/select.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { nodeTransport } from "../node.js";
+import { CloseCode } from "../wire/codes.js";
 import { ParleyClient } from "./client.js";
+import { encodeRecord, NS, type OutboxEntry } from "./records.js";
 import { MemoryStore } from "./store/memory-store.js";
 import type { TransportFactory } from "./transport.js";
 
@@ -116,6 +118,38 @@ describe("ParleyClient lifecycle", () => {
     ]) {
       await expect(call()).rejects.toMatchObject({ code: ErrorCode.Closed });
     }
+  });
+
+  it("flush() with sends queued and the relay connection closed for good rejects with ERR_CLOSED, never spinning", async () => {
+    // The relay replaces this login at once (close 4001): the connection is closed for good.
+    const replaced: TransportFactory = (_url, handlers) => {
+      queueMicrotask(() => {
+        handlers.onOpen();
+        handlers.onClose(CloseCode.Replaced, "replaced");
+      });
+      return { send: () => undefined, close: () => undefined };
+    };
+    // Counts outbox reads, so a flush that loops without waiting fails here instead of hanging.
+    let reads = 0;
+    const store = new (class extends MemoryStore {
+      override async list(namespace: string, prefix?: string) {
+        if (namespace === NS.outbox && ++reads > 10_000) throw new Error("flush keeps re-reading the outbox without waiting");
+        return super.list(namespace, prefix);
+      }
+    })();
+    const client = await ParleyClient.create({ relayUrl: "ws://localhost:1", store, crypto, transport: replaced, displayName: "A" });
+    await client.connect({ timeoutMs: 300 }).catch(() => undefined);
+    expect(client.connectionState).toBe("closed");
+    const entry: OutboxEntry = {
+      key: "000000000000001-000000",
+      userId: new Uint8Array(16),
+      messages: [{ deviceId: 1, messageId: new Uint8Array(16), envelope: new Uint8Array(8) }],
+      createdAt: 1,
+    };
+    await store.batch([{ namespace: NS.outbox, key: entry.key, value: encodeRecord(entry) }]);
+    await expect(client.flush()).rejects.toMatchObject({ code: ErrorCode.Closed });
+    expect(reads).toBeLessThan(100);
+    await client.close();
   });
 
   it("an invalid relayUrl is refused when the client is made, not at the first login", async () => {

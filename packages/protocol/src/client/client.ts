@@ -27,6 +27,7 @@ import {
   sendPointerToContact,
   type UploadRecord,
 } from "./attachments.js";
+import { backoffDelay } from "./backoff.js";
 import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
@@ -296,10 +297,22 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.closing;
   }
 
-  /** Resolves when every queued send has reached the relay. */
+  /**
+   * Resolves when every queued send has reached the relay; while the relay is unreachable it
+   * keeps waiting (the sends stay queued). Rejects with ERR_CLOSED when this client, or its relay
+   * connection for good (another login replaced it, the device was removed), is closed.
+   */
   async flush(): Promise<void> {
     this.assertOpen();
-    while (!(await outboxEmpty(this.ctx))) await flushOutbox(this.ctx);
+    for (let attempt = 0; !(await outboxEmpty(this.ctx)); attempt++) {
+      this.assertOpen();
+      if (this.ctx.connection.state === "closed") throw new ParleyError(ErrorCode.Closed, "the relay connection is closed for good");
+      await flushOutbox(this.ctx);
+      // A pass can end with sends still queued (the relay unreachable or busy): wait before the
+      // next, so a flush never keeps the event loop to itself.
+      if (!(await outboxEmpty(this.ctx)))
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 20, capMs: 1000 })));
+    }
   }
 
   // ---- directory -----------------------------------------------------------------------
