@@ -18,27 +18,11 @@ import { concatBytes, equalBytes, bytesToHex as hex } from "../../src/crypto/byt
 import type { CryptoProvider } from "../../src/crypto/provider.js";
 import { ParleyError } from "../../src/errors.js";
 import { ATTACHMENT_CHUNK_BYTES, MIN_ATTACHMENT_PADDED_BYTES } from "../../src/limits.js";
+import { seededStream } from "./seeded.js";
 
 const SEED = "parley attachment vectors v1";
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 const VECTOR_TIME = 1_767_225_600_000;
-
-function seededStream(crypto: CryptoProvider): (n: number) => Uint8Array {
-  const seed = new TextEncoder().encode(SEED);
-  let counter = 0;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (n) => {
-    while (pool.length < n) {
-      const block = new Uint8Array(seed.length + 4);
-      block.set(seed);
-      new DataView(block.buffer).setUint32(seed.length, counter++);
-      pool = concatBytes(pool, crypto.sha256(block));
-    }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
-    return out;
-  };
-}
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`attachment vector generator: ${what} disagrees with the specification`);
@@ -62,7 +46,7 @@ function errorCode(run: () => unknown): string {
 /** Returns `{ "attachments.json": … }` for generate.ts's output. */
 export function generateAttachmentVectors(crypto: CryptoProvider): Record<string, unknown> {
   const deps = { crypto };
-  const random = seededStream(crypto);
+  const random = seededStream(crypto, SEED);
   const empty = new Uint8Array(0);
 
   const layouts = [0, 1, 1024, 1025, 65_536, 65_537, 70_000, 1_000_000, 200_000_000, 4_294_967_296].map((size) => {

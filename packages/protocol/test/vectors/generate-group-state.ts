@@ -14,26 +14,9 @@ import { resolveFork } from "../../src/group/fork.js";
 import { decodeGroupState, encodeGroupState, type GroupState, groupStateHash } from "../../src/group/state.js";
 import { type AccountKeys, generateAccount } from "../../src/keys/identity.js";
 import { LABEL_GROUP_CHANGE } from "../../src/labels.js";
+import { seededStream } from "./seeded.js";
 
 const SEED = "parley group-state vectors v1";
-
-/** Deterministic bytes: SHA-256(seed ‖ u32 counter) blocks (as generate.ts, another seed). */
-function seededStream(crypto: CryptoProvider): (n: number) => Uint8Array {
-  const seed = new TextEncoder().encode(SEED);
-  let counter = 0;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (n) => {
-    while (pool.length < n) {
-      const block = new Uint8Array(seed.length + 4);
-      block.set(seed);
-      new DataView(block.buffer).setUint32(seed.length, counter++);
-      pool = concatBytes(pool, crypto.sha256(block));
-    }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
-    return out;
-  };
-}
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`group-state vector generator: ${what} disagrees with the specification`);
@@ -90,7 +73,7 @@ const describeAccount = (a: AccountKeys) => ({ seed: hex(a.signingKey.privateKey
 
 /** The group-state vector file, keyed by file name. */
 export function generateGroupStateVectors(crypto: CryptoProvider): Record<string, unknown> {
-  const deps: Deps = { crypto, random: seededStream(crypto), now: () => 0 };
+  const deps: Deps = { crypto, random: seededStream(crypto, SEED), now: () => 0 };
   const [admin, alice, bob, carol] = [0, 1, 2, 3].map(() => generateAccount(deps)) as [AccountKeys, AccountKeys, AccountKeys, AccountKeys];
   const token = (fill: number) => new Uint8Array(32).fill(fill);
 

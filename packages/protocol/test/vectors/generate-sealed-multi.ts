@@ -15,27 +15,11 @@ import { generateAccount } from "../../src/keys/identity.js";
 import { LABEL_SEALED_MULTI, LABEL_SEALED_MULTI_AUTH, LABEL_SEALED_MULTI_PAYLOAD, PROTOCOL_VERSION } from "../../src/labels.js";
 import { encodeFrame } from "../../src/wire/codec.js";
 import { multiEnvelope, multiMessageId, SEALED_MULTI_TYPE } from "../../src/wire/multi-envelope.js";
+import { seededStream } from "./seeded.js";
 
 const SEED = "parley sealed-multi vectors v1";
 /** Fixed clock (certificates' issuedAt): 2026-01-01T00:00:00Z, as the other vectors. */
 const VECTOR_TIME = 1_767_225_600_000;
-
-function seededStream(crypto: CryptoProvider): (n: number) => Uint8Array {
-  const seed = new TextEncoder().encode(SEED);
-  let counter = 0;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (n) => {
-    while (pool.length < n) {
-      const block = new Uint8Array(seed.length + 4);
-      block.set(seed);
-      new DataView(block.buffer).setUint32(seed.length, counter++);
-      pool = concatBytes(pool, crypto.sha256(block));
-    }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
-    return out;
-  };
-}
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`sealed-multi vector generator: ${what} disagrees with the specification`);
@@ -55,7 +39,7 @@ const TYPE_PREFIX = Uint8Array.of(PROTOCOL_VERSION, SEALED_MULTI_TYPE);
 
 /** `sealed-multi.json`, keyed by file name (spread into generate.ts's result). */
 export function generateSealedMultiVectors(crypto: CryptoProvider): Record<string, unknown> {
-  const stream = seededStream(crypto);
+  const stream = seededStream(crypto, SEED);
   const drawn: Uint8Array[] = [];
   const deps: Deps = {
     crypto,

@@ -22,26 +22,9 @@ import {
 import { senderKeyState } from "../../src/group/sender-key-state.js";
 import { LABEL_GROUP_MESSAGE, LABEL_GROUP_MESSAGE_KEY } from "../../src/labels.js";
 import { MAX_GROUP_SKIP } from "../../src/limits.js";
+import { seededStream } from "./seeded.js";
 
 const SEED = "parley sender-key vectors v1";
-
-/** Deterministic bytes: SHA-256(seed ‖ u32 counter) blocks (as generate.ts, with this file's seed). */
-function seededStream(crypto: CryptoProvider): (n: number) => Uint8Array {
-  const seed = new TextEncoder().encode(SEED);
-  let counter = 0;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (n) => {
-    while (pool.length < n) {
-      const block = new Uint8Array(seed.length + 4);
-      block.set(seed);
-      new DataView(block.buffer).setUint32(seed.length, counter++);
-      pool = concatBytes(pool, crypto.sha256(block));
-    }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
-    return out;
-  };
-}
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -68,7 +51,7 @@ const flip = (b: Uint8Array, at: number) => {
 
 /** The content of test-vectors/sender-keys.json. */
 export function generateSenderKeyVectors(crypto: CryptoProvider): Record<string, unknown> {
-  const stream = seededStream(crypto);
+  const stream = seededStream(crypto, SEED);
   let recording: Uint8Array[] | undefined;
   const random = (n: number) => {
     const out = stream(n);

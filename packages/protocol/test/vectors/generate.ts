@@ -34,28 +34,11 @@ import { generateAttachmentVectors } from "./generate-attachments.js";
 import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateSealedMultiVectors } from "./generate-sealed-multi.js";
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
+import { seededStream } from "./seeded.js";
 
 /** Fixed clock of the vectors: 2026-01-01T00:00:00Z. */
 export const VECTOR_TIME = 1_767_225_600_000;
 const SEED = "parley test vectors v1";
-
-/** Deterministic bytes: SHA-256(seed ‖ u32 counter) blocks. */
-function seededStream(crypto: CryptoProvider): (n: number) => Uint8Array {
-  const seed = new TextEncoder().encode(SEED);
-  let counter = 0;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (n) => {
-    while (pool.length < n) {
-      const block = new Uint8Array(seed.length + 4);
-      block.set(seed);
-      new DataView(block.buffer).setUint32(seed.length, counter++);
-      pool = concatBytes(pool, crypto.sha256(block));
-    }
-    const out = pool.slice(0, n);
-    pool = pool.slice(n);
-    return out;
-  };
-}
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -128,7 +111,7 @@ function errorCode(fn: () => unknown): string {
 
 /** Every vector file's content, keyed by file name. */
 export function generateVectors(crypto: CryptoProvider): Record<string, unknown> {
-  const stream = seededStream(crypto);
+  const stream = seededStream(crypto, SEED);
   let recording: Uint8Array[] | undefined;
   const random = (n: number) => {
     const out = stream(n);
