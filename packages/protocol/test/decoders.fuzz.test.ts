@@ -5,7 +5,6 @@ import { describe, expect } from "vitest";
 import { decodeContent, encodeContent } from "../src/content/content.js";
 import { unpad } from "../src/content/padding.js";
 import { openEnvelope, sealEnvelope } from "../src/envelope/sealed.js";
-import { ParleyError } from "../src/errors.js";
 import { decodeDeviceCertificate, verifyDeviceCertificate } from "../src/keys/device-certificate.js";
 import { decodeDeviceList, signDeviceList } from "../src/keys/device-list.js";
 import { decodeKemPreKey, decodeOneTimePreKey, decodeSignedPreKey } from "../src/keys/prekeys.js";
@@ -14,6 +13,7 @@ import { compareSafetyQr, safetyNumber } from "../src/safety-number.js";
 import { decryptMessage, encryptMessage, initiateSession } from "../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../src/session/serialize.js";
 import { allDeps, bundleOf, makeDevice, utf8 } from "./fixtures.js";
+import { mutated, onlyParleyErrors } from "./fuzz.js";
 
 const RUNS = Number(process.env.PARLEY_FUZZ_RUNS ?? 300);
 const [, deps] = allDeps[0] as [string, (typeof allDeps)[number][1]];
@@ -52,33 +52,6 @@ const decoders: Record<string, [(bytes: Uint8Array) => unknown, Uint8Array]> = {
   "decrypt (no session)": [(b) => decryptMessage(deps, bob.device, undefined, b, bob.lookup), prekeyMessage],
   "decrypt (with session)": [(b) => decryptMessage(deps, alice.device, session, b, alice.lookup), ratchetMessage],
 };
-
-function onlyParleyErrors(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): void {
-  try {
-    decode(bytes);
-  } catch (error) {
-    if (!(error instanceof ParleyError)) throw error;
-    expect(error.code).toMatch(/^ERR_[A-Z_]+$/);
-  }
-}
-
-/** A valid input, then truncated, extended, bit-flipped or with a byte overwritten. */
-function mutated(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.uint8Array({ maxLength: 64 }).map((extra) => Uint8Array.of(...valid, ...extra)),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
-      const copy = valid.slice();
-      copy[at] = (copy[at] as number) ^ (1 << bit);
-      return copy;
-    }),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0, 1, 0x7f, 0x80, 0xff)).map(([at, value]) => {
-      const copy = valid.slice();
-      copy[at] = value;
-      return copy;
-    }),
-  );
-}
 
 describe.each(Object.entries(decoders))("%s decoder", (_name, [decode, valid]) => {
   test.prop([fc.uint8Array({ maxLength: 4096 })], { numRuns: RUNS })("arbitrary bytes give a ParleyError or a value", (bytes) => {

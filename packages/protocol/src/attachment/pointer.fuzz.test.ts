@@ -5,6 +5,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { allDeps } from "../../test/fixtures.js";
+import { mutated } from "../../test/fuzz.js";
 import { decodeContent, encodeContent } from "../content/content.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_POINTER_BYTES, MAX_ATTACHMENT_PREVIEW_BYTES } from "../limits.js";
@@ -36,23 +37,6 @@ function onlyParleyErrors<T>(run: () => T): T | undefined {
     if (!(error instanceof ParleyError)) throw error;
     return undefined;
   }
-}
-
-function mutated(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.uint8Array({ maxLength: 64 }).map((extra) => Uint8Array.of(...valid, ...extra)),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
-      const copy = valid.slice();
-      copy[at] = (copy[at] as number) ^ (1 << bit);
-      return copy;
-    }),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0, 1, 0x7f, 0x80, 0xff)).map(([at, value]) => {
-      const copy = valid.slice();
-      copy[at] = value;
-      return copy;
-    }),
-  );
 }
 
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });

@@ -4,6 +4,7 @@
 // changes by random members keep every invariant, with every member computing the same state.
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
+import { mutated, onlyParleyErrors } from "../../test/fuzz.js";
 import { accounts, groupDeps as deps, fakeUserId, token } from "../../test/group-fixtures.js";
 import { ParleyError } from "../errors.js";
 import type { AccountKeys } from "../keys/identity.js";
@@ -51,33 +52,6 @@ const decoders: Record<string, [(bytes: Uint8Array) => unknown, Uint8Array]> = {
   "resolveFork (incoming)": [(b) => resolveFork(deps, created.state, competitor.change, b), allKinds.change.encoded],
   "joinGroup (previous state as bytes)": [(b) => joinGroup(deps, second.userId, allKinds.change, b), encodeGroupState(created.state)],
 };
-
-function onlyParleyErrors(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): void {
-  try {
-    decode(bytes);
-  } catch (error) {
-    if (!(error instanceof ParleyError)) throw error;
-    expect(error.code).toMatch(/^ERR_[A-Z_]+$/);
-  }
-}
-
-/** A valid input, then truncated, extended, bit-flipped or with a byte overwritten. */
-function mutated(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.uint8Array({ maxLength: 64 }).map((extra) => Uint8Array.of(...valid, ...extra)),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
-      const copy = valid.slice();
-      copy[at] = (copy[at] as number) ^ (1 << bit);
-      return copy;
-    }),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0, 1, 0x7f, 0x80, 0xff)).map(([at, value]) => {
-      const copy = valid.slice();
-      copy[at] = value;
-      return copy;
-    }),
-  );
-}
 
 describe.each(Object.entries(decoders))("%s", (_name, [decode, valid]) => {
   test.prop([fc.uint8Array({ maxLength: 4096 })], { numRuns: RUNS })("arbitrary bytes give a ParleyError or a value", (bytes) => {

@@ -5,6 +5,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { allDeps, utf8 } from "../../test/fixtures.js";
+import { mutated, onlyParleyErrors } from "../../test/fuzz.js";
 import type { Deps } from "../deps.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import {
@@ -46,33 +47,6 @@ const decoders: Record<string, [(bytes: Uint8Array) => unknown, Uint8Array]> = {
   "group decrypt (fresh receiver)": [(b) => groupDecrypt(deps, receiver, groupId, b), messages[1] as Uint8Array],
   "group decrypt (with skipped keys)": [(b) => groupDecrypt(deps, skipping, groupId, b), messages[0] as Uint8Array],
 };
-
-function onlyParleyErrors(decode: (bytes: Uint8Array) => unknown, bytes: Uint8Array): void {
-  try {
-    decode(bytes);
-  } catch (error) {
-    if (!(error instanceof ParleyError)) throw error;
-    expect(error.code).toMatch(/^ERR_[A-Z_]+$/);
-  }
-}
-
-/** A valid input, then truncated, extended, bit-flipped or with a byte overwritten. */
-function mutated(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.uint8Array({ maxLength: 64 }).map((extra) => Uint8Array.of(...valid, ...extra)),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.integer({ min: 0, max: 7 })).map(([at, bit]) => {
-      const copy = valid.slice();
-      copy[at] = (copy[at] as number) ^ (1 << bit);
-      return copy;
-    }),
-    fc.tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0, 1, 0x7f, 0x80, 0xff)).map(([at, value]) => {
-      const copy = valid.slice();
-      copy[at] = value;
-      return copy;
-    }),
-  );
-}
 
 describe.each(Object.entries(decoders))("%s decoder", (_name, [decode, valid]) => {
   test.prop([fc.uint8Array({ maxLength: 4096 })], { numRuns: RUNS })("arbitrary bytes give a ParleyError or a value", (bytes) => {
