@@ -1,10 +1,3 @@
-// A real full disk (issue 13, relay item 5): the relay's data directory is a small tmpfs that a
-// filler file fills to ENOSPC. Writes must answer STORAGE_FULL (never INTERNAL), /healthz must say
-// 503, nothing acknowledged may be lost, and everything recovers once space returns. Needs root
-// for `mount -t tmpfs`; without it the test is skipped, except under CI=true, where it fails.
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,26 +5,17 @@ import { createRelay, type Relay } from "../src/relay.js";
 import { listen, type RelayServer } from "../src/server/server.js";
 import { openSqliteStore } from "../src/store/sqlite-store.js";
 import { deps, messageId, newIdentity, utf8 } from "./identities.js";
+import { smallDisk } from "./small-disk.js";
 import { SocketClient } from "./socket-client.js";
 
-const mountPoint = mkdtempSync(join(tmpdir(), "parley-full-"));
-function tryMount(): boolean {
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mountPoint], { stdio: "pipe" });
-    return true;
-  } catch (error) {
-    if (process.env.CI === "true")
-      throw new Error(`CI=true but a tmpfs cannot be mounted for the full-disk test: ${(error as Error).message}`);
-    return false;
-  }
-}
-const mounted = tryMount();
+const disk = smallDisk("parley-full-", "6m");
+const mountPoint = disk.dir;
+const mounted = disk.mounted;
 
 let relay: Relay;
 let server: RelayServer;
 let url: string;
 let httpUrl: string;
-const filler = join(mountPoint, "filler");
 
 beforeAll(async () => {
   if (!mounted) return;
@@ -54,30 +38,9 @@ afterAll(async () => {
     const closed = server.stopAccepting();
     await relay.shutdown();
     await closed;
-    execFileSync("umount", [mountPoint]);
   }
-  rmdirSync(mountPoint);
+  disk.release();
 });
-
-/** Fills the file system with `filler` until ENOSPC (bounded by the tmpfs size). */
-function fillDisk(): void {
-  const fd = openSync(filler, "w");
-  const chunk = Buffer.alloc(64 * 1024, 7);
-  try {
-    for (let i = 0; i < 1000; i++) writeSync(fd, chunk);
-    throw new Error("the disk did not fill");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-    // Fill the last partial block too.
-    for (const size of [4096, 512, 64, 1]) {
-      try {
-        for (let i = 0; i < 1000; i++) writeSync(fd, chunk.subarray(0, size));
-      } catch {}
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const health = async () => {
   const res = await fetch(`${httpUrl}/healthz`);
@@ -108,7 +71,7 @@ describe.skipIf(!mounted)("a full disk", () => {
 
     const granted = await a.request({ t: "blob_ticket", size: 100_000 });
     if (granted.t !== "blob_granted") throw new Error("no ticket");
-    fillDisk();
+    disk.fill();
     const codes: string[] = [];
     for (let i = 0; i < 40 && !codes.includes("STORAGE_FULL"); i++) {
       const answer = await send(`while full ${i}`);
@@ -126,7 +89,7 @@ describe.skipIf(!mounted)("a full disk", () => {
     expect(upload.status).toBe(507);
     expect(await upload.json()).toEqual({ error: "STORAGE_FULL" });
 
-    rmSync(filler);
+    disk.free();
     expect(await health()).toEqual({ status: 200, body: { status: "ok" } });
     expect(await send("after")).toMatchObject({ t: "sent", results: ["OK"] });
     await a.close();
