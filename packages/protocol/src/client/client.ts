@@ -33,6 +33,7 @@ import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClien
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
 import { ClientContext } from "./context.js";
 import type { AttachmentInfo, ChatMessage } from "./conversation.js";
+import { type ConversationSummary, listConversations } from "./conversation-list.js";
 import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
 import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
@@ -40,7 +41,6 @@ import { GroupsApi } from "./groups/api.js";
 import { sendPointerToGroup } from "./groups/attachments.js";
 import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
-import type { GroupInfo } from "./groups/info.js";
 import { markGroupRead } from "./groups/receipts.js";
 import { requireSendable, sendGroupContent } from "./groups/send.js";
 import { IdentityRefresher } from "./identity-refresh.js";
@@ -56,20 +56,7 @@ import { type ConnectionState, type PushedFrame, RelayConnection, type Request, 
 import { claimStore, type Store } from "./store/store.js";
 import { webSocketTransport } from "./transport.js";
 
-/** A conversation summary for a list view: with a contact, or a group (`id` is then `group:<groupId hex>`). */
-export interface ConversationSummary {
-  /** The conversation id: the contact's id, or the group's conversation id. */
-  readonly id: string;
-  /** The contact (1:1 conversations). */
-  readonly contact?: Contact;
-  /** The group (group conversations). */
-  readonly group?: GroupInfo;
-  readonly lastMessage: ChatMessage | undefined;
-  readonly unread: number;
-}
-
-/** Things a user can send to a contact. */
-export { CONNECT_TIMEOUT_MS, type ConnectOptions, type ParleyClientOptions };
+export { CONNECT_TIMEOUT_MS, type ConnectOptions, type ConversationSummary, type ParleyClientOptions };
 
 export class ParleyClient extends Emitter<ClientEvents> {
   private readonly ctx: ClientContext;
@@ -356,20 +343,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    */
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();
-    const out: ConversationSummary[] = [];
-    const unread = (messages: ChatMessage[]) =>
-      messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
-    for (const contact of await this.ctx.contacts()) {
-      const messages = await this.ctx.messages(contact.id);
-      // Found by handle is started: only findContact sets a handle.
-      if (messages.length === 0 && contact.handle === undefined) continue;
-      out.push({ id: contact.id, contact, lastMessage: messages.at(-1), unread: unread(messages) });
-    }
-    for (const group of await this.groups.list()) {
-      const messages = await this.ctx.messages(group.id);
-      out.push({ id: group.id, group, lastMessage: messages.at(-1), unread: unread(messages) });
-    }
-    return out.sort((a, b) => (b.lastMessage?.receivedAt ?? 0) - (a.lastMessage?.receivedAt ?? 0));
+    return listConversations(this.ctx, await this.groups.list());
   }
 
   /** Messages of a conversation in arrival order. */
