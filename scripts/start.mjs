@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start` (after `npm run build`): runs the relay from the repo root on SQLite in
 // ./.parley-data (gitignored), on port 8787 or the next free one, and prints the relay URL
-// clients dial (ws://localhost:8787) and its HTTP URL (http://localhost:8787/healthz).
+// clients dial (ws://localhost:8787), its HTTP URL (http://localhost:8787/healthz) and the web client
+// (http://localhost:8787/), built into packages/web/dist.
 // Extra arguments go to the relay: `npm start -- --port 9000`, `npm start -- --help`.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -14,5 +15,9 @@ if (!existsSync(bin)) {
   process.exit(1);
 }
 process.chdir(root);
+// The web client, built by `npm run build`, is served at `/`.
+const web = join(root, "packages", "web", "dist");
+if (!process.argv.includes("--static") && !process.env.PARLEY_STATIC_DIR && existsSync(join(web, "index.html")))
+  process.argv.push("--static", web);
 if (!process.argv.includes("--data") && !process.env.PARLEY_DATA_DIR) process.argv.push("--data", ".parley-data");
 await import(bin);

@@ -10,6 +10,8 @@ for (const pkg of readdirSync("packages")) {
   const config = `packages/${pkg}/tsconfig.test.json`;
   if (existsSync(config)) steps.push(["-p", config]);
 }
+// The web client (a Vite app: typechecked here, built by `vite build`).
+if (existsSync("packages/web/tsconfig.json")) steps.push(["-p", "packages/web/tsconfig.json"]);
 // Cross-package end-to-end tests.
 if (existsSync("tests/e2e/tsconfig.json")) steps.push(["-p", "tests/e2e/tsconfig.json"]);
 for (const args of steps) {

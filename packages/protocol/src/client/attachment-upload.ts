@@ -141,7 +141,8 @@ export async function uploadBlob(
             "upload-offset": String(record.offset),
             "content-type": "application/offset+octet-stream",
           },
-          body: segment.subarray(record.offset - start),
+          // A plain ArrayBuffer view: what the DOM typing of fetch() accepts as a body.
+          body: segment.subarray(record.offset - start) as Uint8Array<ArrayBuffer>,
           ...(signal ? { signal } : {}),
         });
         await response.body?.cancel();

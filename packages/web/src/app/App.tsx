@@ -1,0 +1,115 @@
+/**
+ * The app: starts the session (or onboarding), then shows the shell — the conversation list
+ * (`nav`) beside the open screen (`main`) on wide screens, one of them at a time on phones.
+ */
+
+import type { IndexedDbStore } from "@parley/protocol/client";
+import { useEffect, useMemo, useState } from "react";
+import { ConnectionBanner } from "../components/ConnectionBanner/ConnectionBanner.js";
+import { Toasts } from "../components/Toasts/Toasts.js";
+import { ChatList } from "../screens/ChatList/ChatList.js";
+import { Conversation } from "../screens/Conversation/Conversation.js";
+import { Onboarding } from "../screens/Onboarding/Onboarding.js";
+import { Actions } from "../sdk/actions.js";
+import { describeError, errorCode } from "../sdk/errors.js";
+import { ActionsContext, StoreContext, useParley, useViewStore } from "../sdk/hooks.js";
+import { openSession, openStore } from "../sdk/session.js";
+import { ParleyStore } from "../sdk/store.js";
+import styles from "./App.module.css";
+import { ErrorBoundary } from "./ErrorBoundary.js";
+import { profileName } from "./profile.js";
+import { useRoute } from "./router.js";
+import { TakenOver } from "./TakenOver.js";
+
+export function App() {
+  const store = useMemo(() => new ParleyStore(), []);
+  const actions = useMemo(() => new Actions(store), [store]);
+  return (
+    <StoreContext.Provider value={store}>
+      <ActionsContext.Provider value={actions}>
+        <Boot />
+      </ActionsContext.Provider>
+    </StoreContext.Provider>
+  );
+}
+
+/** Opens the store: an account → ready; none → onboarding; another tab holds it → taken. */
+function Boot() {
+  const store = useViewStore();
+  const phase = useParley((s) => s.phase);
+  const failure = useParley((s) => s.failure);
+  const [attempt, setAttempt] = useState(0);
+  const [emptyStore, setEmptyStore] = useState<IndexedDbStore>();
+
+  useEffect(() => {
+    // Once per attempt, outside React's lifecycle: StrictMode's double effects must not open the store twice.
+    bootOnce(store, attempt).then(
+      (empty) => empty && setEmptyStore(empty),
+      () => {},
+    );
+  }, [store, attempt]);
+
+  if (phase === "starting") return <p className={styles.splash}>Opening Parley…</p>;
+  if (phase === "onboarding") return emptyStore ? <Onboarding store={emptyStore} /> : <p className={styles.splash}>Opening Parley…</p>;
+  if (phase === "taken") return <TakenOver onTakeOver={() => setAttempt((n) => n + 1)} />;
+  if (phase === "failed")
+    return (
+      <p className={styles.splash} role="alert">
+        {failure ?? "Parley could not start."}
+      </p>
+    );
+  return <Shell />;
+}
+
+const boots = new Map<number, Promise<IndexedDbStore | undefined>>();
+
+/** Opens the profile's store (taking it over from another tab on a retry); resolves with it when it holds no account yet. */
+function bootOnce(store: ParleyStore, attempt: number): Promise<IndexedDbStore | undefined> {
+  let boot = boots.get(attempt);
+  if (!boot) {
+    boot = (async () => {
+      const idb = await openStore({ profile: profileName(), steal: attempt > 0 });
+      const { ParleyClient } = await import("@parley/protocol/client");
+      if (!(await ParleyClient.hasAccount(idb))) {
+        store.setPhase("onboarding");
+        return idb;
+      }
+      const session = await openSession(idb, store);
+      session.client.on("error", (e) => {
+        if (errorCode(e) === "ERR_STORE_TAKEN_OVER") store.setPhase("taken");
+      });
+      return undefined;
+    })();
+    boot.catch((error: unknown) => {
+      if (errorCode(error) === "ERR_STORE_LOCKED") store.setPhase("taken");
+      else store.setPhase("failed", describeError(error));
+    });
+    boots.set(attempt, boot);
+  }
+  return boot;
+}
+
+function Shell() {
+  const route = useRoute();
+  const inConversation = route.conversationId !== undefined;
+  return (
+    <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>
+      <ConnectionBanner />
+      <nav className={styles.nav} aria-label="Conversations">
+        <ErrorBoundary>
+          <ChatList />
+        </ErrorBoundary>
+      </nav>
+      <main className={styles.main}>
+        <ErrorBoundary key={route.name + (route.conversationId ?? "")}>
+          {route.name === "conversation" && route.conversationId ? (
+            <Conversation conversationId={route.conversationId} />
+          ) : (
+            <p className={styles.empty}>Pick a conversation, or start a new one.</p>
+          )}
+        </ErrorBoundary>
+      </main>
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * The actions a view may take, over the client and the view store: one stable object per
+ * session (components get it from useActions(), so it never causes a re-render). Each returns
+ * the SDK's promise; callers show failures with describeError().
+ */
+import type { ChatMessage, Contact, ParleyClient } from "@parley/protocol/client";
+import { loadOlder, openTimeline } from "./history.js";
+import type { ParleyStore } from "./store.js";
+
+export class Actions {
+  readonly #store: ParleyStore;
+
+  constructor(store: ParleyStore) {
+    this.#store = store;
+  }
+
+  get #client(): ParleyClient {
+    const client = this.#store.client;
+    if (!client) throw new Error("no account is open");
+    return client;
+  }
+
+  readonly openTimeline = (conversationId: string): Promise<void> => openTimeline(this.#store, conversationId);
+  readonly loadOlder = (conversationId: string): Promise<void> => loadOlder(this.#store, conversationId);
+
+  /** Looks a handle up at the relay and adds the contact (a new 1:1 conversation). */
+  readonly findContact = async (handle: string): Promise<Contact> => {
+    const contact = await this.#client.findContact(handle.replace(/^@/, "").trim());
+    await this.#store.refreshConversations();
+    return contact;
+  };
+
+  readonly sendText = (
+    conversationId: string,
+    text: string,
+    options: { replyTo?: string; mentions?: readonly string[] } = {},
+  ): Promise<ChatMessage> => this.#client.sendText(conversationId, text, options);
+  readonly react = (conversationId: string, messageId: string, emoji: string, remove = false): Promise<void> =>
+    this.#client.react(conversationId, messageId, emoji, { remove });
+  readonly edit = (conversationId: string, messageId: string, text: string): Promise<void> =>
+    this.#client.edit(conversationId, messageId, text);
+  readonly deleteMessage = (conversationId: string, messageId: string): Promise<void> =>
+    this.#client.deleteMessage(conversationId, messageId);
+  readonly markRead = (conversationId: string, messageIds?: readonly string[]): Promise<void> =>
+    this.#client.markRead(conversationId, messageIds);
+  readonly setTyping = (conversationId: string, typing: boolean): Promise<void> => this.#client.setTyping(conversationId, typing);
+  readonly acceptIdentity = (contactId: string): Promise<Contact> => this.#client.acceptIdentity(contactId);
+  readonly dismissToast = (id: number): void => this.#store.dismissToast(id);
+}

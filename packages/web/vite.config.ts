@@ -1,0 +1,20 @@
+// Builds the web client into dist/, which the relay serves at `/` (`parley-relay --static`).
+// The protocol is compiled from its TypeScript source ("@parley/source" condition), so the web
+// build never waits for, or goes stale against, packages/protocol/dist. Two entries: the app
+// (index.html) and the service worker, emitted unhashed as /sw.js so its scope is the origin.
+import react from "@vitejs/plugin-react";
+import { defaultClientConditions, defineConfig } from "vite";
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: { conditions: ["@parley/source", ...defaultClientConditions] },
+  build: {
+    target: "es2022",
+    outDir: "dist",
+    emptyOutDir: true,
+    rollupOptions: {
+      input: { main: "index.html", sw: "src/sw/main.ts" },
+      output: { entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js") },
+    },
+  },
+});
