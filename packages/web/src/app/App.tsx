@@ -4,7 +4,8 @@
  */
 
 import type { IndexedDbStore } from "@parley/protocol/client";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { Attention } from "../components/Attention/Attention.js";
 import { ConnectionBanner } from "../components/ConnectionBanner/ConnectionBanner.js";
 import { Toasts } from "../components/Toasts/Toasts.js";
 import { ChatList } from "../screens/ChatList/ChatList.js";
@@ -13,6 +14,7 @@ import { Onboarding } from "../screens/Onboarding/Onboarding.js";
 import { Actions } from "../sdk/actions.js";
 import { describeError, errorCode } from "../sdk/errors.js";
 import { ActionsContext, StoreContext, useParley, useViewStore } from "../sdk/hooks.js";
+import { isGroupId } from "../sdk/selectors.js";
 import { openSession, openStore } from "../sdk/session.js";
 import { ParleyStore } from "../sdk/store.js";
 import styles from "./App.module.css";
@@ -61,6 +63,14 @@ function Boot() {
   return <Shell />;
 }
 
+// Rarely used screens load on demand (each its own chunk).
+const NewGroup = lazy(() => import("../screens/NewGroup/NewGroup.js").then((m) => ({ default: m.NewGroup })));
+const GroupInfo = lazy(() => import("../screens/GroupInfo/GroupInfo.js").then((m) => ({ default: m.GroupInfo })));
+const ContactInfo = lazy(() => import("../screens/ContactInfo/ContactInfo.js").then((m) => ({ default: m.ContactInfo })));
+const SafetyNumber = lazy(() => import("../screens/SafetyNumber/SafetyNumber.js").then((m) => ({ default: m.SafetyNumber })));
+const Devices = lazy(() => import("../screens/Devices/Devices.js").then((m) => ({ default: m.Devices })));
+const Settings = lazy(() => import("../screens/Settings/Settings.js").then((m) => ({ default: m.Settings })));
+
 const boots = new Map<number, Promise<IndexedDbStore | undefined>>();
 
 /** Opens the profile's store (taking it over from another tab on a retry); resolves with it when it holds no account yet. */
@@ -102,14 +112,36 @@ function Shell() {
       </nav>
       <main className={styles.main}>
         <ErrorBoundary key={route.name + (route.conversationId ?? "")}>
-          {route.name === "conversation" && route.conversationId ? (
-            <Conversation conversationId={route.conversationId} />
-          ) : (
-            <p className={styles.empty}>Pick a conversation, or start a new one.</p>
-          )}
+          <Suspense fallback={<p className={styles.empty}>Loading…</p>}>
+            <Screen route={route} />
+          </Suspense>
         </ErrorBoundary>
       </main>
       <Toasts />
+      <Attention />
     </div>
   );
+}
+
+/** The main pane's screen for a route. */
+function Screen({ route }: { readonly route: ReturnType<typeof useRoute> }) {
+  const id = route.conversationId;
+  switch (route.name) {
+    case "conversation":
+      return id ? <Conversation conversationId={id} /> : null;
+    case "info":
+      return id ? isGroupId(id) ? <GroupInfo conversationId={id} /> : <ContactInfo conversationId={id} /> : null;
+    case "verify":
+      return id ? <SafetyNumber conversationId={id} /> : null;
+    case "newGroup":
+      return <NewGroup />;
+    case "settings":
+      return <Settings />;
+    case "devices":
+      return <Devices />;
+    case "home":
+      return <p className={styles.empty}>Pick a conversation, or start a new one.</p>;
+    default:
+      return <p className={styles.empty}>There is nothing at this address.</p>;
+  }
 }
