@@ -2,7 +2,7 @@
 // `npm start` (after `npm run build`): runs the relay from the repo root on SQLite in
 // ./.parley-data (gitignored), on port 8787 or the next free one, and prints the relay URL
 // clients dial (ws://localhost:8787), its HTTP URL (http://localhost:8787/healthz) and the web client
-// (http://localhost:8787/), built into packages/web/dist.
+// (http://localhost:8787/): the relay serves the workspace's built @parley/web (packages/web/dist).
 // Extra arguments go to the relay: `npm start -- --port 9000`, `npm start -- --help`.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,6 +1,6 @@
 // What an app developer gets from npm: each package is packed with `npm pack`, checked file by
 // file, and installed into empty projects from the tarballs alone. A Node project runs the
-// installed relay's bin and a two-client chat against it; a browser project (no `ws`) bundles
+// installed relay's bin (serving the installed web client at /) and a two-client chat against it; a browser project (no `ws`) bundles
 // examples/browser-chat with Vite 7, whose Rollup fails on any Node built-in left in the graph.
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,6 +54,8 @@ const client = async (name) => {
   return c;
 };
 try {
+  const page = await fetch(url + "/");
+  console.log("web client at /: " + page.status + " " + ((await page.text()).includes('<div id="root">') ? "app" : "not the app"));
   const alice = await client("alice");
   const bob = await client("bob");
   const received = new Promise((resolve) => bob.on("message", (m) => { if (!m.outgoing) resolve(m.text); }));
@@ -74,7 +76,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   mkdirSync(tarballs);
   const packed: Record<string, string> = {};
   try {
-    for (const name of ["protocol", "relay"]) {
+    for (const name of ["protocol", "relay", "web"]) {
       const { stdout } = await npm(["pack", "--json", "--pack-destination", tarballs], join(root, "packages", name), 60_000);
       const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
       if (!info) throw new Error(`npm pack printed no result for ${name}`);
@@ -82,7 +84,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
     }
   } finally {
     // The pack steps put the packages' docs back even if a step failed midway.
-    for (const name of ["protocol", "relay"])
+    for (const name of ["protocol", "relay", "web"])
       await exec(process.execPath, [join(root, "scripts/pack-docs.mjs"), "restore"], { cwd: join(root, "packages", name) }).catch(() => {});
   }
 
@@ -105,6 +107,12 @@ test("npm pack of each package gives a complete tarball that installs and chats 
     expect.soft(deadDocPaths(pkgDir), `${name}: paths named in doc comments`).toEqual([]);
     expect.soft(deadSourceMapSources(pkgDir), `${name}: source maps`).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as Record<string, Record<string, unknown>>;
+    if (name === "web") {
+      // The relay serves the built app: nothing to install at run time, and the bundle is in the tarball.
+      expect.soft(manifest.dependencies ?? {}, "web has no runtime dependencies").toEqual({});
+      expect.soft(files, "web: built app").toContain("dist/index.html");
+      expect.soft(files, "web: service worker").toContain("dist/sw.js");
+    }
     if (name === "protocol") {
       // Browser apps must not get `ws`: it is an optional peer for @parley/protocol/node.
       expect.soft(Object.keys(manifest.dependencies ?? {}), "protocol dependencies").not.toContain("ws");
@@ -120,13 +128,24 @@ test("npm pack of each package gives a complete tarball that installs and chats 
     JSON.stringify({ name: "node-app", private: true, type: "module", allowScripts: readmeAllowScripts() }),
   );
   const install = await npm(
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, packed.relay as string, "ws@8.23.0"],
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      packed.protocol as string,
+      packed.relay as string,
+      packed.web as string,
+      "ws@8.23.0",
+    ],
     app,
   );
   expect(install.stdout + install.stderr).not.toMatch(/not yet covered by allowScripts/);
   writeFileSync(join(app, "chat.mjs"), CHAT_SCRIPT);
   const chat = await exec(process.execPath, ["chat.mjs"], { cwd: app, timeout: 60_000 });
   expect(chat.stdout).toContain("bob received: hello from an installed package");
+  // The installed relay serves the installed @parley/web at / with no --static.
+  expect(chat.stdout).toContain("web client at /: 200 app");
 
   // A browser app: the library alone (no ws pulled in), bundled by Vite 7 with no config.
   const web = join(work, "web-app");

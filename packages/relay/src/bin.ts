@@ -27,7 +27,7 @@ process.stdout.write(
     `  Relay URL for clients:          ${relay.wsUrl}`,
     `  HTTP (health, metrics, blobs):  ${relay.url}/healthz`,
     ...(relay.metricsUrl ? [`  Metrics (admin port):           ${relay.metricsUrl}`] : []),
-    ...(config.staticDir ? [`  Web client (open in a browser): ${relay.url}/`] : []),
+    ...(relay.webClientDir ? [`  Web client (open in a browser): ${relay.url}/`] : []),
     "",
   ].join("\n"),
 );

@@ -21,6 +21,14 @@ describe("parseConfig", () => {
     expect(parseConfig([], { PARLEY_PORT: "1234" }).port).toBe(1234);
   });
 
+  it("serves the bundled web client unless --no-web (or PARLEY_NO_WEB=1); --static picks another build", () => {
+    expect(parseConfig([], {})).toMatchObject({ noWeb: false, staticDir: undefined });
+    expect(parseConfig(["--no-web"], {}).noWeb).toBe(true);
+    expect(parseConfig([], { PARLEY_NO_WEB: "1" }).noWeb).toBe(true);
+    expect(parseConfig(["--static", "/srv/web"], {}).staticDir).toBe("/srv/web");
+    expect(HELP).toContain("--no-web");
+  });
+
   it("rejects unknown options and limits, bad ports, and TLS halves", () => {
     expect(() => parseConfig(["--nope", "1"], {})).toThrow(RangeError);
     expect(() => parseConfig(["--limit", "nope=1"], {})).toThrow(/unknown limit/);

@@ -20,6 +20,8 @@ export interface RelayConfig {
   readonly tlsKey: string | undefined;
   readonly trustProxy: boolean;
   readonly staticDir: string | undefined;
+  /** Serve no web client, not even the bundled @parley/web. */
+  readonly noWeb: boolean;
   readonly logLevel: string;
   readonly sweepIntervalMs: number;
   /** Bearer token `/metrics` requires; open when undefined. */
@@ -49,7 +51,9 @@ Options (environment variable in brackets):
   --tls-cert FILE       PEM certificate: serve https/wss (needs --tls-key) [PARLEY_TLS_CERT]
   --tls-key FILE        PEM private key [PARLEY_TLS_KEY]
   --trust-proxy         take client addresses from X-Forwarded-For (behind a reverse proxy) [PARLEY_TRUST_PROXY=1]
-  --static DIR          serve static files (the web client) from DIR [PARLEY_STATIC_DIR]
+  --static DIR          serve static files (the web client) from DIR instead of the bundled
+                        @parley/web (served at / when it is installed) [PARLEY_STATIC_DIR]
+  --no-web              serve no web client [PARLEY_NO_WEB=1]
   --log-level LEVEL     fatal|error|warn|info|debug|silent (default info) [PARLEY_LOG_LEVEL]
   --sweep-interval MS   how often expired messages and blobs are removed (default 60000) [PARLEY_SWEEP_INTERVAL_MS]
   --metrics-token TOKEN /metrics answers only "Authorization: Bearer TOKEN" (default: open) [PARLEY_METRICS_TOKEN]
@@ -82,7 +86,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     }
     if (!arg.startsWith("--")) throw new RangeError(`unexpected argument "${arg}" (see --help)`);
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name === "trust-proxy") {
+    if (name === "trust-proxy" || name === "no-web") {
       flags.set(name, true);
       continue;
     }
@@ -129,6 +133,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     tlsKey,
     trustProxy: flags.get("trust-proxy") === true || env.PARLEY_TRUST_PROXY === "1",
     staticDir: pick("static", "PARLEY_STATIC_DIR"),
+    noWeb: flags.get("no-web") === true || env.PARLEY_NO_WEB === "1",
     logLevel: pick("log-level", "PARLEY_LOG_LEVEL") ?? "info",
     sweepIntervalMs: sweep,
     metricsToken: pick("metrics-token", "PARLEY_METRICS_TOKEN"),

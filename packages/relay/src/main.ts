@@ -12,6 +12,7 @@ import { DEFAULT_PORT, type RelayConfig } from "./config.js";
 import { createRelay } from "./relay.js";
 import { listenAdmin } from "./server/admin-server.js";
 import { listen, type RelayServer } from "./server/server.js";
+import { bundledWebClient } from "./server/web-client.js";
 import { openSqliteStore } from "./store/sqlite-store.js";
 
 /** A running relay process. */
@@ -23,6 +24,8 @@ export interface RunningRelay {
   readonly port: number;
   /** The admin listener's metrics URL, when `--metrics-port` is set. */
   readonly metricsUrl: string | undefined;
+  /** The directory the web client is served from at `/`, if any. */
+  readonly webClientDir: string | undefined;
   /** Graceful stop (what SIGTERM does). */
   stop(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   });
   Object.defineProperty(relay.context, "relayId", { get: () => holder.relayId });
 
+  const webClientDir = config.noWeb ? undefined : (config.staticDir ?? bundledWebClient());
   let server: RelayServer | undefined;
   const candidates =
     config.portExplicit || config.port !== DEFAULT_PORT ? [config.port] : [...Array.from({ length: 10 }, (_, i) => DEFAULT_PORT + i), 0];
@@ -60,7 +64,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
         host: config.host,
         tls,
         trustProxy: config.trustProxy,
-        staticDir: config.staticDir,
+        staticDir: webClientDir,
         metricsToken: config.metricsToken,
         serveMetrics: config.metricsPort === undefined,
       });
@@ -101,7 +105,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     return stopping;
   };
   const metricsUrl = admin ? `http://${adminHost}:${admin.port}/metrics` : undefined;
-  return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, metricsUrl, stop };
+  return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, metricsUrl, webClientDir, stop };
 }
 
 /** The host part of the default relay id: the listen address, or `localhost` for a wildcard or loopback one. */
