@@ -42,17 +42,19 @@ import { sendPointerToGroup } from "./groups/attachments.js";
 import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import { markGroupRead } from "./groups/receipts.js";
-import { requireSendable, sendGroupContent } from "./groups/send.js";
+import { requireSendable } from "./groups/send.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
 import { errorFields, Log } from "./logger.js";
 import { LoginWaiters } from "./login-waiters.js";
-import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
+import { flushOutbox, outboxEmpty } from "./outgoing.js";
 import { PreKeyMaintenance } from "./prekey-maintenance.js";
+import { sendPresence, sendTyping } from "./presence.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
+import { type PrivacySettings, privacySettings, updatePrivacySettings } from "./settings.js";
 import { claimStore, type Store } from "./store/store.js";
 import { webSocketTransport } from "./transport.js";
 
@@ -434,7 +436,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.act(contactId, messageId, { kind: "delete", target: hexToBytes(messageId) }, true);
   }
 
-  /** Marks received messages read (all unread ones by default) and tells the sender. */
+  /** Marks received messages read (all unread ones by default) and tells the sender, unless read receipts are off (`settings`). */
   async markRead(contactId: string, messageIds?: readonly string[]): Promise<void> {
     if (isGroupConversation(contactId)) {
       this.assertOpen();
@@ -443,27 +445,29 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await chat.markRead(this.ctx, await this.requireContact(contactId), messageIds);
   }
 
-  /** Tells the contact we are typing (or stopped). Ephemeral: dropped if they are offline. */
+  /** Tells the contact (or group) we are typing (or stopped), unless typing indicators are off (`settings`). Ephemeral: dropped if they are offline. */
   async setTyping(contactId: string, typing: boolean): Promise<void> {
-    if (isGroupConversation(contactId)) {
-      this.assertOpen();
-      await sendGroupContent(this.ctx, groupIdOf(contactId), { kind: "typing", typing }, { ephemeral: true });
-      return;
-    }
-    const contact = await this.requireContact(contactId);
-    if (contact.pendingIdentity) return;
-    await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "typing", typing }), { ephemeral: true });
+    this.assertOpen();
+    await sendTyping(this.ctx, contactId, isGroupConversation(contactId) ? undefined : await this.requireContact(contactId), typing);
   }
 
-  /** Tells every contact (and only contacts) our presence. Ephemeral. */
+  /** Tells every contact (and only contacts) our presence, unless presence sharing is off (`settings`). Ephemeral. */
   async setPresence(presence: "offline" | "online" | "away"): Promise<void> {
     this.assertOpen();
-    for (const contact of await this.ctx.contacts()) {
-      if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
-      await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "presence", presence }), { ephemeral: true }).catch((e) =>
-        this.emit("error", e),
-      );
-    }
+    await sendPresence(this.ctx, presence);
+  }
+
+  // ---- privacy settings and backups ----------------------------------------------------
+
+  /** The privacy settings: read receipts, typing indicators, presence (each on by default; persisted). */
+  get settings(): PrivacySettings {
+    return privacySettings(this.ctx.local);
+  }
+
+  /** Changes privacy settings (only the fields given); turning presence off sends one last "offline". Emits `settings`. */
+  async updateSettings(patch: Partial<PrivacySettings>): Promise<PrivacySettings> {
+    this.assertOpen();
+    return updatePrivacySettings(this.ctx, patch);
   }
 
   // ---- verification --------------------------------------------------------------------
