@@ -28,6 +28,7 @@ import {
   type UploadRecord,
 } from "./attachments.js";
 import { backoffDelay } from "./backoff.js";
+import { type BackupImportResult, commitRestore, exportBackup, importBackup, prepareRestore } from "./backup.js";
 import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
@@ -154,6 +155,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const device = await LocalDevice.load(deps.crypto, claimed.store);
     if (!device) throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
     const client = attach(new ParleyClient(claimed, deps, device));
+    return client;
+  }
+
+  /**
+   * Restores an encrypted backup (`exportBackup`) into an EMPTY store as a new device of the
+   * backed-up account (spec/backup.md): fresh device keys and prekeys certified by the account
+   * key in the backup, published in a new device list next to the old device (remove that with
+   * `removeDevice`); contacts, groups and history from the backup. No session is restored: new
+   * ones are made on the first messages. Needs the relay (it reads the account's current device
+   * list). ERR_BACKUP_PASSPHRASE, ERR_BACKUP_CORRUPT, ERR_BACKUP_ACCOUNT (a linked device's
+   * backup), ERR_ACCOUNT_EXISTS; nothing is written on any error. Call `connect()` next.
+   */
+  static async restoreBackup(options: ParleyClientOptions, backup: Uint8Array, passphrase: string): Promise<ParleyClient> {
+    checkOptions(options);
+    const deps = await depsFor(options);
+    if (await ParleyClient.hasAccount(options.store))
+      throw new ParleyError(ErrorCode.AccountExists, "restore a backup into an empty store");
+    const prepared = await prepareRestore(deps, options, backup, passphrase);
+    const { claimed, attach } = await ParleyClient.claimFor(options);
+    const client = attach(new ParleyClient(claimed, deps, prepared.device));
+    await commitRestore(client.ctx, prepared);
     return client;
   }
 
@@ -490,6 +512,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Accepts a contact's changed identity; sending is possible again (verification is reset). */
   async acceptIdentity(contactId: string): Promise<Contact> {
     return acceptIdentity(this.ctx, await this.requireContact(contactId));
+  }
+
+  /**
+   * An encrypted backup of this account's profile, settings, contacts, groups and history
+   * (spec/backup.md; attachments as pointers, not their blobs), sealed under a key derived from
+   * `passphrase` (PBKDF2-HMAC-SHA256, 600 000 iterations). Never sessions or device keys. Made
+   * on the primary device it can be restored (`ParleyClient.restoreBackup`); made on a linked
+   * device it holds no account key and can only be imported (`importBackup`).
+   */
+  async exportBackup(passphrase: string): Promise<Uint8Array> {
+    this.assertOpen();
+    return exportBackup(this.ctx, passphrase);
+  }
+
+  /**
+   * Merges a backup of this same account into this device: what is missing here is added, what
+   * is here is kept. ERR_BACKUP_ACCOUNT for another account's backup, ERR_BACKUP_PASSPHRASE,
+   * ERR_BACKUP_CORRUPT; nothing is written on any error.
+   */
+  async importBackup(backup: Uint8Array, passphrase: string): Promise<BackupImportResult> {
+    this.assertOpen();
+    return importBackup(this.ctx, backup, passphrase);
   }
 
   // ---- internals -----------------------------------------------------------------------
