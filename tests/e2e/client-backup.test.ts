@@ -84,6 +84,7 @@ describe("encrypted backup", () => {
     expect(history).toEqual(["hi Bob", "hi Alice"]);
     expect(groupHistory).toContain("Bob in the group");
 
+    const safetyBefore = (await bob.safetyNumber(aliceAtBob)).digits;
     const backup = await alice.exportBackup(PASSPHRASE);
     expect(parseBackupHeader(backup).iterations).toBe(BACKUP_KDF_ITERATIONS);
     await alice.close(); // The old device is gone (lost phone); its store is kept for the comparisons below.
@@ -150,6 +151,8 @@ describe("encrypted backup", () => {
     await carol.sendText(group.id, "Carol answers the group");
     await carolReply;
     expect(identityChanges).toEqual([]);
+    expect((await bob.safetyNumber(aliceAtBob)).digits).toBe(safetyBefore);
+    expect((await bob.contact(aliceAtBob))?.deviceIds).toContain(restored.deviceId);
 
     // Sessions: every record on the restored device is new — none equals one the old device had.
     const restoredSessions = await store.list("sessions");
@@ -193,7 +196,7 @@ describe("encrypted backup", () => {
     await eventually(async () => (await old.messages(group.id)).some((m) => m.text === "Carol answers the group"));
   });
 
-  test("a linked device's backup has no account key: restore refuses it, import on the account's device takes it", async () => {
+  test("a linked device's backup has no account key: restore refuses it, import on the account's device takes it; no relay: nothing restored", async () => {
     const relay = await relayForTest();
     const alice = await newClient(relay.wsUrl, "Alice");
     cleanups.push(() => alice.close());
@@ -207,6 +210,16 @@ describe("encrypted backup", () => {
       PASSPHRASE,
     );
     await expect(refused).rejects.toMatchObject({ code: "ERR_BACKUP_ACCOUNT", reason: "NO_ACCOUNT_KEY" });
+    expect(await storeIsEmpty(store)).toBe(true);
+
+    // A primary device's backup, but no relay to read the device list from: refused, nothing written.
+    const primary = await alice.exportBackup(PASSPHRASE);
+    const unreachable = ParleyClient.restoreBackup(
+      { relayUrl: "ws://127.0.0.1:9", store, transport: nodeTransport, keepStoreOpen: true, requestTimeoutMs: 1_000 },
+      primary,
+      PASSPHRASE,
+    );
+    await expect(unreachable).rejects.toMatchObject({ code: "ERR_TIMEOUT" });
     expect(await storeIsEmpty(store)).toBe(true);
     expect(await alice.importBackup(backup, PASSPHRASE)).toEqual({ contacts: 0, groups: 0, messages: 0 });
   });

@@ -528,8 +528,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /**
    * Merges a backup of this same account into this device: what is missing here is added, what
-   * is here is kept. ERR_BACKUP_ACCOUNT for another account's backup, ERR_BACKUP_PASSPHRASE,
-   * ERR_BACKUP_CORRUPT; nothing is written on any error.
+   * is here is kept. Emits `contact` for each contact added (read `conversations()` and
+   * `groups.list()` again for the rest). ERR_BACKUP_ACCOUNT for another account's backup,
+   * ERR_BACKUP_PASSPHRASE, ERR_BACKUP_CORRUPT; nothing is written on any error.
    */
   async importBackup(backup: Uint8Array, passphrase: string): Promise<BackupImportResult> {
     this.assertOpen();
