@@ -3,7 +3,7 @@
 // and turning presence off sends one last "offline". Settings survive a reopen. Contacts'
 // presence carries `lastSeen`, kept on the contact.
 
-import { type ChatMessage, MemoryStore, type ParleyClient } from "@parley/protocol/client";
+import { type ChatMessage, type ClientEvents, MemoryStore, type ParleyClient } from "@parley/protocol/client";
 import { describe, expect, test } from "vitest";
 import { collect, eventually, newClient, reopenClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
@@ -11,6 +11,9 @@ import { perTestCleanups } from "./support/fixtures.js";
 const { cleanups, relay: relayForTest } = perTestCleanups();
 const isText = (text: string) => (m: ChatMessage) => m.text === text;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `waitFor` with a generous limit: the test machine is shared. */
+const until = <K extends keyof ClientEvents>(client: ParleyClient, event: K, filter: (p: ClientEvents[K]) => boolean = () => true) =>
+  waitFor(client, event, filter, 30_000);
 
 /** Alice and Bob with handles, each having written to the other. */
 async function pair(wsUrl: string, bobStore = new MemoryStore()) {
@@ -23,10 +26,10 @@ async function pair(wsUrl: string, bobStore = new MemoryStore()) {
   await alice.claimHandle("alice");
   await bob.claimHandle("bob");
   const bobAtAlice = (await alice.findContact("bob")).id;
-  const first = waitFor(bob, "message", isText("hi Bob"));
+  const first = until(bob, "message", isText("hi Bob"));
   await alice.sendText(bobAtAlice, "hi Bob");
   const aliceAtBob = (await first).contactId;
-  const back = waitFor(alice, "message", isText("hi Alice"));
+  const back = until(alice, "message", isText("hi Alice"));
   await bob.sendText(aliceAtBob, "hi Alice");
   await back;
   return { alice, bob, bobAtAlice, aliceAtBob, bobStore };
@@ -34,9 +37,9 @@ async function pair(wsUrl: string, bobStore = new MemoryStore()) {
 
 /** Sends `text` from `from` and waits until it is delivered. */
 async function sendDelivered(from: ParleyClient, to: ParleyClient, conversationId: string, text: string) {
-  const arrived = waitFor(to, "message", isText(text));
+  const arrived = until(to, "message", isText(text));
   const sent = await from.sendText(conversationId, text);
-  const delivered = waitFor(from, "messageUpdated", (m) => m.id === sent.id && m.status === "delivered");
+  const delivered = until(from, "messageUpdated", (m) => m.id === sent.id && m.status === "delivered");
   const received = await arrived;
   await delivered;
   return { sent, received };
@@ -47,7 +50,7 @@ describe("privacy settings", () => {
     const relay = await relayForTest();
     const { alice, bob, bobAtAlice, aliceAtBob, bobStore } = await pair(relay.wsUrl);
     expect(bob.settings).toEqual({ readReceipts: true, typingIndicators: true, presence: true });
-    const changed = waitFor(bob, "settings");
+    const changed = until(bob, "settings");
     expect(await bob.updateSettings({ readReceipts: false })).toEqual({ readReceipts: false, typingIndicators: true, presence: true });
     expect((await changed).readReceipts).toBe(false);
     await expect(bob.updateSettings({ readReceipts: "no" } as never)).rejects.toThrow(TypeError);
@@ -60,7 +63,7 @@ describe("privacy settings", () => {
     // A later message with receipts on proves the relay path is clear: its "read" arrives, the first's never.
     await bob.updateSettings({ readReceipts: true });
     const probe = await sendDelivered(alice, bob, bobAtAlice, "probe");
-    const probeRead = waitFor(alice, "messageUpdated", (m) => m.id === probe.sent.id && m.status === "read");
+    const probeRead = until(alice, "messageUpdated", (m) => m.id === probe.sent.id && m.status === "read");
     await bob.markRead(aliceAtBob, [probe.received.id]);
     await probeRead;
     expect(updates.some((m) => m.id === sent.id && m.status === "read")).toBe(false);
@@ -77,7 +80,7 @@ describe("privacy settings", () => {
   test("read receipts off in a group: the author sees the member's delivered, never read", async () => {
     const relay = await relayForTest();
     const { alice, bob, bobAtAlice } = await pair(relay.wsUrl);
-    const joined = waitFor(bob, "group");
+    const joined = until(bob, "group");
     const group = await alice.groups.create({ name: "Quiet readers", members: [bobAtAlice] });
     await joined;
     await bob.updateSettings({ readReceipts: false });
@@ -88,7 +91,7 @@ describe("privacy settings", () => {
     // A probe with receipts on: its read comes through, so the first one's would have too.
     await bob.updateSettings({ readReceipts: true });
     const probe = await sendDelivered(alice, bob, group.id, "group probe");
-    const probeRead = waitFor(alice, "messageUpdated", (m) => m.id === probe.sent.id && m.status === "read");
+    const probeRead = until(alice, "messageUpdated", (m) => m.id === probe.sent.id && m.status === "read");
     await bob.markRead(group.id, [probe.received.id]);
     await probeRead;
     expect(updates.some((m) => m.id === sent.id && (m.status === "read" || m.receipts?.[bob.userId] === "read"))).toBe(false);
@@ -97,13 +100,13 @@ describe("privacy settings", () => {
   test("typing off: the peer gets no typing event (1:1 and group); presence off: none, after one last offline; lastSeen recorded", async () => {
     const relay = await relayForTest();
     const { alice, bob, bobAtAlice, aliceAtBob } = await pair(relay.wsUrl);
-    const joined = waitFor(bob, "group");
+    const joined = until(bob, "group");
     const group = await alice.groups.create({ name: "Typists", members: [bobAtAlice] });
     await joined;
     await sendDelivered(alice, bob, group.id, "sender key first"); // Ephemeral group sends need Bob to hold Alice's key.
 
     // Typing: on → the peer sees it; off → nothing, though a later "on" still arrives.
-    const seen = waitFor(bob, "typing", (t) => t.typing);
+    const seen = until(bob, "typing", (t) => t.typing);
     await alice.setTyping(bobAtAlice, true);
     await seen;
     const typing = collect(bob, "typing");
@@ -111,14 +114,14 @@ describe("privacy settings", () => {
     await alice.setTyping(bobAtAlice, true);
     await alice.setTyping(group.id, true);
     await alice.updateSettings({ typingIndicators: true });
-    const marker = waitFor(bob, "typing", (t) => t.contactId === group.id);
+    const marker = until(bob, "typing", (t) => t.contactId === group.id);
     await alice.setTyping(group.id, false);
     await marker;
     expect(typing.filter((t) => t.typing)).toEqual([]);
 
     // Presence: on → online arrives with lastSeen, kept on the contact.
     const before = Date.now();
-    const online = waitFor(bob, "presence", (p) => p.presence === "online");
+    const online = until(bob, "presence", (p) => p.presence === "online");
     await alice.setPresence("online");
     const event = await online;
     expect(event.lastSeen).toBeGreaterThanOrEqual(before);
@@ -126,7 +129,7 @@ describe("privacy settings", () => {
     expect((await bob.contact(aliceAtBob))?.presence).toBe("online");
 
     // Off: one last "offline" goes, then nothing.
-    const offline = waitFor(bob, "presence", (p) => p.presence === "offline");
+    const offline = until(bob, "presence", (p) => p.presence === "offline");
     const presence = collect(bob, "presence");
     await alice.updateSettings({ presence: false });
     await offline;
