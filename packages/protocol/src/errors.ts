@@ -66,6 +66,12 @@ export const ErrorCode = {
   AttachmentCorrupt: "ERR_ATTACHMENT_CORRUPT",
   /** An attachment's ciphertext ended before its final chunk (spec/attachments.md). */
   AttachmentTruncated: "ERR_ATTACHMENT_TRUNCATED",
+  /** Client: the passphrase does not open this backup (spec/backup.md); nothing was written. */
+  BackupPassphrase: "ERR_BACKUP_PASSPHRASE",
+  /** Client: bytes that are not a valid backup (bad magic, version, KDF cost, tampered ciphertext or payload); nothing was written. */
+  BackupCorrupt: "ERR_BACKUP_CORRUPT",
+  /** Client: a backup of another account (`importBackup`), or without the account key a restore needs. */
+  BackupAccount: "ERR_BACKUP_ACCOUNT",
 } as const;
 
 /** One of the stable error code strings. */

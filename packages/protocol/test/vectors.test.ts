@@ -59,6 +59,7 @@ const FILES = [
   "group-state.json",
   "sealed-multi.json",
   "attachments.json",
+  "backup.json",
 ];
 
 describe.each(allDeps)("test vectors with the %s provider", (_name, deps) => {

@@ -11,6 +11,7 @@ import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conve
 import { sendReceipt } from "./incoming.js";
 import { newContent, sendContent } from "./outgoing.js";
 import type { Contact } from "./records.js";
+import { privacySettings } from "./settings.js";
 
 /** Read receipts per receipt content: keeps one receipt well inside the content size limit. */
 const READ_RECEIPT_BATCH = 512;
@@ -95,6 +96,7 @@ export async function markRead(ctx: ClientContext, contact: Contact, messageIds?
   if (read.length === 0) return;
   await ctx.store.batch(writes);
   for (const m of read) ctx.emit("messageUpdated", m);
+  if (!privacySettings(ctx.local).readReceipts) return; // Read here, told to nobody (settings.ts).
   for (let i = 0; i < read.length; i += READ_RECEIPT_BATCH) {
     const targets = read.slice(i, i + READ_RECEIPT_BATCH).map((m) => hexToBytes(m.id));
     await sendReceipt(ctx, contact.id, "read", targets);

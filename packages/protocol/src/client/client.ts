@@ -28,6 +28,7 @@ import {
   type UploadRecord,
 } from "./attachments.js";
 import { backoffDelay } from "./backoff.js";
+import { type BackupImportResult, commitRestore, exportBackup, importBackup, prepareRestore } from "./backup.js";
 import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
@@ -42,17 +43,19 @@ import { sendPointerToGroup } from "./groups/attachments.js";
 import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import { markGroupRead } from "./groups/receipts.js";
-import { requireSendable, sendGroupContent } from "./groups/send.js";
+import { requireSendable } from "./groups/send.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { LocalDevice, type PendingLink } from "./local-device.js";
 import { errorFields, Log } from "./logger.js";
 import { LoginWaiters } from "./login-waiters.js";
-import { flushOutbox, newContent, outboxEmpty, sendContent } from "./outgoing.js";
+import { flushOutbox, outboxEmpty } from "./outgoing.js";
 import { PreKeyMaintenance } from "./prekey-maintenance.js";
+import { sendPresence, sendTyping } from "./presence.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
+import { type PrivacySettings, privacySettings, updatePrivacySettings } from "./settings.js";
 import { claimStore, type Store } from "./store/store.js";
 import { webSocketTransport } from "./transport.js";
 
@@ -152,6 +155,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const device = await LocalDevice.load(deps.crypto, claimed.store);
     if (!device) throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
     const client = attach(new ParleyClient(claimed, deps, device));
+    return client;
+  }
+
+  /**
+   * Restores an encrypted backup (`exportBackup`) into an EMPTY store as a new device of the
+   * backed-up account (spec/backup.md): fresh device keys and prekeys certified by the account
+   * key in the backup, published in a new device list next to the old device (remove that with
+   * `removeDevice`); contacts, groups and history from the backup. No session is restored: new
+   * ones are made on the first messages. Needs the relay (it reads the account's current device
+   * list). ERR_BACKUP_PASSPHRASE, ERR_BACKUP_CORRUPT, ERR_BACKUP_ACCOUNT (a linked device's
+   * backup), ERR_ACCOUNT_EXISTS; nothing is written on any error. Call `connect()` next.
+   */
+  static async restoreBackup(options: ParleyClientOptions, backup: Uint8Array, passphrase: string): Promise<ParleyClient> {
+    checkOptions(options);
+    const deps = await depsFor(options);
+    if (await ParleyClient.hasAccount(options.store))
+      throw new ParleyError(ErrorCode.AccountExists, "restore a backup into an empty store");
+    const prepared = await prepareRestore(deps, options, backup, passphrase);
+    const { claimed, attach } = await ParleyClient.claimFor(options);
+    const client = attach(new ParleyClient(claimed, deps, prepared.device));
+    await commitRestore(client.ctx, prepared);
     return client;
   }
 
@@ -434,7 +458,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await this.act(contactId, messageId, { kind: "delete", target: hexToBytes(messageId) }, true);
   }
 
-  /** Marks received messages read (all unread ones by default) and tells the sender. */
+  /** Marks received messages read (all unread ones by default) and tells the sender, unless read receipts are off (`settings`). */
   async markRead(contactId: string, messageIds?: readonly string[]): Promise<void> {
     if (isGroupConversation(contactId)) {
       this.assertOpen();
@@ -443,27 +467,29 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await chat.markRead(this.ctx, await this.requireContact(contactId), messageIds);
   }
 
-  /** Tells the contact we are typing (or stopped). Ephemeral: dropped if they are offline. */
+  /** Tells the contact (or group) we are typing (or stopped), unless typing indicators are off (`settings`). Ephemeral: dropped if they are offline. */
   async setTyping(contactId: string, typing: boolean): Promise<void> {
-    if (isGroupConversation(contactId)) {
-      this.assertOpen();
-      await sendGroupContent(this.ctx, groupIdOf(contactId), { kind: "typing", typing }, { ephemeral: true });
-      return;
-    }
-    const contact = await this.requireContact(contactId);
-    if (contact.pendingIdentity) return;
-    await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "typing", typing }), { ephemeral: true });
+    this.assertOpen();
+    await sendTyping(this.ctx, contactId, isGroupConversation(contactId) ? undefined : await this.requireContact(contactId), typing);
   }
 
-  /** Tells every contact (and only contacts) our presence. Ephemeral. */
+  /** Tells every contact (and only contacts) our presence, unless presence sharing is off (`settings`). Ephemeral. */
   async setPresence(presence: "offline" | "online" | "away"): Promise<void> {
     this.assertOpen();
-    for (const contact of await this.ctx.contacts()) {
-      if (contact.pendingIdentity || contact.deviceIds.length === 0) continue;
-      await sendContent(this.ctx, contact, newContent(this.ctx, { kind: "presence", presence }), { ephemeral: true }).catch((e) =>
-        this.emit("error", e),
-      );
-    }
+    await sendPresence(this.ctx, presence);
+  }
+
+  // ---- privacy settings and backups ----------------------------------------------------
+
+  /** The privacy settings: read receipts, typing indicators, presence (each on by default; persisted). */
+  get settings(): PrivacySettings {
+    return privacySettings(this.ctx.local);
+  }
+
+  /** Changes privacy settings (only the fields given); turning presence off sends one last "offline". Emits `settings`. */
+  async updateSettings(patch: Partial<PrivacySettings>): Promise<PrivacySettings> {
+    this.assertOpen();
+    return updatePrivacySettings(this.ctx, patch);
   }
 
   // ---- verification --------------------------------------------------------------------
@@ -486,6 +512,29 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Accepts a contact's changed identity; sending is possible again (verification is reset). */
   async acceptIdentity(contactId: string): Promise<Contact> {
     return acceptIdentity(this.ctx, await this.requireContact(contactId));
+  }
+
+  /**
+   * An encrypted backup of this account's profile, settings, contacts, groups and history
+   * (spec/backup.md; attachments as pointers, not their blobs), sealed under a key derived from
+   * `passphrase` (PBKDF2-HMAC-SHA256, 600 000 iterations). Never sessions or device keys. Made
+   * on the primary device it can be restored (`ParleyClient.restoreBackup`); made on a linked
+   * device it holds no account key and can only be imported (`importBackup`).
+   */
+  async exportBackup(passphrase: string): Promise<Uint8Array> {
+    this.assertOpen();
+    return exportBackup(this.ctx, passphrase);
+  }
+
+  /**
+   * Merges a backup of this same account into this device: what is missing here is added, what
+   * is here is kept. Emits `contact` for each contact added (read `conversations()` and
+   * `groups.list()` again for the rest). ERR_BACKUP_ACCOUNT for another account's backup,
+   * ERR_BACKUP_PASSPHRASE, ERR_BACKUP_CORRUPT; nothing is written on any error.
+   */
+  async importBackup(backup: Uint8Array, passphrase: string): Promise<BackupImportResult> {
+    this.assertOpen();
+    return importBackup(this.ctx, backup, passphrase);
   }
 
   // ---- internals -----------------------------------------------------------------------

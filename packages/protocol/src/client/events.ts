@@ -9,6 +9,7 @@ import type { GroupInfo } from "./groups/info.js";
 import type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
 import type { Contact } from "./records.js";
 import type { ConnectionState } from "./relay-connection.js";
+import type { PrivacySettings } from "./settings.js";
 
 export interface ClientEvents {
   /** A new message in a conversation (incoming, a sync copy from another own device, or a notice). */
@@ -26,8 +27,10 @@ export interface ClientEvents {
    * group's state stays as it was.
    */
   groupChangeRefused: { conversationId: string; groupId: string; author: string | undefined; error: ParleyError };
-  /** A contact's presence changed. */
-  presence: { contactId: string; presence: "offline" | "online" | "away" };
+  /** A contact's presence changed (or was repeated); `lastSeen` is our clock when it arrived (see `Contact.lastSeen`). */
+  presence: { contactId: string; presence: "offline" | "online" | "away"; lastSeen?: number };
+  /** Our privacy settings changed (`updateSettings`). */
+  settings: PrivacySettings;
   /** A contact's identity changed; sending to it is blocked until `acceptIdentity`. */
   identityChanged: Contact;
   /** A contact was added or updated (profile, devices, verification). */

@@ -22,6 +22,7 @@ import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } 
 import { listedOwnDevice, listedSender } from "./device-lists.js";
 import { applyGroupPairwise, isGroupPairwise, receiveGroupMessage } from "./groups/receive.js";
 import { newContent, sendContent } from "./outgoing.js";
+import { applyPresence } from "./presence.js";
 import { type Contact, encodeRecord, NS } from "./records.js";
 import { mayRepair, rearmWrite, repairWrite } from "./repair-limit.js";
 import type { StoreWrite } from "./store/store.js";
@@ -294,10 +295,7 @@ async function applyFrom(
       if (!outgoing) applied.events.push(() => ctx.emit("typing", { contactId: contact.id, typing: content.typing }));
       break;
     case "presence":
-      if (!outgoing) {
-        applied.writes.push(...ctx.contactWrites({ ...contact, presence: content.presence }));
-        applied.events.push(() => ctx.emit("presence", { contactId: contact.id, presence: content.presence }));
-      }
+      if (!outgoing) applyPresence(ctx, contact, content, applied);
       break;
     case "profile": {
       if (outgoing) break; // Never our own profile applied to the peer.

@@ -12,6 +12,7 @@ export type {
   UploadProgress,
   UploadRecord,
 } from "./attachments.js";
+export type { BackupImportResult } from "./backup.js";
 export {
   CONNECT_TIMEOUT_MS,
   type ConnectOptions,
@@ -27,8 +28,11 @@ export type { GroupInfo, GroupMemberInfo } from "./groups/info.js";
 export type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
 export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
+export { LAST_SEEN_RESOLUTION_MS, type Presence } from "./presence.js";
 export type { Contact } from "./records.js";
 export type { ConnectionState } from "./relay-connection.js";
+export type { PrivacySettings } from "./settings.js";
+export { DEFAULT_PRIVACY_SETTINGS } from "./settings.js";
 export * from "./store/index.js";
 export {
   type Transport,

@@ -85,6 +85,36 @@ export class LocalDevice {
   }
 
   /**
+   * A new device of an existing account whose signing key we hold (a restore from a backup,
+   * backup-restore.ts): fresh device keys and prekeys, certified by the account key, listed in
+   * `deviceList` (signed by the caller, naming `deviceId`). Returns the writes to persist.
+   */
+  static restore(
+    deps: Deps,
+    account: AccountKeys,
+    deviceId: number,
+    base: Pick<IdentityRecord, "deviceList" | "deviceListSequence" | "deliveryToken" | "displayName" | "handle" | "privacy">,
+  ): { device: LocalDevice; writes: StoreWrite[] } {
+    const device = generateDevice(deps, account, deviceId);
+    const identity: IdentityRecord = {
+      ...base,
+      accountSeed: account.signingKey.privateKey,
+      accountPublicKey: account.publicKey,
+      deviceId,
+      signingSeed: device.signingKey.privateKey,
+      identityPrivateKey: device.identityKey.privateKey,
+      identityPublicKey: device.identityKey.publicKey,
+      certificate: device.certificate,
+      registered: false,
+      nextPreKeyId: 1,
+      nextKemPreKeyId: 1,
+      signedPreKeyId: 1,
+    };
+    const local = new LocalDevice(account, device, identity);
+    return { device: local, writes: local.preKeys.initial(deps) };
+  }
+
+  /**
    * Device linking, step 1 (new device): fresh device keys, not yet certified. Returns the
    * pending keys to keep and the public request to hand to the primary device.
    */

@@ -6,6 +6,7 @@
 
 import { Packr } from "msgpackr";
 import { ErrorCode, ParleyError } from "../errors.js";
+import type { PrivacySettings } from "./settings.js";
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, variableMapSize: true });
 
@@ -73,6 +74,8 @@ export interface IdentityRecord {
   readonly nextPreKeyId: number;
   readonly nextKemPreKeyId: number;
   readonly signedPreKeyId: number;
+  /** The user's privacy settings (settings.ts); absent: every default. */
+  readonly privacy?: PrivacySettings;
 }
 
 /** A contact: one user, pinned to an account key. */
@@ -93,6 +96,8 @@ export interface Contact {
   /** Whether our profile (display name, delivery token) has been sent to this contact. */
   readonly profileSent: boolean;
   readonly presence?: "offline" | "online" | "away";
+  /** Our clock when the contact was last seen online or away, or when it went offline (written at most once a minute per repeat). */
+  readonly lastSeen?: number;
 }
 
 /** One queued relay send: the envelopes for one user's devices. */

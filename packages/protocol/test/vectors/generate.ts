@@ -31,6 +31,7 @@ import { fingerprint, fingerprintDigits, safetyNumber } from "../../src/safety-n
 import { decryptMessage, encryptMessage, initiateSession, type SessionRecord } from "../../src/session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../../src/session/serialize.js";
 import { generateAttachmentVectors } from "./generate-attachments.js";
+import { generateBackupVectors } from "./generate-backup.js";
 import { generateGroupStateVectors } from "./generate-group-state.js";
 import { generateSealedMultiVectors } from "./generate-sealed-multi.js";
 import { generateSenderKeyVectors } from "./generate-sender-keys.js";
@@ -585,6 +586,7 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
     ...generateGroupStateVectors(crypto),
     ...generateSealedMultiVectors(crypto),
     ...generateAttachmentVectors(crypto),
+    ...generateBackupVectors(crypto),
   };
 }
 

@@ -13,6 +13,7 @@ import type { ClientContext } from "../context.js";
 import type { ChatMessage } from "../conversation.js";
 import type { Applied } from "../incoming.js";
 import { newContent, sendContent } from "../outgoing.js";
+import { privacySettings } from "../settings.js";
 import { decodeGroupState } from "./core.js";
 import { groupConversationId } from "./ids.js";
 import { loadGroup } from "./records.js";
@@ -106,5 +107,6 @@ export async function markGroupRead(ctx: ClientContext, groupId: Uint8Array, mes
   if (read.length === 0) return;
   await ctx.store.batch(writes);
   for (const m of read) ctx.emit("messageUpdated", m);
+  if (!privacySettings(ctx.local).readReceipts) return; // Read here, told to nobody (settings.ts).
   for (const [author, targets] of byAuthor) await sendGroupReceipt(ctx, groupId, hexToBytes(author), "read", targets);
 }
