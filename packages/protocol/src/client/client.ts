@@ -43,6 +43,7 @@ import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import { markGroupRead } from "./groups/receipts.js";
 import { requireSendable, sendGroupContent } from "./groups/send.js";
+import type { MessagePageOptions } from "./history.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
@@ -346,10 +347,28 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return listConversations(this.ctx, await this.groups.list());
   }
 
-  /** Messages of a conversation in arrival order. */
-  async messages(contactId: string): Promise<ChatMessage[]> {
+  /**
+   * Messages of a conversation in arrival order: all of them, or a page. With `limit`, the newest
+   * `limit` messages (at most `MAX_PAGE_LIMIT`, 1,000; RangeError above); with `before`, only the
+   * messages that arrived before that message (RangeError if it is not in the conversation).
+   * A page reads only the storage buckets it needs, not the whole history.
+   *
+   * @example
+   * ```ts
+   * const newest = await client.messages(id, { limit: 50 });
+   * const older = await client.messages(id, { limit: 50, before: newest[0]?.id });
+   * ```
+   */
+  async messages(contactId: string, options?: MessagePageOptions): Promise<ChatMessage[]> {
     this.assertOpen();
-    return this.ctx.messages(contactId);
+    return this.ctx.messages(contactId, options);
+  }
+
+  /** One message of a conversation by id (for a reply's quote or a jump to it), or undefined. */
+  async message(conversationId: string, id: string): Promise<ChatMessage | undefined> {
+    this.assertOpen();
+    if (typeof id !== "string") throw new TypeError("id must be a message id");
+    return (await this.ctx.message(conversationId, id))?.message;
   }
 
   // ---- sending -------------------------------------------------------------------------
