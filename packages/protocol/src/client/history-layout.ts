@@ -98,12 +98,12 @@ export function parseKey(conversationId: string, key: string): { seq: number; su
 }
 
 /** The bucket a message with key suffix `suffix` goes to: a new bucket (`seq === buckets.length`) only when the newest is full and it is the newest message. */
-export function placeSuffix(record: HistoryRecord, suffix: string): number {
+export function placeSuffix(record: HistoryRecord, suffix: string, bucketSize = BUCKET_SIZE): number {
   const { buckets } = record;
   const newest = buckets.length - 1;
   if (newest < 0) return 0;
   const lastSuffix = record.last ? keySuffix(record.last.key) : "";
-  if (suffix > lastSuffix && (buckets[newest] as BucketInfo).count >= BUCKET_SIZE) return newest + 1;
+  if (suffix > lastSuffix && (buckets[newest] as BucketInfo).count >= bucketSize) return newest + 1;
   return bucketOf(buckets, suffix);
 }
 

@@ -18,6 +18,7 @@
 
 import type { ChatMessage } from "./conversation.js";
 import {
+  BUCKET_SIZE,
   bucketGroup,
   EMPTY_RECORD,
   HISTORY_NS,
@@ -80,11 +81,15 @@ export function checkPageOptions(options: MessagePageOptions | undefined): void 
 export class History {
   #ready: Promise<void> | undefined;
 
-  constructor(private readonly store: Store) {}
+  /** `bucketSize`: messages per bucket (tests use small ones to cross bucket edges often). */
+  constructor(
+    private readonly store: Store,
+    private readonly bucketSize = BUCKET_SIZE,
+  ) {}
 
   /** Migrates an older store on first call; every history read and write waits for it. */
   ready(): Promise<void> {
-    this.#ready ??= migrate(this.store);
+    this.#ready ??= migrate(this.store, this.bucketSize);
     return this.#ready;
   }
 
@@ -207,7 +212,7 @@ export class History {
         const message = decodeRecord<ChatMessage>(write.value);
         const conversationId = message.contactId;
         const record = await recordOf(conversationId);
-        const seq = placeSuffix(record, suffixOf(message));
+        const seq = placeSuffix(record, suffixOf(message), this.bucketSize);
         const key = messageKey(conversationId, seq, message);
         const before = await current(key);
         if (before !== undefined) {
@@ -277,7 +282,7 @@ function summaryOf(record: HistoryRecord): HistorySummary {
  * marks the store migrated. Each batch is atomic and carries the records as far as it got, so a
  * crash part-way is finished by the next run.
  */
-async function migrate(store: Store): Promise<void> {
+async function migrate(store: Store, bucketSize: number): Promise<void> {
   if ((await store.get(HISTORY_NS.layout, "version")) !== undefined) return;
   const records = new Map<string, HistoryRecord>();
   let pending: StoreWrite[] = [];
@@ -300,7 +305,7 @@ async function migrate(store: Store): Promise<void> {
       const raw = await store.get(HISTORY_NS.records, conversationId);
       record = raw ? decodeRecord<HistoryRecord>(raw) : EMPTY_RECORD;
     }
-    const seq = placeSuffix(record, keySuffix(key));
+    const seq = placeSuffix(record, keySuffix(key), bucketSize);
     const newKey = `${bucketGroup(conversationId, seq)}${keySuffix(key)}`;
     records.set(conversationId, withAppended(record, seq, newKey, message));
     touched.add(conversationId);
@@ -328,8 +333,11 @@ export class HistoryStore implements Store {
   #waiting = 0;
   readonly history: History;
 
-  constructor(private readonly inner: Store) {
-    this.history = new History(inner);
+  constructor(
+    private readonly inner: Store,
+    bucketSize = BUCKET_SIZE,
+  ) {
+    this.history = new History(inner, bucketSize);
   }
 
   get(namespace: string, key: string): Promise<Uint8Array | undefined> {
