@@ -430,7 +430,13 @@ describe.each(kinds)("history over $name", ({ backing }) => {
       let raw = await b.open();
       const ana = Array.from({ length: 2 * BUCKET_SIZE + 7 }, (_, i) => chat("@ana", i + 1, { outgoing: i < 200 }));
       const bob = [chat("b0b0", 5), chat("b0b0", 6, { kind: "notice" })];
-      await raw.batch([...oldLayoutWrites(ana), ...oldLayoutWrites(bob), { namespace: "contacts", key: "@ana", value: Uint8Array.of(1) }]);
+      const odd = [chat("@we/ird#id", 7), chat("@we/ird#id", 8)];
+      await raw.batch([
+        ...oldLayoutWrites(ana),
+        ...oldLayoutWrites(bob),
+        ...oldLayoutWrites(odd),
+        { namespace: "contacts", key: "@ana", value: Uint8Array.of(1) },
+      ]);
       let store = new HistoryStore(raw);
       expect(await store.history.page("@ana", { limit: 5 })).toEqual(ana.slice(-5));
       expect((await raw.list(NS.messages)).every(([key]) => key.includes("#"))).toBe(true);
@@ -440,6 +446,7 @@ describe.each(kinds)("history over $name", ({ backing }) => {
       store = new HistoryStore(raw);
       expect(await store.history.all("@ana")).toEqual(ana);
       expect(await store.history.all("b0b0")).toEqual(bob);
+      expect(await store.history.page("@we/ird#id", { limit: 1, before: (odd[1] as ChatMessage).id })).toEqual([odd[0]]);
       expect((await store.history.message("@ana", (ana[3] as ChatMessage).id))?.message).toEqual(ana[3]);
       const summaries = await store.history.summaries();
       expect(summaries.get("@ana")).toEqual(expectedSummary(ana));

@@ -25,7 +25,6 @@ import {
   type HistoryRecord,
   indexKey,
   isUnread,
-  keySuffix,
   LAYOUT_VERSION,
   MAX_PAGE_LIMIT,
   messageKey,
@@ -44,9 +43,9 @@ export const MIGRATION_BATCH = 500;
 /** Options of `ParleyClient.messages`: a page of history. */
 export interface MessagePageOptions {
   /** At most this many messages (an integer from 1 to `MAX_PAGE_LIMIT`, 1,000); default: all. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Only messages that arrived before the message with this id (it must be in the conversation); default: up to the newest. */
-  readonly before?: string;
+  readonly before?: string | undefined;
 }
 
 /** A message with its `messages` key. */
@@ -233,8 +232,8 @@ export class History {
         const afterMessage = write.value && decodeRecord<ChatMessage>(write.value);
         const conversationId = ((beforeMessage || afterMessage) as ChatMessage).contactId;
         const parsed = parseKey(conversationId, write.key);
-        if (!parsed) throw new RangeError("message write outside the history layout");
         const record = await recordOf(conversationId);
+        if (!parsed || parsed.seq > record.buckets.length) throw new RangeError("message write outside the history layout");
         if (beforeMessage && afterMessage) records.set(conversationId, withUpdated(record, write.key, beforeMessage, afterMessage));
         else if (afterMessage) records.set(conversationId, withAppended(record, parsed.seq, write.key, afterMessage));
         else if (beforeMessage)
@@ -305,8 +304,9 @@ async function migrate(store: Store, bucketSize: number): Promise<void> {
       const raw = await store.get(HISTORY_NS.records, conversationId);
       record = raw ? decodeRecord<HistoryRecord>(raw) : EMPTY_RECORD;
     }
-    const seq = placeSuffix(record, keySuffix(key), bucketSize);
-    const newKey = `${bucketGroup(conversationId, seq)}${keySuffix(key)}`;
+    // The old key ended in the same suffix; taken from the message, as a contact id may hold a "/".
+    const seq = placeSuffix(record, suffixOf(message), bucketSize);
+    const newKey = messageKey(conversationId, seq, message);
     records.set(conversationId, withAppended(record, seq, newKey, message));
     touched.add(conversationId);
     pending.push(
