@@ -340,7 +340,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * (sent, received or a notice line), or the user started it by looking the contact up by handle
    * (`findContact`; `sendText` to a contact adds a message). A group member this account never
    * wrote with is a contact (`contacts()`: the group send needs its devices and keys) but has no
-   * conversation here.
+   * conversation here. Reads one summary record per conversation (kept up to date with every
+   * message write), never a conversation's history.
    */
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();

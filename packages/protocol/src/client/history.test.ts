@@ -306,6 +306,17 @@ describe("history reads only what a page needs", () => {
     expect(lists.map(([, prefix]) => prefix)).toEqual(["%40ana#9/", "%40ana#8/"]);
   });
 
+  it("a message appended twice (same arrival, same id) is stored and counted once, the second copy kept", async () => {
+    const store = new HistoryStore(new MemoryStore(), 2);
+    const [a, b, c] = [chat("@ana", 1), chat("@ana", 2), chat("@ana", 3)];
+    await store.batch([append(a), append(b), append(c)]);
+    const again = { ...a, text: "again" };
+    await store.batch([append(again), append(c)]);
+    expect(await store.history.all("@ana")).toEqual([again, b, c]);
+    expect((await store.history.record("@ana"))?.buckets.map((x) => x.count)).toEqual([2, 1]);
+    expect((await store.history.summaries()).get("@ana")).toEqual(expectedSummary([again, b, c]));
+  });
+
   it("every batch still reaches the store in call order around a message batch", async () => {
     const store = new HistoryStore(new MemoryStore());
     const key = { namespace: "other", key: "k" };

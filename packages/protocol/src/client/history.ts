@@ -37,6 +37,9 @@ import {
 import { decodeRecord, encodeRecord, NS } from "./records.js";
 import type { Store, StoreWrite } from "./store/store.js";
 
+/** Rewrites of one bucket in a batch from which its old values are read with one listing rather than one read each. */
+const PREFETCH_LISTING = 8;
+
 /** Messages moved per batch when an older store is migrated. */
 export const MIGRATION_BATCH = 500;
 
@@ -202,8 +205,9 @@ export class History {
     };
     // Values written earlier in this batch, so a later write in it sees them.
     const written = new Map<string, Uint8Array | undefined>();
+    const stored = await this.#prefetch(writes);
     const current = async (key: string): Promise<Uint8Array | undefined> =>
-      written.has(key) ? written.get(key) : this.store.get(NS.messages, key);
+      written.has(key) ? written.get(key) : stored.has(key) ? stored.get(key) : this.store.get(NS.messages, key);
     const out: StoreWrite[] = [];
     for (const write of writes) {
       if (write.namespace === HISTORY_NS.append) {
@@ -213,9 +217,11 @@ export class History {
         const record = await recordOf(conversationId);
         const seq = placeSuffix(record, suffixOf(message), this.bucketSize);
         const key = messageKey(conversationId, seq, message);
-        const before = await current(key);
+        // Newer than the last message (the usual case): nothing can be stored under its key yet.
+        const newest = !record.last || suffixOf(message) > suffixOf(record.last.message);
+        const before = newest && !written.has(key) ? undefined : await current(key);
         if (before !== undefined) {
-          // The same message appended twice: keep the one stored, as a put of an existing key did before.
+          // The same message appended again: it replaces the stored one, as a put of the same key did before.
           records.set(conversationId, withUpdated(record, key, decodeRecord<ChatMessage>(before), message));
         } else records.set(conversationId, withAppended(record, seq, key, message));
         written.set(key, write.value);
@@ -243,6 +249,29 @@ export class History {
     for (const [conversationId, record] of records)
       out.push({ namespace: HISTORY_NS.records, key: conversationId, value: encodeRecord(record) });
     return out;
+  }
+
+  /**
+   * The stored values of the messages `writes` rewrite, read in parallel: a bucket with many of
+   * them (a mark-read of a long backlog) in one listing, the others one by one.
+   */
+  async #prefetch(writes: readonly StoreWrite[]): Promise<Map<string, Uint8Array | undefined>> {
+    const byGroup = new Map<string, string[]>();
+    for (const { namespace, key } of writes) {
+      if (namespace !== NS.messages) continue;
+      const group = key.slice(0, key.indexOf("/") + 1);
+      byGroup.set(group, [...(byGroup.get(group) ?? []), key]);
+    }
+    const found = new Map<string, Uint8Array | undefined>();
+    await Promise.all(
+      [...byGroup].map(async ([group, keys]) => {
+        if (keys.length >= PREFETCH_LISTING && group !== "") {
+          const listed = new Map(await this.store.list(NS.messages, group));
+          for (const key of keys) found.set(key, listed.get(key));
+        } else await Promise.all(keys.map(async (key) => found.set(key, await this.store.get(NS.messages, key))));
+      }),
+    );
+    return found;
   }
 
   /** The record after the message at `key` was removed: its bucket is one smaller, and the last message looked up again if it was that one. */
