@@ -7,7 +7,8 @@
  * - the limits: bucket size at N and N+1, `limit` at 1,000 and 1,001;
  * - pages read only the buckets they need (counted store listings);
  * - every store (memory, file, IndexedDB), with a reopen;
- * - migration of a store in the layout before buckets, also after a crash part-way.
+ * - migration of a store in the layout before buckets, also after a crash part-way, and under a
+ *   ParleyClient opened over one.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { IDBFactory, IDBKeyRange } from "fake-indexeddb";
 import { describe, expect, it } from "vitest";
+import { ParleyClient } from "./client.js";
 import type { ChatMessage } from "./conversation.js";
 import { History, HistoryStore, MIGRATION_BATCH } from "./history.js";
 import { BUCKET_SIZE, HISTORY_NS, isUnread, MAX_PAGE_LIMIT, suffixOf } from "./history-layout.js";
@@ -492,4 +494,30 @@ it(`migration moves at most ${MIGRATION_BATCH} messages per batch and finishes a
     expect((await history.summaries()).get(id)).toEqual(expectedSummary(expected));
   }
   expect((await inner.list(NS.messages)).length).toBe(messages.length);
+});
+
+it("a client opened over a store in the layout before buckets lists and pages its conversations", async () => {
+  const store = new MemoryStore();
+  const options = { relayUrl: "ws://127.0.0.1:9", store, keepStoreOpen: true };
+  await (await ParleyClient.create({ ...options, displayName: "Old" })).close();
+  const contact = { id: "@ana", userId: new Uint8Array(32).fill(1), accountKey: new Uint8Array(32).fill(1), handle: "ana", deviceIds: [1] };
+  const messages = Array.from({ length: BUCKET_SIZE + 1 }, (_, i) => chat("@ana", i + 1, { outgoing: i % 2 === 0 }));
+  await store.batch([
+    { namespace: NS.contacts, key: "@ana", value: encodeRecord({ ...contact, deviceListSequence: 1, verified: false, profileSent: true }) },
+    ...oldLayoutWrites(messages),
+  ]);
+  // The layout marker a client of this version writes at first use: an older store has none.
+  await store.batch([{ namespace: HISTORY_NS.layout, key: "version", value: undefined }]);
+  const client = await ParleyClient.open(options);
+  try {
+    const [summary] = await client.conversations();
+    expect(summary).toMatchObject({ id: "@ana", lastMessage: messages.at(-1), unread: messages.filter(isUnread).length });
+    expect(await client.messages("@ana", { limit: 3 })).toEqual(messages.slice(-3));
+    expect(await client.messages("@ana")).toEqual(messages);
+    expect(await client.message("@ana", (messages[1] as ChatMessage).id)).toEqual(messages[1]);
+    expect(await client.message("@ana", "nope")).toBeUndefined();
+    await expect(client.messages("@ana", { limit: MAX_PAGE_LIMIT + 1 })).rejects.toThrow(RangeError);
+  } finally {
+    await client.close();
+  }
 });
