@@ -89,12 +89,16 @@ export class History {
     private readonly bucketSize = BUCKET_SIZE,
   ) {}
 
-  /** Migrates an older store on first call; every history read and write waits for it. */
+  /** Migrates an older store on first call; every history read and write waits for it. A failed migration is tried again by the next call. */
   ready(): Promise<void> {
-    this.#ready ??= migrate(this.store, this.bucketSize);
+    this.#ready ??= migrate(this.store, this.bucketSize).catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
     return this.#ready;
   }
 
+  /** A conversation's history record (buckets and summary), or undefined when it has no messages. */
   async record(conversationId: string): Promise<HistoryRecord | undefined> {
     await this.ready();
     return this.#record(conversationId);
