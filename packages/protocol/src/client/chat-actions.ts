@@ -82,13 +82,11 @@ export async function actOnMessage(
 
 /** Marks received messages read (all unread ones when `messageIds` is undefined) and tells the sender. */
 export async function markRead(ctx: ClientContext, contact: Contact, messageIds?: readonly string[]): Promise<void> {
-  const wanted = messageIds ? new Set(messageIds) : undefined;
   const read: ChatMessage[] = [];
   const writes = [];
-  for (const message of await ctx.messages(contact.id)) {
-    if (message.outgoing || message.status !== "received" || message.kind === "notice" || (wanted && !wanted.has(message.id))) continue;
-    const found = await ctx.message(contact.id, message.id);
-    if (!found) continue;
+  for (const found of await ctx.history.toMarkRead(contact.id, messageIds)) {
+    const message = found.message;
+    if (message.outgoing || message.status !== "received" || message.kind === "notice") continue;
     const next = { ...message, status: "read" as const };
     writes.push(ctx.updateMessageWrite(found.key, next));
     read.push(next);

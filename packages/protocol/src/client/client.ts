@@ -44,6 +44,7 @@ import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
 import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import { markGroupRead } from "./groups/receipts.js";
 import { requireSendable } from "./groups/send.js";
+import type { MessagePageOptions } from "./history.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
@@ -363,17 +364,36 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * (sent, received or a notice line), or the user started it by looking the contact up by handle
    * (`findContact`; `sendText` to a contact adds a message). A group member this account never
    * wrote with is a contact (`contacts()`: the group send needs its devices and keys) but has no
-   * conversation here.
+   * conversation here. Reads one summary record per conversation (kept up to date with every
+   * message write), never a conversation's history.
    */
   async conversations(): Promise<ConversationSummary[]> {
     this.assertOpen();
     return listConversations(this.ctx, await this.groups.list());
   }
 
-  /** Messages of a conversation in arrival order. */
-  async messages(contactId: string): Promise<ChatMessage[]> {
+  /**
+   * Messages of a conversation in arrival order: all of them, or a page. With `limit`, the newest
+   * `limit` messages (at most `MAX_PAGE_LIMIT`, 1,000; RangeError above); with `before`, only the
+   * messages that arrived before that message (RangeError if it is not in the conversation).
+   * A page reads only the storage buckets it needs, not the whole history.
+   *
+   * @example
+   * ```ts
+   * const newest = await client.messages(id, { limit: 50 });
+   * const older = await client.messages(id, { limit: 50, before: newest[0]?.id });
+   * ```
+   */
+  async messages(contactId: string, options?: MessagePageOptions): Promise<ChatMessage[]> {
     this.assertOpen();
-    return this.ctx.messages(contactId);
+    return this.ctx.messages(contactId, options);
+  }
+
+  /** One message of a conversation by id (for a reply's quote or a jump to it), or undefined. */
+  async message(conversationId: string, id: string): Promise<ChatMessage | undefined> {
+    this.assertOpen();
+    if (typeof id !== "string") throw new TypeError("id must be a message id");
+    return (await this.ctx.message(conversationId, id))?.message;
   }
 
   // ---- sending -------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import { decodeSessionRecord, encodeSessionRecord } from "../session/serialize.j
 import type { ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, type UnsealedFallback } from "./delivery-token.js";
 import type { ClientEvents } from "./events.js";
+import { type History, HistoryStore, type MessagePageOptions, type StoredMessage } from "./history.js";
+import { HISTORY_NS, indexKey } from "./history-layout.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { LocalDevice } from "./local-device.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
@@ -33,10 +35,17 @@ export class ClientContext {
   /** Set by close(): no new background work starts. */
   closed = false;
   private readonly background = new Set<Promise<unknown>>();
+  /**
+   * The store, written through the history layer (history.ts): message batches also update the
+   * conversations' buckets and summaries.
+   */
+  readonly store: Store;
+  /** Conversation histories: pages, single messages, summaries. */
+  readonly history: History;
 
   constructor(
     readonly deps: Deps,
-    readonly store: Store,
+    store: Store,
     readonly local: LocalDevice,
     readonly connection: RelayConnection,
     /** Lazily opened connection without login, for sealed sends with delivery tokens. */
@@ -45,7 +54,10 @@ export class ClientContext {
     /** What to do when a contact's delivery token is refused (see `ParleyClientOptions.unsealedFallback`). */
     readonly unsealedFallback: UnsealedFallback = DEFAULT_UNSEALED_FALLBACK,
   ) {
-    this.pendingRepairs = new PendingRepairs(store);
+    const writer = new HistoryStore(store);
+    this.store = writer;
+    this.history = writer.history;
+    this.pendingRepairs = new PendingRepairs(this.store);
   }
 
   /** Our user id in hex. */
@@ -120,30 +132,26 @@ export class ClientContext {
 
   // ---- messages -------------------------------------------------------------------------
 
-  async message(contactId: string, id: string): Promise<{ key: string; message: ChatMessage } | undefined> {
-    const keyBytes = await this.store.get(NS.messageIndex, `${contactId}/${id}`);
-    if (!keyBytes) return undefined;
-    const key = new TextDecoder().decode(keyBytes);
-    const raw = await this.store.get(NS.messages, key);
-    return raw ? { key, message: decodeRecord<ChatMessage>(raw) } : undefined;
+  /** One message of a conversation with its store key, or undefined. */
+  message(contactId: string, id: string): Promise<StoredMessage | undefined> {
+    return this.history.message(contactId, id);
   }
 
-  async messages(contactId: string): Promise<ChatMessage[]> {
-    return (await this.store.list(NS.messages, `${contactId}/`)).map(([, v]) => decodeRecord<ChatMessage>(v));
+  /** A conversation's messages in arrival order: all, or a page (history.ts). */
+  messages(contactId: string, options?: MessagePageOptions): Promise<ChatMessage[]> {
+    return this.history.page(contactId, options);
   }
 
   /**
-   * Writes for a new message. Its key orders the conversation by our arrival time, then by
-   * message id: unique without a counter, so concurrent batches cannot collide.
+   * Writes for a new message: an append the history layer turns into the message in its
+   * conversation's newest bucket (ordered by our arrival time, then message id), its index entry
+   * and the conversation's updated record, in the same batch.
    */
   newMessageWrites(message: ChatMessage): StoreWrite[] {
-    const key = `${message.contactId}/${String(message.receivedAt).padStart(15, "0")}-${message.id}`;
-    return [
-      { namespace: NS.messages, key, value: encodeRecord(message) },
-      { namespace: NS.messageIndex, key: `${message.contactId}/${message.id}`, value: new TextEncoder().encode(key) },
-    ];
+    return [{ namespace: HISTORY_NS.append, key: indexKey(message.contactId, message.id), value: encodeRecord(message) }];
   }
 
+  /** Rewrites a stored message (key from `message`); the history layer updates the summary with it. */
   updateMessageWrite(key: string, message: ChatMessage): StoreWrite {
     return { namespace: NS.messages, key, value: encodeRecord(message) };
   }

@@ -1,6 +1,8 @@
 /**
  * The conversation list a view shows: 1:1 conversations and groups with their last message and
- * unread count, most recent first (`ParleyClient.conversations`).
+ * unread count, most recent first (`ParleyClient.conversations`). Read from the per-conversation
+ * history records (history.ts), which every message write keeps up to date: one listing of
+ * the records, never a conversation's messages.
  */
 
 import type { ClientContext } from "./context.js";
@@ -18,10 +20,8 @@ export interface ConversationSummary {
   readonly group?: GroupInfo;
   readonly lastMessage: ChatMessage | undefined;
   readonly unread: number;
-}
-
-function unread(messages: readonly ChatMessage[]): number {
-  return messages.filter((m) => !m.outgoing && m.status === "received" && m.kind !== "notice").length;
+  /** When the last message arrived (our clock, `lastMessage.receivedAt`); undefined without messages. */
+  readonly lastActivity?: number;
 }
 
 /**
@@ -31,14 +31,20 @@ function unread(messages: readonly ChatMessage[]): number {
  */
 export async function listConversations(ctx: ClientContext, groups: readonly GroupInfo[]): Promise<ConversationSummary[]> {
   const out: ConversationSummary[] = [];
-  for (const contact of await ctx.contacts()) {
-    const messages = await ctx.messages(contact.id);
-    if (messages.length === 0 && contact.handle === undefined) continue;
-    out.push({ id: contact.id, contact, lastMessage: messages.at(-1), unread: unread(messages) });
+  const [contacts, summaries] = await Promise.all([ctx.contacts(), ctx.history.summaries()]);
+  const summaryOf = (id: string) => {
+    const found = summaries.get(id);
+    return {
+      lastMessage: found?.lastMessage,
+      unread: found?.unread ?? 0,
+      ...(found?.lastActivity !== undefined ? { lastActivity: found.lastActivity } : {}),
+    };
+  };
+  for (const contact of contacts) {
+    const summary = summaryOf(contact.id);
+    if (summary.lastMessage === undefined && contact.handle === undefined) continue;
+    out.push({ id: contact.id, contact, ...summary });
   }
-  for (const group of groups) {
-    const messages = await ctx.messages(group.id);
-    out.push({ id: group.id, group, lastMessage: messages.at(-1), unread: unread(messages) });
-  }
+  for (const group of groups) out.push({ id: group.id, group, ...summaryOf(group.id) });
   return out.sort((a, b) => (b.lastMessage?.receivedAt ?? 0) - (a.lastMessage?.receivedAt ?? 0));
 }

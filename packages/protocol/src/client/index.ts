@@ -26,6 +26,8 @@ export type { CreateGroupOptions, GroupsApi } from "./groups/api.js";
 export { GROUP_CONVERSATION_PREFIX, groupConversationId, isGroupConversation } from "./groups/ids.js";
 export type { GroupInfo, GroupMemberInfo } from "./groups/info.js";
 export type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
+export type { MessagePageOptions } from "./history.js";
+export { BUCKET_SIZE, MAX_PAGE_LIMIT } from "./history-layout.js";
 export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export { LAST_SEEN_RESOLUTION_MS, type Presence } from "./presence.js";

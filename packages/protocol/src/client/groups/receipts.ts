@@ -91,14 +91,12 @@ export function withReceipt(message: ChatMessage, member: string, receipt: Recei
 /** Marks received group messages read (all unread when `messageIds` is undefined) and tells each author. */
 export async function markGroupRead(ctx: ClientContext, groupId: Uint8Array, messageIds?: readonly string[]): Promise<void> {
   const conversationId = groupConversationId(groupId);
-  const wanted = messageIds ? new Set(messageIds) : undefined;
   const byAuthor = new Map<string, Uint8Array[]>();
   const writes = [];
   const read: ChatMessage[] = [];
-  for (const message of await ctx.messages(conversationId)) {
-    if (message.outgoing || message.status !== "received" || message.kind === "notice" || (wanted && !wanted.has(message.id))) continue;
-    const found = await ctx.message(conversationId, message.id);
-    if (!found) continue;
+  for (const found of await ctx.history.toMarkRead(conversationId, messageIds)) {
+    const message = found.message;
+    if (message.outgoing || message.status !== "received" || message.kind === "notice") continue;
     const next = { ...message, status: "read" as const };
     writes.push(ctx.updateMessageWrite(found.key, next));
     read.push(next);
