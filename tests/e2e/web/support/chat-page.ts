@@ -8,6 +8,11 @@ export function chatList(page: Page): Locator {
   return page.getByRole("navigation", { name: "Conversations" });
 }
 
+/** Every conversation entry in the list (in list order). */
+export function conversationLinks(page: Page): Locator {
+  return chatList(page).getByRole("list", { name: "Conversations" }).getByRole("link");
+}
+
 /** A conversation entry in the list, by its title (the link's name starts with it). */
 export function conversationLink(page: Page, title: string): Locator {
   return chatList(page).getByRole("link", { name: new RegExp(`^${escapeRe(title)}\\b`) });

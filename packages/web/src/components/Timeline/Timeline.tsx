@@ -146,7 +146,15 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
       else announce(`${msgs.length} new messages from ${senders.join(", ")}`);
     }, ANNOUNCE_BURST_MS);
   }, [ids, lastId, store, conversationId]);
-  useEffect(() => () => clearTimeout(announced.current.timer), []);
+  useEffect(
+    () => () => {
+      const a = announced.current;
+      clearTimeout(a.timer);
+      a.timer = undefined;
+      a.pending = [];
+    },
+    [],
+  );
 
   // Mark read: incoming unread messages in view, while attentive, at most every 500 ms.
   const range = useRef({ start: 0, end: -1 });
@@ -171,7 +179,14 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
     }, READ_THROTTLE_MS);
   }, [actions, conversationId, store]);
   useEffect(() => onAttentionChange((attentive) => attentive && markVisibleRead()), [markVisibleRead]);
-  useEffect(() => () => clearTimeout(readTimer.current), []);
+  useEffect(
+    () => () => {
+      // Reset, not only clear: a remount (StrictMode, Suspense) reuses the ref.
+      clearTimeout(readTimer.current);
+      readTimer.current = undefined;
+    },
+    [],
+  );
   const unreadInView = useParley((s) => ids.some((id) => s.messagesById[id]?.status === "received"));
   useEffect(() => {
     if (unreadInView) markVisibleRead();
