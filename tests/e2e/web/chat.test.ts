@@ -101,10 +101,29 @@ test.skipIf(skipWithoutChromium)(
     await shot(a, PART, "05-replying");
     await send(a, "replying to you");
     const reply = await waitForMessage(b, "replying to you");
+    // The open conversation announces incoming messages politely, never your own sends.
+    await expect.poll(() => b.getByTestId("announcer").textContent(), { timeout: 10_000 }).toBe("Alice: replying to you");
+    expect(await a.getByTestId("announcer").textContent()).not.toContain("replying to you");
     const quote = reply.getByRole("button", { name: /^Reply to You: hello Alice/ });
     await quote.click();
     await expect.poll(() => messageRow(b, "hello Alice").evaluate((el) => el.matches(":focus"))).toBe(true);
     await shot(b, PART, "06-reply-jump");
+
+    // Esc cancels a reply; Shift+Enter breaks the line; a draft survives leaving the conversation.
+    await messageRow(b, "replying to you").focus();
+    await messageRow(b, "replying to you").press("r");
+    await b.getByText("Replying to Alice").waitFor();
+    await composer(b).press("Escape");
+    await expect.poll(() => b.getByText("Replying to Alice").count()).toBe(0);
+    await composer(b).pressSequentially("line one");
+    await composer(b).press("Shift+Enter");
+    await composer(b).pressSequentially("line two");
+    expect(await composer(b).inputValue()).toBe("line one\nline two");
+    await b.getByRole("link", { name: "Back to conversations" }).click();
+    await openConversation(b, "Alice");
+    expect(await composer(b).inputValue()).toBe("line one\nline two");
+    await composer(b).press("Enter");
+    await waitForMessage(a, /line one\s+line two/);
 
     // ↑ in an empty composer edits Alice's last message.
     await composer(a).click();

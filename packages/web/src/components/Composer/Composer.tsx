@@ -17,6 +17,7 @@ import {
   useEffect,
   useImperativeHandle,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
 } from "react";
@@ -35,6 +36,8 @@ const preloadPicker = () => void import("../EmojiPicker/EmojiPicker.js");
 const TYPING_REPEAT_MS = 3_000;
 /** Typing stops after this long without a keystroke. */
 const TYPING_IDLE_MS = 5_000;
+
+const GROWS_BY_CSS = typeof CSS !== "undefined" && CSS.supports("field-sizing", "content");
 
 /** Drafts by conversation, for this tab's life (never stored: they are message content). */
 const drafts = new Map<string, string>();
@@ -80,10 +83,19 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
   const stash = useRef<string | undefined>(undefined);
   const typing = useRef<{ on: boolean; sentAt: number; timer?: ReturnType<typeof setTimeout> | undefined }>({ on: false, sentAt: 0 });
 
-  const members = useParley((s) =>
+  // Strings, so the selection stays equal (no re-render) until a member or name changes.
+  const memberKeys = useParley((s) =>
     (s.groupsById[conversationId]?.members ?? [])
       .filter((m) => !m.self)
-      .map((m) => ({ userId: m.userId, name: personName(s, m.userId, conversationId) })),
+      .map((m) => `${m.userId}\t${personName(s, m.userId, conversationId)}`),
+  );
+  const members = useMemo(
+    () =>
+      memberKeys.map((key) => {
+        const [userId = "", name = ""] = key.split("\t");
+        return { userId, name };
+      }),
+    [memberKeys],
   );
   const target = useParley((s) => (mode ? s.messagesById[mode.messageId] : undefined));
   const targetSender = useParley((s) => (target ? personName(s, target.sender, conversationId) : ""));
@@ -101,6 +113,15 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
     },
     [conversationId],
   );
+
+  // Auto-grow: CSS `field-sizing: content` where supported, else the measured height.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measures whenever the text changes.
+  useLayoutEffect(() => {
+    const el = area.current;
+    if (!el || GROWS_BY_CSS) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight + 2, window.innerHeight * 0.4)}px`;
+  }, [text]);
 
   useLayoutEffect(() => {
     if (caretAfter.current === undefined || !area.current) return;
