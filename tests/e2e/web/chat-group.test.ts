@@ -119,6 +119,11 @@ test.skipIf(skipWithoutChromium)(
     await d.getByRole("main").getByText("online", { exact: true }).waitFor();
     await expect.poll(() => conversationLink(d, "Nora").getAttribute("aria-label"), { timeout: 15_000 }).not.toMatch(/unread/);
     await shot(d, PART, "33-presence");
+    await nora.setPresence("offline");
+    await d
+      .getByRole("main")
+      .getByText(/^last seen today at \d\d:\d\d$/)
+      .waitFor({ timeout: 15_000 });
     await d.setViewportSize(PHONE);
     // One pane on a phone: back to the list, then the group.
     await d.getByRole("link", { name: "Back to conversations" }).click();

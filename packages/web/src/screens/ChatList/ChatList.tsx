@@ -38,6 +38,15 @@ function matches(s: Snapshot, id: string, q: string): boolean {
   });
 }
 
+/** After starting a chat, typing goes to its composer (once the conversation has rendered). */
+function focusComposerSoon(tries = 10): void {
+  requestAnimationFrame(() => {
+    const composer = document.getElementById("composer-text");
+    if (composer) composer.focus();
+    else if (tries > 0) focusComposerSoon(tries - 1);
+  });
+}
+
 export function ChatList() {
   const me = useParley((s) => s.me);
   const actions = useActions();
@@ -92,6 +101,7 @@ export function ChatList() {
       const contact = await actions.findContact(handle);
       setHandle("");
       navigate(conversationPath(contact.id));
+      focusComposerSoon();
     } catch (e) {
       setError(describeError(e));
     } finally {
