@@ -102,6 +102,16 @@ test.skipIf(skipWithoutChromium)(
     await shot(d, PART, "32-group-read-by");
     await checkA11y(d);
 
+    // Made an admin, Dana may delete Otto's message for everyone.
+    await nora.groups.promote(group.id, danaAtNora.id);
+    await hi.focus();
+    await hi.getByRole("button", { name: "Delete", exact: true }).waitFor({ timeout: 30_000 });
+    await hi.getByRole("button", { name: "Delete", exact: true }).click();
+    const deletedAtOtto = waitFor(otto, "messageUpdated", (m) => m.deleted, 30_000);
+    await d.getByRole("button", { name: "Delete for everyone" }).click();
+    expect((await deletedAtOtto).text).toBe("");
+    await waitForMessage(d, /^Otto, \d\d:\d\d, Message deleted$/);
+
     // Alt+↓ / Alt+↑ move between conversations in list order.
     const order = await conversationLinks(d).evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")?.split(",")[0]));
     expect(order).toHaveLength(2);

@@ -258,7 +258,11 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
     () => ({ label: `Messages with ${title}`, loading: loadingOlder, hasOlder }),
     [title, loadingOlder, hasOlder],
   );
-  const loaded = timeline !== undefined && (!timeline.loading || ids.length > 0);
+  // The list mounts once the first page is in (messages arriving meanwhile are merged into it),
+  // and stays mounted while older pages load.
+  const shown = useRef(false);
+  if (timeline !== undefined && !timeline.loading) shown.current = true;
+  const loaded = shown.current;
 
   if (!loaded) return <p className={styles.placeholder}>Loading messages…</p>;
   if (ids.length === 0)
@@ -271,12 +275,13 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
   return (
     <div className={styles.wrap}>
       <Virtuoso<string, ListContext>
+        key={conversationId}
         ref={virtuoso}
         className={styles.scroller}
         data={ids}
         context={context}
         firstItemIndex={firstItemIndex}
-        initialTopMostItemIndex={{ index: ids.length - 1, align: "end" }}
+        initialTopMostItemIndex={ids.length - 1}
         computeItemKey={(_, id) => id}
         increaseViewportBy={{ top: 600, bottom: 300 }}
         alignToBottom
