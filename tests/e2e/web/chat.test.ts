@@ -13,6 +13,7 @@ import {
   openConversation,
   rowAction,
   send,
+  setAttention,
   typingLine,
   waitForMessage,
   waitForRowName,
@@ -186,6 +187,17 @@ test.skipIf(skipWithoutChromium)(
     await send(b, "back after a reload");
     await waitForMessage(a, "back after a reload");
     await shot(b, PART, "14-after-reload");
+
+    // Read receipts wait for attention: while Bob's page is not focused/visible the message shows
+    // but stays "Delivered" for Alice; once he looks, it becomes "Read".
+    await setAttention(b, false);
+    await send(a, "are you looking?");
+    await waitForMessage(b, "are you looking?");
+    await waitForRowName(a, "are you looking?", /, Delivered$/);
+    await b.waitForTimeout(1_500);
+    expect(await messageRow(a, "are you looking?").getAttribute("aria-label")).toMatch(/, Delivered$/);
+    await setAttention(b, true);
+    await waitForRowName(a, "are you looking?", /, Read$/);
 
     expect(alice.offOrigin).toEqual([]);
     expect(bob.offOrigin).toEqual([]);

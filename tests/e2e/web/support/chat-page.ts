@@ -75,6 +75,14 @@ export async function rowAction(page: Page, text: string, action: "Reply" | "Rea
   await row.getByRole("toolbar", { name: "Message actions" }).getByRole("button", { name: action, exact: true }).click();
 }
 
+/**
+ * Tells the app the person is (not) looking at the page, as focus and visibility would
+ * (src/sdk/visibility.ts listens for this event); read receipts wait for attention.
+ */
+export async function setAttention(page: Page, attentive: boolean): Promise<void> {
+  await page.evaluate(`window.dispatchEvent(new CustomEvent("parley:attention", { detail: ${attentive} }))`);
+}
+
 /** The typing line under the timeline. */
 export function typingLine(page: Page): Locator {
   return page.getByTestId("typing-line");

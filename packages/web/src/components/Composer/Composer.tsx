@@ -26,7 +26,7 @@ import { useActions, useParley } from "../../sdk/hooks.js";
 import { personName } from "../../sdk/selectors.js";
 import { completeShortcode, emojiForShortcode, replaceShortcodes, shortcodeQuery } from "../../sdk/shortcodes.js";
 import { AttachButton } from "../Attachments/AttachButton.js";
-import { messageSummary } from "../MessageRow/MessageRow.js";
+import { messageSummary } from "../MessageRow/summary.js";
 import styles from "./Composer.module.css";
 
 const EmojiPickerPanel = lazy(() => import("../EmojiPicker/EmojiPicker.js").then((m) => ({ default: m.EmojiPickerPanel })));

@@ -5,7 +5,6 @@
  * status as text + icon. A hover/focus toolbar offers reply, react, edit, delete and copy; on a
  * focused row R replies, E reacts, Delete deletes. Notices are centred system lines.
  */
-import type { ChatMessage, MemberStatus } from "@parley/protocol/client";
 import { type KeyboardEvent, memo, useCallback, useState } from "react";
 import { useActions, useParley, useViewStore } from "../../sdk/hooks.js";
 import { personName } from "../../sdk/selectors.js";
@@ -16,6 +15,7 @@ import { announce } from "../Timeline/Announcer.js";
 import { dayKey, dayLabel, formatTime } from "../Timeline/format.js";
 import { richText, type Segment } from "./linkify.js";
 import styles from "./MessageRow.module.css";
+import { groupReceiptText, messageSummary } from "./summary.js";
 
 export interface RowCallbacks {
   readonly onReply: (id: string) => void;
@@ -53,27 +53,6 @@ const STATUS_ICON: Record<string, string> = { pending: "◷", sent: "✓", deliv
 function mentionName(s: Snapshot, userId: string, conversationId: string): string {
   if (s.me && userId === s.me.userId) return s.me.displayName;
   return personName(s, userId, conversationId);
-}
-
-/** "Read by 2 of 3" / "Delivered to 1 of 3" for an outgoing group message, from per-member receipts. */
-export function groupReceiptText(receipts: Readonly<Record<string, MemberStatus>> | undefined, members: number): string | undefined {
-  if (!receipts || members <= 0) return undefined;
-  const states = Object.values(receipts);
-  const read = states.filter((r) => r === "read").length;
-  const delivered = states.filter((r) => r === "read" || r === "delivered").length;
-  const failed = states.filter((r) => r === "failed").length;
-  const parts: string[] = [];
-  if (read > 0) parts.push(`Read by ${read} of ${members}`);
-  else if (delivered > 0) parts.push(`Delivered to ${delivered} of ${members}`);
-  if (failed > 0) parts.push(`not sent to ${failed}`);
-  return parts.length > 0 ? parts.join(", ") : undefined;
-}
-
-/** What a message says, in one line (for labels, previews and quotes). */
-export function messageSummary(m: ChatMessage): string {
-  if (m.deleted) return "Message deleted";
-  if (m.kind === "attachment") return m.text ? `${m.attachment?.fileName ?? "File"}: ${m.text}` : (m.attachment?.fileName ?? "File");
-  return m.text;
 }
 
 export const MessageRow = memo(function MessageRow({ conversationId, id, prevId, active, flash, callbacks }: MessageRowProps) {

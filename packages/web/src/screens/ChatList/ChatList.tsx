@@ -6,23 +6,14 @@
  */
 import { type FormEvent, type MouseEvent, memo, useEffect, useRef, useState } from "react";
 import { conversationPath, navigate, useRoute } from "../../app/router.js";
-import { messageSummary } from "../../components/MessageRow/MessageRow.js";
+import { messageSummary } from "../../components/MessageRow/summary.js";
 import { listTime } from "../../components/Timeline/format.js";
 import { describeError } from "../../sdk/errors.js";
 import { useActions, useParley } from "../../sdk/hooks.js";
 import { conversationTitle, personName } from "../../sdk/selectors.js";
 import type { Snapshot } from "../../sdk/store.js";
 import styles from "./ChatList.module.css";
-
-/** Up to two initials of a name, for the avatar. */
-export function initials(name: string): string {
-  const words = name.replace(/^@/, "").trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [words[0]];
-  return letters
-    .map((w) => (w ? ([...w][0] ?? "") : ""))
-    .join("")
-    .toUpperCase();
-}
+import { initials } from "./initials.js";
 
 /** True when the query matches the conversation's title, handle, or any loaded message text. */
 function matches(s: Snapshot, id: string, q: string): boolean {
