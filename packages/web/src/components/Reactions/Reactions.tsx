@@ -2,7 +2,7 @@
  * Reactions under a message as chips (emoji + count; yours highlighted; a click toggles yours),
  * and the reaction chooser: six quick emoji plus "More…" for the full picker (loaded on demand).
  */
-import { lazy, Suspense, useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { DEFAULT_RECENT, rememberEmoji } from "../EmojiPicker/recent.js";
 import styles from "./Reactions.module.css";
 
@@ -62,6 +62,13 @@ export function ReactionMenu({ align, onPick, onClose }: ReactionMenuProps) {
   const [full, setFull] = useState(false);
   const first = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
+  // Opens above the message, or below it when that would leave the scrolling timeline.
+  const [below, setBelow] = useState(false);
+  useLayoutEffect(() => {
+    const el = box.current;
+    const scroller = el?.closest("[data-virtuoso-scroller]");
+    if (el && scroller && el.getBoundingClientRect().top < scroller.getBoundingClientRect().top) setBelow(true);
+  }, []);
   useEffect(() => {
     if (!full) first.current?.focus();
   }, [full]);
@@ -91,6 +98,7 @@ export function ReactionMenu({ align, onPick, onClose }: ReactionMenuProps) {
       ref={box}
       className={styles.menu}
       data-align={align}
+      data-below={below || undefined}
       role="dialog"
       aria-label="React"
       onKeyDown={(e) => {
