@@ -2,11 +2,13 @@
 // The protocol is compiled from its TypeScript source ("@parley/source" condition), so the web
 // build never waits for, or goes stale against, packages/protocol/dist. Two entries: the app
 // (index.html) and the service worker, emitted unhashed as /sw.js so its scope is the origin.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import react from "@vitejs/plugin-react";
-import { defaultClientConditions, defineConfig } from "vite";
+import { defaultClientConditions, defineConfig, type Plugin } from "vite";
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), emojibaseData()],
   resolve: { conditions: ["@parley/source", ...defaultClientConditions] },
   build: {
     target: "es2022",
@@ -18,3 +20,28 @@ export default defineConfig({
     },
   },
 });
+
+/**
+ * The emoji picker's data (emojibase-data en/data.json + messages.json) served from our own
+ * origin at /emojibase/en/ (emitted into the build; served by the dev server), so the picker
+ * never fetches from a CDN.
+ */
+function emojibaseData(): Plugin {
+  const require = createRequire(import.meta.url);
+  const files = ["data.json", "messages.json"];
+  const read = (file: string) => readFileSync(require.resolve(`emojibase-data/en/${file}`));
+  return {
+    name: "parley-emojibase-data",
+    generateBundle() {
+      for (const file of files) this.emitFile({ type: "asset", fileName: `emojibase/en/${file}`, source: read(file) });
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = files.find((f) => req.url === `/emojibase/en/${f}`);
+        if (!file) return next();
+        res.setHeader("Content-Type", "application/json");
+        res.end(read(file));
+      });
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * the SDK's promise; callers show failures with describeError().
  */
 import type { ChatMessage, Contact, ParleyClient } from "@parley/protocol/client";
-import { loadOlder, openTimeline } from "./history.js";
+import { loadOlder, loadUntil, openTimeline } from "./history.js";
 import type { ParleyStore } from "./store.js";
 
 export class Actions {
@@ -22,6 +22,8 @@ export class Actions {
 
   readonly openTimeline = (conversationId: string): Promise<void> => openTimeline(this.#store, conversationId);
   readonly loadOlder = (conversationId: string): Promise<void> => loadOlder(this.#store, conversationId);
+  /** Loads older pages until `messageId` is loaded; false when it is not in the history. */
+  readonly loadUntil = (conversationId: string, messageId: string): Promise<boolean> => loadUntil(this.#store, conversationId, messageId);
 
   /** Looks a handle up at the relay and adds the contact (a new 1:1 conversation). */
   readonly findContact = async (handle: string): Promise<Contact> => {

@@ -26,8 +26,20 @@ export async function openTimeline(store: ParleyStore, conversationId: string): 
   const client = store.client;
   if (!client || store.getSnapshot().timelines[conversationId]) return;
   store.setTimelineLoading(conversationId, true);
-  const { messages, hasOlder } = await page(client, conversationId, undefined);
-  store.setTimeline(conversationId, messages, hasOlder, "replace");
+  try {
+    const { messages, hasOlder } = await page(client, conversationId, undefined);
+    // Messages that arrived while the page was read are kept after it.
+    const arrived = store.getSnapshot().timelines[conversationId]?.ids ?? [];
+    const got = new Set(messages.map((m) => m.id));
+    const extra = arrived.flatMap((id) => {
+      const m = store.getSnapshot().messagesById[id];
+      return m && !got.has(id) ? [m] : [];
+    });
+    store.setTimeline(conversationId, [...messages, ...extra], hasOlder, "replace");
+  } catch (error) {
+    store.setTimelineLoading(conversationId, false);
+    throw error;
+  }
 }
 
 /** Loads the page before the oldest loaded message; no-op while loading or at the start. */
@@ -36,6 +48,29 @@ export async function loadOlder(store: ParleyStore, conversationId: string): Pro
   const timeline = store.getSnapshot().timelines[conversationId];
   if (!client || !timeline || timeline.loading || !timeline.hasOlder) return;
   store.setTimelineLoading(conversationId, true);
-  const { messages, hasOlder } = await page(client, conversationId, timeline.ids[0]);
-  store.setTimeline(conversationId, messages, hasOlder, "prepend");
+  try {
+    const { messages, hasOlder } = await page(client, conversationId, timeline.ids[0]);
+    store.setTimeline(conversationId, messages, hasOlder, "prepend");
+  } catch (error) {
+    store.setTimelineLoading(conversationId, false);
+    throw error;
+  }
+}
+
+/**
+ * Loads older pages until `messageId` is in the conversation's loaded timeline (for jumping to a
+ * replied-to message); resolves true when it is, false when history ran out first.
+ */
+export async function loadUntil(store: ParleyStore, conversationId: string, messageId: string): Promise<boolean> {
+  for (;;) {
+    const timeline = store.getSnapshot().timelines[conversationId];
+    if (!timeline) return false;
+    if (timeline.ids.includes(messageId)) return true;
+    if (!timeline.hasOlder) return false;
+    const before = timeline.ids[0];
+    if (timeline.loading) await new Promise((resolve) => setTimeout(resolve, 50));
+    else await loadOlder(store, conversationId);
+    const after = store.getSnapshot().timelines[conversationId];
+    if (after && !after.loading && after.ids[0] === before && after.hasOlder) return false;
+  }
 }

@@ -1,91 +1,171 @@
 /**
- * One conversation (placeholder, H3 owns and replaces): the loaded history, the identity banner,
- * and a composer. Marks incoming messages read while it is open.
+ * One conversation: a header (back on phones, name, presence, info and — for 1:1 — verify links),
+ * the virtualised timeline, the typing line, the identity banner (H5) and the composer, all
+ * inside H4's drop zone. Reply/edit state lives here; rows and the composer share it.
  */
-import { type FormEvent, useEffect, useState } from "react";
-import { AttachButton } from "../../components/Attachments/AttachButton.js";
-import { AttachmentView } from "../../components/Attachments/AttachmentView.js";
+import { type MouseEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { conversationPath, navigate } from "../../app/router.js";
 import { DropZone } from "../../components/Attachments/DropZone.js";
+import { Composer, type ComposerHandle, type ComposerMode } from "../../components/Composer/Composer.js";
 import { IdentityBanner } from "../../components/IdentityBanner/IdentityBanner.js";
+import { Announcer } from "../../components/Timeline/Announcer.js";
+import { lastSeenText } from "../../components/Timeline/format.js";
+import { Timeline, type TimelineHandle } from "../../components/Timeline/Timeline.js";
 import { describeError } from "../../sdk/errors.js";
 import { useActions, useParley } from "../../sdk/hooks.js";
-import { conversationTitle, personName } from "../../sdk/selectors.js";
+import { conversationTitle, isGroupId, personName } from "../../sdk/selectors.js";
 import styles from "./Conversation.module.css";
 
 export function Conversation({ conversationId }: { readonly conversationId: string }) {
   const actions = useActions();
   const title = useParley((s) => conversationTitle(s, conversationId));
-  const ids = useParley((s) => s.timelines[conversationId]?.ids);
-  const [text, setText] = useState("");
+  const exists = useParley(
+    (s) =>
+      s.conversationsById[conversationId] !== undefined ||
+      s.contactsById[conversationId] !== undefined ||
+      s.groupsById[conversationId] !== undefined,
+  );
+  const blocked = useParley((s) => s.identityAlerts[conversationId] !== undefined);
+  const left = useParley((s) => s.groupsById[conversationId]?.active === false);
+  const lastOwn = useParley((s) => {
+    const ids = s.timelines[conversationId]?.ids ?? [];
+    for (let i = ids.length - 1; i >= 0; i--) {
+      const m = s.messagesById[ids[i] ?? ""];
+      if (m && s.me && m.sender === s.me.userId && m.kind === "text" && !m.deleted) return m.id;
+    }
+    return undefined;
+  });
+  const [mode, setMode] = useState<ComposerMode>();
   const [error, setError] = useState<string>();
+  const composer = useRef<ComposerHandle>(null);
+  const timeline = useRef<TimelineHandle>(null);
 
   useEffect(() => {
     actions.openTimeline(conversationId).catch((e) => setError(describeError(e)));
   }, [actions, conversationId]);
 
-  useEffect(() => {
-    if (ids && ids.length > 0) actions.markRead(conversationId).catch(() => {});
-  }, [actions, conversationId, ids]);
+  const onReply = useCallback((id: string) => {
+    setMode({ kind: "reply", messageId: id });
+    composer.current?.focus();
+  }, []);
+  const onEdit = useCallback((id: string) => {
+    setMode({ kind: "edit", messageId: id });
+    composer.current?.focus();
+  }, []);
+  const onError = useCallback((e: unknown) => setError(describeError(e)), []);
 
-  const send = async (event: FormEvent) => {
-    event.preventDefault();
-    const body = text.trim();
-    if (!body) return;
-    setText("");
-    try {
-      await actions.sendText(conversationId, body);
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
+  const blockedReason = blocked
+    ? "Sending is paused: this contact's safety number changed. Review it above to continue."
+    : left
+      ? "You are no longer a member of this group."
+      : undefined;
+
+  if (!exists)
+    return (
+      <section className={styles.conversation} aria-labelledby="conversation-title">
+        <Header conversationId={conversationId} title="Conversation not found" />
+        <p className={styles.missing}>There is no conversation here. Pick one from the list or start a new chat.</p>
+      </section>
+    );
 
   return (
     <DropZone conversationId={conversationId}>
       <section className={styles.conversation} aria-labelledby="conversation-title">
-        <header className={styles.header}>
-          <h2 id="conversation-title">{title}</h2>
-        </header>
-        <ol className={styles.timeline} aria-label={`Messages with ${title}`}>
-          {(ids ?? []).map((id) => (
-            <Row key={id} id={id} conversationId={conversationId} />
-          ))}
-        </ol>
+        <Header conversationId={conversationId} title={title} />
+        <Timeline ref={timeline} conversationId={conversationId} title={title} onReply={onReply} onEdit={onEdit} onError={onError} />
+        <TypingLine conversationId={conversationId} />
+        {error && (
+          <p role="alert" className={styles.error}>
+            {error}{" "}
+            <button type="button" className={styles.link} onClick={() => setError(undefined)}>
+              Dismiss
+            </button>
+          </p>
+        )}
         <IdentityBanner conversationId={conversationId} />
-        {error && <p role="alert">{error}</p>}
-        <form className={styles.composer} onSubmit={send} aria-label="Send a message">
-          <AttachButton conversationId={conversationId} />
-          <label className="visually-hidden" htmlFor="composer-text">
-            Message
-          </label>
-          <textarea
-            id="composer-text"
-            rows={1}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
-                e.preventDefault();
-                e.currentTarget.form?.requestSubmit();
-              }
-            }}
-            placeholder="Message"
-          />
-          <button type="submit">Send</button>
-        </form>
+        <Composer
+          ref={composer}
+          conversationId={conversationId}
+          mode={mode}
+          onModeChange={(next) => {
+            setMode(next);
+            if (!next) composer.current?.focus();
+          }}
+          blockedReason={blockedReason}
+          lastOwnMessageId={lastOwn}
+        />
+        <Announcer />
       </section>
     </DropZone>
   );
 }
 
-function Row({ id, conversationId }: { readonly id: string; readonly conversationId: string }) {
-  const m = useParley((s) => s.messagesById[id]);
-  const sender = useParley((s) => (m ? personName(s, m.sender, conversationId) : ""));
-  if (!m) return null;
+function Header({ conversationId, title }: { readonly conversationId: string; readonly title: string }) {
+  const group = isGroupId(conversationId);
+  const presence = useParley((s) => s.presence[conversationId]);
+  const memberCount = useParley((s) => s.groupsById[conversationId]?.members.length);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const status = group
+    ? memberCount !== undefined
+      ? `${memberCount} ${memberCount === 1 ? "member" : "members"}`
+      : ""
+    : presence?.presence === "online"
+      ? "online"
+      : presence?.presence === "away"
+        ? "away"
+        : presence?.lastSeen
+          ? lastSeenText(presence.lastSeen, now)
+          : "";
+  const go = (path: string) => (e: MouseEvent) => {
+    e.preventDefault();
+    navigate(path);
+  };
   return (
-    <li className={m.outgoing ? styles.out : styles.in} data-status={m.status}>
-      <span className={styles.sender}>{sender}</span>
-      {m.deleted ? <em>Message deleted</em> : m.kind === "attachment" ? <AttachmentView message={m} /> : <span>{m.text}</span>}
-      <span className={styles.status}>{m.outgoing ? m.status : ""}</span>
-    </li>
+    <header className={styles.header}>
+      <a className={styles.back} href="/" onClick={go("/")}>
+        <span aria-hidden="true">←</span>
+        <span className="visually-hidden">Back to conversations</span>
+      </a>
+      <div className={styles.titleBlock}>
+        <h2 id="conversation-title" className={styles.title}>
+          {title}
+        </h2>
+        {status && (
+          <p className={styles.presence} data-online={presence?.presence === "online" || undefined}>
+            {status}
+          </p>
+        )}
+      </div>
+      <nav className={styles.headerLinks} aria-label="Conversation">
+        {!group && (
+          <a href={conversationPath(conversationId, "verify")} onClick={go(conversationPath(conversationId, "verify"))}>
+            Verify
+          </a>
+        )}
+        <a href={conversationPath(conversationId, "info")} onClick={go(conversationPath(conversationId, "info"))}>
+          {group ? "Group info" : "Info"}
+        </a>
+      </nav>
+    </header>
+  );
+}
+
+function TypingLine({ conversationId }: { readonly conversationId: string }) {
+  const names = useParley((s) => (s.typing[conversationId] ?? []).map((u) => personName(s, u, conversationId)));
+  const text = useMemo(() => {
+    if (names.length === 0) return "";
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return `${names.length} people are typing…`;
+  }, [names]);
+  // The line keeps its height when empty so the timeline never jumps; not a live region (no floods).
+  return (
+    <p className={styles.typing} data-testid="typing-line">
+      {text}
+    </p>
   );
 }
