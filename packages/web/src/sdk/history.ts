@@ -8,17 +8,19 @@ import type { ParleyStore } from "./store.js";
 /** Messages per page: about three screens of rows. */
 export const PAGE_SIZE = 60;
 
-/** The newest `limit` messages older than `before` (a message id), in arrival order. */
+/**
+ * The newest PAGE_SIZE messages older than `before` (a message id), in arrival order. Asks the
+ * SDK for one more than a page: if it comes back, older messages exist. The SDK reads only the
+ * storage buckets the page needs, so opening a 10,000-message conversation costs one page.
+ */
 async function page(
   client: ParleyClient,
   conversationId: string,
   before: string | undefined,
 ): Promise<{ messages: ChatMessage[]; hasOlder: boolean }> {
-  const all = await client.messages(conversationId);
-  const end = before === undefined ? all.length : all.findIndex((m) => m.id === before);
-  const stop = end < 0 ? all.length : end;
-  const start = Math.max(0, stop - PAGE_SIZE);
-  return { messages: all.slice(start, stop), hasOlder: start > 0 };
+  const got = await client.messages(conversationId, { limit: PAGE_SIZE + 1, ...(before === undefined ? {} : { before }) });
+  const hasOlder = got.length > PAGE_SIZE;
+  return { messages: hasOlder ? got.slice(1) : got, hasOlder };
 }
 
 /** Loads the newest page unless the conversation is already loaded. */
