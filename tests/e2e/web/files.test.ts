@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, onTestFailed, test } from "vitest";
-import { parseRange } from "../../../packages/web/src/sw/media-stream.js";
+import { parseRange } from "../../../packages/web/src/sw/media-range.js";
 import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
 import { appears, sendText, shotBoth } from "./support/groups-page.js";
 import { DESKTOP, shot, signUp, startChat, startWebRelay, type WebRelay } from "./support/web.js";
@@ -32,9 +32,9 @@ afterAll(async () => {
 
 /** A 300×200 PNG drawn on a canvas in the page (a gradient and a disc: a ThumbHash worth seeing). */
 async function drawPng(page: Page): Promise<Buffer> {
-  const bytes = await page.evaluate(async () => {
+  const bytes = (await page.evaluate(`(async () => {
     const canvas = new OffscreenCanvas(300, 200);
-    const g = canvas.getContext("2d") as OffscreenCanvasRenderingContext2D;
+    const g = canvas.getContext("2d");
     const gradient = g.createLinearGradient(0, 0, 300, 200);
     gradient.addColorStop(0, "#ff8a00");
     gradient.addColorStop(1, "#0066cc");
@@ -46,20 +46,20 @@ async function drawPng(page: Page): Promise<Buffer> {
     g.fill();
     const blob = await canvas.convertToBlob({ type: "image/png" });
     return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  });
+  })()`)) as number[];
   return Buffer.from(bytes);
 }
 
 /** A ~2 s 160×120 WebM (VP8) recorded in the page with MediaRecorder from an animated canvas. */
 async function recordWebm(page: Page): Promise<Buffer> {
-  const bytes = await page.evaluate(async () => {
+  const bytes = (await page.evaluate(`(async () => {
     const canvas = document.createElement("canvas");
     canvas.width = 160;
     canvas.height = 120;
-    const g = canvas.getContext("2d") as CanvasRenderingContext2D;
+    const g = canvas.getContext("2d");
     let frame = 0;
     const draw = () => {
-      g.fillStyle = `hsl(${(frame * 12) % 360} 70% 45%)`;
+      g.fillStyle = "hsl(" + ((frame * 12) % 360) + " 70% 45%)";
       g.fillRect(0, 0, 160, 120);
       g.fillStyle = "#fff";
       g.fillRect((frame * 5) % 160, 40, 24, 40);
@@ -67,19 +67,17 @@ async function recordWebm(page: Page): Promise<Buffer> {
     };
     draw();
     const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: "video/webm;codecs=vp8" });
-    const chunks: Blob[] = [];
+    const chunks = [];
     recorder.ondataavailable = (e) => chunks.push(e.data);
     const timer = setInterval(draw, 40);
     recorder.start(200);
-    await new Promise((r) => setTimeout(r, 2_200));
-    const stopped = new Promise((r) => {
-      recorder.onstop = r;
-    });
+    await new Promise((r) => setTimeout(r, 2200));
+    const stopped = new Promise((r) => { recorder.onstop = r; });
     recorder.stop();
     await stopped;
     clearInterval(timer);
     return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
-  });
+  })()`)) as number[];
   return Buffer.from(bytes);
 }
 
@@ -143,7 +141,10 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   const opener = bob.page.getByRole("button", { name: "Open image photo.png" });
   await appears(opener);
   await bob.page.unroute("**/blobs/**", holdDownloads);
-  const natural = await opener.locator("img").evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+  const natural = await opener.locator("img").evaluate((img) => {
+    const i = img as unknown as { naturalWidth: number; naturalHeight: number };
+    return [i.naturalWidth, i.naturalHeight];
+  });
   expect(natural).toEqual([300, 200]);
   const box = await opener.boundingBox();
   expect(box && Math.abs(box.width / box.height - 1.5)).toBeLessThan(0.05);
@@ -153,11 +154,11 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   const lightbox = bob.page.getByRole("dialog", { name: "photo.png" });
   await lightbox.waitFor();
   expect(await lightbox.getByRole("link", { name: "Download" }).getAttribute("download")).toBe("photo.png");
-  expect(await bob.page.evaluate(() => document.activeElement?.textContent)).toBe("Close");
+  expect(await bob.page.evaluate("document.activeElement?.textContent")).toBe("Close");
   await shotBoth(bob.page, PART, "lightbox");
   await bob.page.keyboard.press("Escape");
   await expect.poll(() => lightbox.count()).toBe(0);
-  expect(await bob.page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Open image photo.png");
+  expect(await bob.page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe("Open image photo.png");
 
   // Document: a card with name, size and type; Download saves the very bytes sent.
   const doc = randomBytes(300 * 1024);
@@ -176,7 +177,7 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await attach(alice.page, "big.bin", "application/octet-stream", big);
   const progress = alice.page.getByRole("progressbar", { name: "Uploading big.bin" });
   await progress.waitFor();
-  await expect.poll(() => progress.evaluate((p: HTMLProgressElement) => p.value), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(() => progress.evaluate((p) => (p as unknown as { value: number }).value), { timeout: 20_000 }).toBeGreaterThan(0);
   await shot(alice.page, PART, "upload-progress");
   await alice.page.getByRole("button", { name: "Cancel uploading big.bin" }).click();
   await alice.page.getByRole("button", { name: "Resume big.bin" }).waitFor({ timeout: 20_000 });
@@ -195,14 +196,53 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await expect.poll(() => alice.page.getByRole("list", { name: "Uploads" }).count(), { timeout: 15_000 }).toBe(0);
   await restore();
 
+  // Drag and drop: dragging files over the conversation shows "Drop to send"; dropping sends them.
+  await bob.page.evaluate(`(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["dropped text"], "dropped.txt", { type: "text/plain" }));
+    window.__drop = dt;
+    document.querySelector("textarea").dispatchEvent(new DragEvent("dragenter", { bubbles: true, cancelable: true, dataTransfer: dt }));
+  })()`);
+  await bob.page.getByRole("status").filter({ hasText: "Drop to send" }).waitFor();
+  await shot(bob.page, PART, "drop-overlay");
+  await bob.page.evaluate(
+    `document.querySelector("textarea").dispatchEvent(new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: window.__drop }))`,
+  );
+  await expect.poll(() => bob.page.getByText("Drop to send").count()).toBe(0);
+  await appears(alice.page.getByText("dropped.txt"));
+
+  // Paste: a file pasted into the composer is sent, not inserted.
+  await bob.page.evaluate(`(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["pasted"], "pasted.txt", { type: "text/plain" }));
+    document.querySelector("textarea").dispatchEvent(new ClipboardEvent("paste", { bubbles: true, cancelable: true, clipboardData: dt }));
+  })()`);
+  await appears(alice.page.getByText("pasted.txt"));
+
+  // A blob changed on the way is refused by the SDK; the card says so and saves nothing.
+  const tamper = async (route: Route) => {
+    if (route.request().method() !== "GET") return route.continue();
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    const at = Math.floor(body.length / 2);
+    body.writeUInt8(body.readUInt8(at) ^ 0xff, at);
+    await route.fulfill({ response, body });
+  };
+  await attach(alice.page, "tampered.txt", "text/plain", Buffer.from("x".repeat(2000)));
+  await appears(bob.page.getByText("tampered.txt"));
+  await bob.page.route("**/blobs/**", tamper);
+  await bob.page.getByRole("button", { name: "Download tampered.txt" }).click();
+  await appears(bob.page.getByRole("alert").filter({ hasText: "damaged or tampered with" }));
+  await bob.page.unroute("**/blobs/**", tamper);
+
   // Video: Bob's page is controlled by the service worker, which streams the verified plaintext.
   const webm = await recordWebm(alice.page);
   expect(webm.length).toBeGreaterThan(1_000);
-  await bob.page.evaluate(async () => {
+  await bob.page.evaluate(`(async () => {
     await navigator.serviceWorker.register("/sw.js");
     await navigator.serviceWorker.ready;
-  });
-  await expect.poll(() => bob.page.evaluate(() => navigator.serviceWorker.controller !== null), { timeout: 15_000 }).toBe(true);
+  })()`);
+  await expect.poll(() => bob.page.evaluate("navigator.serviceWorker.controller !== null"), { timeout: 15_000 }).toBe(true);
   await attach(alice.page, "clip.webm", "video/webm", webm);
   const play = bob.page.getByRole("button", { name: /^Play video clip\.webm/ });
   await appears(play, 60_000);
@@ -211,8 +251,12 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await video.waitFor();
   expect(await video.getAttribute("data-mode")).toBe("stream");
   expect(await video.getAttribute("src")).toMatch(/^\/parley-media\/[0-9a-f]+$/);
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.3);
+  await expect
+    .poll(() => video.evaluate((v) => (v as unknown as { readyState: number }).readyState), { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(() => video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime), { timeout: 20_000 })
+    .toBeGreaterThan(0.3);
   await shotBoth(bob.page, PART, "conversation", DESKTOP);
 
   // Alice has no service worker: the same video plays from a blob after a full download.
@@ -220,7 +264,9 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   const aliceVideo = alice.page.locator("video");
   await aliceVideo.waitFor();
   expect(await aliceVideo.getAttribute("data-mode")).toBe("blob");
-  await expect.poll(() => aliceVideo.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(() => aliceVideo.evaluate((v) => (v as unknown as { readyState: number }).readyState), { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(2);
   await shotBoth(alice.page, PART, "conversation-sender", DESKTOP);
 
   expect([...alice.offOrigin, ...bob.offOrigin]).toEqual([]);

@@ -7,6 +7,7 @@
  * requests are answered from the same stream, skipping to the start (the SDK reads from the
  * beginning). Plaintext never touches a cache: the response is `no-store`.
  */
+import { parseRange } from "./media-range.js";
 import type { SwFetchEvent, SwScope } from "./sw-scope.js";
 
 /** Path prefix of streamed media; the rest is the message id (hex). */
@@ -91,29 +92,6 @@ function ask(client: MediaClient, id: string): Promise<MediaAnswer | undefined> 
     const request: MediaRequest = { type: MEDIA_REQUEST, id };
     client.postMessage(request, [channel.port2]);
   });
-}
-
-/**
- * The byte range a `Range` header asks for (one range, `bytes=a-b`, `bytes=a-` or `bytes=-n`),
- * undefined for none or the whole file, "unsatisfiable" past the end.
- */
-export function parseRange(header: string | null, size: number): { start: number; end: number } | undefined | "unsatisfiable" {
-  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
-  if (!match || (match[1] === "" && match[2] === "")) return undefined;
-  let start: number;
-  let end: number;
-  if (match[1] === "") {
-    const suffix = Number(match[2]);
-    if (suffix === 0) return "unsatisfiable";
-    start = Math.max(0, size - suffix);
-    end = size - 1;
-  } else {
-    start = Number(match[1]);
-    end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
-  }
-  if (start >= size || end < start) return "unsatisfiable";
-  if (start === 0 && end === size - 1) return undefined;
-  return { start, end };
 }
 
 /** A transform passing on bytes [from, to) of what flows through it. */
