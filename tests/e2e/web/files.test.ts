@@ -10,7 +10,7 @@ import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, onTestFailed, test } from "vitest";
 import { parseRange } from "../../../packages/web/src/sw/media-range.js";
 import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { appears, sendText, shotBoth } from "./support/groups-page.js";
+import { appears, drawPng, sendText, shotBoth } from "./support/groups-page.js";
 import { DESKTOP, shot, signUp, startChat, startWebRelay, type WebRelay } from "./support/web.js";
 
 const PART = "files";
@@ -29,26 +29,6 @@ afterAll(async () => {
   await relay?.stop();
   relay?.cleanup();
 });
-
-/** A 300×200 PNG drawn on a canvas in the page (a gradient and a disc: a ThumbHash worth seeing). */
-async function drawPng(page: Page): Promise<Buffer> {
-  const bytes = (await page.evaluate(`(async () => {
-    const canvas = new OffscreenCanvas(300, 200);
-    const g = canvas.getContext("2d");
-    const gradient = g.createLinearGradient(0, 0, 300, 200);
-    gradient.addColorStop(0, "#ff8a00");
-    gradient.addColorStop(1, "#0066cc");
-    g.fillStyle = gradient;
-    g.fillRect(0, 0, 300, 200);
-    g.fillStyle = "#ffffff";
-    g.beginPath();
-    g.arc(150, 100, 50, 0, Math.PI * 2);
-    g.fill();
-    const blob = await canvas.convertToBlob({ type: "image/png" });
-    return Array.from(new Uint8Array(await blob.arrayBuffer()));
-  })()`)) as number[];
-  return Buffer.from(bytes);
-}
 
 /** A ~2 s 160×120 WebM (VP8) recorded in the page with MediaRecorder from an animated canvas. */
 async function recordWebm(page: Page): Promise<Buffer> {
@@ -112,7 +92,7 @@ describe("media stream ranges", () => {
   });
 });
 
-test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed video between two browsers", { timeout: 180_000 }, async () => {
+test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed video between two browsers", { timeout: 240_000 }, async () => {
   const [alice, bob] = await Promise.all([signUp(browser, relay, "alice", "Alice"), signUp(browser, relay, "bob", "Bob")]);
   onTestFailed(async () => {
     await shot(alice.page, PART, "failure-alice");

@@ -113,3 +113,23 @@ export async function sendText(page: Page, text: string): Promise<void> {
   await composer(page).fill(text);
   await composer(page).press("Enter");
 }
+
+/** A 300×200 PNG drawn on a canvas in the page (a gradient and a disc: a ThumbHash worth seeing). */
+export async function drawPng(page: Page): Promise<Buffer> {
+  const bytes = (await page.evaluate(`(async () => {
+    const canvas = new OffscreenCanvas(300, 200);
+    const g = canvas.getContext("2d");
+    const gradient = g.createLinearGradient(0, 0, 300, 200);
+    gradient.addColorStop(0, "#ff8a00");
+    gradient.addColorStop(1, "#0066cc");
+    g.fillStyle = gradient;
+    g.fillRect(0, 0, 300, 200);
+    g.fillStyle = "#ffffff";
+    g.beginPath();
+    g.arc(150, 100, 50, 0, Math.PI * 2);
+    g.fill();
+    const blob = await canvas.convertToBlob({ type: "image/png" });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  })()`)) as number[];
+  return Buffer.from(bytes);
+}

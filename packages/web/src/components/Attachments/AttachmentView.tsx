@@ -307,19 +307,21 @@ function FileCard({ message, attachment: a }: Props) {
         <span className={styles.fileMeta}>
           {humanSize(a.size)} · {type}
         </span>
-        {transfer?.state === "active" && (
-          <TransferProgress transfer={transfer} label={`Downloading ${name}`} onCancel={() => cancelDownload(message.id)} />
-        )}
-        {failure && (
-          <p className={styles.error} role="alert">
-            {failure}
-          </p>
-        )}
       </div>
       {transfer?.state !== "active" && (
         <button type="button" className={styles.pill} onClick={save} aria-label={`Download ${name}`}>
           Download
         </button>
+      )}
+      {transfer?.state === "active" && (
+        <div className={styles.cardWide}>
+          <TransferProgress transfer={transfer} label={`Downloading ${name}`} onCancel={() => cancelDownload(message.id)} />
+        </div>
+      )}
+      {failure && (
+        <p className={`${styles.error} ${styles.cardWide}`} role="alert">
+          {failure}
+        </p>
       )}
     </div>
   );

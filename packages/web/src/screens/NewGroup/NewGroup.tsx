@@ -72,7 +72,10 @@ export function NewGroup() {
         ...(description.trim() ? { description: description.trim() } : {}),
         members: members.map((c) => c.id),
       });
-      if (picture) await setGroupPicture(store, info.id, picture).catch(() => {});
+      if (picture)
+        await setGroupPicture(store, info.id, picture).catch((e: unknown) =>
+          store.toast("error", `The group was created, but its picture could not be set. ${describeError(e)}`),
+        );
       navigate(conversationPath(info.id));
     } catch (e) {
       setError(describeError(e));
