@@ -39,6 +39,8 @@ const streams = new Map<string, Set<AbortController>>();
 const cache = new Map<string, Blob>();
 let cacheBytes = 0;
 let uploadSeq = 0;
+/** Uploads started before this page loaded are the SDK's leftovers; later ones are tracked here. */
+const pageLoadedAt = Date.now();
 
 function clientOf(store: ParleyStore): ParleyClient {
   const client = store.client;
@@ -141,7 +143,7 @@ export async function loadPendingUploads(store: ParleyStore, conversationId: str
   const pending = await clientOf(store).pendingUploads();
   const known = new Set(Object.values(store.getSnapshot().transfers).map((t) => t.uploadId));
   for (const record of pending) {
-    if (record.conversationId !== conversationId || known.has(record.id)) continue;
+    if (record.conversationId !== conversationId || known.has(record.id) || record.createdAt >= pageLoadedAt) continue;
     const key = `up:${++uploadSeq}`;
     uploads.set(key, { conversationId, controller: new AbortController(), uploadId: record.id });
     store.setTransfer(key, {
