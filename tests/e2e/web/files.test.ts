@@ -176,6 +176,29 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await expect.poll(() => alice.page.getByRole("list", { name: "Uploads" }).count(), { timeout: 15_000 }).toBe(0);
   await restore();
 
+  // An upload cut short before a reload is listed again and continues once its file is picked again.
+  const kept = randomBytes(700 * 1024);
+  restore = await slowUploads(alice.page, 3_000);
+  await attach(alice.page, "kept.bin", "application/octet-stream", kept);
+  await alice.page.getByRole("progressbar", { name: "Uploading kept.bin" }).waitFor();
+  await alice.page.getByRole("button", { name: "Cancel uploading kept.bin" }).click();
+  await alice.page.getByRole("button", { name: "Resume kept.bin" }).waitFor();
+  await restore();
+  await alice.page.reload();
+  const tray = alice.page.getByRole("list", { name: "Uploads" });
+  await tray.getByRole("button", { name: "Resume kept.bin: choose the file again" }).waitFor({ timeout: 60_000 });
+  await shot(alice.page, PART, "upload-paused");
+  await tray
+    .locator('input[type="file"]')
+    .setInputFiles({ name: "other.bin", mimeType: "application/octet-stream", buffer: randomBytes(10) });
+  await appears(tray.getByRole("alert").filter({ hasText: "not the same file" }));
+  await tray.locator('input[type="file"]').setInputFiles({ name: "kept.bin", mimeType: "application/octet-stream", buffer: kept });
+  await appears(bob.page.getByText("kept.bin"), 60_000);
+  await expect.poll(() => tray.count(), { timeout: 30_000 }).toBe(0);
+  const keptDownload = bob.page.waitForEvent("download");
+  await bob.page.getByRole("button", { name: "Download kept.bin" }).click();
+  expect(Buffer.compare(await readFile(await (await keptDownload).path()), kept)).toBe(0);
+
   // Drag and drop: dragging files over the conversation shows "Drop to send"; dropping sends them.
   await bob.page.evaluate(`(() => {
     const dt = new DataTransfer();

@@ -28,7 +28,7 @@ const VIDEO_META_TIMEOUT_MS = 5_000;
 
 interface Upload {
   readonly conversationId: string;
-  readonly file?: File;
+  file?: File;
   controller: AbortController;
   uploadId?: string;
 }
@@ -123,6 +123,21 @@ export function resumeUpload(store: ParleyStore, key: string): void {
   if (!upload) return;
   upload.controller = new AbortController();
   void runUpload(store, key, true);
+}
+
+/**
+ * Resumes an upload left from an earlier visit with its file picked again. The file must have
+ * the same name and size (the SDK checks the size; the name guards against picking another file).
+ */
+export function resumeWithFile(store: ParleyStore, key: string, file: File): string | undefined {
+  const upload = uploads.get(key);
+  const transfer = store.getSnapshot().transfers[key];
+  if (!upload || !transfer) return "This upload is gone.";
+  if (file.size !== transfer.total || (transfer.fileName && file.name !== transfer.fileName))
+    return `That is not the same file: pick ${transfer.fileName ?? "the file"} (${humanSize(transfer.total)}).`;
+  upload.file = file;
+  resumeUpload(store, key);
+  return undefined;
 }
 
 /** Forgets an unfinished upload (here and in the SDK). */

@@ -3,10 +3,19 @@
  * conversation's upload tray: each upload's progress with Cancel; a cancelled or failed upload
  * can be resumed (the relay keeps what it got) or discarded.
  */
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useParley, useViewStore } from "../../sdk/hooks.js";
 import type { Transfer } from "../../sdk/store.js";
-import { cancelUpload, canResume, discardUpload, isUploadKey, loadPendingUploads, resumeUpload, sendFiles } from "../../sdk/transfers.js";
+import {
+  cancelUpload,
+  canResume,
+  discardUpload,
+  isUploadKey,
+  loadPendingUploads,
+  resumeUpload,
+  resumeWithFile,
+  sendFiles,
+} from "../../sdk/transfers.js";
 import styles from "./Attachments.module.css";
 import { TransferProgress } from "./TransferProgress.js";
 
@@ -69,9 +78,13 @@ export function AttachButton({ conversationId, disabled }: { readonly conversati
 function UploadItem({ uploadKey }: { readonly uploadKey: string }) {
   const store = useViewStore();
   const t = useParley((s) => s.transfers[uploadKey]) as Transfer | undefined;
+  const picker = useRef<HTMLInputElement>(null);
+  const [pickError, setPickError] = useState<string>();
   if (!t) return null;
   const name = t.fileName ?? "file";
   const resumable = t.state !== "active" && canResume(uploadKey);
+  // Left from an earlier visit: the file must be picked again to continue.
+  const needsFile = t.state !== "active" && !resumable && t.uploadId !== undefined;
   return (
     <li className={styles.upload}>
       <div className={styles.uploadHead}>
@@ -89,7 +102,35 @@ function UploadItem({ uploadKey }: { readonly uploadKey: string }) {
               {t.error}
             </p>
           )}
+          {pickError && (
+            <p className={styles.error} role="alert">
+              {pickError}
+            </p>
+          )}
           <div className={styles.uploadActions}>
+            {needsFile && (
+              <>
+                <input
+                  ref={picker}
+                  type="file"
+                  hidden
+                  tabIndex={-1}
+                  onChange={(e) => {
+                    const file = e.currentTarget.files?.[0];
+                    e.currentTarget.value = "";
+                    if (file) setPickError(resumeWithFile(store, uploadKey, file));
+                  }}
+                />
+                <button
+                  type="button"
+                  className={styles.pill}
+                  onClick={() => picker.current?.click()}
+                  aria-label={`Resume ${name}: choose the file again`}
+                >
+                  Resume…
+                </button>
+              </>
+            )}
             {resumable && (
               <button type="button" className={styles.pill} onClick={() => resumeUpload(store, uploadKey)} aria-label={`Resume ${name}`}>
                 Resume
