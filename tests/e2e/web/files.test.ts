@@ -260,7 +260,7 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await expect
     .poll(() => video.evaluate((v) => (v as unknown as { currentTime: number }).currentTime), { timeout: 20_000 })
     .toBeGreaterThan(0.3);
-  await shotBoth(bob.page, PART, "conversation", DESKTOP);
+  await shotBoth(bob.page, PART, "conversation", DESKTOP, video);
 
   // Alice has no service worker: the same video plays from a blob after a full download.
   await alice.page.getByRole("button", { name: /^Play video clip\.webm/ }).click();
@@ -270,7 +270,7 @@ test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed vide
   await expect
     .poll(() => aliceVideo.evaluate((v) => (v as unknown as { readyState: number }).readyState), { timeout: 20_000 })
     .toBeGreaterThanOrEqual(2);
-  await shotBoth(alice.page, PART, "conversation-sender", DESKTOP);
+  await shotBoth(alice.page, PART, "conversation-sender", DESKTOP, aliceVideo);
 
   expect([...alice.offOrigin, ...bob.offOrigin]).toEqual([]);
   expect([...alice.pageErrors, ...bob.pageErrors]).toEqual([]);

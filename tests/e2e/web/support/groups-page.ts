@@ -24,10 +24,18 @@ export function currentConversationId(page: Page): string {
 }
 
 /** Screenshots at phone and desktop size (then back to `restore`), with an axe check at each. */
-export async function shotBoth(page: Page, part: string, name: string, restore = page.viewportSize() ?? DESKTOP): Promise<void> {
+export async function shotBoth(
+  page: Page,
+  part: string,
+  name: string,
+  restore = page.viewportSize() ?? DESKTOP,
+  /** Brought into view before each screenshot. */
+  focus?: Locator,
+): Promise<void> {
   for (const size of [PHONE, DESKTOP]) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150);
+    await focus?.scrollIntoViewIfNeeded();
     await shot(page, part, name);
     await checkA11y(page);
   }

@@ -167,6 +167,34 @@ function GroupInfoView({ group }: { readonly group: Group }) {
               {group.members.length} {group.members.length === 1 ? "member" : "members"}
               {group.settings.send === "admins" ? " · only admins can send" : ""}
             </p>
+            {canEdit && (
+              <div className={styles.pictureLine}>
+                <label className={styles.fileLabel} htmlFor={ids.picture}>
+                  {group.avatar ? "Change picture" : "Add a picture"}
+                </label>
+                <input
+                  id={ids.picture}
+                  className={styles.fileInput}
+                  type="file"
+                  accept="image/*"
+                  disabled={busy !== undefined}
+                  onChange={(e) => {
+                    const file = e.currentTarget.files?.[0];
+                    e.currentTarget.value = "";
+                    if (file) void run("picture", () => setGroupPicture(store, group.id, file), "Picture changed.");
+                  }}
+                />
+                {group.avatar && (
+                  <button
+                    type="button"
+                    className={styles.linkButton}
+                    onClick={() => void run("picture", () => actions.groups.setAvatar(group.id, undefined), "Picture removed.")}
+                  >
+                    Remove picture
+                  </button>
+                )}
+              </div>
+            )}
           </div>
         </div>
 
@@ -197,30 +225,6 @@ function GroupInfoView({ group }: { readonly group: Group }) {
             >
               Edit name and description
             </button>
-            <label className={styles.fileLabel} htmlFor={ids.picture}>
-              {group.avatar ? "Change picture" : "Add a picture"}
-            </label>
-            <input
-              id={ids.picture}
-              className={styles.fileInput}
-              type="file"
-              accept="image/*"
-              disabled={busy !== undefined}
-              onChange={(e) => {
-                const file = e.currentTarget.files?.[0];
-                e.currentTarget.value = "";
-                if (file) void run("picture", () => setGroupPicture(store, group.id, file), "Picture changed.");
-              }}
-            />
-            {group.avatar && (
-              <button
-                type="button"
-                className={styles.linkButton}
-                onClick={() => void run("picture", () => actions.groups.setAvatar(group.id, undefined), "Picture removed.")}
-              >
-                Remove picture
-              </button>
-            )}
           </div>
         )}
         {editing && (
