@@ -35,7 +35,8 @@ interface Upload {
 
 const uploads = new Map<string, Upload>();
 const downloads = new Map<string, { promise: Promise<Blob>; controller: AbortController }>();
-const streams = new Map<string, Set<AbortController>>();
+/** Streams being read by the service worker, per message: controller → bytes so far. */
+const streams = new Map<string, Map<AbortController, number>>();
 const cache = new Map<string, Blob>();
 let cacheBytes = 0;
 let uploadSeq = 0;
@@ -319,7 +320,7 @@ function fetchWhole(
 /** Stops a message's download (whole-file or streamed). */
 export function cancelDownload(messageId: string): void {
   downloads.get(messageId)?.controller.abort(new DOMException("Download cancelled", "AbortError"));
-  for (const controller of streams.get(messageId) ?? []) controller.abort(new DOMException("Download cancelled", "AbortError"));
+  for (const controller of streams.get(messageId)?.keys() ?? []) controller.abort(new DOMException("Download cancelled", "AbortError"));
 }
 
 /** Downloads (if needed) and saves the attachment with an `<a download>`: only after the SDK verified it. */
@@ -402,40 +403,45 @@ function answerMedia(store: ParleyStore, id: string, port: MessagePort): void {
     return;
   }
   const controller = new AbortController();
-  const set = streams.get(id) ?? new Set();
-  set.add(controller);
-  streams.set(id, set);
+  const live = streams.get(id) ?? new Map<AbortController, number>();
+  live.set(controller, 0);
+  streams.set(id, live);
   const size = attachment.size;
+  // A player may open several requests (ranges): the transfer is active while any is, at the furthest one's bytes.
+  const report = (ended?: Transfer) => {
+    if (ended?.state === "failed") store.setTransfer(id, ended);
+    else if (live.size > 0) store.setTransfer(id, { direction: "down", loaded: Math.max(...live.values()), total: size, state: "active" });
+    else if (ended) store.setTransfer(id, ended);
+  };
   let loaded = 0;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, c) {
       loaded += chunk.length;
-      store.setTransfer(id, { direction: "down", loaded, total: size, state: "active" });
+      if (live.has(controller)) live.set(controller, loaded);
+      report();
       c.enqueue(chunk);
     },
   });
   const source = clientOf(store).openAttachment(message, { signal: controller.signal });
-  store.setTransfer(id, { direction: "down", loaded: 0, total: size, state: "active" });
+  report();
   // Nothing is fetched until the worker's response is read.
   source.pipeTo(counter.writable, { signal: controller.signal }).then(
     () => {
-      set.delete(controller);
-      store.setTransfer(id, { direction: "down", loaded, total: size, state: "done" });
+      live.delete(controller);
+      report({ direction: "down", loaded, total: size, state: "done" });
     },
     (error: unknown) => {
-      set.delete(controller);
-      // The player stopping its request (a seek, leaving the page) is not a failure.
+      live.delete(controller);
+      // The player stopping its request (a seek, leaving the page) is not a failure: a ParleyError is.
       const code = (error as { code?: unknown } | null)?.code;
       const failed = typeof code === "string" && !controller.signal.aborted;
-      store.setTransfer(
-        id,
+      report(
         failed
           ? { direction: "down", loaded, total: size, state: "failed", error: describeError(error) }
-          : { direction: "down", loaded, total: size, state: controller.signal.aborted ? "cancelled" : "done" },
+          : { direction: "down", loaded, total: size, state: "cancelled" },
       );
     },
   );
-  controller.signal.addEventListener("abort", () => set.delete(controller));
   try {
     const answer: MediaAnswer = { stream: counter.readable, contentType: attachment.contentType, size };
     port.postMessage(answer, [counter.readable as unknown as Transferable]);
