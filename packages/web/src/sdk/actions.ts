@@ -3,7 +3,7 @@
  * session (components get it from useActions(), so it never causes a re-render). Each returns
  * the SDK's promise; callers show failures with describeError().
  */
-import type { ChatMessage, Contact, ParleyClient } from "@parley/protocol/client";
+import type { ChatMessage, Contact, GroupsApi, ParleyClient } from "@parley/protocol/client";
 import { loadOlder, loadUntil, openTimeline } from "./history.js";
 import type { ParleyStore } from "./store.js";
 
@@ -48,4 +48,8 @@ export class Actions {
   readonly setTyping = (conversationId: string, typing: boolean): Promise<void> => this.#client.setTyping(conversationId, typing);
   readonly acceptIdentity = (contactId: string): Promise<Contact> => this.#client.acceptIdentity(contactId);
   readonly dismissToast = (id: number): void => this.#store.dismissToast(id);
+  /** Groups: create, add/remove members, roles, info, settings, leave (each resolves with the new GroupInfo). */
+  get groups(): GroupsApi {
+    return this.#client.groups;
+  }
 }

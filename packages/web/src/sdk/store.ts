@@ -32,6 +32,10 @@ export interface Transfer {
   readonly total: number;
   readonly state: "active" | "done" | "failed" | "cancelled";
   readonly error?: string;
+  /** Uploads: the conversation, the file's name, and the SDK's upload id once known (to resume or discard). */
+  readonly conversationId?: string;
+  readonly fileName?: string;
+  readonly uploadId?: string;
 }
 
 export interface Toast {
