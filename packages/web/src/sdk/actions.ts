@@ -3,6 +3,7 @@
  * session (components get it from useActions(), so it never causes a re-render). Each returns
  * the SDK's promise; callers show failures with describeError().
  */
+import type { SafetyNumber } from "@parley/protocol";
 import type { ChatMessage, Contact, ParleyClient } from "@parley/protocol/client";
 import { loadOlder, openTimeline } from "./history.js";
 import type { ParleyStore } from "./store.js";
@@ -46,4 +47,13 @@ export class Actions {
   readonly setTyping = (conversationId: string, typing: boolean): Promise<void> => this.#client.setTyping(conversationId, typing);
   readonly acceptIdentity = (contactId: string): Promise<Contact> => this.#client.acceptIdentity(contactId);
   readonly dismissToast = (id: number): void => this.#store.dismissToast(id);
+  /** The safety number with a contact (digits and QR payload). */
+  readonly safetyNumber = (contactId: string): Promise<SafetyNumber> => this.#client.safetyNumber(contactId);
+  /** Marks a contact verified; with a scanned or pasted QR payload, only when it matches (returns whether it did). */
+  readonly markVerified = (contactId: string, scannedQr?: Uint8Array): Promise<boolean> => this.#client.markVerified(contactId, scannedQr);
+  /** This account's device ids (newest signed list this device has). */
+  readonly devices = (): readonly number[] => this.#client.devices;
+  readonly removeDevice = (deviceId: number): Promise<void> => this.#client.removeDevice(deviceId);
+  /** Device linking on this (primary) device: prepares the approval of a new device's request. */
+  readonly approveLink = (request: string) => this.#client.approveLink(request);
 }
