@@ -42,7 +42,7 @@ async function send(user: WebUser, text: string): Promise<void> {
 
 test.skipIf(skipWithoutChromium)(
   "safety numbers match on both sides; pasted and scanned codes verify, a wrong code is refused",
-  { timeout: 120_000 },
+  { timeout: 180_000 },
   async () => {
     alice = await signUp(browser, relay, "alice", "Alice");
     const bob = await signUp(browser, relay, "bob", "Bob", PHONE);
@@ -111,7 +111,7 @@ test.skipIf(skipWithoutChromium)(
 
 test.skipIf(skipWithoutChromium)(
   "a re-pointed handle blocks the conversation until accepted; then the new account receives",
-  { timeout: 120_000 },
+  { timeout: 180_000 },
   async () => {
     const dave = await newClient(relay.wsUrl, "Dave");
     const mallory = await newClient(relay.wsUrl, "Mallory");

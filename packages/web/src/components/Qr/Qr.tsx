@@ -3,7 +3,7 @@
  * with a quiet zone, so phone cameras read it. `CodeText` shows the same payload as text with a
  * "Copy code" button, for people who paste instead of scanning.
  */
-import { useMemo, useState } from "react";
+import { type CSSProperties, useMemo, useState } from "react";
 import { encode } from "uqr";
 import styles from "./Qr.module.css";
 
@@ -19,7 +19,15 @@ export function Qr({ value, label }: { readonly value: string; readonly label: s
     return { size: qr.size, path: d };
   }, [value]);
   return (
-    <svg className={styles.qr} viewBox={`0 0 ${size} ${size}`} role="img" aria-label={label} shapeRendering="crispEdges">
+    <svg
+      className={styles.qr}
+      viewBox={`0 0 ${size} ${size}`}
+      role="img"
+      aria-label={label}
+      shapeRendering="crispEdges"
+      // Dense codes (a link approval) get bigger, so each module stays about 4 px wide.
+      style={{ "--qr-size": `${Math.max(240, size * 4)}px` } as CSSProperties}
+    >
       <rect width={size} height={size} className={styles.light} />
       <path d={path} className={styles.dark} />
     </svg>

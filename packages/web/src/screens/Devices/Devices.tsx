@@ -8,6 +8,7 @@
 import type { ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 import { navigate } from "../../app/router.js";
+import { parseCodeText } from "../../components/Qr/code-text.js";
 import { CodeText, Qr } from "../../components/Qr/Qr.js";
 import { describeError, errorCode } from "../../sdk/errors.js";
 import { useActions, useParley } from "../../sdk/hooks.js";
@@ -26,6 +27,8 @@ export function deviceName(id: number): string {
 
 /** What `approveLink` returns: the approval, certifying nothing until confirmed. */
 type PendingLinkApproval = Awaited<ReturnType<ParleyClient["approveLink"]>>;
+
+const NOT_A_REQUEST = "That is not a link request. Copy the whole text the new device shows.";
 
 type LinkStep =
   | { readonly step: "idle" }
@@ -184,15 +187,20 @@ function LinkDevice({ onLinked }: { readonly onLinked: (deviceId: number) => voi
   const read = async (text: string) => {
     const value = text.replace(/\s+/g, "");
     if (!value) return;
-    setBusy(true);
     setError(undefined);
+    if (!parseCodeText(value)) {
+      setError(NOT_A_REQUEST);
+      return;
+    }
+    setBusy(true);
     try {
       const pending = await actions.approveLink(value);
       setState({ step: "compare", pending });
     } catch (e) {
       setError(
-        errorCode(e) === "ERR_INVALID_ENCODING"
-          ? "That is not a link request. Copy the whole text the new device shows."
+        // A request that does not decode (the SDK reports it as an invalid encoding or record).
+        errorCode(e) === "ERR_INVALID_ENCODING" || errorCode(e) === "ERR_INVALID_STATE"
+          ? NOT_A_REQUEST
           : errorCode(e) === "ERR_IDENTITY_MISMATCH"
             ? "Only your primary device can link devices."
             : describeError(e),

@@ -57,7 +57,10 @@ export function LinkNewDevice({ store, onCancel }: { readonly store: Store; read
       await linkSession(store, view, value);
     } catch (e) {
       setError(
-        errorCode(e) === "ERR_INVALID_ENCODING" || e instanceof TypeError
+        // An approval that does not decode, or one for another request (the SDK: invalid encoding, record, or keys).
+        ["ERR_INVALID_ENCODING", "ERR_INVALID_STATE", "ERR_IDENTITY_MISMATCH", "ERR_INVALID_SIGNATURE"].includes(errorCode(e) ?? "") ||
+          e instanceof TypeError ||
+          (e instanceof Error && e.name === "InvalidCharacterError")
           ? "That is not an approval for this browser. Copy the whole code your other device shows after you confirmed."
           : describeError(e),
       );
