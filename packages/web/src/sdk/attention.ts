@@ -1,7 +1,7 @@
 /**
  * What the app needs to know to get the user's attention, in one small module: whether the page
- * is hidden (the only place the app reads `document.visibilityState`, so tests can drive it by
- * overriding that property and dispatching `visibilitychange`), the unread total, and the tab's
+ * is hidden or unfocused (the only place the app reads `document.visibilityState` and
+ * `hasFocus()`, so tests can drive it by overriding that property), the unread total, and the tab's
  * title and favicon for that total.
  */
 import type { Snapshot } from "./store.js";
@@ -11,11 +11,12 @@ export function pageHidden(): boolean {
   return typeof document !== "undefined" && document.visibilityState === "hidden";
 }
 
-/** Calls `listener` whenever the page is shown or hidden; returns the unsubscribe function. */
-export function onVisibilityChange(listener: (hidden: boolean) => void): () => void {
-  const handler = () => listener(pageHidden());
-  document.addEventListener("visibilitychange", handler);
-  return () => document.removeEventListener("visibilitychange", handler);
+/**
+ * True when the user is not looking at Parley: the page is hidden, or another window has the
+ * focus. Then a desktop notification tells about new messages instead of an in-page toast.
+ */
+export function pageUnattended(): boolean {
+  return pageHidden() || (typeof document !== "undefined" && !document.hasFocus());
 }
 
 /** Unread messages over every conversation. */

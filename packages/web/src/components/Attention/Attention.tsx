@@ -3,7 +3,7 @@
  * - the unread total in the tab title ("(3) Parley") and as a badge on the favicon;
  * - a new message in a conversation that is not open, while the page is visible: an in-page
  *   toast (click opens the conversation);
- * - a new message while the page is hidden: a desktop notification, if the user allowed them
+ * - a new message while the page is hidden or another window has the focus: a desktop notification, if the user allowed them
  *   (click focuses the tab and opens the conversation);
  * - the question whether to allow desktop notifications, asked in the app (never on load) after
  *   the user sent their first message, and only once.
@@ -11,7 +11,7 @@
 import type { ChatMessage } from "@parley/protocol/client";
 import { useEffect, useState } from "react";
 import { conversationPath, navigate, parseRoute, useRoute } from "../../app/router.js";
-import { attentionTitle, faviconUrl, pageHidden, unreadTotal } from "../../sdk/attention.js";
+import { attentionTitle, faviconUrl, pageUnattended, unreadTotal } from "../../sdk/attention.js";
 import { useParley, useViewStore } from "../../sdk/hooks.js";
 import {
   markNotificationPromptAnswered,
@@ -76,7 +76,7 @@ function announce(store: ParleyStore, m: ChatMessage): void {
   const from = isGroupId(conversationId) ? `${sender} in ${conversationTitle(s, conversationId)}` : conversationTitle(s, conversationId);
   const text = m.deleted ? "Message deleted" : m.kind === "attachment" ? `📎 ${m.attachment?.fileName ?? "A file"}` : m.text;
   const open = () => navigate(conversationPath(conversationId));
-  if (pageHidden()) {
+  if (pageUnattended()) {
     showNotification(conversationId, messageNotification(from, text), open);
     return;
   }
