@@ -51,7 +51,7 @@ test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, lis
   await laptop.page.getByRole("button", { name: /link/i }).first().click();
   await laptop.page.getByRole("heading", { name: "Link this browser to your account" }).waitFor();
   await laptop.page.getByRole("list", { name: "Link check code" }).waitFor();
-  const request = (await laptop.page.locator("code").first().textContent()) ?? "";
+  const request = await laptop.page.getByRole("textbox", { name: "This browser's link request" }).inputValue();
   const laptopCode = await shownDigits(laptop.page, "Link check code");
   expect(laptopCode).toMatch(/^\d{40}$/);
   await shotBoth(laptop.page, PART, "link-new-device");
@@ -63,7 +63,7 @@ test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, lis
   await shotBoth(alice.page, PART, "link-compare");
   await alice.page.getByRole("button", { name: "The codes match: link it" }).click();
   await alice.page.getByText("Linked. Now scan this code").waitFor({ timeout: 30_000 });
-  const approval = (await alice.page.locator("code").first().textContent()) ?? "";
+  const approval = await alice.page.getByRole("textbox", { name: "Approval for the new device" }).inputValue();
   expect(await list.getByRole("listitem").count()).toBe(2);
   await shotBoth(alice.page, PART, "link-approval");
 

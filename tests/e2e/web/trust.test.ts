@@ -64,8 +64,8 @@ test.skipIf(skipWithoutChromium)(
     await expect.poll(() => alice.page.getByText("Not verified", { exact: true }).count()).toBe(1);
     await shotBoth(alice.page, PART, "safety-number");
 
-    const aliceCode = (await alice.page.locator("code").first().textContent()) ?? "";
-    const bobCode = (await bob.page.locator("code").first().textContent()) ?? "";
+    const aliceCode = await alice.page.getByRole("textbox", { name: "Your safety number code" }).inputValue();
+    const bobCode = await bob.page.getByRole("textbox", { name: "Your safety number code" }).inputValue();
     expect(aliceCode).toMatch(/^[A-Za-z0-9_-]{87}$/);
 
     // Bob pastes text that is no code, then his own code (the wrong one): refused, not verified.

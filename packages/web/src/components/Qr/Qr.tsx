@@ -47,10 +47,15 @@ export function CodeText({ value, label }: { readonly value: string; readonly la
   };
   return (
     <div className={styles.codeText}>
-      <p className={styles.code}>
-        <span className="visually-hidden">{label}: </span>
-        <code>{value}</code>
-      </p>
+      <textarea
+        className={styles.code}
+        aria-label={label}
+        readOnly
+        value={value}
+        rows={Math.min(6, Math.ceil(value.length / 36))}
+        spellCheck={false}
+        onFocus={(e) => e.currentTarget.select()}
+      />
       <button type="button" className={styles.copy} onClick={copy}>
         Copy code
       </button>
