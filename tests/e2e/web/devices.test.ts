@@ -48,7 +48,12 @@ test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, lis
 
   // The new browser asks to be linked.
   const laptop = await openApp(browser, relay, PHONE);
-  await laptop.page.getByRole("button", { name: /link/i }).first().click();
+  // Onboarding's way to link this browser (a button or a link to /link).
+  await laptop.page
+    .getByRole("button", { name: /link/i })
+    .or(laptop.page.getByRole("link", { name: /link/i }))
+    .first()
+    .click();
   await laptop.page.getByRole("heading", { name: "Link this browser to your account" }).waitFor();
   await laptop.page.getByRole("list", { name: "Link check code" }).waitFor();
   const request = await laptop.page.getByRole("textbox", { name: "This browser's link request" }).inputValue();

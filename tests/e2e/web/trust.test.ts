@@ -11,7 +11,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { skipWithoutChromium } from "../support/chromium.js";
 import { newClient, waitFor } from "../support/clients.js";
-import { PHONE, signUp, startChat, startWebRelay, type WebRelay, type WebUser } from "./support/web.js";
+import { checkA11y, PHONE, shot, signUp, startChat, startWebRelay, type WebRelay, type WebUser } from "./support/web.js";
 import { go, launchWithCamera, pathOf, shotBoth, shownDigits, writeQrVideo } from "./trust-support.js";
 
 const PART = "trust";
@@ -63,6 +63,11 @@ test.skipIf(skipWithoutChromium)(
     expect(await shownDigits(bob.page, "Safety number")).toBe(aliceDigits);
     await expect.poll(() => alice.page.getByText("Not verified", { exact: true }).count()).toBe(1);
     await shotBoth(alice.page, PART, "safety-number");
+    // The dark theme too (the QR code stays dark on light).
+    await alice.page.emulateMedia({ colorScheme: "dark" });
+    await shot(alice.page, PART, "safety-number-dark");
+    await checkA11y(alice.page);
+    await alice.page.emulateMedia({ colorScheme: "light" });
 
     const aliceCode = await alice.page.getByRole("textbox", { name: "Your safety number code" }).inputValue();
     const bobCode = await bob.page.getByRole("textbox", { name: "Your safety number code" }).inputValue();
