@@ -6,9 +6,19 @@
  */
 import type { Snapshot } from "./store.js";
 
+/** The part of `document` read here (typed locally: this module also loads outside a browser, in tests). */
+interface PageDocument {
+  readonly visibilityState: string;
+  hasFocus(): boolean;
+}
+
+function page(): PageDocument | undefined {
+  return (globalThis as { document?: PageDocument }).document;
+}
+
 /** True when the page cannot be seen (another tab, minimised window, locked screen). */
 export function pageHidden(): boolean {
-  return typeof document !== "undefined" && document.visibilityState === "hidden";
+  return page()?.visibilityState === "hidden";
 }
 
 /**
@@ -16,7 +26,8 @@ export function pageHidden(): boolean {
  * focus. Then a desktop notification tells about new messages instead of an in-page toast.
  */
 export function pageUnattended(): boolean {
-  return pageHidden() || (typeof document !== "undefined" && !document.hasFocus());
+  const doc = page();
+  return doc !== undefined && (doc.visibilityState === "hidden" || !doc.hasFocus());
 }
 
 /** Unread messages over every conversation. */
