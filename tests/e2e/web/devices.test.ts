@@ -99,6 +99,12 @@ test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, lis
   await dialog.getByRole("button", { name: "Remove device" }).click();
   await alice.page.getByText("was removed").waitFor({ timeout: 30_000 });
   expect(await list.getByRole("listitem").count()).toBe(1);
+  // The removed browser is told.
+  await laptop.page
+    .getByRole("alert")
+    .filter({ hasText: "This browser was removed from your Parley account" })
+    .waitFor({ timeout: 30_000 });
+  await shotBoth(laptop.page, PART, "removed-browser");
 
   expect([...alice.offOrigin, ...laptop.offOrigin]).toEqual([]);
   expect(alice.pageErrors).toEqual([]);

@@ -5,10 +5,12 @@
  *   toast (click opens the conversation);
  * - a new message while the page is hidden or another window has the focus: a desktop notification, if the user allowed them
  *   (click focuses the tab and opens the conversation);
+ * - an error that stays when this browser was removed from the account;
  * - the question whether to allow desktop notifications, asked in the app (never on load) after
  *   the user sent their first message, and only once.
  */
 import type { ChatMessage } from "@parley/protocol/client";
+import { CloseCode } from "@parley/protocol/wire";
 import { useEffect, useState } from "react";
 import { conversationPath, navigate, parseRoute, useRoute } from "../../app/router.js";
 import { attentionTitle, faviconUrl, pageUnattended, unreadTotal } from "../../sdk/attention.js";
@@ -29,6 +31,16 @@ export function Attention() {
   const unread = useParley(unreadTotal);
   const route = useRoute();
   const [prompt, setPrompt] = useState(false);
+  const removed = useParley((s) => s.connection.state === "closed" && s.connection.code === CloseCode.DeviceRemoved);
+
+  // This browser was removed from the account (on the primary device): say so, and that it stays so.
+  useEffect(() => {
+    if (removed)
+      store.toast(
+        "error",
+        "This browser was removed from your Parley account on your primary device. It can no longer send or receive messages.",
+      );
+  }, [store, removed]);
 
   // Title and favicon follow the unread total.
   useEffect(() => {
