@@ -3,6 +3,7 @@
  * session (components get it from useActions(), so it never causes a re-render). Each returns
  * the SDK's promise; callers show failures with describeError().
  */
+import type { SafetyNumber } from "@parley/protocol";
 import type { ChatMessage, Contact, GroupsApi, ParleyClient } from "@parley/protocol/client";
 import { loadOlder, loadUntil, openTimeline } from "./history.js";
 import type { ParleyStore } from "./store.js";
@@ -52,4 +53,13 @@ export class Actions {
   get groups(): GroupsApi {
     return this.#client.groups;
   }
+  /** The safety number with a contact (digits and QR payload). */
+  readonly safetyNumber = (contactId: string): Promise<SafetyNumber> => this.#client.safetyNumber(contactId);
+  /** Marks a contact verified; with a scanned or pasted QR payload, only when it matches (returns whether it did). */
+  readonly markVerified = (contactId: string, scannedQr?: Uint8Array): Promise<boolean> => this.#client.markVerified(contactId, scannedQr);
+  /** This account's device ids (newest signed list this device has). */
+  readonly devices = (): readonly number[] => this.#client.devices;
+  readonly removeDevice = (deviceId: number): Promise<void> => this.#client.removeDevice(deviceId);
+  /** Device linking on this (primary) device: prepares the approval of a new device's request. */
+  readonly approveLink = (request: string) => this.#client.approveLink(request);
 }

@@ -31,3 +31,17 @@ export function shortId(userIdHex: string): string {
 export function isGroupId(conversationId: string): boolean {
   return conversationId.startsWith("group:");
 }
+
+/** Presence for people: "Online", "Away", "Last seen 5 minutes ago", "Last seen 3 Mar, 14:05", or "Offline". */
+export function presenceText(info: { readonly presence: string; readonly lastSeen?: number } | undefined, now = Date.now()): string {
+  if (info?.presence === "online") return "Online";
+  if (info?.presence === "away") return "Away";
+  const seen = info?.lastSeen;
+  if (seen === undefined) return "Offline";
+  const minutes = Math.max(0, Math.round((now - seen) / 60_000));
+  if (minutes < 1) return "Last seen just now";
+  if (minutes < 60) return `Last seen ${minutes} minute${minutes === 1 ? "" : "s"} ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `Last seen ${hours} hour${hours === 1 ? "" : "s"} ago`;
+  return `Last seen ${new Date(seen).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}`;
+}

@@ -59,6 +59,17 @@ export async function createSession(
   return { client, store, relayUrl };
 }
 
+/**
+ * Device linking, last step on this (new) browser: takes the approval from the account's primary
+ * device (`ParleyClient.requestLink` was called with `store` before), opens the account as a
+ * client of it, attaches it to the view store and connects in the background.
+ */
+export async function linkSession(store: Store, view: ParleyStore, approval: string, relayUrl = relayUrlFromLocation()): Promise<Session> {
+  const client = await ParleyClient.completeLink({ relayUrl, store }, approval);
+  await startClient(client, view);
+  return { client, store, relayUrl };
+}
+
 async function startClient(client: ParleyClient, view: ParleyStore): Promise<void> {
   await view.attach(client);
   view.setPhase("ready");
