@@ -1,6 +1,7 @@
 // Device linking pieces (spec/client.md §6): the check code commits to the keys with 132 bits,
 // the token sealed in the approval opens only for the new device, and a pending approval grants
 // nothing before confirmation, and nothing on a wrong code.
+import fc from "fast-check";
 import { describe, expect, test, vi } from "vitest";
 import { allDeps } from "../../test/fixtures.js";
 import { newX25519KeyPair } from "../deps.js";
@@ -68,10 +69,35 @@ describe("link request and approval decoding", () => {
       toBase64Url(encodeRecord({ deviceId: 0, signingKey: key(), identityKey: key() })),
       toBase64Url(encodeRecord({ deviceId: 2 ** 31, signingKey: key(), identityKey: key() })),
       toBase64Url(encodeRecord("hello")),
+      // Bytes that are not msgpack at all (a truncated map), as a mistyped paste gives.
+      toBase64Url(new Uint8Array([0x85, 0xa1])),
+      toBase64Url(new Uint8Array([0xc1])),
     ];
     for (const text of bad) expect(() => decodeLinkRequest(text)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidEncoding }));
     const ok = { deviceId: 2 ** 31 - 1, signingKey: key(), identityKey: key() };
     expect(decodeLinkRequest(encodeLinkRequest(ok))).toEqual(ok);
+  });
+
+  test("any pasted text that is not a request or approval is ERR_INVALID_ENCODING, never another error", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 64 }).map((b) => toBase64Url(b)),
+        ),
+        (text) => {
+          for (const decode of [decodeLinkRequest, decodeLinkApproval]) {
+            try {
+              decode(text);
+            } catch (error) {
+              expect(error).toBeInstanceOf(ParleyError);
+              expect((error as ParleyError).code).toBe(ErrorCode.InvalidEncoding);
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   test("an approval without a 92-byte sealed token is ERR_INVALID_ENCODING", () => {

@@ -36,9 +36,21 @@ export function encodeLinkRequest(request: LinkRequest): string {
   return toBase64Url(encodeRecord(request));
 }
 
+/**
+ * The record inside a pasted or scanned link text. Text that is not one is the user's input, not
+ * our storage: ERR_INVALID_ENCODING, never decodeRecord's ERR_INVALID_STATE ("stored record corrupt").
+ */
+function decodeLinkText<T>(text: string, what: string): Partial<T> | undefined {
+  try {
+    return decodeRecord<Partial<T>>(fromBase64Url(text));
+  } catch (error) {
+    throw new ParleyError(ErrorCode.InvalidEncoding, `invalid encoding: not a ${what}`, { cause: error });
+  }
+}
+
 /** Parses and checks a request; anything else is ERR_INVALID_ENCODING. */
 export function decodeLinkRequest(text: string): LinkRequest {
-  const parsed = decodeRecord<Partial<LinkRequest>>(fromBase64Url(text));
+  const parsed = decodeLinkText<LinkRequest>(text, "link request");
   const key = (k: unknown) => k instanceof Uint8Array && k.length === 32;
   if (!parsed || typeof parsed.deviceId !== "number" || !key(parsed.signingKey) || !key(parsed.identityKey)) {
     throw new ParleyError(ErrorCode.InvalidEncoding, "invalid encoding: not a link request");
@@ -55,8 +67,9 @@ export function encodeLinkApproval(approval: LinkApproval): string {
   return toBase64Url(encodeRecord(approval));
 }
 
+/** Parses and checks an approval; anything else is ERR_INVALID_ENCODING. */
 export function decodeLinkApproval(text: string): LinkApproval {
-  const parsed = decodeRecord<Partial<LinkApproval>>(fromBase64Url(text));
+  const parsed = decodeLinkText<LinkApproval>(text, "link approval");
   const bytes = (b: unknown) => b instanceof Uint8Array;
   if (
     !parsed ||
