@@ -114,6 +114,8 @@ describe("encrypted backup", () => {
     cleanups.push(() => restored.close());
     expect(restored.userId).toBe(alice.userId);
     expect(restored.deviceId).not.toBe(alice.deviceId);
+    // The restored device holds the account key again, though its device id is not the first one.
+    expect(restored.isPrimary).toBe(true);
     expect([...restored.devices].sort()).toEqual([alice.deviceId, restored.deviceId].sort());
     expect(restored.handle).toBe("alice");
     expect(restored.displayName).toBe("Alice");

@@ -81,6 +81,8 @@ test("the primary certifies and publishes nothing before the user confirms the c
   );
   clients.push(laptop);
   await laptop.connect();
+  // Only the device holding the account key can link and remove devices.
+  expect([phone.isPrimary, laptop.isPrimary]).toEqual([true, false]);
   expect((await bob.findContact("lkcarol")).deviceIds).toEqual([phone.deviceId, laptop.deviceId].sort((a, b) => a - b));
   // A confirmed approval cannot be confirmed again (it would certify a second time).
   await expect(pending.confirm(code)).rejects.toBeInstanceOf(Error);

@@ -251,6 +251,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.ctx.me;
   }
 
+  /**
+   * True on a device that holds the account key (the first device, or one restored from a
+   * backup): only such a device can approve linking (`approveLink`) and remove devices.
+   */
+  get isPrimary(): boolean {
+    return this.ctx.local.account !== undefined;
+  }
+
   get deviceId(): number {
     return this.ctx.local.device.deviceId;
   }

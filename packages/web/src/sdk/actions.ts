@@ -59,6 +59,8 @@ export class Actions {
   readonly markVerified = (contactId: string, scannedQr?: Uint8Array): Promise<boolean> => this.#client.markVerified(contactId, scannedQr);
   /** This account's device ids (newest signed list this device has). */
   readonly devices = (): readonly number[] => this.#client.devices;
+  /** True when this device holds the account key: it can link and remove devices. */
+  readonly isPrimary = (): boolean => this.#client.isPrimary;
   readonly removeDevice = (deviceId: number): Promise<void> => this.#client.removeDevice(deviceId);
   /** Device linking on this (primary) device: prepares the approval of a new device's request. */
   readonly approveLink = (request: string) => this.#client.approveLink(request);

@@ -44,7 +44,8 @@ export function Devices() {
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const refresh = useCallback(() => setDevices(actions.devices()), [actions]);
-  const primary = me?.deviceId === PRIMARY_DEVICE_ID;
+  // Whether this browser holds the account key (created the account, or restored it from a backup).
+  const primary = actions.isPrimary();
 
   const remove = async (id: number) => {
     setError(undefined);
@@ -98,7 +99,9 @@ export function Devices() {
                     {self && <strong> · this browser</strong>}
                   </span>
                   <span className={styles.muted}>
-                    {id === PRIMARY_DEVICE_ID ? "Holds your account key; links and removes devices" : "Linked to your account"}
+                    {(self ? primary : id === PRIMARY_DEVICE_ID)
+                      ? "Holds your account key; links and removes devices"
+                      : "Linked to your account"}
                   </span>
                 </span>
                 {primary && !self && (
