@@ -55,8 +55,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /** Browser features the page may use: the camera for scanning a QR code, nothing else. */
-export const PERMISSIONS_POLICY =
-  "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), interest-cohort=()";
+export const PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), midi=()";
 
 /** Headers on every static response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
