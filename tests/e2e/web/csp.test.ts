@@ -26,19 +26,18 @@ afterAll(async () => {
 /** Opens the app with a recorder of CSP violations installed before any script runs. */
 async function openWatched(viewport = PHONE): Promise<WebUser & { violations: () => Promise<string[]>; consoleCsp: string[] }> {
   const user = await openApp(browser, relay, viewport);
-  await user.context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __csp: string[] }).__csp = seen;
+  // (Strings: the e2e project has no DOM types.)
+  await user.context.addInitScript(`
+    window.__csp = [];
     document.addEventListener("securitypolicyviolation", (e) =>
-      seen.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`),
-    );
-  });
+      window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber));
+  `);
   const consoleCsp: string[] = [];
   user.page.on("console", (m) => {
     if (/Content Security Policy/i.test(m.text())) consoleCsp.push(m.text());
   });
   await user.page.reload();
-  const violations = () => user.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  const violations = () => user.page.evaluate<string[]>("window.__csp");
   return Object.assign(user, { violations, consoleCsp });
 }
 
@@ -63,7 +62,7 @@ test.skipIf(skipWithoutChromium)("the app runs under the strict CSP without a si
   await createAccount(bob.page, "cspbob", "Bob");
   // The WebSocket to ws://<same origin> was allowed: the account is connected.
   await expect
-    .poll(() => alice.page.evaluate(() => document.querySelector("[role=status]")?.textContent ?? ""), { timeout: 20_000 })
+    .poll(() => alice.page.evaluate<string>(`document.querySelector("[role=status]")?.textContent ?? ""`), { timeout: 20_000 })
     .toBe("");
 
   await startChat(alice.page, "cspbob");

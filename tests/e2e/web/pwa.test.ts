@@ -36,22 +36,23 @@ afterAll(async () => {
 
 /** The active service worker's version, asked over a MessageChannel. */
 function swVersion(page: Page): Promise<string> {
-  return page.evaluate(async () => {
+  // (Strings: the e2e project has no DOM types.)
+  return page.evaluate<string>(`(async () => {
     const registration = await navigator.serviceWorker.ready;
     const channel = new MessageChannel();
-    const answer = new Promise<string>((resolve) => {
-      channel.port1.onmessage = (e) => resolve(String(e.data));
-    });
+    const answer = new Promise((resolve) => { channel.port1.onmessage = (e) => resolve(String(e.data)); });
     registration.active?.postMessage("parley:version", [channel.port2]);
     return answer;
-  });
+  })()`);
 }
 
 test.skipIf(skipWithoutChromium)(
   "offline reload shows the shell and the stored history; a new worker takes over on the next load",
   { timeout: 90_000 },
   async () => {
-    const manifest = await (await fetch(`${relay.appUrl}/manifest.webmanifest`)).json();
+    const manifest = (await (await fetch(`${relay.appUrl}/manifest.webmanifest`)).json()) as {
+      icons: { src: string; sizes: string; purpose: string }[];
+    };
     expect(manifest).toMatchObject({ name: "Parley", start_url: "/", display: "standalone" });
     expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual(
       expect.arrayContaining(["192x192 any", "512x512 any", "512x512 maskable", "any any"]),
@@ -68,13 +69,13 @@ test.skipIf(skipWithoutChromium)(
     await page.getByText("kept for the train").filter({ visible: true }).first().waitFor();
 
     // Registered after start; controls the page once activated and the shell is in its cache.
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 20_000 });
-    const cached = await page.evaluate(async () => {
+    await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 20_000 });
+    const cached = await page.evaluate<{ names: string[]; urls: string[] }>(`(async () => {
       const names = await caches.keys();
-      const urls: string[] = [];
+      const urls = [];
       for (const name of names) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname);
       return { names, urls };
-    });
+    })()`);
     expect(cached.names).toHaveLength(1);
     expect(cached.names[0]).toMatch(/^parley-shell-/);
     const swSource = readFileSync(join(dist, "sw.js"), "utf8");
@@ -118,7 +119,7 @@ test.skipIf(skipWithoutChromium)(
     await expect.poll(() => swVersion(page), { timeout: 20_000 }).toBe("v-next-test");
     await page.reload();
     await page.getByText("kept for the train").filter({ visible: true }).first().waitFor({ timeout: 20_000 });
-    const namesAfter = await page.evaluate(() => caches.keys());
+    const namesAfter = await page.evaluate<string[]>("caches.keys()");
     expect(namesAfter).toEqual(["parley-shell-v-next-test"]);
 
     expect(alice.offOrigin).toEqual([]);

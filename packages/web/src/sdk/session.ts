@@ -5,6 +5,7 @@
  * the app offers to take over (`steal`), which stops the first tab (ERR_STORE_TAKEN_OVER there).
  */
 import { IndexedDbStore, ParleyClient, type Store } from "@parley/protocol/client";
+import { profileName } from "../app/profile.js";
 import type { ParleyStore } from "./store.js";
 
 /** The relay is the origin that served the page: same host, WebSocket scheme. */
@@ -49,11 +50,36 @@ export async function recreateWithPassphrase(empty: IndexedDbStore, profile: str
   return IndexedDbStore.open(databaseName(profile), { passphrase, kdfIterations: KDF_ITERATIONS });
 }
 
-export function openStore(options: OpenOptions): Promise<IndexedDbStore> {
-  return IndexedDbStore.open(databaseName(options.profile), {
+export async function openStore(options: OpenOptions): Promise<IndexedDbStore> {
+  const store = await IndexedDbStore.open(databaseName(options.profile), {
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(options.steal ? { steal: true } : {}),
   });
+  // The tab we took it from stops at its next write (ERR_STORE_TAKEN_OVER); tell it now, so it
+  // says so at once instead of when it next writes.
+  if (options.steal) tabChannel(options.profile)?.postMessage("taken");
+  return store;
+}
+
+/** The profile's channel between this origin's tabs (none where BroadcastChannel is missing). */
+function tabChannel(profile: string): BroadcastChannel | undefined {
+  return typeof BroadcastChannel === "undefined" ? undefined : new BroadcastChannel(`parley-tabs-${profile}`);
+}
+
+let tabListener: BroadcastChannel | undefined;
+
+/** Stops this tab's client when another tab takes the profile over. */
+function listenForTakeOver(client: ParleyClient, view: ParleyStore): void {
+  tabListener?.close();
+  const channel = tabChannel(profileName());
+  if (!channel) return;
+  tabListener = channel;
+  channel.onmessage = (event) => {
+    if (event.data !== "taken") return;
+    channel.close();
+    view.setPhase("taken");
+    void client.close().catch(() => {});
+  };
 }
 
 /** An open client and what it runs on. */
@@ -103,6 +129,7 @@ async function startClient(client: ParleyClient, view: ParleyStore): Promise<voi
 
 /** Another tab took the store: this one stops and says so (TakenOver). */
 function watchTakeOver(client: ParleyClient, view: ParleyStore): void {
+  listenForTakeOver(client, view);
   client.on("error", (e) => {
     if ((e as { code?: unknown } | null)?.code === "ERR_STORE_TAKEN_OVER") view.setPhase("taken");
   });
