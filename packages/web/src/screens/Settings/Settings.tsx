@@ -167,7 +167,11 @@ function PrivacySection({ api }: { readonly api: SettingsCapable | undefined }) 
       ) : (
         <p className={styles.hint}>Read receipts, typing and online status are always shared in this version.</p>
       )}
-      <p className={styles.hint}>When you turn one off, you still see others' (unlike some apps, nothing is hidden from you in return).</p>
+      {values && (
+        <p className={styles.hint}>
+          When you turn one off, you still see others' (unlike some apps, nothing is hidden from you in return).
+        </p>
+      )}
       {error && (
         <p role="alert" className={styles.error}>
           {error}
