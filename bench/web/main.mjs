@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
+import { nodeTransport } from "@parley/protocol/node";
 import { chromium } from "playwright-core";
 import { machineInfo, packageVersion } from "../lib/machine.mjs";
 
@@ -55,9 +56,7 @@ async function buildAndMeasure() {
   }
   const dist = join(WEB, "dist");
   const html = readFileSync(join(dist, "index.html"), "utf8");
-  const initial = new Set(
-    [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="\/([^"]+\.(?:js|css))"/g)].map((m) => m[1]),
-  );
+  const initial = new Set([...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="\/([^"]+\.(?:js|css))"/g)].map((m) => m[1]));
   const rows = [];
   const walk = (dir) => {
     for (const name of readdirSync(dir)) {
@@ -82,7 +81,19 @@ function startRelay(dist) {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-web-relay-"));
   const child = spawn(
     process.execPath,
-    [join(ROOT, "packages/relay/dist/bin.js"), "--port", "0", "--host", "127.0.0.1", "--data", dataDir, "--static", dist, "--log-level", "warn"],
+    [
+      join(ROOT, "packages/relay/dist/bin.js"),
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--data",
+      dataDir,
+      "--static",
+      dist,
+      "--log-level",
+      "warn",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -113,7 +124,15 @@ function startRelay(dist) {
   });
 }
 
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 function launchProfile(dir) {
   return chromium.launchPersistentContext(dir, {
@@ -134,13 +153,24 @@ function coldCopy(profile) {
 }
 
 async function nodeClient(relay, handle) {
-  const client = await ParleyClient.create({ relayUrl: relay.wsUrl, store: new MemoryStore(), displayName: handle });
+  const client = await ParleyClient.create({
+    relayUrl: relay.wsUrl,
+    store: new MemoryStore(),
+    transport: nodeTransport,
+    displayName: handle,
+  });
   await client.connect();
   await client.claimHandle(handle);
   return client;
 }
 
-const CHAT_LINKS = `document.querySelectorAll('nav[aria-label="Conversations"] a').length`;
+/** Waits (polling a function: a string predicate would be eval'd, which the app's CSP forbids) until `n` conversations are listed. */
+function waitForChats(page, n, options = {}) {
+  return page.waitForFunction((count) => document.querySelectorAll('nav[aria-label="Conversations"] a').length >= count, n, {
+    timeout: 120_000,
+    ...options,
+  });
+}
 
 async function main() {
   const machine = machineInfo();
@@ -152,7 +182,8 @@ async function main() {
   };
   log("building the web client…");
   const sizes = await buildAndMeasure();
-  for (const r of sizes.rows) log(`${r.initial ? "initial " : "lazy    "} ${r.file.padEnd(44)} ${kb(r.raw).padStart(8)} KB  gzip ${kb(r.gzip).padStart(7)} KB`);
+  for (const r of sizes.rows)
+    log(`${r.initial ? "initial " : "lazy    "} ${r.file.padEnd(44)} ${kb(r.raw).padStart(8)} KB  gzip ${kb(r.gzip).padStart(7)} KB`);
   log(`initial JS gzip: ${kb(sizes.initialJs)} KB (target ≤ 250 KB); CSS ${kb(sizes.initialCss)} KB`);
   const results = { machine, versions, sizes, load: undefined, open: undefined };
   if (args["sizes-only"]) return finish(results);
@@ -178,7 +209,7 @@ async function main() {
       const me = await c.findContact("benchme");
       await c.sendText(me.id, `hello from ${i}`);
     }
-    await page.waitForFunction(`${CHAT_LINKS} >= ${CONVERSATIONS}`, undefined, { timeout: 120_000 });
+    await waitForChats(page, CONVERSATIONS);
 
     // The long conversation: the first contact sends M messages in batches.
     let open;
@@ -197,15 +228,15 @@ async function main() {
       log(`  sent in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the browser to store them…`);
       // Stored once the chat list's preview shows the last one.
       await page.waitForFunction(
-        `document.querySelector('nav[aria-label="Conversations"]')?.textContent.includes("long history message ${MESSAGES}")`,
-        undefined,
+        (needle) => document.querySelector('nav[aria-label="Conversations"]')?.textContent.includes(needle),
+        `long history message ${MESSAGES}`,
         { timeout: 30 * 60_000, polling: 1000 },
       );
       log(`  stored after ${((Date.now() - started) / 1000).toFixed(1)} s`);
       const samples = [];
       for (let round = 0; round < ROUNDS; round++) {
         await page.goto(relay.url);
-        await page.waitForFunction(`${CHAT_LINKS} >= ${CONVERSATIONS}`, undefined, { timeout: 60_000 });
+        await waitForChats(page, CONVERSATIONS);
         const ms = await page.evaluate(`(async () => {
           const link = [...document.querySelectorAll('nav[aria-label="Conversations"] a')].find((a) => a.textContent.includes("bench00"));
           const t0 = performance.now();
@@ -232,7 +263,7 @@ async function main() {
       context = await launchProfile(copy);
       page = context.pages()[0] ?? (await context.newPage());
       await page.goto(relay.url);
-      await page.waitForFunction(`${CHAT_LINKS} >= ${CONVERSATIONS}`, undefined, { timeout: 60_000, polling: "raf" });
+      await waitForChats(page, CONVERSATIONS, { polling: "raf" });
       const ms = await page.evaluate("performance.now()");
       loads.push(ms);
       log(`  cold load to ${CONVERSATIONS} listed conversations, round ${round + 1}: ${ms.toFixed(0)} ms`);
@@ -254,18 +285,27 @@ function finish(results) {
   lines.push("<!-- bench:web:start -->");
   lines.push("## Web client");
   lines.push("");
-  lines.push(`\`npm run bench:web\` (bench/web/main.mjs), ${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; Chromium ${versions.chromium || "—"} headless, React ${versions.react}, Vite ${versions.vite}, playwright-core ${versions["playwright-core"]}. Loopback relay; medians of ${ROUNDS} rounds.`);
+  lines.push(
+    `\`npm run bench:web\` (bench/web/main.mjs), ${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; Chromium ${versions.chromium || "—"} headless, React ${versions.react}, Vite ${versions.vite}, playwright-core ${versions["playwright-core"]}. Loopback relay; medians of ${ROUNDS} rounds.`,
+  );
   lines.push("");
-  lines.push(`**Initial JS (index.html's script + modulepreloads, before any dynamic import): ${kb(sizes.initialJs)} KB gzip** (target ≤ 250 KB) + ${kb(sizes.initialCss)} KB CSS.`);
+  lines.push(
+    `**Initial JS (index.html's script + modulepreloads, before any dynamic import): ${kb(sizes.initialJs)} KB gzip** (target ≤ 250 KB) + ${kb(sizes.initialCss)} KB CSS.`,
+  );
   lines.push("");
   lines.push("| chunk | loaded | raw KB | gzip KB |");
   lines.push("|---|---|---:|---:|");
-  for (const r of sizes.rows) lines.push(`| ${r.file.replace(/-[\w-]{8}\./, "-[hash].")} | ${r.initial ? "initial" : "on demand"} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
+  for (const r of sizes.rows)
+    lines.push(`| ${r.file.replace(/-[\w-]{8}\./, "-[hash].")} | ${r.initial ? "initial" : "on demand"} | ${kb(r.raw)} | ${kb(r.gzip)} |`);
   lines.push("");
   if (load)
-    lines.push(`**Cold load to a usable chat list** (${load.conversations} conversations, fresh browser, no HTTP/code cache, no service worker): median **${load.median.toFixed(0)} ms** from navigation start (rounds: ${load.samples.map((s) => s.toFixed(0)).join(", ")}).`);
+    lines.push(
+      `**Cold load to a usable chat list** (${load.conversations} conversations, fresh browser, no HTTP/code cache, no service worker): median **${load.median.toFixed(0)} ms** from navigation start (rounds: ${load.samples.map((s) => s.toFixed(0)).join(", ")}).`,
+    );
   if (open)
-    lines.push(`\n**Opening a ${open.messages.toLocaleString("en")}-message conversation** (click → newest message on screen, chat list already loaded): median **${open.median.toFixed(0)} ms** (target < 300 ms; rounds: ${open.samples.map((s) => s.toFixed(0)).join(", ")}); rows in the DOM afterwards: ${open.rowsInDom}.`);
+    lines.push(
+      `\n**Opening a ${open.messages.toLocaleString("en")}-message conversation** (click → newest message on screen, chat list already loaded): median **${open.median.toFixed(0)} ms** (target < 300 ms; rounds: ${open.samples.map((s) => s.toFixed(0)).join(", ")}); rows in the DOM afterwards: ${open.rowsInDom}.`,
+    );
   lines.push("<!-- bench:web:end -->");
   const block = lines.join("\n");
   process.stdout.write(`${block}\n`);

@@ -69,7 +69,8 @@ test.skipIf(skipWithoutChromium)(
     await page.getByText("kept for the train").filter({ visible: true }).first().waitFor();
 
     // Registered after start; controls the page once activated and the shell is in its cache.
-    await page.waitForFunction("navigator.serviceWorker.controller !== null", undefined, { timeout: 20_000 });
+    // (expect.poll over evaluate: a string predicate in waitForFunction is eval'd, which the CSP forbids.)
+    await expect.poll(() => page.evaluate<boolean>("navigator.serviceWorker.controller !== null"), { timeout: 20_000 }).toBe(true);
     const cached = await page.evaluate<{ names: string[]; urls: string[] }>(`(async () => {
       const names = await caches.keys();
       const urls = [];
