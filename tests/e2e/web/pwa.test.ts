@@ -117,7 +117,16 @@ test.skipIf(skipWithoutChromium)(
     // A new version of the worker (any byte change) installs on the next load and takes over.
     writeFileSync(join(dist, "sw.js"), swSource.replace(`"${version1}"`, '"v-next-test"'));
     await page.reload();
-    await expect.poll(() => swVersion(page), { timeout: 20_000 }).toBe("v-next-test");
+    // The browser checks /sw.js on that navigation (no-cache); asking again only hurries a slow machine.
+    await expect
+      .poll(
+        async () => {
+          await page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r?.update())").catch(() => {});
+          return swVersion(page);
+        },
+        { timeout: 45_000, interval: 1000 },
+      )
+      .toBe("v-next-test");
     await page.reload();
     await page.getByText("kept for the train").filter({ visible: true }).first().waitFor({ timeout: 20_000 });
     const namesAfter = await page.evaluate<string[]>("caches.keys()");
