@@ -18,6 +18,7 @@ const PARTS = {
   relay: { main: "bench/relay/main.mjs", build: ["packages/protocol", "packages/relay"] },
   attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
   groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
+  web: { main: "bench/web/main.mjs", build: ["packages/protocol", "packages/relay"] },
 };
 
 const argv = process.argv.slice(2);

@@ -6,9 +6,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import react from "@vitejs/plugin-react";
 import { defaultClientConditions, defineConfig, type Plugin } from "vite";
+import { precacheManifest } from "./src/sw/precache-plugin.js";
 
 export default defineConfig({
-  plugins: [react(), emojibaseData()],
+  plugins: [react(), emojibaseData(), precacheManifest()],
+  // The version shown in Settings → About.
+  define: { __PARLEY_WEB_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8")).version) },
   resolve: { conditions: ["@parley/source", ...defaultClientConditions] },
   build: {
     target: "es2022",

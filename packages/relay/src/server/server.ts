@@ -97,7 +97,12 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
       return;
     }
     if (await handleBlobRequest(ctx, path, req, res)) return;
-    if (options.staticDir && (req.method === "GET" || req.method === "HEAD") && (await serveStatic(options.staticDir, path, res))) return;
+    if (
+      options.staticDir &&
+      (req.method === "GET" || req.method === "HEAD") &&
+      (await serveStatic(options.staticDir, path, res, req.headers))
+    )
+      return;
     json(res, 404, { error: "NOT_FOUND" });
   }
 

@@ -11,6 +11,7 @@ import { Toasts } from "../components/Toasts/Toasts.js";
 import { ChatList } from "../screens/ChatList/ChatList.js";
 import { Conversation } from "../screens/Conversation/Conversation.js";
 import { Onboarding } from "../screens/Onboarding/Onboarding.js";
+import { Unlock } from "../screens/Onboarding/Unlock.js";
 import { Actions } from "../sdk/actions.js";
 import { describeError, errorCode } from "../sdk/errors.js";
 import { ActionsContext, StoreContext, useParley, useViewStore } from "../sdk/hooks.js";
@@ -21,7 +22,7 @@ import styles from "./App.module.css";
 import { ErrorBoundary } from "./ErrorBoundary.js";
 import { profileName } from "./profile.js";
 import { useRoute } from "./router.js";
-import { TakenOver } from "./TakenOver.js";
+import { StartFailed, TakenOver } from "./TakenOver.js";
 
 export function App() {
   const store = useMemo(() => new ParleyStore(), []);
@@ -54,12 +55,8 @@ function Boot() {
   if (phase === "starting") return <p className={styles.splash}>Opening Parley…</p>;
   if (phase === "onboarding") return emptyStore ? <Onboarding store={emptyStore} /> : <p className={styles.splash}>Opening Parley…</p>;
   if (phase === "taken") return <TakenOver onTakeOver={() => setAttempt((n) => n + 1)} />;
-  if (phase === "failed")
-    return (
-      <p className={styles.splash} role="alert">
-        {failure ?? "Parley could not start."}
-      </p>
-    );
+  if (phase === "locked") return <Unlock onEmptyStore={setEmptyStore} />;
+  if (phase === "failed") return <StartFailed {...(failure === undefined ? {} : { reason: failure })} />;
   return <Shell />;
 }
 
@@ -92,6 +89,7 @@ function bootOnce(store: ParleyStore, attempt: number): Promise<IndexedDbStore |
     })();
     boot.catch((error: unknown) => {
       if (errorCode(error) === "ERR_STORE_LOCKED") store.setPhase("taken");
+      else if (errorCode(error) === "ERR_STORE_PASSPHRASE") store.setPhase("locked");
       else store.setPhase("failed", describeError(error));
     });
     boots.set(attempt, boot);

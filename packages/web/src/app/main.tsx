@@ -3,9 +3,12 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "../styles/tokens.css";
 import "../styles/global.css";
+import { registerServiceWorker } from "../sw/register.js";
 import { App } from "./App.js";
 import { logUiError } from "./ErrorBoundary.js";
+import { applyStoredTheme } from "./profile.js";
 
+applyStoredTheme();
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");
 createRoot(root, {
@@ -16,3 +19,4 @@ createRoot(root, {
     <App />
   </StrictMode>,
 );
+registerServiceWorker();

@@ -9,5 +9,13 @@ export const webDist = process.env.PARLEY_WEB_DIST ?? join(webRoot, "dist");
 export default async function setup(): Promise<void> {
   if (process.env.PARLEY_WEB_DIST && existsSync(join(webDist, "index.html"))) return;
   const { build } = await import("vite");
-  await build({ root: webRoot, logLevel: "warn", build: { outDir: webDist } });
+  // Vitest sets NODE_ENV=test, which would make Vite emit React's development build (and
+  // import.meta.env.DEV): build what `npm run build` ships instead.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ root: webRoot, mode: "production", logLevel: "warn", build: { outDir: webDist } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }

@@ -1,28 +1,208 @@
 /**
- * First run: pick a handle and a display name; the account's keys are made here and kept in
- * this browser's encrypted IndexedDB store. (H6 extends: passphrase lock, restore from backup,
- * link as a new device.)
+ * First run. Three ways in:
+ * - create an account: handle + display name, optionally locked by a passphrase;
+ * - "I already have Parley on another device": link this browser (H5's LinkNewDevice);
+ * - "Restore from a backup": a backup file + its passphrase (ParleyClient.restoreBackup).
+ * The account's keys are made here and kept in this browser's encrypted IndexedDB store.
  */
-import type { Store } from "@parley/protocol/client";
-import { type FormEvent, useState } from "react";
-import { describeError } from "../../sdk/errors.js";
+import type { IndexedDbStore } from "@parley/protocol/client";
+import { type FormEvent, useId, useState } from "react";
+import { profileName } from "../../app/profile.js";
+import { describeError, errorCode } from "../../sdk/errors.js";
 import { useViewStore } from "../../sdk/hooks.js";
-import { createSession } from "../../sdk/session.js";
+import { canRestoreBackup, createSession, recreateWithPassphrase, restoreSession } from "../../sdk/session.js";
+import { LinkNewDevice } from "../Link/LinkNewDevice.js";
 import styles from "./Onboarding.module.css";
 
-export function Onboarding({ store }: { readonly store: Store }) {
+/** The relay's handle rule (spec/relay.md): 3 to 32 letters, digits, dots, dashes, underscores. */
+export const HANDLE_PATTERN = /^[a-z0-9._-]{3,32}$/i;
+/** Shortest passphrase accepted for the store lock. */
+export const MIN_PASSPHRASE = 8;
+
+type Mode = "create" | "link" | "restore";
+
+export function Onboarding({ store }: { readonly store: IndexedDbStore }) {
+  const [mode, setMode] = useState<Mode>("create");
+  if (mode === "link") return <LinkNewDevice store={store} onCancel={() => setMode("create")} />;
+  return (
+    <main className={styles.page}>
+      {mode === "create" ? <CreateAccount store={store} /> : <RestoreBackup store={store} onCancel={() => setMode("create")} />}
+      {mode === "create" && (
+        <nav className={styles.alternatives} aria-label="Other ways in">
+          <button type="button" className={styles.link} onClick={() => setMode("link")}>
+            I already have Parley on another device
+          </button>
+          <button type="button" className={styles.link} onClick={() => setMode("restore")}>
+            Restore from a backup
+          </button>
+        </nav>
+      )}
+    </main>
+  );
+}
+
+function CreateAccount({ store }: { readonly store: IndexedDbStore }) {
   const view = useViewStore();
+  const id = useId();
   const [handle, setHandle] = useState("");
   const [displayName, setDisplayName] = useState("");
+  const [lock, setLock] = useState(false);
+  const [passphrase, setPassphrase] = useState("");
+  const [confirm, setConfirm] = useState("");
   const [busy, setBusy] = useState(false);
+  const [handleError, setHandleError] = useState<string>();
+  const [passError, setPassError] = useState<string>();
   const [error, setError] = useState<string>();
+  const [target, setTarget] = useState<IndexedDbStore>(store);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    setError(undefined);
+    const name = handle.trim().replace(/^@/, "");
+    const badHandle = HANDLE_PATTERN.test(name) ? undefined : "Handles use 3 to 32 letters, digits, dots, dashes or underscores.";
+    const badPass = !lock
+      ? undefined
+      : passphrase.length < MIN_PASSPHRASE
+        ? `Use at least ${MIN_PASSPHRASE} characters.`
+        : passphrase !== confirm
+          ? "The two passphrases are not the same."
+          : undefined;
+    setHandleError(badHandle);
+    setPassError(badPass);
+    if (badHandle || badPass) return;
+    setBusy(true);
+    try {
+      let into = target;
+      if (lock && passphrase) {
+        into = await recreateWithPassphrase(target, profileName(), passphrase);
+        setTarget(into);
+      }
+      await createSession(into, view, { handle: name, displayName: displayName.trim() || name });
+    } catch (e) {
+      const code = errorCode(e);
+      const reason = (e as { reason?: unknown }).reason;
+      if (code === "ERR_RELAY" && (reason === "HANDLE_TAKEN" || reason === "HANDLE_INVALID")) setHandleError(describeError(e));
+      else setError(describeError(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className={styles.card} onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
+      <h1 id={`${id}-title`}>Welcome to Parley</h1>
+      <p className={styles.lead}>Private chat. Your keys are made on this device and never leave it unencrypted.</p>
+      <div className={styles.field}>
+        <label htmlFor={`${id}-handle`}>Handle</label>
+        <input
+          id={`${id}-handle`}
+          name="handle"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          maxLength={33}
+          value={handle}
+          aria-invalid={handleError ? true : undefined}
+          aria-describedby={`${id}-handle-hint${handleError ? ` ${id}-handle-error` : ""}`}
+          onChange={(e) => setHandle(e.target.value)}
+        />
+        <small id={`${id}-handle-hint`}>How people find you, like @alice.</small>
+        {handleError && (
+          <p id={`${id}-handle-error`} className={styles.error} role="alert">
+            {handleError}
+          </p>
+        )}
+      </div>
+      <div className={styles.field}>
+        <label htmlFor={`${id}-name`}>Display name</label>
+        <input
+          id={`${id}-name`}
+          name="displayName"
+          autoComplete="nickname"
+          maxLength={64}
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+        />
+      </div>
+      <div className={styles.check}>
+        <input
+          id={`${id}-lock`}
+          type="checkbox"
+          checked={lock}
+          onChange={(e) => setLock(e.target.checked)}
+          aria-describedby={`${id}-lock-hint`}
+        />
+        <label htmlFor={`${id}-lock`}>Lock Parley with a passphrase</label>
+      </div>
+      <p id={`${id}-lock-hint`} className={styles.hint}>
+        {lock
+          ? "You will type it each time you open Parley here. It cannot be recovered: without it, this browser's messages are lost."
+          : "Without a passphrase your keys are non-extractable browser keys: no script can copy them out, but anyone who can open this browser profile can open Parley."}
+      </p>
+      {lock && (
+        <>
+          <div className={styles.field}>
+            <label htmlFor={`${id}-pass`}>Passphrase</label>
+            <input
+              id={`${id}-pass`}
+              type="password"
+              autoComplete="new-password"
+              value={passphrase}
+              aria-invalid={passError ? true : undefined}
+              aria-describedby={passError ? `${id}-pass-error` : undefined}
+              onChange={(e) => setPassphrase(e.target.value)}
+            />
+          </div>
+          <div className={styles.field}>
+            <label htmlFor={`${id}-confirm`}>Passphrase again</label>
+            <input
+              id={`${id}-confirm`}
+              type="password"
+              autoComplete="new-password"
+              value={confirm}
+              aria-invalid={passError ? true : undefined}
+              aria-describedby={passError ? `${id}-pass-error` : undefined}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
+          </div>
+          {passError && (
+            <p id={`${id}-pass-error`} className={styles.error} role="alert">
+              {passError}
+            </p>
+          )}
+        </>
+      )}
+      {error && (
+        <p role="alert" className={styles.error}>
+          {error}
+        </p>
+      )}
+      <button type="submit" className={styles.primary} aria-disabled={busy} disabled={busy}>
+        {busy ? "Creating your account…" : "Create account"}
+      </button>
+    </form>
+  );
+}
+
+function RestoreBackup({ store, onCancel }: { readonly store: IndexedDbStore; readonly onCancel: () => void }) {
+  const view = useViewStore();
+  const id = useId();
+  const [file, setFile] = useState<File>();
+  const [passphrase, setPassphrase] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const available = canRestoreBackup();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) {
+      setError("Choose the backup file first.");
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
-      await createSession(store, view, { handle: handle.trim().replace(/^@/, ""), displayName: displayName.trim() || handle.trim() });
+      await restoreSession(store, view, new Uint8Array(await file.arrayBuffer()), passphrase);
     } catch (e) {
       setError(describeError(e));
       setBusy(false);
@@ -30,42 +210,49 @@ export function Onboarding({ store }: { readonly store: Store }) {
   };
 
   return (
-    <main className={styles.page}>
-      <form className={styles.card} onSubmit={submit} aria-labelledby="onboarding-title">
-        <h1 id="onboarding-title">Welcome to Parley</h1>
-        <p className={styles.lead}>Private chat. Your keys are made on this device and never leave it unencrypted.</p>
-        <label className={styles.field}>
-          <span>Handle</span>
-          <input
-            name="handle"
-            autoComplete="username"
-            required
-            minLength={3}
-            maxLength={32}
-            value={handle}
-            onChange={(e) => setHandle(e.target.value)}
-          />
-          <small>How people find you, like @alice.</small>
-        </label>
-        <label className={styles.field}>
-          <span>Display name</span>
-          <input
-            name="displayName"
-            autoComplete="nickname"
-            maxLength={64}
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-          />
-        </label>
-        {error && (
-          <p role="alert" className={styles.error}>
-            {error}
-          </p>
-        )}
-        <button type="submit" className={styles.primary} aria-disabled={busy} disabled={busy}>
-          {busy ? "Creating your account…" : "Create account"}
+    <form className={styles.card} onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
+      <h1 id={`${id}-title`}>Restore from a backup</h1>
+      <p className={styles.lead}>
+        This browser becomes a new device of the account in the backup, with your contacts and history. Its keys are new; your old devices
+        keep theirs.
+      </p>
+      {!available && (
+        <p className={styles.hint} role="note">
+          Restoring backups is not available in this version of Parley yet.
+        </p>
+      )}
+      <div className={styles.field}>
+        <label htmlFor={`${id}-file`}>Backup file</label>
+        <input
+          id={`${id}-file`}
+          type="file"
+          accept=".parley-backup,application/octet-stream"
+          onChange={(e) => setFile(e.target.files?.[0])}
+        />
+      </div>
+      <div className={styles.field}>
+        <label htmlFor={`${id}-pass`}>Backup passphrase</label>
+        <input
+          id={`${id}-pass`}
+          type="password"
+          autoComplete="current-password"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+        />
+      </div>
+      {error && (
+        <p role="alert" className={styles.error}>
+          {error}
+        </p>
+      )}
+      <div className={styles.row}>
+        <button type="button" className={styles.secondary} onClick={onCancel}>
+          Back
         </button>
-      </form>
-    </main>
+        <button type="submit" className={styles.primary} disabled={busy || !available} aria-disabled={busy || !available}>
+          {busy ? "Restoring…" : "Restore"}
+        </button>
+      </div>
+    </form>
   );
 }
