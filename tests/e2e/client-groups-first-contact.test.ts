@@ -11,12 +11,22 @@ import { type ChatMessage, type ClientEvents, MemoryStore, type ParleyClient, ty
 import { nodeTransport } from "@parley/protocol/node";
 import { decodeFrame } from "@parley/protocol/wire";
 import { describe, expect, test } from "vitest";
+import type { ClientContext } from "../../packages/protocol/src/client/context.js";
+import { decodeRecord } from "../../packages/protocol/src/client/records.js";
+import { bytesToHex } from "../../packages/protocol/src/crypto/bytes.js";
 import { collect, eventually, newClient, reopenClient, waitFor } from "./support/clients.js";
 import { sharedRelay } from "./support/fixtures.js";
 
 const shared = sharedRelay();
 /** Iterations per scenario: enough to show a race that loses one message in a few runs. */
 const ROUNDS = 8;
+const internals = (client: ParleyClient) => (client as unknown as { ctx: ClientContext }).ctx;
+
+/** The group's current signed state as a client stores it (hex). */
+async function groupState(client: ParleyClient, groupIdHex: string): Promise<string> {
+  const raw = await internals(client).store.get("groups", groupIdHex);
+  return raw ? bytesToHex(decodeRecord<{ state: Uint8Array }>(raw).state) : "";
+}
 
 /**
  * A receiving transport that, once armed, holds back pairwise envelopes (type 0x03: a sender
@@ -47,6 +57,37 @@ function groupMessageFirst() {
   return { factory, arm: () => (armed = true), reordered: () => reordered };
 }
 
+/**
+ * A receiving transport that, once armed, holds back pairwise envelopes (0x03) until released,
+ * then delivers them newest first: what other members sent us overtakes the snapshot that adds
+ * us to the group (sent before them).
+ */
+function snapshotLast() {
+  let armed = false;
+  const held: Uint8Array[] = [];
+  let deliver: ((data: Uint8Array) => void) | undefined;
+  const factory: TransportFactory = (url, h) => {
+    deliver = (data) => h.onMessage(data);
+    return nodeTransport(url, {
+      ...h,
+      onMessage: (data) => {
+        const frame = decodeFrame(data);
+        if (armed && frame.t === "message" && frame.envelope[1] === 0x03) held.push(data);
+        else h.onMessage(data);
+      },
+    });
+  };
+  return {
+    factory,
+    arm: () => (armed = true),
+    held: () => held.length,
+    release: () => {
+      armed = false;
+      for (const data of held.splice(0).reverse()) deliver?.(data);
+    },
+  };
+}
+
 interface Trio {
   alice: ParleyClient;
   bob: ParleyClient;
@@ -58,12 +99,12 @@ interface Trio {
 }
 
 /** Three new accounts that never exchanged a message; Alice knows Bob and Carol by handle only. */
-async function strangers(options: { carolTransport?: TransportFactory } = {}): Promise<Trio> {
+async function strangers(options: { carolTransport?: TransportFactory; bobTransport?: TransportFactory } = {}): Promise<Trio> {
   const tag = randomBytes(4).toString("hex");
   const carolStore = new MemoryStore();
   const [alice, bob, carol] = await Promise.all([
     newClient(shared.relay.wsUrl, "Alice"),
-    newClient(shared.relay.wsUrl, "Bob"),
+    newClient(shared.relay.wsUrl, "Bob", undefined, options.bobTransport ? { transport: options.bobTransport } : {}),
     newClient(shared.relay.wsUrl, "Carol", carolStore, options.carolTransport ? { transport: options.carolTransport } : {}),
   ]);
   shared.clients.push(alice, bob, carol);
@@ -206,6 +247,42 @@ describe("group messages to members never met one to one", () => {
       await exactlyOnce(() => at.bob, [texts[0] as string, texts[2] as string], `Bob, round ${round}`);
       await exactlyOnce(() => at.carol, texts.slice(0, 2), `Carol, round ${round}`);
       noFailures(refused.flat());
+      await Promise.all([alice.close(), bob.close(), carol.close()]);
+    }
+  });
+
+  test(`a member's token change that overtakes the snapshot adding us is applied after it: every member ends on one state (${ROUNDS / 2} rounds)`, async () => {
+    for (let round = 0; round < ROUNDS / 2; round++) {
+      const network = snapshotLast();
+      const { alice, bob, carol, bobAtAlice, carolAtAlice } = await strangers({ bobTransport: network.factory });
+      network.arm();
+      const group = await alice.groups.create({ name: `Overtaken ${round}`, members: [bobAtAlice, carolAtAlice] });
+      // Carol has the group and published her token (version 1) to Alice and to Bob, whose network
+      // still holds Alice's snapshot: Carol's change reaches him first.
+      await eventually(async () => (await alice.groups.get(group.id))?.version === 1 && network.held() >= 2, 15_000);
+      await new Promise((r) => setTimeout(r, 300));
+      network.release();
+      // Bob installs the group, then Carol's change, then publishes his own token (version 2).
+      await eventually(async () => {
+        const versions = await Promise.all([alice, bob, carol].map(async (c) => (await c.groups.get(group.id))?.version ?? -1));
+        return versions.every((v) => v === 2);
+      }, 15_000).catch(async () => {
+        const versions = await Promise.all([alice, bob, carol].map(async (c) => (await c.groups.get(group.id))?.version));
+        throw new Error(`round ${round}: versions ${JSON.stringify(versions)}`);
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      // One signed state everywhere (the history each keeps may differ; the state must not).
+      const current = await Promise.all([alice, bob, carol].map(async (c) => groupState(c, group.groupId)));
+      expect(current[0]).not.toBe("");
+      expect(current[1], `Bob, round ${round}`).toBe(current[0]);
+      expect(current[2], `Carol, round ${round}`).toBe(current[0]);
+      // And messages flow between all three.
+      let id: string | undefined = group.id;
+      const at = { alice: groupTexts(alice, () => id), bob: groupTexts(bob, () => id), carol: groupTexts(carol, () => id) };
+      await bob.sendText(group.id, `Bob after the overtaken snapshot ${round}`);
+      await exactlyOnce(() => at.carol, [`Bob after the overtaken snapshot ${round}`], `Carol, round ${round}`);
+      await exactlyOnce(() => at.alice, [`Bob after the overtaken snapshot ${round}`], `Alice, round ${round}`);
+      id = undefined;
       await Promise.all([alice.close(), bob.close(), carol.close()]);
     }
   });
