@@ -286,4 +286,40 @@ describe("group messages to members never met one to one", () => {
       await Promise.all([alice.close(), bob.close(), carol.close()]);
     }
   });
+
+  test("a message waits (pending) while no member's token is known and goes once one is; a member removed meanwhile gets nothing", async () => {
+    const { alice, bob, carol, carolStore, bobAtAlice, carolAtAlice } = await strangers();
+    await carol.close();
+    // Only Carol, offline, never having published a token: the message waits, pending.
+    const solo = await alice.groups.create({ name: "Just Carol", members: [carolAtAlice] });
+    const waiting = await alice.sendText(solo.id, "for Carol when she is back");
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await alice.messages(solo.id)).find((m) => m.id === waiting.id)?.status).toBe("pending");
+    // Bob and Carol: Carol is removed before she ever connects; what waited for her is dropped.
+    const bobJoined = waitFor(bob, "group", () => true, 15_000);
+    const trio = await alice.groups.create({ name: "Without Carol", members: [bobAtAlice, carolAtAlice] });
+    await bobJoined;
+    const atBob = waitFor(bob, "message", (m) => m.text === "before Carol's removal", 15_000);
+    const before = await alice.sendText(trio.id, "before Carol's removal");
+    await atBob;
+    await eventually(async () => (await alice.messages(trio.id)).find((m) => m.id === before.id)?.status !== "pending");
+    const awaiting = () => internals(alice).store.list("group-awaiting-token");
+    expect((await awaiting()).filter(([key]) => key.startsWith(`${trio.groupId}/`))).toHaveLength(1);
+    await alice.groups.remove(trio.id, [carolAtAlice]);
+    expect((await awaiting()).filter(([key]) => key.startsWith(`${trio.groupId}/`))).toHaveLength(0);
+    // Carol connects: she publishes her token in the group she is still in, and its message reaches her once.
+    const sent = waitFor(alice, "messageUpdated", (m) => m.id === waiting.id && m.status !== "pending", 15_000);
+    const back = await reopenClient(shared.relay.wsUrl, carolStore);
+    shared.clients.push(back);
+    const atCarol = groupTexts(back, () => solo.id);
+    const inTrio = groupTexts(back, () => trio.id);
+    await back.connect();
+    await exactlyOnce(() => atCarol, ["for Carol when she is back"], "Carol");
+    await sent;
+    expect(await awaiting()).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inTrio).toEqual([]);
+    await Promise.all([alice.close(), bob.close(), back.close()]);
+    await carolStore.close();
+  });
 });

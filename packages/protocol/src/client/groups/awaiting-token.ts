@@ -72,6 +72,16 @@ export async function releaseWrites(ctx: ClientContext, groupId: Uint8Array, use
   return writes;
 }
 
+/** Deletes of what waits for `userIdHex` in the group (every member's, without it). */
+export async function awaitingTokenDeletes(ctx: ClientContext, groupId: Uint8Array, userIdHex?: string): Promise<StoreWrite[]> {
+  const prefix = userIdHex ? `${hex(groupId)}/${userIdHex}/` : `${hex(groupId)}/`;
+  return (await ctx.store.list(GROUP_NS.awaitingToken, prefix)).map(([key]) => ({
+    namespace: GROUP_NS.awaitingToken,
+    key,
+    value: undefined,
+  }));
+}
+
 /** The token to send to a member with: the group state's, else its profile's; undefined while unknown. */
 export async function memberToken(ctx: ClientContext, state: GroupState, userId: Uint8Array): Promise<Uint8Array | undefined> {
   const member = findMember(state, userId);
