@@ -18,7 +18,7 @@ import type { ClientContext } from "../context.js";
 import { flushOutbox, newContent, newOutboxKey, sendContent } from "../outgoing.js";
 import { encodeRecord, type MultiSendRecipient, type MultiSendRecord, NS, type OutboxEntry } from "../records.js";
 import type { StoreWrite } from "../store/store.js";
-import { awaitTokenWrite, releaseWrites } from "./awaiting-token.js";
+import { awaitTokenWrite, releaseAwaitingTokens, releaseWrites } from "./awaiting-token.js";
 import {
   canSendToGroup,
   createSenderKey,
@@ -170,6 +170,8 @@ export async function sendGroupPrepared(
     await ctx.store.batch(writes);
     if (released.length > 0) ctx.spawn(() => flushOutbox(ctx));
   });
+  // A token that arrived while we sent (after memberTargets read none) released nothing then: look again.
+  if (waiting) ctx.spawn(() => releaseAwaitingTokens(ctx, groupId));
   if (!multi && waiting) return; // Every recipient waits for its token: sent once one is known.
   if (!multi && options.messageRef && !options.ephemeral) {
     // Nobody else to send to (we are the only member, without other devices): it is sent.
