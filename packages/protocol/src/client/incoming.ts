@@ -20,6 +20,7 @@ import { senderLocks } from "./contact-identity.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
 import { listedOwnDevice, listedSender } from "./device-lists.js";
+import { releaseAwaitingTokens } from "./groups/awaiting-token.js";
 import { applyGroupPairwise, isGroupPairwise, receiveGroupMessage } from "./groups/receive.js";
 import { newContent, sendContent } from "./outgoing.js";
 import { applyPresence } from "./presence.js";
@@ -302,6 +303,8 @@ async function applyFrom(
       const next = { ...contact, displayName: content.displayName, deliveryToken: content.deliveryToken };
       applied.writes.push(...ctx.contactWrites(next));
       applied.events.push(() => ctx.emit("contact", next));
+      // Group sends that waited for this member's token go now (groups/awaiting-token.ts).
+      applied.followUps.push(() => releaseAwaitingTokens(ctx));
       break;
     }
     case "sessionReset":

@@ -14,6 +14,7 @@ import { MAX_GROUP_PENDING } from "../../limits.js";
 import type { ClientContext } from "../context.js";
 import { type Applied, notice } from "../incoming.js";
 import type { StoreWrite } from "../store/store.js";
+import { releaseAwaitingTokens } from "./awaiting-token.js";
 import {
   applyChange,
   decodeGroupChange,
@@ -36,21 +37,25 @@ import { GROUP_NS, type GroupRecord, groupWrite, loadGroup } from "./records.js"
 /** Applies a change received from a member (or from our other device), into `applied`. */
 export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array, applied: Applied): Promise<void> {
   const outcome = await applyChangeLocked(ctx, groupId, bytes, applied);
-  if (outcome === "ahead") {
-    // Changes in between are still on their way (they come from other members): keep it for later.
+  if (outcome === "ahead" || outcome === "unknown") {
+    // Changes in between are still on their way (they come from other members), or the snapshot
+    // that adds us is: a member that joined with us may publish its token (setOwnToken) before our
+    // snapshot arrives — dropping it would leave us on another branch. Keep it for later.
     applied.writes.push(...(await holdChangeWrites(ctx, groupId, bytes)));
   } else if (outcome === "applied") {
-    applied.followUps.push(() => retryHeldChanges(ctx, groupId));
+    // A member's token the change published (setOwnToken): what waited for it goes now.
+    applied.followUps.push(() => retryHeldChanges(ctx, groupId).then(() => releaseAwaitingTokens(ctx, groupId)));
   }
 }
 
 /** What became of a received change. */
-type ChangeOutcome = "applied" | "ahead" | "ignored" | "refused";
+type ChangeOutcome = "applied" | "ahead" | "unknown" | "ignored" | "refused";
 
 async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array, applied: Applied): Promise<ChangeOutcome> {
   return ctx.lock.run(stateLock(groupId), async (): Promise<ChangeOutcome> => {
     const record = await loadGroup(ctx, groupId);
-    if (!record?.active) return "ignored"; // Not a group we are in: a change that adds us comes with a snapshot.
+    if (!record) return "unknown"; // Not yet: the snapshot that adds us may still be on its way.
+    if (!record.active) return "ignored"; // A group we left or were removed from.
     const before = decodeGroupState(record.state);
     let change: GroupChange | undefined;
     try {
@@ -165,14 +170,14 @@ async function holdChangeWrites(ctx: ClientContext, groupId: Uint8Array, bytes: 
   return writes;
 }
 
-/** Applies held changes that now follow our state, in version order, until none does. */
-async function retryHeldChanges(ctx: ClientContext, groupId: Uint8Array): Promise<void> {
+/** Applies held changes that now follow our state, in version order, until none does (also once a snapshot installed the group). */
+export async function retryHeldChanges(ctx: ClientContext, groupId: Uint8Array): Promise<void> {
   for (let progress = true; progress; ) {
     progress = false;
     for (const [key, bytes] of await ctx.store.list(GROUP_NS.heldChanges, `${hex(groupId)}/`)) {
       const applied: Applied = { writes: [], events: [], followUps: [] };
       const outcome = await applyChangeLocked(ctx, groupId, bytes, applied);
-      if (outcome === "ahead") continue;
+      if (outcome === "ahead" || outcome === "unknown") continue;
       await ctx.store.batch([...applied.writes, { namespace: GROUP_NS.heldChanges, key, value: undefined }]);
       for (const emit of applied.events) emit();
       for (const followUp of applied.followUps) ctx.spawn(followUp);

@@ -13,6 +13,7 @@ import { ErrorCode, ParleyError } from "../../errors.js";
 import type { ClientContext } from "../context.js";
 import { newContent, sendContent, sendToOwnDevices } from "../outgoing.js";
 import type { StoreWrite } from "../store/store.js";
+import { awaitingTokenDeletes } from "./awaiting-token.js";
 import {
   createGroup,
   decodeGroupState,
@@ -151,10 +152,14 @@ function asError(error: unknown): Error {
 /** Writes that follow a change: removed members' sender keys go; our own key too when we are out. */
 export async function afterChangeWrites(ctx: ClientContext, before: GroupState, after: GroupState): Promise<StoreWrite[]> {
   const writes: StoreWrite[] = [];
-  for (const removed of membersRemoved(before, after)) writes.push(...(await senderKeyDeletes(ctx, after.groupId, hex(removed))));
+  for (const removed of membersRemoved(before, after)) {
+    writes.push(...(await senderKeyDeletes(ctx, after.groupId, hex(removed))));
+    // What waited for its token is not sent to a member that left or was removed.
+    writes.push(...(await awaitingTokenDeletes(ctx, after.groupId, hex(removed))));
+  }
   if (!findMember(after, ctx.local.userId)) {
     // We are out: our key and every member's key for the group go (nothing new is for us).
-    writes.push(ownKeyWrite(after.groupId, undefined));
+    writes.push(ownKeyWrite(after.groupId, undefined), ...(await awaitingTokenDeletes(ctx, after.groupId)));
     for (const member of before.members) writes.push(...(await senderKeyDeletes(ctx, after.groupId, hex(member.userId))));
   }
   // Our own key rotates by itself before our next send: its holders include the removed devices.

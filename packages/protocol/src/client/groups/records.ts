@@ -1,8 +1,8 @@
 /**
  * What the client keeps per group, and where: the group's state (and the last change with the
  * state before it, to switch to the winner of a fork), our own sender key with the devices that
- * hold it, the sender keys of other members' devices, and group messages waiting for a sender
- * key. Encoded like every client record (msgpack, records.ts).
+ * hold it, the sender keys of other members' devices, group messages waiting for a sender
+ * key, and our sends waiting for a member's delivery token. Encoded like every client record (msgpack, records.ts).
  */
 
 import { bytesToHex as hex } from "../../crypto/bytes.js";
@@ -25,6 +25,8 @@ export const GROUP_NS = {
   pending: "group-pending",
   /** "<groupId hex>/<10-digit version>-<hash>" → an encoded change ahead of our state (ones before it still on their way). */
   heldChanges: "group-held-changes",
+  /** "<groupId hex>/<userId hex>/<outbox-ordered key>" → AwaitingTokenSend: a member's part of a send, waiting for its delivery token. */
+  awaitingToken: "group-awaiting-token",
 } as const;
 
 /** One group as this device keeps it. */

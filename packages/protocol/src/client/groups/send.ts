@@ -16,8 +16,9 @@ import { ErrorCode, ParleyError } from "../../errors.js";
 import { addressKey } from "../../keys/identity.js";
 import type { ClientContext } from "../context.js";
 import { flushOutbox, newContent, newOutboxKey, sendContent } from "../outgoing.js";
-import { encodeRecord, type MultiSendRecord, NS, type OutboxEntry } from "../records.js";
+import { encodeRecord, type MultiSendRecipient, type MultiSendRecord, NS, type OutboxEntry } from "../records.js";
 import type { StoreWrite } from "../store/store.js";
+import { awaitTokenWrite, releaseAwaitingTokens, releaseWrites } from "./awaiting-token.js";
 import {
   canSendToGroup,
   createSenderKey,
@@ -103,6 +104,7 @@ export async function sendGroupPrepared(
   const state = await requireSendable(ctx, groupId, content.kind);
   const targets = await memberTargets(ctx, state.members);
   let multi: MultiSendRecord | undefined;
+  let waiting = false;
   await ctx.lock.run(groupSendLock(groupId), async () => {
     const own = await ensureDistributed(ctx, groupId, targets, options.ephemeral ?? false);
     if (!own) return; // Typing before our key went out: not worth a distribution.
@@ -110,6 +112,11 @@ export async function sendGroupPrepared(
     const holders = new Set(own.holders);
     const recipients: { identityKey: Uint8Array }[] = [];
     const layout: { userId: Uint8Array; token?: Uint8Array; deviceIds: number[] }[] = [];
+    // What waited for a member's token goes first, now that we have one (awaiting-token.ts).
+    const released: StoreWrite[] = [];
+    if (!options.ephemeral)
+      for (const target of targets)
+        if (target.token) released.push(...(await releaseWrites(ctx, groupId, target.contact.userId, target.token)));
     for (const target of targets) {
       const deviceIds: number[] = [];
       for (const deviceId of target.deviceIds) {
@@ -122,24 +129,32 @@ export async function sendGroupPrepared(
       }
       if (deviceIds.length > 0) layout.push({ userId: target.contact.userId, ...(target.token ? { token: target.token } : {}), deviceIds });
     }
-    const writes: StoreWrite[] = [...(options.writes ?? []), ownKeyWrite(groupId, { ...own, key: encodeSenderKeyState(advanced) })];
+    const writes: StoreWrite[] = [
+      ...(options.writes ?? []),
+      ownKeyWrite(groupId, { ...own, key: encodeSenderKeyState(advanced) }),
+      ...(options.ephemeral ? [] : released),
+    ];
     if (recipients.length > 0) {
       const sealed = sealMulti(ctx.deps, ctx.local.device, recipients, message);
       let i = 0;
-      multi = {
-        groupId,
-        payload: sealed.payload,
-        recipients: layout.map((r) => ({
-          userId: r.userId,
-          ...(r.token ? { token: r.token } : {}),
-          devices: r.deviceIds.map((deviceId) => ({
-            deviceId,
-            header: sealed.headers[i++] as Uint8Array,
-            messageId: ctx.deps.crypto.randomBytes(16),
-          })),
+      const all: MultiSendRecipient[] = layout.map((r) => ({
+        userId: r.userId,
+        ...(r.token ? { token: r.token } : {}),
+        devices: r.deviceIds.map((deviceId) => ({
+          deviceId,
+          header: sealed.headers[i++] as Uint8Array,
+          messageId: ctx.deps.crypto.randomBytes(16),
         })),
-      };
+      }));
+      // A member whose token we do not know yet (it has not published one, nor written to us): the
+      // relay would refuse it, so its part waits for the token (typing is simply not sent to it).
+      const now = all.filter((r) => r.token);
       if (!options.ephemeral) {
+        for (const r of all) if (!r.token) writes.push(awaitTokenWrite(ctx, groupId, sealed.payload, r, options.messageRef));
+        if (now.length < all.length) waiting = true;
+      }
+      if (now.length > 0) multi = { groupId, payload: sealed.payload, recipients: now };
+      if (multi && !options.ephemeral) {
         const entry: OutboxEntry = {
           key: newOutboxKey(ctx),
           userId: ctx.local.userId,
@@ -153,7 +168,11 @@ export async function sendGroupPrepared(
     }
     if (options.commitWrites) writes.push(...(await options.commitWrites()));
     await ctx.store.batch(writes);
+    if (released.length > 0) ctx.spawn(() => flushOutbox(ctx));
   });
+  // A token that arrived while we sent (after memberTargets read none) released nothing then: look again.
+  if (waiting) ctx.spawn(() => releaseAwaitingTokens(ctx, groupId));
+  if (!multi && waiting) return; // Every recipient waits for its token: sent once one is known.
   if (!multi && options.messageRef && !options.ephemeral) {
     // Nobody else to send to (we are the only member, without other devices): it is sent.
     const found = await ctx.message(options.messageRef.contactId, options.messageRef.id);

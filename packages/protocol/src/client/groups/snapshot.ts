@@ -10,6 +10,7 @@ import { ErrorCode, ParleyError } from "../../errors.js";
 import type { Address } from "../../keys/identity.js";
 import type { ClientContext } from "../context.js";
 import type { Applied } from "../incoming.js";
+import { retryHeldChanges } from "./change-receive.js";
 import {
   decodeGroupChange,
   decodeGroupState,
@@ -77,6 +78,8 @@ export async function installSnapshot(
     applied.events.push(() => ctx.emit("group", info));
     const groupId = state.groupId;
     applied.followUps.push(() => drainPending(ctx, groupId));
+    // Changes other members made before our snapshot reached us (their setOwnToken): applied now.
+    applied.followUps.push(() => retryHeldChanges(ctx, groupId));
     // Members send to us sealed with the token the group lists for us: make it ours if it is not.
     const mine = findMember(state, ctx.local.userId)?.deliveryToken;
     if (ctx.local.account && (!mine || hex(mine) !== hex(ctx.local.identity.deliveryToken))) {

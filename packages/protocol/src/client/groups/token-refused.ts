@@ -13,6 +13,7 @@ import type { ChatMessage } from "../conversation.js";
 import { flushOutbox, newOutboxKey } from "../outgoing.js";
 import { encodeRecord, type MultiSendRecipient, NS, type OutboxEntry } from "../records.js";
 import type { StoreWrite } from "../store/store.js";
+import { awaitTokenWrite } from "./awaiting-token.js";
 import { decodeGroupState, findMember } from "./core.js";
 import { groupConversationId } from "./ids.js";
 import { loadGroup } from "./records.js";
@@ -40,12 +41,15 @@ export async function settleRefusedMembers(ctx: ClientContext, entry: OutboxEntr
   const state = record?.active ? decodeGroupState(record.state) : undefined;
   const resend: MultiSendRecipient[] = [];
   const failed: string[] = [];
+  const writes: StoreWrite[] = [];
   for (const recipient of refused) {
     const newer = recipient.resent || !state ? undefined : await newerToken(ctx, recipient, state);
     if (newer) resend.push({ ...recipient, token: newer, resent: true });
-    else failed.push(hex(recipient.userId));
+    else if (!recipient.token && groupId && state && findMember(state, recipient.userId)) {
+      // Sent without a token (an entry queued before sends waited for one): it waits for the token.
+      writes.push(awaitTokenWrite(ctx, groupId, multi.payload, recipient, entry.messageRef));
+    } else failed.push(hex(recipient.userId));
   }
-  const writes: StoreWrite[] = [];
   if (resend.length > 0) {
     // The same payload and per-device headers and message ids: only the token is new.
     const again: OutboxEntry = {
