@@ -38,6 +38,13 @@ afterAll(async () => {
 });
 
 describe("static files", () => {
+  test("the relay's own paths never fall back to the app's index.html", async () => {
+    for (const path of ["/metrics", "/healthz", "/blobs", "/blobs/abc", "/metrics/x"])
+      expect((await fetch(base + path)).status, path).toBe(404);
+    // Routes of the app that only start like a relay path still get the app.
+    expect((await fetch(`${base}/metricsx`)).status).toBe(200);
+  });
+
   test("HTML carries the strict CSP and the other security headers", async () => {
     const res = await fetch(`${base}/`);
     expect(res.status).toBe(200);

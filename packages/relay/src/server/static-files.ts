@@ -82,6 +82,9 @@ export function cacheControl(relative: string): string {
 }
 
 /** Serves `urlPath` from `root`; false when there is no such file. */
+/** Paths the relay answers itself (spec/relay.md): never served from the static directory. */
+const RELAY_PATHS = ["metrics", "healthz", "blobs"];
+
 export async function serveStatic(
   root: string,
   urlPath: string,
@@ -95,6 +98,9 @@ export async function serveStatic(
     return false;
   }
   if (relative.split(sep).includes("..")) return false;
+  // The relay's own endpoints never fall back to the app: a /metrics moved to the admin port,
+  // or a mistyped blob URL, must stay a 404 rather than become the app's index.html.
+  if (RELAY_PATHS.some((prefix) => relative === prefix || relative.startsWith(`${prefix}/`))) return false;
   const candidates = relative === "" || extname(relative) === "" ? [join(relative, "index.html"), "index.html"] : [relative];
   for (const file of candidates) {
     const path = join(root, file);

@@ -102,7 +102,11 @@ function Shell() {
   const inConversation = route.conversationId !== undefined;
   return (
     <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>
-      <ConnectionBanner />
+      {/* In the flow above both panes: banners push the screen down instead of covering its header. */}
+      <div className={styles.banners}>
+        <ConnectionBanner />
+        <Attention />
+      </div>
       <nav className={styles.nav} aria-label="Conversations">
         <ErrorBoundary>
           <ChatList />
@@ -116,7 +120,6 @@ function Shell() {
         </ErrorBoundary>
       </main>
       <Toasts />
-      <Attention />
     </div>
   );
 }
