@@ -53,7 +53,7 @@ test.skipIf(skipWithoutChromium)("onboarding: invalid and taken handles, passphr
   await page.getByRole("heading", { name: "Restore from a backup" }).waitFor();
   await both(page, "onboarding-restore");
   await page.getByRole("button", { name: "Back", exact: true }).click();
-  await page.getByRole("button", { name: "I already have Parley on another device" }).click();
+  await page.getByRole("button", { name: "Link to my account on another device" }).click();
   await expect.poll(() => page.getByRole("button", { name: "Create account" }).count()).toBe(0);
 
   // A locked account, in a fresh profile: passphrase + confirm, explained.

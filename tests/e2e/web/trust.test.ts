@@ -139,8 +139,12 @@ test.skipIf(skipWithoutChromium)(
     // SDK refuses it and says why) and nothing reaches either account.
     const composer = alice.page.getByRole("textbox", { name: "Message", exact: true });
     if (await composer.isEnabled()) {
+      // A draft can still be typed, but it does not go: Send stays disabled and the composer says why.
       await send(alice, "should not go");
-      await alice.page.getByText("safety number changed. Review it before sending").waitFor();
+      await expect.poll(() => alice.page.getByRole("button", { name: "Send", exact: true }).isDisabled()).toBe(true);
+      await alice.page.locator("#composer-blocked").waitFor();
+      expect(await composer.inputValue()).toBe("should not go");
+      await composer.fill("");
     }
     await shotBoth(alice.page, PART, "identity-banner");
 

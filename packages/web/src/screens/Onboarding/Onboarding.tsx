@@ -1,7 +1,7 @@
 /**
  * First run. Three ways in:
  * - create an account: handle + display name, optionally locked by a passphrase;
- * - "I already have Parley on another device": link this browser (H5's LinkNewDevice);
+ * - "Link to my account on another device": link this browser (H5's LinkNewDevice);
  * - "Restore from a backup": a backup file + its passphrase (ParleyClient.restoreBackup).
  * The account's keys are made here and kept in this browser's encrypted IndexedDB store.
  */
@@ -30,7 +30,7 @@ export function Onboarding({ store }: { readonly store: IndexedDbStore }) {
       {mode === "create" && (
         <nav className={styles.alternatives} aria-label="Other ways in">
           <button type="button" className={styles.link} onClick={() => setMode("link")}>
-            I already have Parley on another device
+            Link to my account on another device
           </button>
           <button type="button" className={styles.link} onClick={() => setMode("restore")}>
             Restore from a backup
