@@ -72,7 +72,7 @@ test.skipIf(skipWithoutChromium)("the app runs under the strict CSP without a si
   await bob.page.getByRole("link", { name: /Alice/ }).click();
   await expect.poll(() => bob.page.getByText("under a strict policy").count(), { timeout: 30_000 }).toBeGreaterThan(0);
 
-  // The emoji picker (H3), where this build has one: its data comes from our own origin.
+  // The emoji picker, where this build has one: its data comes from our own origin.
   const emoji = bob.page.getByRole("button", { name: /emoji/i }).first();
   if ((await emoji.count()) > 0) {
     await emoji.click();

@@ -48,7 +48,7 @@ test.skipIf(skipWithoutChromium)("onboarding: invalid and taken handles, passphr
   await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 20_000 }).toMatch(/taken/);
   await both(page, "onboarding-taken");
 
-  // The alternatives: linking (H5's screen) and restore (backup API) are reachable and come back.
+  // The alternatives: linking and restore (backup API) are reachable and come back.
   await page.getByRole("button", { name: "Restore from a backup" }).click();
   await page.getByRole("heading", { name: "Restore from a backup" }).waitFor();
   await both(page, "onboarding-restore");

@@ -160,7 +160,7 @@ export async function unlockProfile(profile: string, passphrase: string, view: P
   return undefined;
 }
 
-/** The SDK's backup API (H2), where this build of the protocol has it. */
+/** The SDK's backup API, where this build of the protocol has it. */
 export interface BackupCapable {
   exportBackup(passphrase: string): Promise<Uint8Array>;
   importBackup(backup: Uint8Array, passphrase: string): Promise<void>;

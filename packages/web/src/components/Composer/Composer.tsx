@@ -2,7 +2,7 @@
  * The composer: a labelled form with an auto-growing textarea (Enter sends, Shift+Enter breaks
  * the line, Esc cancels a reply or edit, ↑ in an empty composer edits your last message), a
  * reply/edit bar, `:shortcode:` and (in groups) `@name` completion, the emoji picker (loaded on
- * demand), H4's attach button, a typing indicator (throttled; stops after 5 s idle or on send) and
+ * demand), the attach button, a typing indicator (throttled; stops after 5 s idle or on send) and
  * per-conversation drafts kept in memory while switching. Sending is disabled, with the reason
  * shown, while `blockedReason` is set (an identity change to review).
  */

@@ -1,7 +1,7 @@
 /**
  * One message in the timeline: a listitem named "Alice, 10:42, see you, delivered" (roving
  * focus: the Timeline gives one row tabIndex 0), with an optional day heading, a reply quote,
- * text with links and mentions, the attachment (H4's AttachmentView), "edited", reactions, and the
+ * text with links and mentions, the attachment (Attachments/AttachmentView), "edited", reactions, and the
  * status as text + icon. A hover/focus toolbar offers reply, react, edit, delete and copy; on a
  * focused row R replies, E reacts, Delete deletes. Notices are centred system lines.
  */

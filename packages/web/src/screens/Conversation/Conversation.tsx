@@ -1,7 +1,7 @@
 /**
  * One conversation: a header (back on phones, name, presence, info and — for 1:1 — verify links),
- * the virtualised timeline, the typing line, the identity banner (H5) and the composer, all
- * inside H4's drop zone. Reply/edit state lives here; rows and the composer share it.
+ * the virtualised timeline, the typing line, the identity banner and the composer, all
+ * inside the drop zone. Reply/edit state lives here; rows and the composer share it.
  */
 import { type MouseEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { conversationPath, navigate } from "../../app/router.js";

@@ -1,7 +1,7 @@
 /**
  * First run. Three ways in:
  * - create an account: handle + display name, optionally locked by a passphrase;
- * - "Link to my account on another device": link this browser (H5's LinkNewDevice);
+ * - "Link to my account on another device": link this browser (Link/LinkNewDevice);
  * - "Restore from a backup": a backup file + its passphrase (ParleyClient.restoreBackup).
  * The account's keys are made here and kept in this browser's encrypted IndexedDB store.
  */

@@ -12,7 +12,7 @@ import { describeError } from "../../sdk/errors.js";
 import { useParley, useViewStore } from "../../sdk/hooks.js";
 import styles from "./Settings.module.css";
 
-/** The SDK's privacy settings (H2). */
+/** The SDK's privacy settings. */
 export interface PrivacySettings {
   readonly readReceipts: boolean;
   readonly typingIndicators: boolean;
