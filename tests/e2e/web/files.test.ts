@@ -93,7 +93,11 @@ describe("media stream ranges", () => {
 });
 
 test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed video between two browsers", { timeout: 300_000 }, async () => {
-  const [alice, bob] = await Promise.all([signUp(browser, relay, "alice", "Alice"), signUp(browser, relay, "bob", "Bob")]);
+  // Alice's browser runs no service worker (the fallback path); Bob's does (streaming).
+  const [alice, bob] = await Promise.all([
+    signUp(browser, relay, "alice", "Alice", DESKTOP, { serviceWorkers: "block" }),
+    signUp(browser, relay, "bob", "Bob"),
+  ]);
   onTestFailed(async () => {
     await shot(alice.page, PART, "failure-alice");
     await shot(bob.page, PART, "failure-bob");

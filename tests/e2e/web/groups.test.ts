@@ -57,10 +57,7 @@ test.skipIf(skipWithoutChromium)(
     await newGroup.addMember("@carol");
     await expect.poll(() => newGroup.chips().count(), { timeout: 15_000 }).toBe(2);
     await alice.page.getByLabel("Add member by handle").fill("");
-    await alice.page
-      .getByLabel("Add a picture")
-      .setInputFiles({ name: "hills.png", mimeType: "image/png", buffer: await drawPng(alice.page) });
-    await alice.page.getByRole("button", { name: "Remove picture" }).waitFor();
+    // The form takes a picture too; it is set after the messages below (see the known race there).
     await shotBoth(alice.page, PART, "new-group");
 
     const carolJoined = waitFor(carol, "group", (g) => g.name === "Hikers", 30_000);
@@ -85,10 +82,16 @@ test.skipIf(skipWithoutChromium)(
     // Group info: the picture, three members, Alice the admin.
     const info = new GroupInfoPage(alice.page, groupId);
     await info.open();
+    // The picture is set from Group info once messages have flowed. Set in the New group form, it
+    // is a group change made right after creation, which can lose the race with a new member
+    // publishing its delivery token: that member then misses it and later changes (a known open
+    // bug in the SDK's group state, reproduced without a browser).
+    const carolPicture = waitFor(carol, "group", (g: GroupInfo) => (g.avatar?.length ?? 0) > 0, 60_000);
+    await alice.page
+      .getByLabel("Add a picture")
+      .setInputFiles({ name: "hills.png", mimeType: "image/png", buffer: await drawPng(alice.page) });
     await appears(alice.page.getByRole("main").locator('img[src^="blob:"]'));
-    // Not asserted here: that the picture reaches the other members. A group change made right
-    // after creation can lose the race with a new member publishing its delivery token (the SDK's
-    // group state, not this view), and then that member never gets the picture: a known open bug.
+    await carolPicture;
     await expect.poll(() => info.members().count()).toBe(3);
     expect(await info.member("You").getByText("Admin", { exact: true }).count()).toBe(1);
     expect(await info.member("Bob").getByText("Admin", { exact: true }).count()).toBe(0);
@@ -137,8 +140,10 @@ test.skipIf(skipWithoutChromium)(
     await bob.page.getByRole("button", { name: "Back to the conversation" }).click();
     await appears(bob.page.getByText("Alice removed You."));
     if (await composer(bob.page).isEnabled()) {
+      // A draft can be typed, but Send stays disabled and the composer says why.
       await sendText(bob.page, "still here?");
-      await appears(bob.page.getByRole("alert").filter({ hasText: "no longer a member" }));
+      await expect.poll(() => bob.page.getByRole("button", { name: "Send", exact: true }).isDisabled()).toBe(true);
+      await appears(bob.page.locator("#composer-blocked").filter({ hasText: "no longer a member" }));
     }
     await go(alice.page, `/c/${encodeURIComponent(groupId)}`);
     await sendText(alice.page, "after Bob left");

@@ -36,8 +36,14 @@ export interface WebUser {
 }
 
 /** A fresh browser profile (context) on the app, not yet onboarded. */
-export async function openApp(browser: Browser, relay: WebRelay, viewport: Viewport = DESKTOP): Promise<WebUser> {
-  const context = await browser.newContext({ viewport, reducedMotion: "reduce" });
+export async function openApp(
+  browser: Browser,
+  relay: WebRelay,
+  viewport: Viewport = DESKTOP,
+  options: { readonly serviceWorkers?: "allow" | "block" } = {},
+): Promise<WebUser> {
+  // `serviceWorkers: "block"` gives a browser where no service worker controls the page (the app registers one).
+  const context = await browser.newContext({ viewport, reducedMotion: "reduce", serviceWorkers: options.serviceWorkers ?? "allow" });
   const origin = new URL(relay.appUrl).origin;
   const wsOrigin = origin.replace(/^http/, "ws");
   const offOrigin: string[] = [];
@@ -62,8 +68,9 @@ export async function signUp(
   handle: string,
   displayName: string,
   viewport: Viewport = DESKTOP,
+  options: { readonly serviceWorkers?: "allow" | "block" } = {},
 ): Promise<WebUser> {
-  const user = await openApp(browser, relay, viewport);
+  const user = await openApp(browser, relay, viewport, options);
   const { page } = user;
   await page.getByLabel("Handle").fill(handle);
   await page.getByLabel("Display name").fill(displayName);
