@@ -57,7 +57,7 @@ test.skipIf(skipWithoutChromium)(
     await newGroup.addMember("@carol");
     await expect.poll(() => newGroup.chips().count(), { timeout: 15_000 }).toBe(2);
     await alice.page.getByLabel("Add member by handle").fill("");
-    // The form takes a picture too; it is set after the messages below (see the known race there).
+    // The picture is set from Group info after the messages below (see the known race there).
     await shotBoth(alice.page, PART, "new-group");
 
     const carolJoined = waitFor(carol, "group", (g) => g.name === "Hikers", 30_000);
@@ -82,10 +82,10 @@ test.skipIf(skipWithoutChromium)(
     // Group info: the picture, three members, Alice the admin.
     const info = new GroupInfoPage(alice.page, groupId);
     await info.open();
-    // The picture is set from Group info once messages have flowed. Set in the New group form, it
-    // is a group change made right after creation, which can lose the race with a new member
-    // publishing its delivery token: that member then misses it and later changes (a known open
-    // bug in the SDK's group state, reproduced without a browser).
+    // The picture is set from Group info once messages have flowed. Set right after creation, it
+    // is a group change that can lose the race with a new member publishing its delivery token:
+    // that member then misses it and later changes (a known open bug in the SDK's group state,
+    // reproduced without a browser), so the New group form no longer offers a picture.
     const carolPicture = waitFor(carol, "group", (g: GroupInfo) => (g.avatar?.length ?? 0) > 0, 60_000);
     await alice.page
       .getByLabel("Add a picture")
