@@ -1,5 +1,5 @@
-// A competing group change that arrives after a member already moved past its version cannot be
-// settled there (the state it was made from is gone), but it is never dropped silently: the
+// A competing group change that arrives after a member moved more than MAX_GROUP_FORK_DEPTH
+// changes past its version cannot be settled there (the state it was made from is gone), but it is never dropped silently: the
 // member reports it (`groupChangeRefused`, ERR_GROUP_STALE "fork") and adds one notice line
 // asking for an admin to re-add them; a replay of a change it applied stays silent.
 
@@ -12,6 +12,7 @@ import { decodeGroupChange, decodeGroupState, proposeChange } from "../../packag
 import { groupIdOf } from "../../packages/protocol/src/client/groups/ids.js";
 import { loadGroup } from "../../packages/protocol/src/client/groups/records.js";
 import { newContent, sendContent } from "../../packages/protocol/src/client/outgoing.js";
+import { MAX_GROUP_FORK_DEPTH } from "../../packages/protocol/src/limits.js";
 import { collect, eventually, newClient, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
 
@@ -35,15 +36,16 @@ describe("a competing change to a version already moved past", () => {
     // A change competing with "A" (made from the same state, version 2), kept back by Alice...
     const ctx = internals(alice);
     const record = await loadGroup(ctx, groupIdOf(group.id));
-    const previous = record?.previous;
+    const previous = record?.chain?.at(-1);
     if (!previous || !ctx.local.account) throw new Error("no previous state");
     const author = { userId: ctx.local.userId, accountKeyPair: ctx.local.account.signingKey };
     const competing = proposeChange(ctx.deps, decodeGroupState(previous.state), author, [{ type: "setName", name: "B" }]).change;
     expect(competing.version).toBe(2);
     const applied = decodeGroupChange(previous.change);
-    // ...until Bob has moved on to version 3.
-    await alice.groups.rename(group.id, "C");
-    await at(bob, 3);
+    // ...until Bob has moved on past what he keeps (MAX_GROUP_FORK_DEPTH changes).
+    const last = 2 + MAX_GROUP_FORK_DEPTH;
+    for (let version = 3; version <= last; version++) await alice.groups.rename(group.id, `C${version}`);
+    await at(bob, last);
 
     const refused = collect(bob, "groupChangeRefused");
     const send = (change: Uint8Array) =>
@@ -70,7 +72,7 @@ describe("a competing change to a version already moved past", () => {
     await again;
     const notices = (await bob.messages(group.id)).filter((m) => m.text === DIVERGED_NOTICE);
     expect(notices).toHaveLength(1);
-    expect((await bob.groups.get(group.id))?.name).toBe("C");
-    expect((await bob.groups.get(group.id))?.version).toBe(3);
+    expect((await bob.groups.get(group.id))?.name).toBe(`C${last}`);
+    expect((await bob.groups.get(group.id))?.version).toBe(last);
   });
 });

@@ -77,7 +77,7 @@ export {
   type UnsignedGroupChange,
   verifyGroupChangeSignature,
 } from "./group/change.js";
-export { compareCompetingChanges, type ForkResolution, resolveFork } from "./group/fork.js";
+export { compareCompetingChanges, type ForkResolution, rebaseActions, resolveFork } from "./group/fork.js";
 export { joinGroup } from "./group/join.js";
 export { mayPerform, requiredRole } from "./group/roles.js";
 export {

@@ -83,6 +83,11 @@ export const MAX_SENDER_KEY_DISTRIBUTION_BYTES = 1024;
 export const MAX_GROUP_PENDING = 256;
 /** Applied group changes a client remembers (version and hash) per group, to tell a replay from a competing change to a version it moved past; 64 × ~40 bytes per group record. */
 export const MAX_GROUP_CHANGE_HISTORY = 64;
+/**
+ * Changes a client can go back over to take a competing change that wins (spec/group-state.md §5):
+ * it keeps this many applied changes with the state each replaced, up to ~52 KB per state.
+ */
+export const MAX_GROUP_FORK_DEPTH = 8;
 /** Most members of one group (as Signal); an encoded full group state still fits one group change content. */
 export const MAX_GROUP_MEMBERS = 1000;
 

@@ -8,7 +8,7 @@ import { equalBytes } from "../crypto/bytes.js";
 import type { AccountKeys } from "../keys/identity.js";
 import { applyChange, createGroup, proposeChange } from "./apply.js";
 import { type GroupChange, groupChangeHash, signGroupChange } from "./change.js";
-import { compareCompetingChanges, resolveFork } from "./fork.js";
+import { compareCompetingChanges, rebaseActions, resolveFork } from "./fork.js";
 import { compareUserIds as compareBytes, encodeGroupState, findMember, groupStateHash } from "./state.js";
 
 const [admin, admin2, member] = accounts(deps, 3) as [AccountKeys, AccountKeys, AccountKeys];
@@ -115,4 +115,51 @@ describe("convergence", () => {
       }
     },
   );
+});
+
+describe("rebaseActions", () => {
+  test("keeps a lost token and rename on an admin's winning change; drops what the winner already did", () => {
+    const winner = proposeChange(deps, previous, admin, [
+      { type: "setName", name: "by admin" },
+      { type: "setDescription", description: "same" },
+    ]).state;
+    const lost = [
+      { type: "setOwnToken", deliveryToken: token(9) },
+      { type: "setDescription", description: "same" },
+      { type: "setName", name: "by member" },
+    ] as const;
+    expect(rebaseActions(winner, member.userId, lost)).toEqual([lost[0], lost[2]]);
+    // The result proposes and applies as a change of its own.
+    const again = proposeChange(deps, winner, member, rebaseActions(winner, member.userId, lost));
+    expect(again.state.name).toBe("by member");
+    expect(findMember(again.state, member.userId)?.deliveryToken).toEqual(token(9));
+  });
+
+  test("drops actions no longer valid: a member already removed, a right lost with the settings, all of a removed author", () => {
+    const other = accounts(deps, 4)[3] as AccountKeys;
+    const withOther = proposeChange(deps, previous, admin, [{ type: "add", userId: other.userId }]).state;
+    const removedByWinner = proposeChange(deps, withOther, admin2, [{ type: "remove", userId: other.userId }]).state;
+    expect(
+      rebaseActions(removedByWinner, admin.userId, [
+        { type: "remove", userId: other.userId },
+        { type: "setName", name: "x" },
+      ]),
+    ).toEqual([{ type: "setName", name: "x" }]);
+    const locked = proposeChange(deps, previous, admin, [
+      { type: "setSettings", settings: { addMembers: "all", editInfo: "admins", send: "all" } },
+    ]).state;
+    expect(
+      rebaseActions(locked, member.userId, [
+        { type: "setName", name: "y" },
+        { type: "setOwnToken", deliveryToken: token(3) },
+      ]),
+    ).toEqual([{ type: "setOwnToken", deliveryToken: token(3) }]);
+    const memberGone = proposeChange(deps, previous, admin, [{ type: "remove", userId: member.userId }]).state;
+    expect(rebaseActions(memberGone, member.userId, [{ type: "setOwnToken", deliveryToken: token(3) }])).toEqual([]);
+  });
+
+  test("keeps the order, and a leave stays last", () => {
+    const actions = [{ type: "promote", userId: member.userId }, { type: "setName", name: "bye" }, { type: "leave" }] as const;
+    expect(rebaseActions(previous, admin.userId, actions)).toEqual(actions);
+  });
 });

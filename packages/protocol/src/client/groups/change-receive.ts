@@ -1,14 +1,18 @@
 /**
  * Group changes received from a member (or from our other device): every change is checked with
  * `applyChange` against the stored state; a refusal leaves the state as it was and emits
- * `groupChangeRefused`; a change ahead of our state is held until the ones before it arrive; a
- * competing change to the version we hold is settled by `resolveFork`. A competing change to a
- * version we already moved past cannot be settled (the state it was made from is gone): it is
- * reported (`groupChangeRefused`, ERR_GROUP_STALE "fork") with a notice line asking the user to
- * have an admin re-add them; a replay of a change we applied is dropped.
+ * `groupChangeRefused`; a change ahead of our state, or made on a branch we do not hold, is held
+ * until the ones before it arrive. A competing change to a version we hold or moved past is
+ * settled by `resolveFork` against the state both were made from, as far back as the record keeps
+ * (MAX_GROUP_FORK_DEPTH changes): when it wins, it replaces the change at its version and every
+ * one after it, and our own lost actions are made again on top (their other authors do the same
+ * on their side), so members that saw competing changes in any order converge. One deeper than
+ * that cannot be settled (the state it was made from is gone): it is reported
+ * (`groupChangeRefused`, ERR_GROUP_STALE "fork") with a notice line asking the user to have an
+ * admin re-add them; a replay of a change we applied is dropped.
  */
 
-import { bytesToHex as hex } from "../../crypto/bytes.js";
+import { equalBytes, bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import { MAX_GROUP_PENDING } from "../../limits.js";
 import type { ClientContext } from "../context.js";
@@ -24,6 +28,7 @@ import {
   type GroupChange,
   type GroupState,
   groupChangeHash,
+  groupStateHash,
   resolveFork,
   verifyGroupChangeSignature,
 } from "./core.js";
@@ -32,7 +37,7 @@ import { groupConversationId } from "./ids.js";
 import { groupInfo } from "./info.js";
 import { afterChangeWrites, changeGroup, stateLock } from "./membership.js";
 import { changeNotice, lineWrites, nameBook } from "./notices.js";
-import { GROUP_NS, type GroupRecord, groupWrite, loadGroup } from "./records.js";
+import { chainOf, GROUP_NS, type GroupRecord, groupWrite, loadGroup, withLink } from "./records.js";
 
 /** Applies a change received from a member (or from our other device), into `applied`. */
 export async function applyIncomingChange(ctx: ClientContext, groupId: Uint8Array, bytes: Uint8Array, applied: Applied): Promise<void> {
@@ -61,53 +66,58 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
     try {
       change = decodeGroupChange(bytes);
       if (hex(change.groupId) !== hex(groupId)) throw new ParleyError(ErrorCode.GroupInvalid, "the change is for another group");
-      let base = before;
+      const chain = chainOf(record);
+      let next: GroupRecord;
       let after: GroupState;
-      let previous: GroupRecord["previous"] = { state: record.state, change: change.encoded };
-      try {
-        after = applyChange(ctx.deps, before, change);
-      } catch (error) {
-        // A competing change for the version we hold (applyChange calls it a replay: its version is
-        // not above ours), or one made from the state before our last: settled by resolveFork.
-        const competing =
-          ParleyError.is(error, ErrorCode.GroupStale) &&
-          (change.version === before.version || (error as ParleyError).reason === "fork") &&
-          record.previous !== undefined;
-        if (!competing || !record.previous) {
-          if (ParleyError.is(error, ErrorCode.GroupStale) && (error as ParleyError).reason === "replay") {
-            // A version we moved past: the change we applied (a replay), or a competing one.
-            const past = pastChange(record.history, change.version, groupChangeHash(ctx.deps, change));
-            if (past === "fork") return divergedLocked(ctx, record, change, applied);
-          }
-          throw error;
+      let parent = before;
+      if (change.version <= before.version) {
+        // A change to a version we hold or moved past: the one we applied (a replay), or a
+        // competing one — settled by resolveFork against the state both were made from, as far
+        // back as we keep (spec/group-state.md §5).
+        const at = chain.findIndex((link) => decodeGroupChange(link.change).version === change?.version);
+        const link = chain[at];
+        if (!link) {
+          const past = pastChange(record.history, change.version, groupChangeHash(ctx.deps, change));
+          if (past === "fork") return divergedLocked(ctx, record, change, applied);
+          return "ignored"; // Seen already, or older than we remember.
         }
-        // A competing change to the version we hold: the deterministic winner stays (spec/group-state.md §Forks).
-        const prior = decodeGroupState(record.previous.state);
-        const lost = decodeGroupChange(record.previous.change);
-        const resolution = resolveFork(ctx.deps, prior, lost, change);
+        if (equalBytes(link.change, change.encoded)) return "ignored"; // A replay.
+        parent = decodeGroupState(link.state);
+        if (!equalBytes(change.previousHash, groupStateHash(ctx.deps, parent))) {
+          // Made on a branch we do not hold: it may follow a change that is still on its way and
+          // wins at an earlier version. Kept, tried again after the next change.
+          return "ahead";
+        }
+        const ours = decodeGroupChange(link.change);
+        const resolution = resolveFork(ctx.deps, parent, ours, change);
         if (resolution.winner === "applied") return "ignored";
-        if (hex(lost.authorUserId) === ctx.me && ctx.local.account) {
-          // Our change lost the fork: make it again on top of the winner (it may no longer apply).
+        after = resolution.state;
+        // The winner replaces the change at its version and every change we applied after it.
+        // Their authors make theirs again on the winner; our own lost actions are made again here.
+        const lost = chain.slice(at).map((l) => decodeGroupChange(l.change));
+        const mine = lost.filter((c) => hex(c.authorUserId) === ctx.me).flatMap((c) => c.actions);
+        if (mine.length > 0 && ctx.local.account) {
           applied.followUps.push(() =>
-            changeGroup(ctx, groupId, lost.actions).then(
+            changeGroup(ctx, groupId, mine, { rebase: true }).then(
               () => undefined,
-              () => undefined,
+              (error) => ctx.emit("error", error instanceof Error ? error : new Error(String(error))),
             ),
           );
         }
-        base = prior;
-        after = resolution.state;
-        previous = { state: record.previous.state, change: change.encoded };
+        next = withLink(record, [...chain.slice(0, at), { state: link.state, change: change.encoded }], encodeGroupState(after));
+      } else {
+        // The next version: it must follow our state. One made from another state (VAL-112), or
+        // one skipping versions, waits: the changes it follows may still be on their way.
+        after = applyChange(ctx.deps, before, change);
+        next = withLink(record, [...chain, { state: record.state, change: change.encoded }], encodeGroupState(after));
       }
-      const next: GroupRecord = {
-        ...record,
-        state: encodeGroupState(after),
-        previous,
+      next = {
+        ...next,
         history: withApplied(record.history, change.version, groupChangeHash(ctx.deps, change)),
         active: findMember(after, ctx.local.userId) !== undefined,
       };
-      applied.writes.push(groupWrite(next), ...(await afterChangeWrites(ctx, base, after)));
-      const line = changeNotice(ctx, after, change, await nameBook(ctx, base, after));
+      applied.writes.push(groupWrite(next), ...(await afterChangeWrites(ctx, before, after)));
+      const line = changeNotice(ctx, after, change, await nameBook(ctx, parent, after));
       applied.writes.push(...lineWrites(ctx, line));
       if (line) applied.events.push(() => ctx.emit("message", line));
       const info = await groupInfo(ctx, next);
@@ -116,7 +126,7 @@ async function applyChangeLocked(ctx: ClientContext, groupId: Uint8Array, bytes:
     } catch (error) {
       const reason = ParleyError.is(error, ErrorCode.GroupStale) ? (error as ParleyError).reason : undefined;
       if (reason === "replay") return "ignored"; // Seen already.
-      if (reason === "ahead") return "ahead";
+      if (reason === "ahead" || reason === "fork") return "ahead";
       const refused =
         error instanceof ParleyError ? error : new ParleyError(ErrorCode.GroupInvalid, "group change refused", { cause: error });
       const event = {

@@ -8,7 +8,7 @@ export { sealMulti } from "../../envelope/sealed-multi.js";
 export type { GroupAction } from "../../group/action.js";
 export { applyChange, createGroup, proposeChange } from "../../group/apply.js";
 export { decodeGroupChange, encodeGroupChange, type GroupChange, groupChangeHash, verifyGroupChangeSignature } from "../../group/change.js";
-export { resolveFork } from "../../group/fork.js";
+export { rebaseActions, resolveFork } from "../../group/fork.js";
 export { joinGroup } from "../../group/join.js";
 export {
   acceptSenderKeyDistribution,
@@ -31,6 +31,7 @@ export {
   type GroupMember,
   type GroupSettings,
   type GroupState,
+  groupStateHash,
   isGroupAdmin,
   membersAdded,
   membersRemoved,

@@ -26,12 +26,13 @@ import {
   groupChangeHash,
   membersRemoved,
   proposeChange,
+  rebaseActions,
 } from "./core.js";
 import { withApplied } from "./history.js";
 import { groupInfo } from "./info.js";
 import { memberContact } from "./members.js";
 import { changeNotice, lineWrites, nameBook } from "./notices.js";
-import { type GroupRecord, groupWrite, loadGroup, ownKeyWrite, senderKeyDeletes } from "./records.js";
+import { chainOf, type GroupRecord, groupWrite, loadGroup, ownKeyWrite, senderKeyDeletes, withLink } from "./records.js";
 
 /** The lock serialising changes to one group's stored state. */
 export function stateLock(groupId: Uint8Array): string {
@@ -81,18 +82,34 @@ export async function createGroupWith(
   return state;
 }
 
-/** Proposes, applies, stores and sends one change; resolves with the new state. */
-export async function changeGroup(ctx: ClientContext, groupId: Uint8Array, actions: readonly GroupAction[]): Promise<GroupState> {
+/**
+ * Proposes, applies, stores and sends one change; resolves with the new state. With `rebase`
+ * (our own actions that lost a fork, made again on the winner), only the actions that still apply
+ * and still change something are made (`rebaseActions`); none left, nothing is sent (undefined).
+ */
+export async function changeGroup(ctx: ClientContext, groupId: Uint8Array, actions: readonly GroupAction[]): Promise<GroupState>;
+export async function changeGroup(
+  ctx: ClientContext,
+  groupId: Uint8Array,
+  actions: readonly GroupAction[],
+  options: { rebase: true },
+): Promise<GroupState | undefined>;
+export async function changeGroup(
+  ctx: ClientContext,
+  groupId: Uint8Array,
+  actions: readonly GroupAction[],
+  options: { rebase?: boolean } = {},
+): Promise<GroupState | undefined> {
   const signer = author(ctx);
   const done = await ctx.lock.run(stateLock(groupId), async () => {
     const record = await loadGroup(ctx, groupId);
     if (!record?.active) throw new ParleyError(ErrorCode.NotGroupMember, "you are not a member of this group");
     const before = decodeGroupState(record.state);
-    const { state, change } = proposeChange(ctx.deps, before, signer, actions);
+    const made = options.rebase ? rebaseActions(before, signer.userId, actions) : actions;
+    if (made.length === 0) return undefined;
+    const { state, change } = proposeChange(ctx.deps, before, signer, made);
     const next: GroupRecord = {
-      ...record,
-      state: encodeGroupState(state),
-      previous: { state: record.state, change: change.encoded },
+      ...withLink(record, [...chainOf(record), { state: record.state, change: change.encoded }], encodeGroupState(state)),
       history: withApplied(record.history, change.version, groupChangeHash(ctx.deps, change)),
       active: findMember(state, ctx.local.userId) !== undefined,
     };
@@ -105,6 +122,7 @@ export async function changeGroup(ctx: ClientContext, groupId: Uint8Array, actio
     ctx.emit("group", await groupInfo(ctx, next));
     return { before, state, change };
   });
+  if (!done) return undefined;
   await distributeChange(ctx, done.before, done.state, done.change);
   return done.state;
 }

@@ -1,6 +1,6 @@
 /**
- * What the client keeps per group, and where: the group's state (and the last change with the
- * state before it, to switch to the winner of a fork), our own sender key with the devices that
+ * What the client keeps per group, and where: the group's state (and its newest changes with the
+ * states they replaced, to switch to the winner of a fork), our own sender key with the devices that
  * hold it, the sender keys of other members' devices, group messages waiting for a sender
  * key, and our sends waiting for a member's delivery token. Encoded like every client record (msgpack, records.ts).
  */
@@ -8,6 +8,7 @@
 import { bytesToHex as hex } from "../../crypto/bytes.js";
 import type { Address } from "../../keys/identity.js";
 import { addressKey } from "../../keys/identity.js";
+import { MAX_GROUP_FORK_DEPTH } from "../../limits.js";
 import type { ClientContext } from "../context.js";
 import { decodeRecord, encodeRecord } from "../records.js";
 import type { StoreWrite } from "../store/store.js";
@@ -34,14 +35,36 @@ export interface GroupRecord {
   readonly groupId: Uint8Array;
   /** The encoded current GroupState. */
   readonly state: Uint8Array;
-  /** The state before the last applied change, and that change: a competing change to the same version may replace it. */
-  readonly previous?: { readonly state: Uint8Array; readonly change: Uint8Array };
+  /**
+   * The newest applied changes (at most MAX_GROUP_FORK_DEPTH, oldest first), each with the state
+   * it replaced: a competing change that wins may replace any of them and every one after it.
+   */
+  readonly chain?: readonly ChainLink[];
+  /** Records written before `chain`: the last applied change only (read by `chainOf`, never written). */
+  readonly previous?: ChainLink;
   /** The changes applied, by version and hash (the newest MAX_GROUP_CHANGE_HISTORY): a replay and a fork look alike otherwise. */
   readonly history?: readonly AppliedChange[];
   /** False once we left or were removed: kept for the conversation's history, nothing is sent. */
   readonly active: boolean;
   /** Our clock when this device learned of the group. */
   readonly joinedAt: number;
+}
+
+/** An applied change and the encoded state it replaced. */
+export interface ChainLink {
+  readonly state: Uint8Array;
+  readonly change: Uint8Array;
+}
+
+/** The changes a record can go back over, oldest first. */
+export function chainOf(record: GroupRecord): readonly ChainLink[] {
+  return record.chain ?? (record.previous ? [record.previous] : []);
+}
+
+/** `record` after `change` was applied to its state: the new state, the link added (the oldest dropped past the depth). */
+export function withLink(record: GroupRecord, links: readonly ChainLink[], state: Uint8Array): GroupRecord {
+  const { previous: _older, ...rest } = record;
+  return { ...rest, state, chain: links.slice(-MAX_GROUP_FORK_DEPTH) };
 }
 
 /** Our sender key for a group and the member devices it was distributed to. */

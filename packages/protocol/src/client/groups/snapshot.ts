@@ -66,6 +66,8 @@ export async function installSnapshot(
     const record: GroupRecord = {
       groupId: state.groupId,
       state: encodeGroupState(state),
+      // The change that added us, with the state it replaced: a competing change to it can be settled.
+      chain: content.state.length > 0 ? [{ state: content.state, change: change.encoded }] : [],
       history: withApplied(existing?.history, change.version, groupChangeHash(ctx.deps, change)),
       active: true,
       joinedAt: existing?.joinedAt ?? ctx.now(),

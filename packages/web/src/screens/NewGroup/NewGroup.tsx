@@ -1,29 +1,41 @@
 /**
- * Create a group: a name and members added by handle (each looked up at the relay and shown as a
- * removable chip). Create makes the group (us as its admin) and opens its conversation. The
- * picture is added from Group info afterwards: a group change made right after creation can race
- * the new members' first changes in the SDK's group state (a known bug), so this form makes none.
+ * Create a group: a name, an optional picture, and members added by handle (each looked up at
+ * the relay and shown as a removable chip). Create makes the group (us as its admin), sets the
+ * picture if one was chosen, and opens the group's conversation.
  */
 import type { Contact } from "@parley/protocol/client";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useState } from "react";
 import { conversationPath, navigate } from "../../app/router.js";
 import { Avatar } from "../../components/Avatar/Avatar.js";
 import { describeError } from "../../sdk/errors.js";
 import { useActions, useViewStore } from "../../sdk/hooks.js";
 import { toHex } from "../../sdk/store.js";
+import { setGroupPicture } from "../../sdk/transfers.js";
 import styles from "../GroupInfo/Groups.module.css";
 
 export function NewGroup() {
   const actions = useActions();
   const store = useViewStore();
-  const ids = { name: useId(), handle: useId(), description: useId() };
+  const ids = { name: useId(), handle: useId(), picture: useId(), description: useId() };
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [handle, setHandle] = useState("");
   const [members, setMembers] = useState<Contact[]>([]);
+  const [picture, setPicture] = useState<File>();
+  const [pictureUrl, setPictureUrl] = useState<string>();
   const [lookupError, setLookupError] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<"lookup" | "create">();
+
+  useEffect(() => {
+    if (!picture) return;
+    const url = URL.createObjectURL(picture);
+    setPictureUrl(url);
+    return () => {
+      URL.revokeObjectURL(url);
+      setPictureUrl(undefined);
+    };
+  }, [picture]);
 
   const addMember = async () => {
     const wanted = handle.replace(/^@/, "").trim();
@@ -60,6 +72,10 @@ export function NewGroup() {
         ...(description.trim() ? { description: description.trim() } : {}),
         members: members.map((c) => c.id),
       });
+      if (picture)
+        await setGroupPicture(store, info.id, picture).catch((e: unknown) =>
+          store.toast("error", `The group was created, but its picture could not be set. ${describeError(e)}`),
+        );
       navigate(conversationPath(info.id));
     } catch (e) {
       setError(describeError(e));
@@ -79,8 +95,27 @@ export function NewGroup() {
       </header>
       <form className={styles.body} onSubmit={create} aria-labelledby="new-group-title" noValidate>
         <div className={styles.pictureRow}>
-          <Avatar name={name || "Group"} size="lg" />
-          <p className={styles.pictureActions}>You can add a picture in Group info once the group is made.</p>
+          <Avatar name={name || "Group"} {...(pictureUrl ? { src: pictureUrl } : {})} size="lg" />
+          <div className={styles.pictureActions}>
+            <label className={styles.fileLabel} htmlFor={ids.picture}>
+              {picture ? "Change picture" : "Add a picture"}
+            </label>
+            <input
+              id={ids.picture}
+              className={styles.fileInput}
+              type="file"
+              accept="image/*"
+              onChange={(e) => {
+                const file = e.currentTarget.files?.[0];
+                if (file) setPicture(file);
+              }}
+            />
+            {picture && (
+              <button type="button" className={styles.linkButton} onClick={() => setPicture(undefined)}>
+                Remove picture
+              </button>
+            )}
+          </div>
         </div>
 
         <label className={styles.label} htmlFor={ids.name}>
