@@ -90,6 +90,8 @@ test.skipIf(skipWithoutChromium)(
     await info.open();
     await appears(alice.page.getByRole("main").locator('img[src^="blob:"]'));
     await carolPicture;
+    // The picture is set without a message in the conversation.
+    expect(carolMessages.filter((m) => m.attachment !== undefined)).toEqual([]);
     await expect.poll(() => info.members().count()).toBe(3);
     expect(await info.member("You").getByText("Admin", { exact: true }).count()).toBe(1);
     expect(await info.member("Bob").getByText("Admin", { exact: true }).count()).toBe(0);

@@ -54,6 +54,9 @@ export interface SendFileOptions {
 /** Sends the pointer of an uploaded (or forwarded) attachment to a conversation. GC extends this to groups. */
 export type SendPointer = (conversationId: string, body: AttachmentPointer, writes: StoreWrite[]) => Promise<ChatMessage>;
 
+/** The conversation id of an upload record made by `upload` (sent nowhere); never a real conversation id. */
+const UPLOAD_ONLY = "";
+
 /** True when `value` looks like an attachment pointer (forwarding) rather than a file source. */
 function isPointer(value: unknown): value is AttachmentInfo {
   return typeof value === "object" && value !== null && "blobId" in value && "key" in value && "digest" in value;
@@ -86,6 +89,25 @@ export class Attachments {
       writeAttachmentFields(new ByteWriter(), body);
       return this.sendPointer(conversationId, body, []);
     }
+    const record = await this.begin(conversationId, source, options);
+    const { body, writes } = await this.finish(record, source, options);
+    return this.sendPointer(record.conversationId, body, writes);
+  }
+
+  /**
+   * Encrypts and uploads `source` without sending it anywhere; resolves with its pointer (a group
+   * picture, or a file to send later with `sendFile(conversationId, pointer)`). Not resumable
+   * and never listed in `pendingUploads()`: an interrupted upload is started again.
+   */
+  async upload(source: FileSource, options: Omit<SendFileOptions, "caption"> = {}): Promise<AttachmentPointer> {
+    const record = await this.begin(UPLOAD_ONLY, source, options);
+    const { body, writes } = await this.finish(record, source, options);
+    await this.ctx.store.batch(writes);
+    return body;
+  }
+
+  /** Checks the pointer to be, persists the upload record. */
+  private async begin(conversationId: string, source: FileSource, options: SendFileOptions): Promise<UploadRecord> {
     options.signal?.throwIfAborted();
     const size = await sourceSize(source, options.size);
     const { fileName, contentType } = describeSource(source, options);
@@ -116,13 +138,13 @@ export class Attachments {
       createdAt: this.ctx.now(),
     };
     await saveUpload(this.ctx, record);
-    return this.complete(record, source, options);
+    return record;
   }
 
   /** Unfinished uploads (after a failure, an abort or a restart), oldest first. */
   async pendingUploads(): Promise<UploadRecord[]> {
     const all = (await this.ctx.store.list(UPLOADS_NS)).map(([, v]) => decodeRecord<UploadRecord>(v));
-    return all.sort((a, b) => a.createdAt - b.createdAt);
+    return all.filter((r) => r.conversationId !== UPLOAD_ONLY).sort((a, b) => a.createdAt - b.createdAt);
   }
 
   /**
@@ -133,10 +155,12 @@ export class Attachments {
     const raw = await this.ctx.store.get(UPLOADS_NS, uploadId);
     if (!raw) throw new RangeError("no such upload");
     const record = decodeRecord<UploadRecord>(raw);
+    if (record.conversationId === UPLOAD_ONLY) throw new RangeError("no such upload");
     const from = source ?? record.path;
     if (from === undefined) throw new TypeError("this upload's file must be passed again to resume it");
     await sourceSize(from, record.size);
-    return this.complete(record, from, options);
+    const { body, writes } = await this.finish(record, from, options);
+    return this.sendPointer(record.conversationId, body, writes);
   }
 
   /** Forgets an unfinished upload (the relay sweeps its partial blob when the ticket expires). */
@@ -176,7 +200,12 @@ export class Attachments {
     }
   }
 
-  private async complete(initial: UploadRecord, source: FileSource, options: SendFileOptions): Promise<ChatMessage> {
+  /** Uploads the blob; the pointer, and the record's removal to commit with whatever uses it. */
+  private async finish(
+    initial: UploadRecord,
+    source: FileSource,
+    options: SendFileOptions,
+  ): Promise<{ body: AttachmentPointer; writes: StoreWrite[] }> {
     let record = initial;
     const digest = await uploadBlob(this.ctx, this.http, record, source, options, (next) => {
       record = next;
@@ -190,7 +219,7 @@ export class Attachments {
       encryptedSize: record.encryptedSize,
     };
     // The upload record goes in the same batch that queues the message.
-    return this.sendPointer(record.conversationId, body, [{ namespace: UPLOADS_NS, key: record.id, value: undefined }]);
+    return { body, writes: [{ namespace: UPLOADS_NS, key: record.id, value: undefined }] };
   }
 }
 

@@ -117,7 +117,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
     );
     this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
     this.identities = new IdentityRefresher(this.ctx, this.log, options.identityRecheck);
-    this.groups = new GroupsApi(this.ctx, () => this.assertOpen());
+    this.groups = new GroupsApi(
+      this.ctx,
+      () => this.assertOpen(),
+      (source, uploadOptions) => this.attachments.upload(source, uploadOptions),
+    );
     this.attachments = new Attachments(
       this.ctx,
       { relayUrl: options.relayUrl, ...optional("fetch", options.fetch) },
@@ -430,6 +434,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (isGroupConversation(contactId)) await requireSendable(this.ctx, groupIdOf(contactId), "attachment");
     else await this.requireContact(contactId);
     return this.attachments.sendFile(contactId, source, options);
+  }
+
+  /**
+   * Encrypts and uploads a file without sending it: resolves with its pointer, to send later
+   * (`sendFile(conversationId, pointer)`) or to use as a group's picture. Not resumable.
+   */
+  async uploadFile(source: FileSource, options: Omit<SendFileOptions, "caption"> = {}): Promise<AttachmentPointer> {
+    this.assertOpen();
+    return this.attachments.upload(source, options);
   }
 
   /** Unfinished uploads (failed, aborted or cut by a restart); continue one with `resumeUpload`. */

@@ -8,7 +8,7 @@
  * its image without downloading it again. Videos stream through the service worker
  * (sw/media-stream.ts): this module answers the worker's requests with the SDK's stream.
  */
-import { type AttachmentPointer, decodeAttachmentPointer, encodeAttachmentPointer } from "@parley/protocol";
+import { type AttachmentPointer, decodeAttachmentPointer } from "@parley/protocol";
 import type { ChatMessage, ParleyClient, SendFileOptions } from "@parley/protocol/client";
 import { rgbaToThumbHash } from "thumbhash";
 import type { MediaAnswer, MediaRequest } from "../sw/media-stream.js";
@@ -490,19 +490,15 @@ export function typeLabel(fileName: string, contentType: string): string {
 const GROUP_PICTURE_SIDE = 512;
 
 /**
- * Makes `file` the group's picture: scaled down in the browser, sent to the group as an image
- * (the SDK has no upload without a message), then its pointer set as the group's avatar.
+ * Makes `file` the group's picture: scaled down in the browser, uploaded encrypted and set as the
+ * group's avatar (`groups.setPicture`), without a message in the conversation.
  */
 export async function setGroupPicture(store: ParleyStore, conversationId: string, file: File): Promise<void> {
   const client = clientOf(store);
   const picture = await scaledPicture(file);
-  const message = await client.sendFile(conversationId, picture, { fileName: "group-picture.jpg" });
-  if (!message.attachment) throw new Error("the picture was not sent");
-  remember(message.id, picture);
-  const encoded = encodeAttachmentPointer({ ...message.attachment, caption: "" });
-  const pointer = decodeAttachmentPointer(encoded);
-  remember(`avatar:${pointer.blobId}`, picture);
-  await client.groups.setAvatar(conversationId, encoded);
+  // Uploaded on its own and set as the group's picture: nothing is posted in the conversation.
+  const info = await client.groups.setPicture(conversationId, picture, { fileName: "group-picture.jpg" });
+  if (info.avatar) remember(`avatar:${decodeAttachmentPointer(info.avatar).blobId}`, picture);
 }
 
 /** The image scaled to at most GROUP_PICTURE_SIDE a side, as a JPEG (the original if the browser cannot). */

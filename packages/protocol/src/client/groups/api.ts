@@ -4,8 +4,10 @@
  * conversation id (`group:<groupId hex>`, `GroupInfo.id`).
  */
 
+import { type AttachmentPointer, encodeAttachmentPointer } from "../../attachment/pointer.js";
 import { bytesToHex as hex, hexToBytes } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
+import type { FileSource, SendFileOptions } from "../attachments.js";
 import type { ClientContext } from "../context.js";
 import type { Contact } from "../records.js";
 import { decodeGroupState, type GroupAction, type GroupSettings, isGroupAdmin } from "./core.js";
@@ -29,6 +31,7 @@ export class GroupsApi {
   constructor(
     private readonly ctx: ClientContext,
     private readonly assertOpen: () => void,
+    private readonly upload: (source: FileSource, options: Omit<SendFileOptions, "caption">) => Promise<AttachmentPointer>,
   ) {}
 
   /** Creates a group with us as its admin; the members receive it. Resolves with its info (`id` is the conversation id). */
@@ -92,6 +95,24 @@ export class GroupsApi {
 
   async setDescription(groupId: string, description: string): Promise<GroupInfo> {
     return this.change(groupId, [{ type: "setDescription", description }]);
+  }
+
+  /**
+   * Uploads `picture` (encrypted like any attachment; scale it first: members download it whole)
+   * and makes it the group's picture, without posting it in the conversation. The caller must be
+   * allowed to edit the group's info.
+   */
+  async setPicture(groupId: string, picture: FileSource, options: Omit<SendFileOptions, "caption" | "preview"> = {}): Promise<GroupInfo> {
+    this.assertOpen();
+    const record = await loadGroup(this.ctx, groupIdOf(groupId));
+    if (!record?.active) throw new ParleyError(ErrorCode.NotGroupMember, "you are not a member of this group");
+    const state = decodeGroupState(record.state);
+    // Checked before uploading anything (the change checks it again).
+    if (state.settings.editInfo === "admins" && !isGroupAdmin(state, this.ctx.local.userId)) {
+      throw new ParleyError(ErrorCode.GroupPermission, "only admins may change this group's picture");
+    }
+    const pointer = await this.upload(picture, { ...options, preview: false });
+    return this.setAvatar(groupId, encodeAttachmentPointer(pointer));
   }
 
   /** Sets (or with undefined, removes) the group's picture: an encoded attachment pointer. */
