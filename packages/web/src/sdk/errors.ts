@@ -40,6 +40,7 @@ export const PARLEY_ERROR_SENTENCES: Readonly<Record<ErrorCode, string>> = {
   ERR_BACKUP_PASSPHRASE: "That backup passphrase is not right.",
   ERR_BACKUP_CORRUPT: "That file is not a Parley backup, or it is damaged.",
   ERR_BACKUP_ACCOUNT: "That backup belongs to another account.",
+  ERR_INVALID_DISPLAY_NAME: "Type a name: it cannot be empty.",
 };
 
 /** The local store's codes (StoreError). */
