@@ -260,6 +260,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await changeDisplayName(this.ctx, name);
   }
 
+  /**
+   * Re-reads our account's signed device list from the relay (through our handle; no prekey is
+   * spent), e.g. when a device screen opens on a linked device, which otherwise learns of
+   * devices linked or removed elsewhere at its next login. A newer list is stored and `devices`
+   * fires. Without a handle, or when the relay does not answer, nothing changes.
+   */
+  async refreshDevices(): Promise<void> {
+    this.assertOpen();
+    await refreshOwnList(this.ctx);
+  }
+
   /** The account's devices, from the newest signed device list this device has (`devices` event on change). */
   get devices(): readonly number[] {
     return this.ctx.local.deviceIds;
