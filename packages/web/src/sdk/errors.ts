@@ -82,6 +82,12 @@ export function describeError(error: unknown): string {
   return "Something went wrong. Please try again.";
 }
 
+/** A sentence for a display name the SDK refused: a too long one says so, the rest as `describeError`. */
+export function describeDisplayNameError(error: unknown): string {
+  if (errorCode(error) === ErrorCode.LimitExceeded) return "That name is too long. Use a shorter one.";
+  return describeError(error);
+}
+
 /** The error's stable code (ParleyError, StoreError, …), if it has one. */
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
