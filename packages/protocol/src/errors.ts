@@ -72,6 +72,8 @@ export const ErrorCode = {
   BackupCorrupt: "ERR_BACKUP_CORRUPT",
   /** Client: a backup of another account (`importBackup`), or without the account key a restore needs. */
   BackupAccount: "ERR_BACKUP_ACCOUNT",
+  /** Client: a display name that is empty or only white space (`setDisplayName`). */
+  InvalidDisplayName: "ERR_INVALID_DISPLAY_NAME",
 } as const;
 
 /** One of the stable error code strings. */

@@ -17,7 +17,7 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
 import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
 import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
-import { replaceAccountToken } from "./account-profile.js";
+import { changeDisplayName, replaceAccountToken } from "./account-profile.js";
 import {
   type AttachmentStream,
   Attachments,
@@ -245,7 +245,37 @@ export class ParleyClient extends Emitter<ClientEvents> {
     await replaceAccountToken(this.ctx);
   }
 
-  /** The account's devices, from the newest signed device list this device has. */
+  /**
+   * Changes the account's display name (primary device only, else ERR_IDENTITY_MISMATCH): stored
+   * without leading and trailing white space, then sent in our profile to our other devices and
+   * to every contact (group members we have written to included), who show it from then on. An
+   * empty or blank name is ERR_INVALID_DISPLAY_NAME; one above MAX_DISPLAY_NAME_BYTES (1,024)
+   * UTF-8 bytes is ERR_LIMIT_EXCEEDED. A contact we cannot reach now gets it before our next
+   * message to it. Emits `profile`.
+   *
+   * @example
+   * ```ts
+   * await client.setDisplayName("Alice Liddell");
+   * client.displayName; // "Alice Liddell"
+   * ```
+   */
+  async setDisplayName(name: string): Promise<void> {
+    this.assertOpen();
+    await changeDisplayName(this.ctx, name);
+  }
+
+  /**
+   * Re-reads our account's signed device list from the relay (through our handle; no prekey is
+   * spent), e.g. when a device screen opens on a linked device, which otherwise learns of
+   * devices linked or removed elsewhere at its next login. A newer list is stored and `devices`
+   * fires. Without a handle, or when the relay does not answer, nothing changes.
+   */
+  async refreshDevices(): Promise<void> {
+    this.assertOpen();
+    await refreshOwnList(this.ctx);
+  }
+
+  /** The account's devices, from the newest signed device list this device has (`devices` event on change). */
   get devices(): readonly number[] {
     return this.ctx.local.deviceIds;
   }

@@ -126,9 +126,15 @@ export async function listedSender(ctx: ClientContext, contact: Contact, deviceI
   return withList(contact, list);
 }
 
+/** Tells the app our account's device list changed (`devices` event), once it is stored. */
+export function ownDevicesChanged(ctx: ClientContext): void {
+  ctx.emit("devices", { deviceIds: ctx.local.deviceIds });
+}
+
 /**
  * One of our own devices, checked (sync copies): listed on our newest list, or on a newer one
- * the relay serves (stored, returned as a write). Throws ERR_DEVICE_REMOVED otherwise.
+ * the relay serves (returned as a write: the caller stores it, then calls `ownDevicesChanged`).
+ * Throws ERR_DEVICE_REMOVED otherwise.
  */
 export async function listedOwnDevice(ctx: ClientContext, deviceId: number): Promise<StoreWrite | undefined> {
   const local = ctx.local;
@@ -137,7 +143,10 @@ export async function listedOwnDevice(ctx: ClientContext, deviceId: number): Pro
   if (!bytes) throw deviceRemoved(ctx, local.userId, deviceId, undefined);
   const list = verifyNewerList(ctx, bytes, local.accountPublicKey, local.identity.deviceListSequence);
   if (!list.deviceIds.includes(deviceId)) {
-    if (list.sequence > local.identity.deviceListSequence) await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+    if (list.sequence > local.identity.deviceListSequence) {
+      await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+      ownDevicesChanged(ctx);
+    }
     throw deviceRemoved(ctx, local.userId, deviceId, undefined);
   }
   return local.adoptDeviceList(list.encoded, list.sequence);
@@ -160,7 +169,10 @@ export async function refreshOwnList(ctx: ClientContext): Promise<void> {
   }
   if (hex(answer.userId) !== hex(local.userId)) return; // The handle moved away from us: nothing to learn here.
   const list = verifyNewerList(ctx, answer.deviceList, local.accountPublicKey, local.identity.deviceListSequence);
-  if (list.sequence > local.identity.deviceListSequence) await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+  if (list.sequence > local.identity.deviceListSequence) {
+    await ctx.store.batch([local.adoptDeviceList(list.encoded, list.sequence)]);
+    ownDevicesChanged(ctx);
+  }
 }
 
 /**
@@ -171,6 +183,7 @@ export async function publishListWithout(ctx: ClientContext, deviceId: number): 
   const { deviceList, sequence } = ctx.local.listWithout(ctx.deps, deviceId);
   await ctx.connection.request({ t: "publish_devices", deviceList });
   await ctx.store.batch([ctx.local.adoptDeviceList(deviceList, sequence)]);
+  ownDevicesChanged(ctx);
 }
 
 /**

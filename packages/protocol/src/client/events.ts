@@ -33,6 +33,18 @@ export interface ClientEvents {
   settings: PrivacySettings;
   /** A contact's identity changed; sending to it is blocked until `acceptIdentity`. */
   identityChanged: Contact;
+  /**
+   * Our account's profile: the display name was changed on this device (`setDisplayName`), or
+   * our primary device's profile (a new name or delivery token) arrived on this linked device.
+   * `ParleyClient.displayName` already gives the new name.
+   */
+  profile: { displayName: string };
+  /**
+   * Our account's device list changed: a device was linked or removed here, or this device
+   * learned a newer signed list (at login, or from a device it did not know).
+   * `ParleyClient.devices` already gives the new list.
+   */
+  devices: { deviceIds: readonly number[] };
   /** A contact was added or updated (profile, devices, verification). */
   contact: Contact;
   /** The relay connection's state. */

@@ -19,7 +19,7 @@ import type { MessageFrame } from "../wire/frames.js";
 import { senderLocks } from "./contact-identity.js";
 import type { ClientContext } from "./context.js";
 import { applyDelete, applyEdit, applyReaction, applyStatus, type ChatMessage } from "./conversation.js";
-import { listedOwnDevice, listedSender } from "./device-lists.js";
+import { listedOwnDevice, listedSender, ownDevicesChanged } from "./device-lists.js";
 import { releaseAwaitingTokens } from "./groups/awaiting-token.js";
 import { applyGroupPairwise, isGroupPairwise, receiveGroupMessage } from "./groups/receive.js";
 import { newContent, sendContent } from "./outgoing.js";
@@ -161,7 +161,10 @@ async function applyContent(
   try {
     if (senderHex === ctx.me) {
       const write = await listedOwnDevice(ctx, sender.deviceId);
-      if (write) applied.writes.push(write);
+      if (write) {
+        applied.writes.push(write);
+        applied.events.push(() => ownDevicesChanged(ctx));
+      }
     } else {
       contact = await senderContact(ctx, sender, certificate, applied);
       if (!contact) return;
@@ -189,6 +192,7 @@ async function applyContent(
     // The primary itself makes the token and takes it from no one.
     if (content.kind === "profile" && !ctx.local.account) {
       applied.writes.push(ctx.local.update({ displayName: content.displayName, deliveryToken: content.deliveryToken }));
+      applied.events.push(() => ctx.emit("profile", { displayName: content.displayName }));
     }
     return;
   }

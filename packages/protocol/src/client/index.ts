@@ -4,6 +4,7 @@
  * `@parley/protocol/node`.
  */
 
+export { MAX_DISPLAY_NAME_BYTES } from "./account-profile.js";
 export type {
   AttachmentStream,
   DownloadOptions,

@@ -9,6 +9,7 @@ import { ErrorCode, ParleyError } from "../errors.js";
 import { type LinkRequest, SEALED_LINK_TOKEN_LENGTH, sameLinkCode, sealLinkToken } from "../keys/device-link.js";
 import { assertDeviceId } from "../keys/identity.js";
 import type { ClientContext } from "./context.js";
+import { ownDevicesChanged } from "./device-lists.js";
 import { decodeRecord, encodeRecord } from "./records.js";
 
 export {
@@ -137,6 +138,7 @@ export async function grantLink(ctx: ClientContext, request: LinkRequest): Promi
   const { certificate, deviceList, sequence } = local.certifyLink(ctx.deps, request);
   await ctx.connection.request({ t: "publish_devices", deviceList });
   await ctx.store.batch([local.adoptDeviceList(deviceList, sequence)]);
+  ownDevicesChanged(ctx);
   const handle = local.identity.handle;
   return encodeLinkApproval({
     certificate,

@@ -10,6 +10,7 @@ import { ConnectionBanner } from "../components/ConnectionBanner/ConnectionBanne
 import { Toasts } from "../components/Toasts/Toasts.js";
 import { ChatList } from "../screens/ChatList/ChatList.js";
 import { Conversation } from "../screens/Conversation/Conversation.js";
+import { ClaimHandle } from "../screens/Onboarding/ClaimHandle.js";
 import { Onboarding } from "../screens/Onboarding/Onboarding.js";
 import { Unlock } from "../screens/Onboarding/Unlock.js";
 import { Actions } from "../sdk/actions.js";
@@ -41,6 +42,8 @@ function Boot() {
   const store = useViewStore();
   const phase = useParley((s) => s.phase);
   const failure = useParley((s) => s.failure);
+  // An account whose first handle claim failed (and the page was reloaded since) picks one first.
+  const unclaimed = useParley((s) => s.phase === "ready" && s.me !== undefined && !s.me.handle);
   const [attempt, setAttempt] = useState(0);
   const [emptyStore, setEmptyStore] = useState<IndexedDbStore>();
 
@@ -57,6 +60,7 @@ function Boot() {
   if (phase === "taken") return <TakenOver onTakeOver={() => setAttempt((n) => n + 1)} />;
   if (phase === "locked") return <Unlock onEmptyStore={setEmptyStore} />;
   if (phase === "failed") return <StartFailed {...(failure === undefined ? {} : { reason: failure })} />;
+  if (unclaimed && store.client?.isPrimary) return <ClaimHandle />;
   return <Shell />;
 }
 

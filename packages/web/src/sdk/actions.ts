@@ -57,8 +57,23 @@ export class Actions {
   readonly safetyNumber = (contactId: string): Promise<SafetyNumber> => this.#client.safetyNumber(contactId);
   /** Marks a contact verified; with a scanned or pasted QR payload, only when it matches (returns whether it did). */
   readonly markVerified = (contactId: string, scannedQr?: Uint8Array): Promise<boolean> => this.#client.markVerified(contactId, scannedQr);
-  /** This account's device ids (newest signed list this device has). */
+  /** This account's device ids (newest signed list this device has); views read `devices` from the snapshot to follow changes. */
   readonly devices = (): readonly number[] => this.#client.devices;
+  /** Asks the relay for this account's current device list; the snapshot's `devices` follows when it changed. */
+  readonly refreshDevices = (): Promise<void> => this.#client.refreshDevices();
+  /**
+   * Changes the account's display name (primary device only; the SDK trims it and refuses an
+   * empty or too long one). The header and Settings follow through the snapshot's `me`.
+   */
+  readonly setDisplayName = async (name: string): Promise<void> => {
+    await this.#client.setDisplayName(name);
+    this.#store.refreshMe();
+  };
+  /** Claims a handle for this account (after a first claim failed at sign-up); `me.handle` follows. */
+  readonly claimHandle = async (handle: string): Promise<void> => {
+    await this.#client.claimHandle(handle);
+    this.#store.refreshMe();
+  };
   /** True when this device holds the account key: it can link and remove devices. */
   readonly isPrimary = (): boolean => this.#client.isPrimary;
   readonly removeDevice = (deviceId: number): Promise<void> => this.#client.removeDevice(deviceId);

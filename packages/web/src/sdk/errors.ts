@@ -40,6 +40,7 @@ export const PARLEY_ERROR_SENTENCES: Readonly<Record<ErrorCode, string>> = {
   ERR_BACKUP_PASSPHRASE: "That backup passphrase is not right.",
   ERR_BACKUP_CORRUPT: "That file is not a Parley backup, or it is damaged.",
   ERR_BACKUP_ACCOUNT: "That backup belongs to another account.",
+  ERR_INVALID_DISPLAY_NAME: "Type a name: it cannot be empty.",
 };
 
 /** The local store's codes (StoreError). */
@@ -79,6 +80,12 @@ export function describeError(error: unknown): string {
   if (error instanceof Error && error.name === "AbortError") return "Cancelled.";
   if (code) return `Something went wrong (${code}).`;
   return "Something went wrong. Please try again.";
+}
+
+/** A sentence for a display name the SDK refused: a too long one says so, the rest as `describeError`. */
+export function describeDisplayNameError(error: unknown): string {
+  if (errorCode(error) === ErrorCode.LimitExceeded) return "That name is too long. Use a shorter one.";
+  return describeError(error);
 }
 
 /** The error's stable code (ParleyError, StoreError, …), if it has one. */

@@ -57,6 +57,8 @@ export interface Snapshot {
   /** Why the app could not start (phase "failed"), for people. */
   readonly failure?: string;
   readonly me?: Me;
+  /** This account's device ids, from the newest signed device list this device has (SDK `devices` event). */
+  readonly devices: readonly number[];
   readonly connection: { readonly state: ConnectionState; readonly code?: number; readonly reason?: string };
   /** True once everything queued at the relay while we were away has arrived. */
   readonly synced: boolean;
@@ -82,6 +84,7 @@ export const initialSnapshot: Snapshot = {
   phase: "starting",
   connection: { state: "closed" as ConnectionState },
   synced: false,
+  devices: [],
   conversations: [],
   conversationsById: {},
   contactsById: {},
@@ -178,6 +181,9 @@ export class ParleyStore {
       client.on("group", (g) => this.#onGroup(g)),
       client.on("connection", (c) => this.update((s) => ({ ...s, connection: c, ...(c.state === "ready" ? {} : { synced: false }) }))),
       client.on("synced", () => this.update((s) => ({ ...s, synced: true }))),
+      // Our own profile and device list: renamed here or on our primary device; devices linked or removed.
+      client.on("profile", () => this.refreshMe()),
+      client.on("devices", (d) => this.update((s) => ({ ...s, devices: d.deviceIds }))),
     ];
     this.#detach = () => {
       for (const off of offs) off();
@@ -185,11 +191,8 @@ export class ParleyStore {
       for (const timer of this.#typingTimers.values()) clearTimeout(timer);
       this.#typingTimers.clear();
     };
-    this.update((s) => ({
-      ...s,
-      me: { userId: client.userId, deviceId: client.deviceId, handle: client.handle, displayName: client.displayName },
-      connection: { state: client.connectionState },
-    }));
+    this.update((s) => ({ ...s, connection: { state: client.connectionState } }));
+    this.refreshMe();
     const [contacts, groups] = await Promise.all([client.contacts(), client.groups.list()]);
     this.update((s) => {
       const contactsById: Record<string, ContactView> = {};
@@ -212,6 +215,14 @@ export class ParleyStore {
     this.#detach?.();
     this.#detach = undefined;
     this.#client = undefined;
+  }
+
+  /** Re-reads our own account (name, handle, devices) from the client, e.g. after claiming a handle. */
+  refreshMe(): void {
+    const client = this.#client;
+    if (!client) return;
+    const me: Me = { userId: client.userId, deviceId: client.deviceId, handle: client.handle, displayName: client.displayName };
+    this.update((s) => ({ ...s, me, devices: client.devices }));
   }
 
   /** Re-reads the conversation list (summaries) now. */

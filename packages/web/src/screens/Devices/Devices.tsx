@@ -1,12 +1,14 @@
 /**
  * This account's devices (/settings/devices): the list from the account's signed device list,
- * this one marked; removing another device (after a confirmation dialog); and linking a new
+ * this one marked, kept live from the snapshot (a device linked or removed here, or one this
+ * browser learns of from the relay, shows without a reload); removing another device (after a
+ * confirmation dialog); and linking a new
  * one: paste or scan its link request, compare the check code with the new device's screen,
  * confirm, then hand the approval back (QR code or text). Only the primary device (the one that
  * created the account, which holds the account key) can link or remove devices.
  */
 import type { ParleyClient } from "@parley/protocol/client";
-import { type FormEvent, lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { type FormEvent, lazy, Suspense, useEffect, useRef, useState } from "react";
 import { navigate } from "../../app/router.js";
 import { parseCodeText } from "../../components/Qr/code-text.js";
 import { CodeText, Qr } from "../../components/Qr/Qr.js";
@@ -39,11 +41,14 @@ type LinkStep =
 export function Devices() {
   const actions = useActions();
   const me = useParley((s) => s.me);
-  const [devices, setDevices] = useState<readonly number[]>(() => actions.devices());
+  const devices = useParley((s) => s.devices);
+  useEffect(() => {
+    // Devices linked or removed from another device since this one logged in: ask the relay once.
+    actions.refreshDevices().catch(() => {});
+  }, [actions]);
   const [removing, setRemoving] = useState<number>();
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
-  const refresh = useCallback(() => setDevices(actions.devices()), [actions]);
   // Whether this browser holds the account key (created the account, or restored it from a backup).
   const primary = actions.isPrimary();
 
@@ -56,7 +61,6 @@ export function Devices() {
       setError(describeError(e));
     } finally {
       setRemoving(undefined);
-      refresh();
     }
   };
 
@@ -116,7 +120,6 @@ export function Devices() {
         {primary ? (
           <LinkDevice
             onLinked={(id) => {
-              refresh();
               setNotice(`${deviceName(id)} is linked.`);
             }}
           />

@@ -3,30 +3,62 @@
  * - create an account: handle + display name, optionally locked by a passphrase;
  * - "Link to my account on another device": link this browser (Link/LinkNewDevice);
  * - "Restore from a backup": a backup file + its passphrase (ParleyClient.restoreBackup).
- * The account's keys are made here and kept in this browser's encrypted IndexedDB store.
+ * The account's keys are made here and kept in this browser's encrypted IndexedDB store. When the
+ * handle cannot be claimed once the account is made (taken, or the relay out of reach), the
+ * account stays and people choose another handle (ClaimHandle) before they enter the app.
  */
-import type { IndexedDbStore } from "@parley/protocol/client";
+import { type IndexedDbStore, ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, useId, useState } from "react";
 import { profileName } from "../../app/profile.js";
 import { describeError, errorCode } from "../../sdk/errors.js";
 import { useViewStore } from "../../sdk/hooks.js";
 import { canRestoreBackup, createSession, recreateWithPassphrase, restoreSession } from "../../sdk/session.js";
 import { LinkNewDevice } from "../Link/LinkNewDevice.js";
+import { ClaimHandleForm } from "./ClaimHandle.js";
+import { HANDLE_PATTERN, HANDLE_RULE } from "./handle.js";
 import styles from "./Onboarding.module.css";
 
-/** The relay's handle rule (spec/relay.md): 3 to 32 letters, digits, dots, dashes, underscores. */
-export const HANDLE_PATTERN = /^[a-z0-9._-]{3,32}$/i;
+export { HANDLE_PATTERN } from "./handle.js";
 /** Shortest passphrase accepted for the store lock. */
 export const MIN_PASSPHRASE = 8;
 
 type Mode = "create" | "link" | "restore";
 
+/** An account made here whose handle could not be claimed: where it is, and what was refused. */
+interface Unclaimed {
+  readonly store: IndexedDbStore;
+  readonly refused: string;
+  readonly reason: string;
+  readonly displayName: string;
+}
+
 export function Onboarding({ store }: { readonly store: IndexedDbStore }) {
+  const view = useViewStore();
   const [mode, setMode] = useState<Mode>("create");
+  const [unclaimed, setUnclaimed] = useState<Unclaimed>();
+  if (unclaimed) {
+    // The keys are made: only the handle is missing, so linking or restoring is no longer offered.
+    return (
+      <main className={styles.page}>
+        <ClaimHandleForm
+          refused={unclaimed.refused}
+          reason={unclaimed.reason}
+          claim={async (handle) => {
+            // createSession opens the account already in the store and claims the handle.
+            await createSession(unclaimed.store, view, { handle, displayName: unclaimed.displayName });
+          }}
+        />
+      </main>
+    );
+  }
   if (mode === "link") return <LinkNewDevice store={store} onCancel={() => setMode("create")} />;
   return (
     <main className={styles.page}>
-      {mode === "create" ? <CreateAccount store={store} /> : <RestoreBackup store={store} onCancel={() => setMode("create")} />}
+      {mode === "create" ? (
+        <CreateAccount store={store} onUnclaimed={setUnclaimed} />
+      ) : (
+        <RestoreBackup store={store} onCancel={() => setMode("create")} />
+      )}
       {mode === "create" && (
         <nav className={styles.alternatives} aria-label="Other ways in">
           <button type="button" className={styles.link} onClick={() => setMode("link")}>
@@ -41,7 +73,7 @@ export function Onboarding({ store }: { readonly store: IndexedDbStore }) {
   );
 }
 
-function CreateAccount({ store }: { readonly store: IndexedDbStore }) {
+function CreateAccount({ store, onUnclaimed }: { readonly store: IndexedDbStore; readonly onUnclaimed: (unclaimed: Unclaimed) => void }) {
   const view = useViewStore();
   const id = useId();
   const [handle, setHandle] = useState("");
@@ -59,7 +91,7 @@ function CreateAccount({ store }: { readonly store: IndexedDbStore }) {
     event.preventDefault();
     setError(undefined);
     const name = handle.trim().replace(/^@/, "");
-    const badHandle = HANDLE_PATTERN.test(name) ? undefined : "Handles use 3 to 32 letters, digits, dots, dashes or underscores.";
+    const badHandle = HANDLE_PATTERN.test(name) ? undefined : HANDLE_RULE;
     const badPass = !lock
       ? undefined
       : passphrase.length < MIN_PASSPHRASE
@@ -71,14 +103,20 @@ function CreateAccount({ store }: { readonly store: IndexedDbStore }) {
     setPassError(badPass);
     if (badHandle || badPass) return;
     setBusy(true);
+    let into = target;
+    const profile = { handle: name, displayName: displayName.trim() || name };
     try {
-      let into = target;
       if (lock && passphrase) {
         into = await recreateWithPassphrase(target, profileName(), passphrase);
         setTarget(into);
       }
-      await createSession(into, view, { handle: name, displayName: displayName.trim() || name });
+      await createSession(into, view, profile);
     } catch (e) {
+      // The keys are made: only the handle is missing. Ask for another one (nothing else to fill in again).
+      if (await ParleyClient.hasAccount(into).catch(() => false)) {
+        onUnclaimed({ store: into, refused: name, reason: describeError(e), displayName: profile.displayName });
+        return;
+      }
       const code = errorCode(e);
       const reason = (e as { reason?: unknown }).reason;
       if (code === "ERR_RELAY" && (reason === "HANDLE_TAKEN" || reason === "HANDLE_INVALID")) setHandleError(describeError(e));

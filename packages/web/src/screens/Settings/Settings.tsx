@@ -1,15 +1,16 @@
 /**
- * Settings (/settings): profile, appearance (theme, a UI pref in localStorage), privacy (the
+ * Settings (/settings): profile (the display name, editable in place on the primary device),
+ * appearance (theme, a UI pref in localStorage), privacy (the
  * SDK's read receipts, typing indicators and presence, kept in the encrypted store), notification
  * permission, linked devices, encrypted backup export and import, and about.
  * Privacy and backup need the SDK's settings/backup API; until this build has it, they say so.
  */
 import type { ParleyClient } from "@parley/protocol/client";
-import { type FormEvent, useEffect, useId, useState, useSyncExternalStore } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
-import { describeError } from "../../sdk/errors.js";
-import { useParley, useViewStore } from "../../sdk/hooks.js";
+import { describeDisplayNameError, describeError } from "../../sdk/errors.js";
+import { useActions, useParley, useViewStore } from "../../sdk/hooks.js";
 import styles from "./Settings.module.css";
 
 /** The SDK's privacy settings. */
@@ -76,17 +77,124 @@ export function Settings() {
 
 function ProfileSection() {
   const me = useParley((s) => s.me);
+  const actions = useActions();
+  // The account's name is the primary device's to change (it owns the account's profile).
+  const primary = actions.isPrimary();
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = useRef(false);
+  useEffect(() => {
+    if (editing || !returnFocus.current) return;
+    returnFocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
+  const close = (didSave: boolean) => {
+    returnFocus.current = true;
+    setSaved(didSave);
+    setEditing(false);
+  };
   return (
     <section className={styles.section} aria-labelledby="settings-profile">
       <h2 id="settings-profile">Profile</h2>
+      {editing && <DisplayNameForm current={me?.displayName ?? ""} onDone={close} />}
       <dl className={styles.facts}>
-        <dt>Display name</dt>
-        <dd>{me?.displayName ?? "—"}</dd>
+        {!editing && (
+          <>
+            <dt>Display name</dt>
+            <dd className={styles.nameRow}>
+              <span data-testid="display-name">{me?.displayName ?? "—"}</span>
+              {primary && (
+                <button
+                  ref={editButton}
+                  type="button"
+                  className={styles.secondary}
+                  aria-label="Edit display name"
+                  onClick={() => {
+                    setSaved(false);
+                    setEditing(true);
+                  }}
+                >
+                  Edit
+                </button>
+              )}
+            </dd>
+          </>
+        )}
         <dt>Handle</dt>
         <dd>{me?.handle ? `@${me.handle}` : "none yet"}</dd>
       </dl>
-      <p className={styles.hint}>Your contacts see this name with your messages.</p>
+      {saved && !editing && (
+        <p role="status" className={styles.ok}>
+          Name saved. Your contacts see it now.
+        </p>
+      )}
+      <p className={styles.hint}>
+        {primary
+          ? "Your contacts, and groups you write in, see this name with your messages."
+          : "Your contacts see this name with your messages. Change it on your primary device (the one that created your account)."}
+      </p>
     </section>
+  );
+}
+
+/** Inline edit of the display name: Enter or Save saves, Escape or Cancel leaves it as it was. */
+function DisplayNameForm({ current, onDone }: { readonly current: string; readonly onDone: (saved: boolean) => void }) {
+  const actions = useActions();
+  const id = useId();
+  const [value, setValue] = useState(current);
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const save = async (event: FormEvent) => {
+    event.preventDefault();
+    if (busy) return;
+    if (value.trim() === current) return onDone(false);
+    setBusy(true);
+    setError(undefined);
+    try {
+      await actions.setDisplayName(value);
+      onDone(true);
+    } catch (e) {
+      setError(describeDisplayNameError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <form className={styles.inlineForm} onSubmit={save} aria-label="Change display name" noValidate>
+      <label htmlFor={`${id}-name`}>Display name</label>
+      <input
+        id={`${id}-name`}
+        name="displayName"
+        autoComplete="nickname"
+        // biome-ignore lint/a11y/noAutofocus: the field was opened by the Edit button for typing
+        autoFocus
+        value={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
+        onChange={(e) => setValue(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key !== "Escape") return;
+          e.preventDefault();
+          onDone(false);
+        }}
+      />
+      <small id={`${id}-hint`} className={styles.hint}>
+        Enter saves, Escape cancels.
+      </small>
+      {error && (
+        <p id={`${id}-error`} role="alert" className={styles.error}>
+          {error}
+        </p>
+      )}
+      <div className={styles.actions}>
+        <button type="submit" className={styles.button} disabled={busy}>
+          {busy ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className={styles.secondary} onClick={() => onDone(false)} disabled={busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
