@@ -98,6 +98,8 @@ describe("setDisplayName", () => {
     const aliceAtCarol = async () => (await carol.groups.members(group.id)).find((m) => m.userId === alice.userId);
     // Carol has no 1:1 conversation with Alice: she knows her as a group member only.
     expect((await carol.conversations()).map((c) => c.id)).toEqual([group.id]);
+    // Her name came with her first message to Carol, and stays (not overwritten by a device lookup).
+    await eventually(async () => (await aliceAtCarol())?.displayName === "Alice");
 
     const renamed = waitFor(carol, "contact", (c) => c.displayName === "Alice L.");
     await alice.setDisplayName("Alice L.");

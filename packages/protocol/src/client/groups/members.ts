@@ -9,6 +9,7 @@ import { bytesToHex as hex } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import { deriveUserId } from "../../keys/identity.js";
 import type { DevicesFrame } from "../../wire/frames.js";
+import { contactLock } from "../contact-identity.js";
 import type { ClientContext } from "../context.js";
 import { refreshOwnList, verifyNewerList, withList } from "../device-lists.js";
 import type { Contact } from "../records.js";
@@ -63,19 +64,33 @@ export async function memberContact(ctx: ClientContext, userId: Uint8Array): Pro
   if (hex(deriveUserId(ctx.deps, answer.accountKey)) !== hex(userId)) {
     throw new ParleyError(ErrorCode.IdentityMismatch, "the relay's account key for a group member does not give its user id");
   }
-  const base: Contact = {
-    id: (await ctx.contact(hex(userId))) ? `${hex(userId)}-${hex(ctx.deps.crypto.randomBytes(4))}` : hex(userId),
-    userId,
-    accountKey: answer.accountKey,
-    deviceIds: [],
-    deviceListSequence: 0,
-    verified: false,
-    profileSent: false,
-  };
-  const contact = withList(base, verifyNewerList(ctx, answer.deviceList, answer.accountKey, 0));
-  await ctx.store.batch(ctx.contactWrites(contact));
-  ctx.emit("contact", contact);
-  return contact;
+  const list = verifyNewerList(ctx, answer.deviceList, answer.accountKey, 0);
+  // Under the member's contact lock, looked up again: while the relay answered, the member's first
+  // message (with its profile: name and token) or another lookup may have made the contact. It is
+  // kept — never replaced by a bare copy, never doubled under a second id.
+  return ctx.lock.run(contactLock(userId), async () => {
+    const now = await ctx.contactByUser(hex(userId));
+    if (now && hex(now.userId) === hex(userId)) {
+      if (hex(now.accountKey) !== hex(answer.accountKey) || list.sequence <= now.deviceListSequence) return now;
+      const updated = withList(now, list);
+      await ctx.store.batch(ctx.contactWrites(updated));
+      ctx.emit("contact", updated);
+      return updated;
+    }
+    const base: Contact = {
+      id: (await ctx.contact(hex(userId))) ? `${hex(userId)}-${hex(ctx.deps.crypto.randomBytes(4))}` : hex(userId),
+      userId,
+      accountKey: answer.accountKey,
+      deviceIds: [],
+      deviceListSequence: 0,
+      verified: false,
+      profileSent: false,
+    };
+    const contact = withList(base, list);
+    await ctx.store.batch(ctx.contactWrites(contact));
+    ctx.emit("contact", contact);
+    return contact;
+  });
 }
 
 /** Re-reads a member's device list from the relay (our own: refreshOwnList), e.g. after a send found a device gone. */
@@ -98,11 +113,14 @@ async function refreshDevices(ctx: ClientContext, contact: Contact): Promise<Con
   }
   const list = verifyNewerList(ctx, answer.deviceList, contact.accountKey, contact.deviceListSequence);
   if (list.sequence === contact.deviceListSequence && contact.deviceIds.length > 0) return contact;
-  const latest = (await ctx.contact(contact.id)) ?? contact;
-  const updated = withList(latest, list);
-  await ctx.store.batch(ctx.contactWrites(updated));
-  ctx.emit("contact", updated);
-  return updated;
+  return ctx.lock.run(contactLock(contact.userId), async () => {
+    const latest = (await ctx.contact(contact.id)) ?? contact;
+    if (list.sequence < latest.deviceListSequence) return latest; // A newer list landed meanwhile.
+    const updated = withList(latest, list);
+    await ctx.store.batch(ctx.contactWrites(updated));
+    ctx.emit("contact", updated);
+    return updated;
+  });
 }
 
 /**
@@ -123,10 +141,19 @@ export async function memberTargets(
     }
     let contact = await memberContact(ctx, member.userId);
     if (!contact || contact.pendingIdentity || contact.deviceIds.length === 0) continue;
-    if (!contact.deliveryToken && member.deliveryToken) {
-      // The group shares the member's token: pairwise sends to it go sealed too.
-      contact = { ...contact, deliveryToken: member.deliveryToken };
-      await ctx.store.batch(ctx.contactWrites(contact));
+    const shared = member.deliveryToken;
+    if (!contact.deliveryToken && shared) {
+      // The group shares the member's token: pairwise sends to it go sealed too. Written onto the
+      // contact as it stands now (its profile may have just arrived), under its lock.
+      const id = contact.id;
+      contact = await ctx.lock.run(contactLock(member.userId), async () => {
+        const latest = await ctx.contact(id);
+        if (!latest || latest.deliveryToken) return latest;
+        const next = { ...latest, deliveryToken: shared };
+        await ctx.store.batch(ctx.contactWrites(next));
+        return next;
+      });
+      if (!contact) continue;
     }
     const token = member.deliveryToken ?? contact.deliveryToken;
     out.push({ contact, deviceIds: contact.deviceIds, ...(token ? { token } : {}), self: false });
