@@ -1,3 +1,3 @@
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({ test: { projects: ["packages/*/vitest.config.ts", "tests/e2e/vitest.config.ts"] } });
+export default defineConfig({ test: { projects: ["packages/*/vitest.config.ts", "tests/e2e/**/vitest.config.ts"] } });

@@ -1,13 +1,15 @@
 import { defaultServerConditions } from "vite";
-import { defineProject } from "vitest/config";
+import { configDefaults, defineProject } from "vitest/config";
 
+// End-to-end tests in Node: real relays, real SDK clients (one file at a time, as every project
+// by default). The web client's browser tests (web/) are their own project, e2e-web
+// (web/vitest.config.ts).
 export default defineProject({
   ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
   test: {
     name: "e2e",
     include: ["**/*.test.ts"],
-    // Builds the web client once for the browser tests (tests/e2e/web).
-    globalSetup: ["./web/support/build.ts"],
+    exclude: [...configDefaults.exclude, "web/**"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -25,8 +25,9 @@ export function requireChromium(): void {
  * Launches headless Chromium. Background networking, component updates and sync are off, and
  * the host resolver maps every name except 127.0.0.1 to "not found", so the page cannot reach
  * anything outside loopback even by mistake (tests also record and check every request).
+ * `extraArgs` are added to these flags (e.g. a fake camera).
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   requireChromium();
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -40,6 +41,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
       "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+      ...extraArgs,
     ],
   });
 }

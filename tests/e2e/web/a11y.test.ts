@@ -2,29 +2,14 @@
 // conversation, settings; owners add theirs), in light and dark, at phone and desktop size, each
 // screenshotted; and the privacy of the page itself: no request to any origin but the relay, and
 // localStorage holds only the non-secret UI prefs.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { checkA11y, DESKTOP, openApp, PHONE, shot, signUp, startChat, startWebRelay, type WebRelay } from "./support/web.js";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { checkA11y, DESKTOP, openApp, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 /** Every localStorage key the app may write (packages/web/src/app/profile.ts UI_PREF_KEYS). */
 const ALLOWED_LOCAL_STORAGE = ["parley.profile", "parley.theme"];
 
-let relay: WebRelay;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
+const web = useWebSetup();
 
 /** axe + a screenshot in light and dark, phone and desktop. */
 async function everyWay(page: Page, name: string): Promise<void> {
@@ -39,8 +24,8 @@ async function everyWay(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: "light" });
 }
 
-test.skipIf(skipWithoutChromium)("onboarding and unlock pass axe in both themes at both sizes", { timeout: 240_000 }, async () => {
-  const fresh = await openApp(browser, relay, PHONE);
+webTest("onboarding and unlock pass axe in both themes at both sizes", { timeout: 240_000 }, async () => {
+  const fresh = await openApp(web.browser, web.relay, PHONE);
   await fresh.page.getByRole("heading", { name: "Welcome to Parley" }).waitFor();
   await everyWay(fresh.page, "onboarding");
   await fresh.page.getByLabel("Lock Parley with a passphrase").check();
@@ -58,12 +43,12 @@ test.skipIf(skipWithoutChromium)("onboarding and unlock pass axe in both themes 
   expect(fresh.pageErrors).toEqual([]);
 });
 
-test.skipIf(skipWithoutChromium)(
+webTest(
   "chat list, conversation, settings, second tab and taken over pass axe in both themes at both sizes",
   { timeout: 240_000 },
   async () => {
-    const alice = await signUp(browser, relay, "a11yalice", "Alice", DESKTOP);
-    await signUp(browser, relay, "a11ybob", "Bob", DESKTOP);
+    const alice = await signUp(web.browser, web.relay, "a11yalice", "Alice", DESKTOP);
+    await signUp(web.browser, web.relay, "a11ybob", "Bob", DESKTOP);
     await everyWay(alice.page, "chat-list");
     await startChat(alice.page, "a11ybob");
     const composer = alice.page.getByRole("textbox", { name: "Message", exact: true });
@@ -71,12 +56,12 @@ test.skipIf(skipWithoutChromium)(
     await composer.press("Enter");
     await alice.page.getByText("accessible hello").filter({ visible: true }).first().waitFor();
     await everyWay(alice.page, "conversation");
-    await alice.page.goto(`${relay.appUrl}/settings`);
+    await alice.page.goto(`${web.relay.appUrl}/settings`);
     await alice.page.getByRole("heading", { name: "Settings", level: 1 }).waitFor({ timeout: 30_000 });
     await everyWay(alice.page, "settings");
 
     const second = await alice.context.newPage();
-    await second.goto(relay.appUrl);
+    await second.goto(web.relay.appUrl);
     await second.getByRole("heading", { name: "Parley is open in another tab" }).waitFor({ timeout: 20_000 });
     await everyWay(second, "second-tab");
     await second.getByRole("button", { name: "Use Parley in this tab" }).click();

@@ -2,9 +2,7 @@
 // sender names, @mention completion (the mention reaches the SDK), "Read by N of M", group typing
 // lines, admin-only deletes; the list's presence dot, search (Ctrl+K) and Alt+↓ navigation.
 import type { ParleyClient } from "@parley/protocol/client";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
+import { expect } from "vitest";
 import { newClient, waitFor } from "../support/clients.js";
 import {
   composer,
@@ -16,36 +14,26 @@ import {
   waitForMessage,
   waitForRowName,
 } from "./support/chat-page.js";
-import { checkA11y, PHONE, shot, signUp, startWebRelay, type WebRelay } from "./support/web.js";
+import { checkA11y, PHONE, shot, signUp, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
 const clients: ParleyClient[] = [];
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const c of clients) await c.close();
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
+const web = useWebSetup({
+  teardown: async () => {
+    for (const c of clients) await c.close();
+  },
 });
 
 const PART = "chat";
 
-test.skipIf(skipWithoutChromium)(
+webTest(
   "a group with two Node members: names, mention completion, read by N of M, typing; list presence, search and keyboard",
   { timeout: 180_000 },
   async () => {
-    const dana = await signUp(browser, relay, "dana", "Dana");
+    const dana = await signUp(web.browser, web.relay, "dana", "Dana");
     const d = dana.page;
-    const nora = await newClient(relay.wsUrl, "Nora");
-    const otto = await newClient(relay.wsUrl, "Otto");
+    const nora = await newClient(web.relay.wsUrl, "Nora");
+    const otto = await newClient(web.relay.wsUrl, "Otto");
     clients.push(nora, otto);
     await otto.claimHandle("otto");
     const danaAtNora = await nora.findContact("dana");

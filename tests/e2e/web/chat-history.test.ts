@@ -3,41 +3,29 @@
 // loads older pages as the reader scrolls up until the first message. Then the two chat both
 // ways (browser ↔ Node SDK), including a reply whose original is far back in history.
 import type { ParleyClient } from "@parley/protocol/client";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
+import { expect } from "vitest";
 import { newClient, waitFor } from "../support/clients.js";
 import { composer, conversationLink, messageRow, openConversation, send, timeline, waitForMessage } from "./support/chat-page.js";
-import { checkA11y, PHONE, shot, signUp, startWebRelay, type WebRelay } from "./support/web.js";
+import { checkA11y, PHONE, shot, signUp, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
 let nora: ParleyClient | undefined;
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await nora?.close();
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
+const web = useWebSetup({
+  teardown: async () => {
+    await nora?.close();
+  },
 });
 
 const PART = "chat";
 const COUNT = 300;
 
-test.skipIf(skipWithoutChromium)(
+webTest(
   "300 messages from a Node client: opens at the newest, scrolls up through older pages, then chats both ways",
   { timeout: 180_000 },
   async () => {
-    const carol = await signUp(browser, relay, "carol", "Carol");
+    const carol = await signUp(web.browser, web.relay, "carol", "Carol");
     const c = carol.page;
-    nora = await newClient(relay.wsUrl, "Nora");
+    nora = await newClient(web.relay.wsUrl, "Nora");
     const contact = await nora.findContact("carol");
     for (let i = 1; i <= COUNT; i++) await nora.sendText(contact.id, `history message ${i}`);
 

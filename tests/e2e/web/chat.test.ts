@@ -2,9 +2,7 @@
 // chat with typing lines, read ticks, a reaction, a reply whose quote jumps to the original, an
 // edit, a delete, emoji by shortcode and picker; the pages pass axe in light and dark; one
 // reloads and keeps history and session. Screenshots in test-output/web/chat/.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
+import { expect } from "vitest";
 import {
   checkA11yWithPicker,
   composer,
@@ -18,32 +16,18 @@ import {
   waitForMessage,
   waitForRowName,
 } from "./support/chat-page.js";
-import { checkA11y, PHONE, shot, signUp, startChat, startWebRelay, type WebRelay } from "./support/web.js";
+import { checkA11y, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
+const web = useWebSetup();
 
 const PART = "chat";
 
-test.skipIf(skipWithoutChromium)(
+webTest(
   "two people chat: typing, read ticks, reaction, reply jump, edit, delete, emoji, dark mode, reload",
   { timeout: 180_000 },
   async () => {
-    const alice = await signUp(browser, relay, "alice", "Alice");
-    const bob = await signUp(browser, relay, "bob", "Bob", PHONE);
+    const alice = await signUp(web.browser, web.relay, "alice", "Alice");
+    const bob = await signUp(web.browser, web.relay, "bob", "Bob", PHONE);
     const a = alice.page;
     const b = bob.page;
 

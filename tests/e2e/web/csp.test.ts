@@ -2,30 +2,15 @@
 // chat both ways, the emoji picker where there is one, settings) raises no
 // `securitypolicyviolation`, logs no CSP error, and the WebSocket to the relay's own origin is
 // allowed by `connect-src 'self'` (CSP3: 'self' matches ws: on the same host and port).
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { openApp, PHONE, shot, startChat, startWebRelay, type WebRelay, type WebUser } from "./support/web.js";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { openApp, PHONE, shot, startChat, useWebSetup, type WebUser, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
+const web = useWebSetup();
 
 /** Opens the app with a recorder of CSP violations installed before any script runs. */
 async function openWatched(viewport = PHONE): Promise<WebUser & { violations: () => Promise<string[]>; consoleCsp: string[] }> {
-  const user = await openApp(browser, relay, viewport);
+  const user = await openApp(web.browser, web.relay, viewport);
   // (Strings: the e2e project has no DOM types.)
   await user.context.addInitScript(`
     window.__csp = [];
@@ -48,8 +33,8 @@ async function createAccount(page: Page, handle: string, name: string): Promise<
   await page.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 60_000 });
 }
 
-test.skipIf(skipWithoutChromium)("the app runs under the strict CSP without a single violation", { timeout: 90_000 }, async () => {
-  const response = await fetch(relay.appUrl);
+webTest("the app runs under the strict CSP without a single violation", { timeout: 90_000 }, async () => {
+  const response = await fetch(web.relay.appUrl);
   const csp = response.headers.get("content-security-policy") ?? "";
   expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");
   expect(csp).toContain("style-src 'self'");
@@ -80,7 +65,7 @@ test.skipIf(skipWithoutChromium)("the app runs under the strict CSP without a si
     await bob.page.keyboard.press("Escape");
   }
 
-  await alice.page.goto(`${relay.appUrl}/settings`);
+  await alice.page.goto(`${web.relay.appUrl}/settings`);
   await alice.page.getByRole("heading", { name: "Settings" }).waitFor();
   await alice.page.getByLabel("Dark").check();
   await shot(alice.page, "platform", "csp-settings");

@@ -2,31 +2,16 @@
 // new browser shows its request and check code, Alice pastes the request, compares the codes,
 // confirms, and the approval goes back), both list two devices, and Alice removes it after a
 // confirmation dialog. Without a camera, the scanner says so and points to pasting.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { openApp, PHONE, signUp, startWebRelay, type WebRelay } from "./support/web.js";
+import { expect } from "vitest";
+import { openApp, PHONE, signUp, useWebSetup, webTest } from "./support/web.js";
 import { go, shotBoth, shownDigits } from "./trust-support.js";
 
 const PART = "devices";
-let relay: WebRelay;
-let browser: Browser;
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
+const web = useWebSetup();
 
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
-
-test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, listed, then removed", { timeout: 180_000 }, async () => {
-  const alice = await signUp(browser, relay, "alice", "Alice");
+webTest("a second browser is linked through the UI, listed, then removed", { timeout: 180_000 }, async () => {
+  const alice = await signUp(web.browser, web.relay, "alice", "Alice");
   await go(alice.page, "/settings/devices");
   const list = alice.page.getByRole("list", { name: "Your devices" });
   await list.getByText("this browser").waitFor();
@@ -47,7 +32,7 @@ test.skipIf(skipWithoutChromium)("a second browser is linked through the UI, lis
   await alice.page.getByText("That is not a link request").waitFor();
 
   // The new browser asks to be linked.
-  const laptop = await openApp(browser, relay, PHONE);
+  const laptop = await openApp(web.browser, web.relay, PHONE);
   // Onboarding's way to link this browser (a button or a link to /link).
   await laptop.page
     .getByRole("button", { name: /link/i })

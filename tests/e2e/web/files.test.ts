@@ -6,29 +6,15 @@
 // the page plays while streamed through the service worker (and, without one, from a blob).
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Browser, Page, Route } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, onTestFailed, test } from "vitest";
+import type { Page, Route } from "playwright-core";
+import { describe, expect, onTestFailed, test } from "vitest";
 import { parseRange } from "../../../packages/web/src/sw/media-range.js";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
 import { appears, drawPng, sendText, shotBoth } from "./support/groups-page.js";
-import { DESKTOP, shot, signUp, startChat, startWebRelay, type WebRelay } from "./support/web.js";
+import { DESKTOP, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 const PART = "files";
-let relay: WebRelay;
-let browser: Browser;
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
+const web = useWebSetup();
 
 /** A ~2 s 160×120 WebM (VP8) recorded in the page with MediaRecorder from an animated canvas. */
 async function recordWebm(page: Page): Promise<Buffer> {
@@ -92,11 +78,11 @@ describe("media stream ranges", () => {
   });
 });
 
-test.skipIf(skipWithoutChromium)("images, documents, uploads and a streamed video between two browsers", { timeout: 300_000 }, async () => {
+webTest("images, documents, uploads and a streamed video between two browsers", { timeout: 300_000 }, async () => {
   // Alice's browser runs no service worker (the fallback path); Bob's does (streaming).
   const [alice, bob] = await Promise.all([
-    signUp(browser, relay, "alice", "Alice", DESKTOP, { serviceWorkers: "block" }),
-    signUp(browser, relay, "bob", "Bob"),
+    signUp(web.browser, web.relay, "alice", "Alice", DESKTOP, { serviceWorkers: "block" }),
+    signUp(web.browser, web.relay, "bob", "Bob"),
   ]);
   onTestFailed(async () => {
     await shot(alice.page, PART, "failure-alice");

@@ -2,26 +2,11 @@
 // (invalid, taken), the passphrase lock (wrong passphrase, then unlock), the link and restore
 // entries, and the second tab (one context, two pages): "open in another tab", take over, and the
 // first tab then says it was taken over.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { DESKTOP, openApp, PHONE, shot, signUp, startWebRelay, type WebRelay } from "./support/web.js";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { DESKTOP, openApp, PHONE, shot, signUp, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
+const web = useWebSetup();
 
 async function both(page: Page, name: string): Promise<void> {
   await page.setViewportSize(PHONE);
@@ -30,9 +15,9 @@ async function both(page: Page, name: string): Promise<void> {
   await shot(page, "platform", name);
 }
 
-test.skipIf(skipWithoutChromium)("onboarding: invalid and taken handles, passphrase lock, unlock", { timeout: 90_000 }, async () => {
-  await signUp(browser, relay, "takenname", "First");
-  const first = await openApp(browser, relay, DESKTOP);
+webTest("onboarding: invalid and taken handles, passphrase lock, unlock", { timeout: 90_000 }, async () => {
+  await signUp(web.browser, web.relay, "takenname", "First");
+  const first = await openApp(web.browser, web.relay, DESKTOP);
   let page = first.page;
   await page.getByRole("heading", { name: "Welcome to Parley" }).waitFor();
   await both(page, "onboarding");
@@ -57,7 +42,7 @@ test.skipIf(skipWithoutChromium)("onboarding: invalid and taken handles, passphr
   await expect.poll(() => page.getByRole("button", { name: "Create account" }).count()).toBe(0);
 
   // A locked account, in a fresh profile: passphrase + confirm, explained.
-  const user = await openApp(browser, relay, DESKTOP);
+  const user = await openApp(web.browser, web.relay, DESKTOP);
   page = user.page;
   await page.getByLabel("Lock Parley with a passphrase").check();
   await page.getByLabel("Handle", { exact: true }).fill("lockedone");
@@ -89,22 +74,18 @@ test.skipIf(skipWithoutChromium)("onboarding: invalid and taken handles, passphr
   expect([...first.pageErrors, ...user.pageErrors]).toEqual([]);
 });
 
-test.skipIf(skipWithoutChromium)(
-  "a second tab is told, can take over, and the first tab then says it was taken over",
-  { timeout: 60_000 },
-  async () => {
-    const first = await signUp(browser, relay, "twotabs", "Tabby");
-    const second = await first.context.newPage();
-    await second.goto(relay.appUrl);
-    await second.getByRole("heading", { name: "Parley is open in another tab" }).waitFor({ timeout: 20_000 });
-    await both(second, "second-tab");
-    await second.getByRole("button", { name: "Use Parley in this tab" }).click();
-    await second.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 30_000 });
-    await first.page.getByRole("heading", { name: "Parley was opened in another tab" }).waitFor({ timeout: 20_000 });
-    await both(first.page, "taken-over");
-    // And back: the first tab takes it again.
-    await first.page.getByRole("button", { name: "Use Parley in this tab" }).click();
-    await first.page.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 30_000 });
-    await second.getByRole("heading", { name: "Parley was opened in another tab" }).waitFor({ timeout: 20_000 });
-  },
-);
+webTest("a second tab is told, can take over, and the first tab then says it was taken over", { timeout: 60_000 }, async () => {
+  const first = await signUp(web.browser, web.relay, "twotabs", "Tabby");
+  const second = await first.context.newPage();
+  await second.goto(web.relay.appUrl);
+  await second.getByRole("heading", { name: "Parley is open in another tab" }).waitFor({ timeout: 20_000 });
+  await both(second, "second-tab");
+  await second.getByRole("button", { name: "Use Parley in this tab" }).click();
+  await second.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 30_000 });
+  await first.page.getByRole("heading", { name: "Parley was opened in another tab" }).waitFor({ timeout: 20_000 });
+  await both(first.page, "taken-over");
+  // And back: the first tab takes it again.
+  await first.page.getByRole("button", { name: "Use Parley in this tab" }).click();
+  await first.page.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 30_000 });
+  await second.getByRole("heading", { name: "Parley was opened in another tab" }).waitFor({ timeout: 20_000 });
+});

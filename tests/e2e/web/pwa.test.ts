@@ -5,33 +5,23 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { startRelay } from "../support/relay-process.js";
+import type { Page } from "playwright-core";
+import { expect } from "vitest";
 import { webDist } from "./support/build.js";
-import { PHONE, shot, signUp, startChat, type WebRelay } from "./support/web.js";
+import { PHONE, shot, signUp, startChat, startWebRelay, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
 let dist: string;
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
+const web = useWebSetup({
   // A private copy of the build, so the test can ship a "new version" of sw.js.
-  dist = mkdtempSync(join(tmpdir(), "parley-pwa-dist-"));
-  cpSync(webDist, dist, { recursive: true });
-  const process = await startRelay({ args: ["--static", dist] });
-  relay = Object.assign(process, { appUrl: process.url.replace("localhost", "127.0.0.1") });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-  if (dist) rmSync(dist, { recursive: true, force: true });
+  relay: async () => {
+    dist = mkdtempSync(join(tmpdir(), "parley-pwa-dist-"));
+    cpSync(webDist, dist, { recursive: true });
+    return startWebRelay([], dist);
+  },
+  teardown: () => {
+    if (dist) rmSync(dist, { recursive: true, force: true });
+  },
 });
 
 /** The active service worker's version, asked over a MessageChannel. */
@@ -46,21 +36,21 @@ function swVersion(page: Page): Promise<string> {
   })()`);
 }
 
-test.skipIf(skipWithoutChromium)(
+webTest(
   "offline reload shows the shell and the stored history; a new worker takes over on the next load",
   { timeout: 90_000 },
   async () => {
-    const manifest = (await (await fetch(`${relay.appUrl}/manifest.webmanifest`)).json()) as {
+    const manifest = (await (await fetch(`${web.relay.appUrl}/manifest.webmanifest`)).json()) as {
       icons: { src: string; sizes: string; purpose: string }[];
     };
     expect(manifest).toMatchObject({ name: "Parley", start_url: "/", display: "standalone" });
     expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual(
       expect.arrayContaining(["192x192 any", "512x512 any", "512x512 maskable", "any any"]),
     );
-    for (const icon of manifest.icons) expect((await fetch(relay.appUrl + icon.src)).status, icon.src).toBe(200);
+    for (const icon of manifest.icons) expect((await fetch(web.relay.appUrl + icon.src)).status, icon.src).toBe(200);
 
-    const alice = await signUp(browser, relay, "pwaalice", "Alice", PHONE);
-    await signUp(browser, relay, "pwabob", "Bob", PHONE);
+    const alice = await signUp(web.browser, web.relay, "pwaalice", "Alice", PHONE);
+    await signUp(web.browser, web.relay, "pwabob", "Bob", PHONE);
     const { page, context } = alice;
     await startChat(page, "pwabob");
     const composer = page.getByRole("textbox", { name: "Message", exact: true });

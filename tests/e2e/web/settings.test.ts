@@ -1,31 +1,15 @@
 // Settings in Chromium: the theme (html[data-theme], kept as a UI pref across reloads), the
 // notification permission (asked from a button; shown as on when granted), the privacy switches
 // and backup (when this SDK build has them), the devices link and the about facts.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { launchChromium, requireChromium, skipWithoutChromium } from "../support/chromium.js";
-import { DESKTOP, PHONE, shot, signUp, startWebRelay, type WebRelay } from "./support/web.js";
+import { expect } from "vitest";
+import { DESKTOP, PHONE, shot, signUp, useWebSetup, webTest } from "./support/web.js";
 
-let relay: WebRelay;
-let browser: Browser;
+const web = useWebSetup();
 
-beforeAll(async () => {
-  if (skipWithoutChromium) return;
-  requireChromium();
-  relay = await startWebRelay();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await relay?.stop();
-  relay?.cleanup();
-});
-
-test.skipIf(skipWithoutChromium)("settings: theme, notifications, privacy, devices, about", { timeout: 90_000 }, async () => {
-  const user = await signUp(browser, relay, "setty", "Setty", DESKTOP);
+webTest("settings: theme, notifications, privacy, devices, about", { timeout: 90_000 }, async () => {
+  const user = await signUp(web.browser, web.relay, "setty", "Setty", DESKTOP);
   const { page, context } = user;
-  await page.goto(`${relay.appUrl}/settings`);
+  await page.goto(`${web.relay.appUrl}/settings`);
   await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor({ timeout: 30_000 });
   await shot(page, "platform", "settings");
 
@@ -47,7 +31,7 @@ test.skipIf(skipWithoutChromium)("settings: theme, notifications, privacy, devic
   await page.getByText("Off. Turn them on").waitFor();
   await page.getByRole("button", { name: "Turn on notifications" }).click();
   await page.getByText("Blocked in this browser").waitFor();
-  await context.grantPermissions(["notifications"], { origin: relay.appUrl });
+  await context.grantPermissions(["notifications"], { origin: web.relay.appUrl });
   await page.reload();
   await page.getByText("On: Parley shows a notification").waitFor({ timeout: 30_000 });
 
@@ -76,7 +60,7 @@ test.skipIf(skipWithoutChromium)("settings: theme, notifications, privacy, devic
 
   // About: version and relay origin.
   await page.getByText(/^Parley web \d+\.\d+\.\d+/).waitFor();
-  await page.getByText(relay.appUrl.replace(/\/$/, ""), { exact: true }).waitFor();
+  await page.getByText(web.relay.appUrl.replace(/\/$/, ""), { exact: true }).waitFor();
 
   // Devices: a link to /settings/devices.
   await page.getByRole("link", { name: "Manage devices" }).click();

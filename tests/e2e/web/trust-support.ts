@@ -1,6 +1,7 @@
 // Helpers of the trust, devices and notification browser tests: in-app navigation, screenshots
 // at both sizes, and reading what the screens show.
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../support/chromium.js";
 import { checkA11y, DESKTOP, PHONE, shot } from "./support/web.js";
 
 /** Goes to `path` inside the app (history API, as the app's own links do): no reload. */
@@ -68,23 +69,6 @@ export function fakeCameraArgs(videoPath: string): string[] {
 }
 
 /** Headless Chromium as launchChromium() starts it, plus a fake camera playing `videoPath`. */
-export async function launchWithCamera(videoPath: string): Promise<import("playwright-core").Browser> {
-  const { chromium } = await import("playwright-core");
-  const { CHROMIUM_PATH, requireChromium } = await import("../support/chromium.js");
-  requireChromium();
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-      ...fakeCameraArgs(videoPath),
-    ],
-  });
+export function launchWithCamera(videoPath: string): Promise<Browser> {
+  return launchChromium(fakeCameraArgs(videoPath));
 }

@@ -1,11 +1,13 @@
 // Browser tests of the web client: a real relay serving the built app, real Chromium contexts
-// (one per person), and helpers every web test shares: onboarding through the UI, screenshots at
-// phone and desktop sizes, axe checks, and a record of any request to another origin.
+// (one per person), and helpers every web test shares: the per-file relay + browser setup
+// (useWebSetup, webTest), onboarding through the UI, screenshots at phone and desktop sizes, axe
+// checks, and a record of any request to another origin.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect, type TestFunction, type TestOptions, test } from "vitest";
+import { launchChromium, skipWithoutChromium } from "../../support/chromium.js";
 import { type RelayProcess, startRelay } from "../../support/relay-process.js";
 import { webDist } from "./build.js";
 
@@ -20,10 +22,66 @@ export interface WebRelay extends RelayProcess {
   readonly appUrl: string;
 }
 
-/** A relay serving the built web client at `/`. */
-export async function startWebRelay(args: string[] = []): Promise<WebRelay> {
-  const relay = await startRelay({ args: ["--static", webDist, ...args] });
+/** A relay serving the built web client (or another build, `staticDir`) at `/`. */
+export async function startWebRelay(args: string[] = [], staticDir: string = webDist): Promise<WebRelay> {
+  const relay = await startRelay({ args: ["--static", staticDir, ...args] });
   return Object.assign(relay, { appUrl: relay.url.replace("localhost", "127.0.0.1") });
+}
+
+/** A browser test: skipped where Chromium is missing outside CI (see support/chromium.ts), run everywhere else. */
+export function webTest(name: string, options: TestOptions, fn: TestFunction): void {
+  test.skipIf(skipWithoutChromium)(name, options, fn);
+}
+
+/** What a test file's browser tests share: one relay serving the app and one Chromium. */
+export interface WebSetup {
+  /** The relay (set once the file's beforeAll ran). */
+  readonly relay: WebRelay;
+  /** The browser (set once the file's beforeAll ran). */
+  readonly browser: Browser;
+}
+
+export interface WebSetupOptions {
+  /** Starts the relay; default `startWebRelay()`. */
+  readonly relay?: () => Promise<WebRelay>;
+  /** Launches the browser; default `launchChromium()`. */
+  readonly browser?: () => Promise<Browser>;
+  /** Runs after the file's tests, before the browser closes and the relay stops (e.g. closing Node clients). */
+  readonly teardown?: () => unknown;
+}
+
+/**
+ * Registers the file's beforeAll (start a relay serving the app, launch Chromium) and afterAll
+ * (`teardown`, close the browser, stop the relay and remove its data). Where Chromium is
+ * missing outside CI nothing starts (the file's `webTest`s are skipped).
+ */
+export function useWebSetup(options: WebSetupOptions = {}): WebSetup {
+  let relay: WebRelay | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (skipWithoutChromium) return;
+    relay = await (options.relay ?? (() => startWebRelay()))();
+    browser = await (options.browser ?? launchChromium)();
+  });
+  afterAll(async () => {
+    try {
+      await options.teardown?.();
+    } finally {
+      await browser?.close();
+      await relay?.stop();
+      relay?.cleanup();
+    }
+  });
+  return {
+    get relay(): WebRelay {
+      if (!relay) throw new Error("no relay: useWebSetup's beforeAll has not run (or Chromium is missing)");
+      return relay;
+    },
+    get browser(): Browser {
+      if (!browser) throw new Error("no browser: useWebSetup's beforeAll has not run (or Chromium is missing)");
+      return browser;
+    },
+  };
 }
 
 export interface WebUser {
