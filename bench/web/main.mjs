@@ -13,7 +13,7 @@
 // Loopback only; the relay child and the browser are stopped however the run ends.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -30,13 +30,19 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "5" },
     conversations: { type: "string", default: "20" },
     messages: { type: "string", default: "10000" },
+    receive: { type: "string", default: "200" },
     "no-write": { type: "boolean", default: false },
     "sizes-only": { type: "boolean", default: false },
+    // Also record a CPU profile of the first cold load (written next to the JSON results).
+    "cpu-profile": { type: "boolean", default: false },
+    // Rewrite the block from the last run's results (the JSON in the temp folder), measuring nothing.
+    "report-only": { type: "boolean", default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
 const CONVERSATIONS = Number(args.conversations);
 const MESSAGES = Number(args.messages);
+const RECEIVE = Number(args.receive);
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -172,7 +178,69 @@ function waitForChats(page, n, options = {}) {
   });
 }
 
+/**
+ * In the page: when each start-up milestone happened (ms from navigation start): the app's
+ * `parley:*` marks (app/marks.ts), first paint, and when each script chunk finished downloading.
+ */
+function readPhases() {
+  const out = {};
+  const nav = performance.getEntriesByType("navigation")[0];
+  if (nav) out.html = nav.responseEnd;
+  for (const e of performance.getEntriesByType("paint")) out[e.name] = e.startTime;
+  for (const e of performance.getEntriesByType("mark")) if (e.name.startsWith("parley:")) out[e.name.slice(7)] = e.startTime;
+  for (const r of performance.getEntriesByType("resource")) {
+    const m = r.name.match(/\/assets\/([\w-]+?)-[\w-]{8}\.(?:js|wasm)$/);
+    if (m) out[`js:${m[1]}`] = r.responseEnd;
+  }
+  return out;
+}
+
+/** Per phase, the median over rounds (phases missing from a round are left out of its median). */
+function medianPhases(rounds) {
+  const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
+  const out = {};
+  for (const name of names) {
+    const xs = rounds.map((r) => r[name]).filter((x) => typeof x === "number");
+    if (xs.length > 0) out[name] = median(xs);
+  }
+  return out;
+}
+
+/** The milestones in time order, "name 123". */
+function formatPhases(marks) {
+  return Object.entries(marks)
+    .filter(([name]) => !name.startsWith("cpu:"))
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, t]) => `${name} ${t.toFixed(0)}`)
+    .join(", ");
+}
+
+/** Self time of a CPU profile by script (chunk) and the top functions, as lines. */
+function summariseProfile(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0) / 1000);
+  const byUrl = new Map();
+  const byFn = new Map();
+  for (const [id, ms] of self) {
+    const { callFrame: f } = byId.get(id);
+    const url = f.url ? f.url.replace(/^.*\/assets\//, "").replace(/-[\w-]{8}\.js$/, "") : `(${f.functionName || "native"})`;
+    byUrl.set(url, (byUrl.get(url) ?? 0) + ms);
+    const fn = `${f.functionName || "(anonymous)"} ${url}:${f.lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + ms);
+  }
+  const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [
+    "self time by script:",
+    ...top(byUrl, 10).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`),
+    "top functions:",
+    ...top(byFn, 15).map(([k, v]) => `  ${v.toFixed(0).padStart(6)} ms  ${k}`),
+  ];
+}
+
 async function main() {
+  if (args["report-only"]) return finish(JSON.parse(readFileSync(join(tmpdir(), "parley-bench-web.json"), "utf8")));
   const machine = machineInfo();
   const versions = {
     chromium: "",
@@ -185,7 +253,7 @@ async function main() {
   for (const r of sizes.rows)
     log(`${r.initial ? "initial " : "lazy    "} ${r.file.padEnd(44)} ${kb(r.raw).padStart(8)} KB  gzip ${kb(r.gzip).padStart(7)} KB`);
   log(`initial JS gzip: ${kb(sizes.initialJs)} KB (target ≤ 250 KB); CSS ${kb(sizes.initialCss)} KB`);
-  const results = { machine, versions, sizes, load: undefined, open: undefined };
+  const results = { machine, versions, sizes, load: undefined, open: undefined, loadAverage: [loadavg()[0]] };
   if (args["sizes-only"]) return finish(results);
 
   const relay = await startRelay(sizes.dist);
@@ -211,34 +279,83 @@ async function main() {
     }
     await waitForChats(page, CONVERSATIONS);
 
-    // The long conversation: the first contact sends M messages in batches.
+    // The browser's receive rate: a contact sends R messages while the chat list is open.
+    let receive;
+    if (RECEIVE > 0) {
+      log(`sending ${RECEIVE} messages to the open browser…`);
+      const sender = clients[1] ?? clients[0];
+      const me = await sender.findContact("benchme");
+      const started = Date.now();
+      await Promise.all(Array.from({ length: RECEIVE }, (_, j) => sender.sendText(me.id, `burst message ${j + 1}`)));
+      await sender.flush();
+      await page.waitForFunction(
+        (needle) => document.querySelector('nav[aria-label="Conversations"]')?.textContent.includes(needle),
+        `burst message ${RECEIVE}`,
+        { timeout: 30 * 60_000, polling: 250 },
+      );
+      const seconds = (Date.now() - started) / 1000;
+      receive = { messages: RECEIVE, seconds, perSecond: RECEIVE / seconds };
+      log(`  received and stored in ${seconds.toFixed(1)} s: ${receive.perSecond.toFixed(1)} messages/s`);
+    }
+    await context.close();
+
+    // The long conversation, seeded through a backup: two Node clients exchange M messages over
+    // the relay (one sends, the other receives, decrypts and stores each), the receiver exports an
+    // encrypted backup, and a fresh browser restores it through the onboarding screen ("Restore
+    // from a backup"), so its IndexedDB store holds what the SDK wrote, as a real restore does.
     let open;
     if (MESSAGES > 0) {
-      log(`sending ${MESSAGES} messages into one conversation…`);
-      const sender = clients[0];
-      const me = await sender.findContact("benchme");
+      log(`sending ${MESSAGES} messages between two Node clients…`);
+      const owner = await nodeClient(relay, "benchlong");
+      const peer = await nodeClient(relay, "benchpeer");
+      clients.push(owner, peer);
+      const ownerContact = await peer.findContact("benchlong");
+      let received = 0;
+      const all = new Promise((resolve) => {
+        owner.on("message", (m) => {
+          if (!m.outgoing && m.text.startsWith("long history message ")) received++;
+          if (received >= MESSAGES) resolve();
+        });
+      });
       const started = Date.now();
       const BATCH = 200;
       for (let i = 0; i < MESSAGES; i += BATCH) {
         const batch = [];
-        for (let j = i; j < Math.min(MESSAGES, i + BATCH); j++) batch.push(sender.sendText(me.id, `long history message ${j + 1}`));
+        for (let j = i; j < Math.min(MESSAGES, i + BATCH); j++) batch.push(peer.sendText(ownerContact.id, `long history message ${j + 1}`));
         await Promise.all(batch);
       }
-      await sender.flush();
-      log(`  sent in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting for the browser to store them…`);
-      // Stored once the chat list's preview shows the last one.
-      await page.waitForFunction(
+      await peer.flush();
+      await all;
+      log(`  received by the Node client after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const passphrase = "bench backup passphrase";
+      const backup = await owner.exportBackup(passphrase);
+      log(`  backup: ${(backup.length / 1024 / 1024).toFixed(1)} MB`);
+
+      const longProfile = mkdtempSync(join(tmpdir(), "parley-bench-web-long-"));
+      cleanup.push(() => rmSync(longProfile, { recursive: true, force: true }));
+      const longContext = await launchProfile(longProfile);
+      cleanup.push(() => longContext.close().catch(() => {}));
+      const longPage = longContext.pages()[0] ?? (await longContext.newPage());
+      await longPage.goto(relay.url);
+      await longPage.getByRole("button", { name: "Restore from a backup" }).click();
+      await longPage
+        .getByLabel("Backup file")
+        .setInputFiles({ name: "bench.parley-backup", mimeType: "application/octet-stream", buffer: Buffer.from(backup) });
+      await longPage.getByLabel("Backup passphrase").fill(passphrase);
+      const restoreStarted = Date.now();
+      await longPage.getByRole("button", { name: "Restore" }).click();
+      await longPage.waitForFunction(
         (needle) => document.querySelector('nav[aria-label="Conversations"]')?.textContent.includes(needle),
         `long history message ${MESSAGES}`,
-        { timeout: 30 * 60_000, polling: 1000 },
+        { timeout: 10 * 60_000, polling: 500 },
       );
-      log(`  stored after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      log(`  restored in the browser in ${((Date.now() - restoreStarted) / 1000).toFixed(1)} s`);
       const samples = [];
       for (let round = 0; round < ROUNDS; round++) {
-        await page.goto(relay.url);
-        await waitForChats(page, CONVERSATIONS);
-        const ms = await page.evaluate(`(async () => {
-          const link = [...document.querySelectorAll('nav[aria-label="Conversations"] a')].find((a) => a.textContent.includes("bench00"));
+        await longPage.goto(relay.url);
+        await waitForChats(longPage, 1);
+        const ms = await longPage.evaluate(`(async () => {
+          const link = [...document.querySelectorAll('nav[aria-label="Conversations"] a')].find((a) => a.textContent.includes("benchpeer"));
           const t0 = performance.now();
           link.click();
           const needle = "long history message ${MESSAGES}";
@@ -252,26 +369,55 @@ async function main() {
         samples.push(ms);
         log(`  open ${MESSAGES}-message conversation, round ${round + 1}: ${ms.toFixed(0)} ms`);
       }
-      const dom = await page.evaluate(`document.querySelectorAll("main [role=listitem], main li").length`);
+      const dom = await longPage.evaluate(`document.querySelectorAll("main [role=listitem], main li").length`);
       open = { samples, median: median(samples), messages: MESSAGES, rowsInDom: dom };
+      await longContext.close();
     }
-    await context.close();
 
     const loads = [];
+    const phases = [];
     for (let round = 0; round < ROUNDS; round++) {
       const copy = coldCopy(profile);
       context = await launchProfile(copy);
       page = context.pages()[0] ?? (await context.newPage());
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Performance.enable");
+      const profiling = args["cpu-profile"] && round === 0;
+      if (profiling) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 250 });
+        await cdp.send("Profiler.start");
+      }
       await page.goto(relay.url);
-      await waitForChats(page, CONVERSATIONS, { polling: "raf" });
-      const ms = await page.evaluate("performance.now()");
+      // The time is taken in the page, in the frame that first shows the list (not after a round trip to here).
+      const shown = await page.waitForFunction(
+        (count) => document.querySelectorAll('nav[aria-label="Conversations"] a').length >= count && performance.now(),
+        CONVERSATIONS,
+        { timeout: 120_000, polling: "raf" },
+      );
+      const ms = await shown.jsonValue();
+      const marks = await page.evaluate(readPhases);
+      marks.shown = ms;
+      const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+      marks["cpu:script"] = metrics.ScriptDuration * 1000;
+      marks["cpu:task"] = metrics.TaskDuration * 1000;
+      if (profiling) {
+        const { profile: cpu } = await cdp.send("Profiler.stop");
+        const file = join(tmpdir(), "parley-bench-web-load.cpuprofile");
+        writeFileSync(file, JSON.stringify(cpu));
+        log(`  CPU profile of round 1: ${file}`);
+        for (const line of summariseProfile(cpu)) log(`    ${line}`);
+      }
       loads.push(ms);
-      log(`  cold load to ${CONVERSATIONS} listed conversations, round ${round + 1}: ${ms.toFixed(0)} ms`);
+      phases.push(marks);
+      log(`  cold load to ${CONVERSATIONS} listed conversations, round ${round + 1}: ${ms.toFixed(0)} ms  (${formatPhases(marks)})`);
       await context.close();
       rmSync(copy, { recursive: true, force: true });
     }
-    results.load = { samples: loads, median: median(loads), conversations: CONVERSATIONS };
+    results.load = { samples: loads, median: median(loads), conversations: CONVERSATIONS, phases: medianPhases(phases) };
     results.open = open;
+    results.receive = receive;
+    results.loadAverage.push(loadavg()[0]);
     for (const c of clients) await c.close().catch(() => {});
   } finally {
     for (const f of cleanup.reverse()) f();
@@ -280,11 +426,11 @@ async function main() {
 }
 
 function finish(results) {
-  const { machine, versions, sizes, load, open } = results;
+  const { machine, versions, sizes, load, open, receive } = results;
   const lines = [];
   lines.push("<!-- bench:web:begin (generated by `npm run bench:web`; edits inside are overwritten) -->");
   lines.push(
-    `\`npm run bench:web\` (bench/web/main.mjs), ${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; Chromium ${versions.chromium || "—"} headless, React ${versions.react}, Vite ${versions.vite}, playwright-core ${versions["playwright-core"]}. Loopback relay; medians of ${ROUNDS} rounds.`,
+    `\`npm run bench:web\` (bench/web/main.mjs), ${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}; Chromium ${versions.chromium || "—"} headless, React ${versions.react}, Vite ${versions.vite}, playwright-core ${versions["playwright-core"]}. Loopback relay; medians of ${load?.samples.length ?? ROUNDS} rounds${results.loadAverage ? `; 1-minute load average ${results.loadAverage.map((x) => x.toFixed(1)).join(" → ")} (start → end) on the shared machine` : ""}.`,
   );
   lines.push("");
   lines.push(
@@ -299,6 +445,17 @@ function finish(results) {
   if (load)
     lines.push(
       `**Cold load to a usable chat list** (${load.conversations} conversations, fresh browser, no HTTP/code cache, no service worker): median **${load.median.toFixed(0)} ms** from navigation start (rounds: ${load.samples.map((s) => s.toFixed(0)).join(", ")}).`,
+    );
+  if (load?.phases) {
+    const p = load.phases;
+    const step = (from, to) => (p[from] !== undefined && p[to] !== undefined ? `${(p[to] - p[from]).toFixed(0)}` : "—");
+    lines.push(
+      `\nWhere the cold load's time goes (median ms from navigation start of each milestone, \`parley:*\` marks and resource timing): ${formatPhases(p)}. Steps: app script downloaded → evaluated ${step("js:main", "main")}; evaluated → store open ${step("main", "store-open")}, → crypto ready ${step("main", "crypto-ready")}; → client open ${step("crypto-ready", "client-open")}; → list read ${step("client-open", "list-read")}; → list painted ${step("list-read", "shown")}. Renderer main thread busy: ${p["cpu:task"]?.toFixed(0) ?? "—"} ms, of it script ${p["cpu:script"]?.toFixed(0) ?? "—"} ms.`,
+    );
+  }
+  if (receive)
+    lines.push(
+      `\n**Receiving in the open browser**: ${receive.messages} messages from one contact, sent at once, stored and previewed in ${receive.seconds.toFixed(1)} s: **${receive.perSecond.toFixed(1)} messages/s**.`,
     );
   if (open)
     lines.push(

@@ -5,11 +5,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import react from "@vitejs/plugin-react";
-import { defaultClientConditions, defineConfig, type Plugin } from "vite";
+import { defaultClientConditions, defineConfig, type Plugin, type Rollup } from "vite";
 import { precacheManifest } from "./src/sw/precache-plugin.js";
 
 export default defineConfig({
-  plugins: [react(), emojibaseData(), precacheManifest()],
+  plugins: [react(), emojibaseData(), precacheManifest(), preloadCrypto()],
   // The version shown in Settings → About.
   define: { __PARLEY_WEB_VERSION__: JSON.stringify(JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8")).version) },
   resolve: { conditions: ["@parley/source", ...defaultClientConditions] },
@@ -45,6 +45,53 @@ function emojibaseData(): Plugin {
         res.setHeader("Content-Type", "application/json");
         res.end(read(file));
       });
+    },
+  };
+}
+
+/**
+ * Links the crypto provider's chunks from index.html as modulepreloads: libsodium (its wasm, ~150
+ * KB gzip) and the provider module with the chunks it imports. The app cannot show the chat list
+ * before the crypto has loaded, but reaches it two dynamic imports deep (provider selection, then
+ * the provider, then libsodium), so without this the browser would only start fetching each one
+ * after the one before has run. Preloading fetches and compiles; nothing runs before the import.
+ */
+function preloadCrypto(): Plugin {
+  return {
+    name: "parley-preload-crypto",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        const chunks = Object.values(ctx.bundle ?? {}).filter((c): c is Rollup.OutputChunk => c.type === "chunk");
+        const entry = chunks.find((c) => c.isEntry && c.name === "main");
+        const linked = new Set([entry?.fileName, ...(entry?.imports ?? [])]);
+        const files: string[] = [];
+        const visit = (chunk: Rollup.OutputChunk | undefined, what: string) => {
+          if (!chunk) throw new Error(`parley-preload-crypto: no chunk for ${what} in the build`);
+          if (linked.has(chunk.fileName)) return;
+          linked.add(chunk.fileName);
+          files.push(chunk.fileName);
+          for (const file of chunk.imports)
+            visit(
+              chunks.find((c) => c.fileName === file),
+              file,
+            );
+        };
+        visit(
+          chunks.find((c) => c.facadeModuleId?.endsWith("/protocol/src/crypto/sodium.ts")),
+          "the libsodium provider",
+        );
+        visit(
+          chunks.find((c) => c.facadeModuleId?.includes("/node_modules/libsodium-wrappers/")),
+          "libsodium-wrappers",
+        );
+        return files.map((file) => ({
+          tag: "link",
+          attrs: { rel: "modulepreload", crossorigin: true, href: `/${file}` },
+          injectTo: "head" as const,
+        }));
+      },
     },
   };
 }

@@ -21,6 +21,7 @@ import { openSession, openStore } from "../sdk/session.js";
 import { ParleyStore } from "../sdk/store.js";
 import styles from "./App.module.css";
 import { ErrorBoundary } from "./ErrorBoundary.js";
+import { markStart } from "./marks.js";
 import { profileName } from "./profile.js";
 import { useRoute } from "./router.js";
 import { StartFailed, TakenOver } from "./TakenOver.js";
@@ -80,6 +81,7 @@ function bootOnce(store: ParleyStore, attempt: number): Promise<IndexedDbStore |
   if (!boot) {
     boot = (async () => {
       const idb = await openStore({ profile: profileName(), steal: attempt > 0 });
+      markStart("store-open");
       const { ParleyClient } = await import("@parley/protocol/client");
       if (!(await ParleyClient.hasAccount(idb))) {
         store.setPhase("onboarding");
@@ -103,6 +105,12 @@ function bootOnce(store: ParleyStore, attempt: number): Promise<IndexedDbStore |
 
 function Shell() {
   const route = useRoute();
+  const view = useViewStore();
+  // After the first paint of the list: the relay connection starts now (session.ts).
+  useEffect(() => {
+    markStart("list-shown");
+    view.shellShown();
+  }, [view]);
   const inConversation = route.conversationId !== undefined;
   return (
     <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>

@@ -5,6 +5,8 @@
  * the app offers to take over (`steal`), which stops the first tab (ERR_STORE_TAKEN_OVER there).
  */
 import { IndexedDbStore, ParleyClient, type Store } from "@parley/protocol/client";
+import { type CryptoProvider, loadCryptoProvider } from "@parley/protocol/crypto";
+import { markStart } from "../app/marks.js";
 import { profileName } from "../app/profile.js";
 import type { ParleyStore } from "./store.js";
 
@@ -50,7 +52,49 @@ export async function recreateWithPassphrase(empty: IndexedDbStore, profile: str
   return IndexedDbStore.open(databaseName(profile), { passphrase, kdfIterations: KDF_ITERATIONS });
 }
 
+let cryptoLoading: Promise<CryptoProvider> | undefined;
+
+/**
+ * The crypto provider every client of this page uses (`loadCryptoProvider`: libsodium's wasm, the
+ * largest download and compile of a start). The first call starts loading it, so calling this
+ * before the store is open runs both at once; a failed load is tried again on the next call.
+ */
+export function cryptoProvider(): Promise<CryptoProvider> {
+  if (!cryptoLoading) {
+    const loading = loadCryptoProvider();
+    cryptoLoading = loading;
+    loading.then(
+      () => markStart("crypto-ready"),
+      () => {
+        if (cryptoLoading === loading) cryptoLoading = undefined;
+      },
+    );
+  }
+  return cryptoLoading;
+}
+
+let earlyOpen: { readonly profile: string; readonly store: Promise<IndexedDbStore> } | undefined;
+
+/**
+ * Starts opening `profile`'s store (no passphrase, no take-over) before the app renders; the next
+ * `openStore` of that profile with the same options takes this open over, errors included
+ * (ERR_STORE_LOCKED, ERR_STORE_PASSPHRASE), so the start behaves as if it had opened it itself.
+ */
+export function openStoreEarly(profile: string): void {
+  const store = IndexedDbStore.open(databaseName(profile));
+  store.catch(() => {}); // handled by the openStore that takes it
+  earlyOpen = { profile, store };
+}
+
 export async function openStore(options: OpenOptions): Promise<IndexedDbStore> {
+  const early = earlyOpen;
+  earlyOpen = undefined;
+  if (early && early.profile === options.profile && options.passphrase === undefined && !options.steal) return early.store;
+  // Another profile or other options: that early open is not wanted; close it if it succeeded.
+  early?.store.then(
+    (store) => store.close(),
+    () => {},
+  );
   const store = await IndexedDbStore.open(databaseName(options.profile), {
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
     ...(options.steal ? { steal: true } : {}),
@@ -91,7 +135,8 @@ export interface Session {
 
 /** Opens the existing account in `store`, attaches it to the view store and connects in the background. */
 export async function openSession(store: Store, view: ParleyStore, relayUrl = relayUrlFromLocation()): Promise<Session> {
-  const client = await ParleyClient.open({ relayUrl, store });
+  const client = await ParleyClient.open({ relayUrl, store, crypto: await cryptoProvider() });
+  markStart("client-open");
   watchTakeOver(client, view);
   await startClient(client, view);
   return { client, store, relayUrl };
@@ -106,8 +151,8 @@ export async function createSession(
 ): Promise<Session> {
   // A failed attempt (handle taken) leaves the new account in the store: reuse it, keep its keys.
   const client = (await ParleyClient.hasAccount(store))
-    ? await ParleyClient.open({ relayUrl, store, keepStoreOpen: true })
-    : await ParleyClient.create({ relayUrl, store, displayName: profile.displayName, keepStoreOpen: true });
+    ? await ParleyClient.open({ relayUrl, store, keepStoreOpen: true, crypto: await cryptoProvider() })
+    : await ParleyClient.create({ relayUrl, store, displayName: profile.displayName, keepStoreOpen: true, crypto: await cryptoProvider() });
   try {
     await client.connect();
     await client.claimHandle(profile.handle);
@@ -126,16 +171,26 @@ export async function createSession(
  * client of it, attaches it to the view store and connects in the background.
  */
 export async function linkSession(store: Store, view: ParleyStore, approval: string, relayUrl = relayUrlFromLocation()): Promise<Session> {
-  const client = await ParleyClient.completeLink({ relayUrl, store }, approval);
+  const client = await ParleyClient.completeLink({ relayUrl, store, crypto: await cryptoProvider() }, approval);
   await startClient(client, view);
   return { client, store, relayUrl };
 }
 
 async function startClient(client: ParleyClient, view: ParleyStore): Promise<void> {
+  const offReady = client.on("connection", (c) => {
+    if (c.state !== "ready") return;
+    markStart("connected");
+    offReady();
+  });
   await view.attach(client);
+  markStart("list-read");
   view.setPhase("ready");
-  // Reconnects on its own after drops; the connection slice shows the state meanwhile.
-  if (client.connectionState !== "ready") client.connect().catch(() => {});
+  // Reconnects on its own after drops; the connection slice shows the state meanwhile. Dialled
+  // once the shell (the chat list) has been shown: the login and the first sync's work would
+  // otherwise share the main thread with the list's first render.
+  view.whenShellShown(() => {
+    if (client.connectionState !== "ready") client.connect().catch(() => {});
+  });
 }
 
 /** Another tab took the store: this one stops and says so (TakenOver). */
@@ -166,7 +221,11 @@ export interface BackupCapable {
   importBackup(backup: Uint8Array, passphrase: string): Promise<void>;
 }
 
-type RestoreFn = (options: { relayUrl: string; store: Store }, backup: Uint8Array, passphrase: string) => Promise<ParleyClient>;
+type RestoreFn = (
+  options: { relayUrl: string; store: Store; crypto: CryptoProvider },
+  backup: Uint8Array,
+  passphrase: string,
+) => Promise<ParleyClient>;
 
 /** True when the SDK can restore an account from a backup file. */
 export function canRestoreBackup(): boolean {
@@ -183,7 +242,7 @@ export async function restoreSession(
 ): Promise<Session> {
   const restore = (ParleyClient as unknown as { restoreBackup?: RestoreFn }).restoreBackup;
   if (typeof restore !== "function") throw new Error("restoring a backup is not available in this version");
-  const client = await restore.call(ParleyClient, { relayUrl, store }, backup, passphrase);
+  const client = await restore.call(ParleyClient, { relayUrl, store, crypto: await cryptoProvider() }, backup, passphrase);
   watchTakeOver(client, view);
   await startClient(client, view);
   return { client, store, relayUrl };

@@ -167,6 +167,24 @@ export class ParleyStore {
     });
   }
 
+  #shellShown = false;
+  #onShellShown: Array<() => void> = [];
+
+  /** Runs `fn` once the shell has been shown (now, if it has): see `shellShown`. */
+  whenShellShown(fn: () => void): void {
+    if (this.#shellShown) fn();
+    else this.#onShellShown.push(fn);
+  }
+
+  /** Called by the shell after its first paint (an effect); runs what waited for it, once. */
+  shellShown(): void {
+    if (this.#shellShown) return;
+    this.#shellShown = true;
+    const waiting = this.#onShellShown;
+    this.#onShellShown = [];
+    for (const fn of waiting) fn();
+  }
+
   /** Starts mirroring `client`: reads contacts, groups and conversations, then follows events. */
   async attach(client: ParleyClient): Promise<void> {
     this.#detach?.();
@@ -193,7 +211,8 @@ export class ParleyStore {
     };
     this.update((s) => ({ ...s, connection: { state: client.connectionState } }));
     this.refreshMe();
-    const [contacts, groups] = await Promise.all([client.contacts(), client.groups.list()]);
+    // The three reads run at once; the conversation list is applied with them, in one pass.
+    const [contacts, groups, list] = await Promise.all([client.contacts(), client.groups.list(), client.conversations()]);
     this.update((s) => {
       const contactsById: Record<string, ContactView> = {};
       const identityAlerts: Record<string, Contact> = {};
@@ -207,7 +226,7 @@ export class ParleyStore {
       for (const g of groups) groupsById[g.id] = g;
       return { ...s, contactsById, groupsById, identityAlerts, presence };
     });
-    await this.refreshConversations();
+    this.#applyConversations(list);
   }
 
   /** Stops following the client (on close or logout). */
@@ -229,7 +248,10 @@ export class ParleyStore {
   async refreshConversations(): Promise<void> {
     const client = this.#client;
     if (!client) return;
-    const list = await client.conversations();
+    this.#applyConversations(await client.conversations());
+  }
+
+  #applyConversations(list: readonly ConversationSummary[]): void {
     this.update((s) => {
       const conversationsById: Record<string, ConversationSummary> = {};
       const messagesById = { ...s.messagesById };
