@@ -1,6 +1,7 @@
 /**
  * Where a profile lives and how its client opens. A profile is one identity on this machine: a
  * directory holding the encrypted file store (keys, contacts, history) and a downloads folder.
+ * The client code is imported only when a client opens, so `parley --help` starts fast.
  * The relay comes from `--relay`, else `PARLEY_RELAY`, else the local default; the data
  * directory from `--home`, else `PARLEY_HOME`, else `$XDG_DATA_HOME/parley` (or
  * `~/.local/share/parley`). Nothing secret is kept outside the store.
@@ -10,8 +11,7 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { ParleyClient } from "@parley/protocol/client";
-import { FileStore, nodeTransport } from "@parley/protocol/node";
+import type { ParleyClient } from "@parley/protocol/client";
 import { CliError, ExitCode } from "./errors.js";
 
 /** The relay a profile talks to when nothing else is set: `npm start` in the repository. */
@@ -74,6 +74,10 @@ export async function openClient(options: ProfileOptions, passphrase: string): P
   if (!profileExists(options)) {
     throw new CliError(ExitCode.NoAccount, `no account in profile "${options.profile}" yet: run \`parley\` or \`parley init\` first`);
   }
+  const [{ ParleyClient }, { FileStore, nodeTransport }] = await Promise.all([
+    import("@parley/protocol/client"),
+    import("@parley/protocol/node"),
+  ]);
   const store = await FileStore.open(storeDir(options), { passphrase });
   try {
     return await ParleyClient.open({ relayUrl: options.relay, store, transport: nodeTransport });
@@ -86,6 +90,10 @@ export async function openClient(options: ProfileOptions, passphrase: string): P
 /** Creates the profile's account and device (not yet connected; the caller claims a handle once connected). */
 export async function createClient(options: ProfileOptions, passphrase: string, displayName: string): Promise<ParleyClient> {
   if (profileExists(options)) throw new CliError(ExitCode.Usage, `profile "${options.profile}" already has an account`);
+  const [{ ParleyClient }, { FileStore, nodeTransport }] = await Promise.all([
+    import("@parley/protocol/client"),
+    import("@parley/protocol/node"),
+  ]);
   await mkdir(storeDir(options), { recursive: true, mode: 0o700 });
   const store = await FileStore.open(storeDir(options), { passphrase });
   try {
