@@ -45,7 +45,7 @@ describe("JSON lines", () => {
   });
 
   it("a group message names the group; an attachment has name, size and type; a reply its target and quote", () => {
-    const attachment = { fileName: "a.pdf", size: 1234, contentType: "application/pdf" } as ChatMessage["attachment"];
+    const attachment = { fileName: "a.pdf", size: 1234, contentType: "application/pdf" } as NonNullable<ChatMessage["attachment"]>;
     const line = json({
       type: "message",
       message: message({ contactId: "group:00", kind: "attachment", text: "caption", attachment, replyTo: "ff".repeat(16) }),
@@ -97,7 +97,9 @@ describe("readable lines", () => {
         message: message({
           kind: "attachment",
           text: "",
-          attachment: { fileName: "x.bin", size: 2_500_000, contentType: "application/octet-stream" } as ChatMessage["attachment"],
+          attachment: { fileName: "x.bin", size: 2_500_000, contentType: "application/octet-stream" } as NonNullable<
+            ChatMessage["attachment"]
+          >,
         }),
       }),
     );
