@@ -2,6 +2,8 @@
 // file, and installed into empty projects from the tarballs alone. A Node project runs the
 // installed relay's bin (serving the installed web client at /) and a two-client chat against it; a browser project (no `ws`) bundles
 // examples/browser-chat with Vite 7, whose Rollup fails on any Node built-in left in the graph.
+// The terminal client's tarball runs with `npm exec` (npx) from the tarballs alone, and as an
+// installed `parley` bin it sets up two profiles that chat through the installed relay.
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,14 +71,44 @@ try {
 }
 `;
 
-test("npm pack of each package gives a complete tarball that installs and chats in an empty folder", { timeout: 360_000 }, async () => {
+// Written into the CLI project: the installed relay (from the Node app's folder), then the
+// installed `parley` bin: init two profiles, send, read --json.
+const CLI_CHAT_SCRIPT = `
+import { execFileSync, spawn } from "node:child_process";
+const relay = spawn("RELAY_BIN", ["--port", "0", "--host", "127.0.0.1", "--data", "relay-data"], { stdio: ["ignore", "pipe", "inherit"] });
+const url = await new Promise((resolve, reject) => {
+  let out = "";
+  const timer = setTimeout(() => reject(new Error("relay did not start: " + out)), 20000);
+  relay.stdout.on("data", (d) => {
+    out += d;
+    const m = out.match(/(https?:\\/\\/\\S+)/);
+    if (m) { clearTimeout(timer); resolve(m[1]); }
+  });
+});
+const parley = (home, ...args) =>
+  execFileSync("node_modules/.bin/parley", [...args, "--home", home, "--relay", url.replace(/^http/, "ws")], {
+    env: { ...process.env, PARLEY_PASSPHRASE: "a passphrase" },
+    encoding: "utf8",
+  });
+try {
+  parley("alice-home", "init", "--handle", "alice");
+  parley("bob-home", "init", "--handle", "bob");
+  parley("alice-home", "send", "@bob", "hi bob from an installed parley");
+  const [line] = parley("bob-home", "read", "--json").trim().split("\\n");
+  console.log("bob read: " + JSON.parse(line).text);
+} finally {
+  relay.kill("SIGTERM");
+}
+`;
+
+test("npm pack of each package gives a complete tarball that installs and chats in an empty folder", { timeout: 600_000 }, async () => {
   // Incremental: a no-op when dist is current; the tarballs must not ship a stale build.
   await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, timeout: 120_000 });
   const tarballs = join(work, "tarballs");
   mkdirSync(tarballs);
   const packed: Record<string, string> = {};
   try {
-    for (const name of ["protocol", "relay", "web"]) {
+    for (const name of ["protocol", "relay", "web", "cli"]) {
       const { stdout } = await npm(["pack", "--json", "--pack-destination", tarballs], join(root, "packages", name), 60_000);
       const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
       if (!info) throw new Error(`npm pack printed no result for ${name}`);
@@ -84,7 +116,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
     }
   } finally {
     // The pack steps put the packages' docs back even if a step failed midway.
-    for (const name of ["protocol", "relay", "web"])
+    for (const name of ["protocol", "relay", "web", "cli"])
       await exec(process.execPath, [join(root, "scripts/pack-docs.mjs"), "restore"], { cwd: join(root, "packages", name) }).catch(() => {});
   }
 
@@ -112,6 +144,18 @@ test("npm pack of each package gives a complete tarball that installs and chats 
       expect.soft(manifest.dependencies ?? {}, "web has no runtime dependencies").toEqual({});
       expect.soft(files, "web: built app").toContain("dist/index.html");
       expect.soft(files, "web: service worker").toContain("dist/sw.js");
+    }
+    if (name === "cli") {
+      expect.soft(files, "cli: README").toContain("README.md");
+      expect.soft(files, "cli: bin").toContain("dist/bin.js");
+      expect
+        .soft(
+          files.filter((f) => f.includes(".test.")),
+          "cli: no tests",
+        )
+        .toEqual([]);
+      // Node 20 has no global WebSocket: the CLI brings `ws` for @parley/protocol/node.
+      expect.soft(Object.keys(manifest.dependencies ?? {}), "cli dependencies").toEqual(expect.arrayContaining(["@parley/protocol", "ws"]));
     }
     if (name === "protocol") {
       // Browser apps must not get `ws`: it is an optional peer for @parley/protocol/node.
@@ -146,6 +190,25 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   expect(chat.stdout).toContain("bob received: hello from an installed package");
   // The installed relay serves the installed @parley/web at / with no --static.
   expect(chat.stdout).toContain("web client at /: 200 app");
+
+  // The terminal client, from its tarball and the protocol's: `npm exec` (what npx does) in an
+  // empty folder, then installed, two profiles chatting through the installed relay.
+  const cliDir = join(work, "cli-app");
+  mkdirSync(cliDir);
+  const help = await npm(["exec", "--yes", `--package=${packed.protocol}`, `--package=${packed.cli}`, "--", "parley", "--help"], cliDir);
+  expect(help.stdout).toContain("parley send @bob");
+  writeFileSync(
+    join(cliDir, "package.json"),
+    JSON.stringify({ name: "cli-app", private: true, allowScripts: { "msgpackr-extract": false } }),
+  );
+  const cliInstall = await npm(
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, packed.cli as string],
+    cliDir,
+  );
+  expect(cliInstall.stdout + cliInstall.stderr).not.toMatch(/not yet covered by allowScripts/);
+  writeFileSync(join(cliDir, "cli-chat.mjs"), CLI_CHAT_SCRIPT.replace("RELAY_BIN", join(app, "node_modules/.bin/parley-relay")));
+  const cliChat = await exec(process.execPath, ["cli-chat.mjs"], { cwd: cliDir, timeout: 120_000 });
+  expect(cliChat.stdout).toContain("bob read: hi bob from an installed parley");
 
   // A browser app: the library alone (no ws pulled in), bundled by Vite 7 with no config.
   const web = join(work, "web-app");
