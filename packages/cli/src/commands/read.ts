@@ -173,6 +173,11 @@ export async function read(ctx: CommandContext): Promise<number> {
 
   let closeControl: (() => Promise<void>) | undefined;
   const onSignal = () => stop?.();
+  // From the start, so a signal during the first sync still ends in a clean close.
+  if (follow) {
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  }
   try {
     // Seed what each conversation's recent messages look like, so later changes can be told apart.
     for (const conversation of await client.conversations())
@@ -201,8 +206,6 @@ export async function read(ctx: CommandContext): Promise<number> {
     for (const conversation of new Set(unread.map((m) => m.contactId))) await client.markRead(conversation);
 
     if (follow) {
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
       closeControl = await serveControl(ctx.options, passphrase, async (request) => {
         const id = await performSend(client, request);
         if (!(await flushWithin(client, RELAY_DEADLINE_MS)))
