@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, test } from "vitest";
+import { startRelay } from "./support/relay-process.js";
 import { deadDocPaths, deadMarkdownLinks, deadSourceMapSources, listFiles, missingEntryPoints } from "./support/tarball.js";
 
 const exec = promisify(execFile);
@@ -71,37 +72,24 @@ try {
 }
 `;
 
-// Written into the CLI project: the installed relay (from the Node app's folder), then the
-// installed `parley` bin: init two profiles, send, read --json.
+// Written into the CLI project: the installed `parley` bin inits two profiles, sends, reads --json
+// (against the relay at RELAY_URL).
 const CLI_CHAT_SCRIPT = `
-import { execFileSync, spawn } from "node:child_process";
-const relay = spawn("RELAY_BIN", ["--port", "0", "--host", "127.0.0.1", "--data", "relay-data"], { stdio: ["ignore", "pipe", "inherit"] });
-const url = await new Promise((resolve, reject) => {
-  let out = "";
-  const timer = setTimeout(() => reject(new Error("relay did not start: " + out)), 20000);
-  relay.stdout.on("data", (d) => {
-    out += d;
-    const m = out.match(/(https?:\\/\\/\\S+)/);
-    if (m) { clearTimeout(timer); resolve(m[1]); }
-  });
-});
+import { execFileSync } from "node:child_process";
+const url = process.env.RELAY_URL;
 const parley = (home, ...args) =>
   execFileSync("node_modules/.bin/parley", [...args, "--home", home, "--relay", url.replace(/^http/, "ws")], {
     env: { ...process.env, PARLEY_PASSPHRASE: "a passphrase" },
     encoding: "utf8",
   });
-try {
-  parley("alice-home", "init", "--handle", "alice");
-  parley("bob-home", "init", "--handle", "bob");
-  parley("alice-home", "send", "@bob", "hi bob from an installed parley");
-  const [line] = parley("bob-home", "read", "--json").trim().split("\\n");
-  console.log("bob read: " + JSON.parse(line).text);
-} finally {
-  relay.kill("SIGTERM");
-}
+parley("alice-home", "init", "--handle", "alice");
+parley("bob-home", "init", "--handle", "bob");
+parley("alice-home", "send", "@bob", "hi bob from an installed parley");
+const [line] = parley("bob-home", "read", "--json").trim().split("\\n");
+console.log("bob read: " + JSON.parse(line).text);
 `;
 
-test("npm pack of each package gives a complete tarball that installs and chats in an empty folder", { timeout: 600_000 }, async () => {
+test("npm pack of each package gives a complete tarball that installs and chats in an empty folder", { timeout: 360_000 }, async () => {
   // Incremental: a no-op when dist is current; the tarballs must not ship a stale build.
   await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, timeout: 120_000 });
   const tarballs = join(work, "tarballs");
@@ -146,6 +134,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
       expect.soft(files, "web: service worker").toContain("dist/sw.js");
     }
     if (name === "cli") {
+      expect.soft(files, "cli: the linked example").toContain("examples/echo-bot/README.md");
       expect.soft(files, "cli: README").toContain("README.md");
       expect.soft(files, "cli: bin").toContain("dist/bin.js");
       expect
@@ -191,25 +180,6 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   // The installed relay serves the installed @parley/web at / with no --static.
   expect(chat.stdout).toContain("web client at /: 200 app");
 
-  // The terminal client, from its tarball and the protocol's: `npm exec` (what npx does) in an
-  // empty folder, then installed, two profiles chatting through the installed relay.
-  const cliDir = join(work, "cli-app");
-  mkdirSync(cliDir);
-  const help = await npm(["exec", "--yes", `--package=${packed.protocol}`, `--package=${packed.cli}`, "--", "parley", "--help"], cliDir);
-  expect(help.stdout).toContain("parley send @bob");
-  writeFileSync(
-    join(cliDir, "package.json"),
-    JSON.stringify({ name: "cli-app", private: true, allowScripts: { "msgpackr-extract": false } }),
-  );
-  const cliInstall = await npm(
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, packed.cli as string],
-    cliDir,
-  );
-  expect(cliInstall.stdout + cliInstall.stderr).not.toMatch(/not yet covered by allowScripts/);
-  writeFileSync(join(cliDir, "cli-chat.mjs"), CLI_CHAT_SCRIPT.replace("RELAY_BIN", join(app, "node_modules/.bin/parley-relay")));
-  const cliChat = await exec(process.execPath, ["cli-chat.mjs"], { cwd: cliDir, timeout: 120_000 });
-  expect(cliChat.stdout).toContain("bob read: hi bob from an installed parley");
-
   // A browser app: the library alone (no ws pulled in), bundled by Vite 7 with no config.
   const web = join(work, "web-app");
   mkdirSync(web);
@@ -223,4 +193,50 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   for (const file of ["index.html", "main.js"]) cpSync(join(root, "examples/browser-chat", file), join(web, file));
   const bundle = await exec(process.execPath, ["node_modules/vite/bin/vite.js", "build"], { cwd: web, timeout: 60_000 });
   expect(bundle.stdout + bundle.stderr).not.toMatch(/externalized for browser compatibility/);
+});
+
+test("the terminal client's tarball runs with npm exec (npx) and, installed, chats through a relay", { timeout: 400_000 }, async () => {
+  await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, timeout: 120_000 });
+  const tarballs = join(work, "cli-tarballs");
+  mkdirSync(tarballs);
+  const packed: Record<string, string> = {};
+  try {
+    for (const name of ["protocol", "cli"]) {
+      const { stdout } = await npm(["pack", "--json", "--pack-destination", tarballs], join(root, "packages", name), 60_000);
+      const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+      if (!info) throw new Error(`npm pack printed no result for ${name}`);
+      packed[name] = join(tarballs, info.filename.replace(/^@/, "").replace("/", "-"));
+    }
+  } finally {
+    for (const name of ["protocol", "cli"])
+      await exec(process.execPath, [join(root, "scripts/pack-docs.mjs"), "restore"], { cwd: join(root, "packages", name) }).catch(() => {});
+  }
+  // An empty folder outside the repository: `npm exec` (what npx runs) from the two tarballs.
+  const cliDir = join(work, "cli-app");
+  mkdirSync(cliDir);
+  const help = await npm(["exec", "--yes", `--package=${packed.protocol}`, `--package=${packed.cli}`, "--", "parley", "--help"], cliDir);
+  expect(help.stdout).toContain("parley send @bob");
+  // Installed there, its `parley` bin sets up two profiles that chat through a relay.
+  writeFileSync(
+    join(cliDir, "package.json"),
+    JSON.stringify({ name: "cli-app", private: true, allowScripts: { "msgpackr-extract": false } }),
+  );
+  const install = await npm(
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, packed.cli as string],
+    cliDir,
+  );
+  expect(install.stdout + install.stderr).not.toMatch(/not yet covered by allowScripts/);
+  writeFileSync(join(cliDir, "cli-chat.mjs"), CLI_CHAT_SCRIPT);
+  const relay = await startRelay();
+  try {
+    const chat = await exec(process.execPath, ["cli-chat.mjs"], {
+      cwd: cliDir,
+      timeout: 120_000,
+      env: { ...process.env, RELAY_URL: relay.wsUrl },
+    });
+    expect(chat.stdout).toContain("bob read: hi bob from an installed parley");
+  } finally {
+    await relay.stop();
+    relay.cleanup();
+  }
 });
