@@ -93,7 +93,7 @@ export function toJson(event: MessageEvent, names: Names, now: number): MessageJ
   }
 }
 
-/** A reaction line's `from.outgoing` is whether we reacted: fixed up by the caller knowing our user id. */
+/** A reaction line is `outgoing` when this account reacted (from another of its devices): set from our user id. */
 export function withOutgoing(json: MessageJson, me: string): MessageJson {
   return json.kind === "reaction" ? { ...json, outgoing: json.from.userId === me } : json;
 }

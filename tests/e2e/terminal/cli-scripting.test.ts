@@ -130,7 +130,7 @@ describe.sequential("parley scriptable commands", () => {
     expect((await parley(bob, ["send", "--group", "Nope", "x"])).code).toBe(5);
   });
 
-  test("read --follow prints as messages arrive, sends for parley send, and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
+  test("read --follow prints as messages arrive, sends for parley send, and exits 0 on SIGINT (Ctrl-C)", { timeout: 90_000 }, async () => {
     const follower = spawnParley(bob, ["read", "--json", "--follow"]);
     // The control socket appears once the backlog is printed and the follower listens.
     await until(() => existsSync(join(bob.home, "profiles/default/control.sock")), 30_000, "the follower's control socket");
@@ -143,7 +143,7 @@ describe.sequential("parley scriptable commands", () => {
     // ... and still checks the passphrase.
     const wrong = await parley({ ...bob, passphrase: "wrong" }, ["send", "@alice", "x"]);
     expect(wrong.code).toBe(4);
-    follower.child.kill("SIGTERM");
+    follower.child.kill("SIGINT"); // SIGTERM: the echo bot test.
     expect(await follower.exited).toBe(0);
     expect(follower.stdout()).not.toContain("sent while following"); // Its own sends are not mail.
     expect(existsSync(join(bob.home, "profiles/default/control.sock"))).toBe(false);
