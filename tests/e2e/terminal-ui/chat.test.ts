@@ -1,0 +1,156 @@
+// Two `parley` processes, each with its own PARLEY_HOME, chat through a real relay in real
+// pseudo-terminals; a third user is a Node ParleyClient. Screens are saved under
+// test-output/terminal/ for people to look at.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryStore, ParleyClient } from "@parley/protocol/client";
+import { nodeTransport } from "@parley/protocol/node";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { sharedRelay } from "../support/fixtures.js";
+import { type ParleyTerminal, spawnParley } from "./terminal.js";
+
+const root = new URL("../../../", import.meta.url).pathname;
+const shared = sharedRelay();
+const run = Math.random().toString(36).slice(2, 7);
+const homes: string[] = [];
+const terminals: ParleyTerminal[] = [];
+
+beforeAll(() => {
+  // The binary under test is the built one.
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "packages/cli"], { cwd: root, stdio: "inherit" });
+}, 120_000);
+
+afterAll(async () => {
+  for (const t of terminals) t.kill();
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+function home(): string {
+  const dir = mkdtempSync(join(tmpdir(), "parley-tui-"));
+  homes.push(dir);
+  return dir;
+}
+
+/** First run: handle, display name, passphrase twice, then the chat screen. */
+async function onboard(t: ParleyTerminal, handle: string, name: string): Promise<void> {
+  await t.waitFor("Choose a handle");
+  await t.type(handle);
+  await t.key("enter");
+  await t.waitFor("Your display name");
+  await t.type(name);
+  await t.key("enter");
+  await t.waitFor("A passphrase to encrypt");
+  await t.type("correct horse battery");
+  await t.key("enter");
+  await t.waitFor("The passphrase again");
+  await t.type("correct horse battery");
+  await t.key("enter");
+  await t.waitFor(`@${handle} · Tab`, 30_000);
+}
+
+async function command(t: ParleyTerminal, line: string): Promise<void> {
+  await t.type(line);
+  await t.key("enter");
+}
+
+describe("the interactive chat in a real terminal", () => {
+  test("two terminal users and an SDK user: onboarding, messages, replies, reactions, typing, read marks, a file, a group", async () => {
+    const relay = shared.relay.wsUrl;
+    const alice = spawnParley({ home: home(), relay });
+    const bob = spawnParley({ home: home(), relay });
+    terminals.push(alice, bob);
+    const [aliceHandle, bobHandle, carolHandle] = [`alice_${run}`, `bob_${run}`, `carol_${run}`];
+
+    await alice.waitFor("Choose a handle");
+    const firstScreen = await alice.firstScreenMs;
+    console.log(`time to first drawn screen: ${firstScreen} ms`);
+    alice.save("01-onboarding-handle");
+    await Promise.all([onboard(alice, aliceHandle, "Alice"), onboard(bob, bobHandle, "Bob")]);
+    alice.save("02-empty-chat");
+
+    // A message: Bob's list shows the new conversation and opens it; Alice sees it read.
+    await command(alice, `/msg @${bobHandle} hello from alice`);
+    await bob.waitFor("hello from alice");
+    await alice.waitFor(/hello from alice ●/);
+
+    // Presence: once they are contacts, each sees the other online.
+    await alice.waitFor(/● Bob/);
+    await bob.waitFor(/● Alice/);
+
+    // Typing shows on the other side while Bob types, then his message arrives.
+    await bob.type("hi alice");
+    await alice.waitFor("Bob is typing…");
+    alice.save("03-typing");
+    await bob.key("enter");
+    await alice.waitFor(/Bob: hi alice/);
+
+    // A reply quotes the message it answers; a reaction shows under it.
+    await command(alice, "/reply 1 replying to my first");
+    await bob.waitFor(/┌ 1 Alice: hello from alice/);
+    await command(bob, "/react 1 :+1:");
+    await alice.waitFor("👍");
+
+    // An edit and a deletion.
+    await command(alice, "/edit 3 replying, edited");
+    await bob.waitFor("replying, edited (edited)");
+    await command(bob, "oops");
+    await bob.waitFor("you: oops");
+    await command(bob, "/delete");
+    await alice.waitFor("Bob: message deleted");
+
+    // A file: Alice sends it, Bob sees its name, size and type, then saves it.
+    const dir = home();
+    const path = join(dir, "notes.txt");
+    writeFileSync(path, "train 9:04, coach 7\n".repeat(200));
+    await command(alice, `/file ${path}`);
+    await alice.waitFor("Sent notes.txt.");
+    await bob.waitFor(/📎 notes\.txt \(3\.9 KB, text\/plain\)/);
+    bob.save("04-bob-conversation");
+    await command(bob, `/save 5 ${dir}/saved`);
+    await bob.waitFor(/Saved .*notes\.txt/);
+    expect(readFileSync(join(dir, "saved", "notes.txt"), "utf8")).toBe(readFileSync(path, "utf8"));
+    alice.save("05-alice-conversation");
+
+    // Carol uses the SDK: she writes to Alice, who sees a new conversation with an unread count.
+    const carol = await ParleyClient.create({ relayUrl: relay, store: new MemoryStore(), transport: nodeTransport, displayName: "Carol" });
+    shared.clients.push(carol);
+    await carol.connect({ timeoutMs: 20_000 });
+    await carol.claimHandle(carolHandle);
+    const carolToAlice = await carol.findContact(aliceHandle);
+    await carol.sendText(carolToAlice.id, "hi alice, carol here");
+    await alice.waitFor(/Carol \(1\)/);
+    expect(alice.output()).toContain("\u0007");
+    alice.save("06-alice-unread");
+
+    // A group of three: Alice creates it, everyone writes.
+    const joined = carol.once("group");
+    await command(alice, `/group create Weekend trip @${bobHandle} @${carolHandle}`);
+    const group = await joined;
+    await alice.waitFor(/created the group “Weekend trip”/);
+    await bob.waitFor(/Weekend trip/);
+    await command(alice, "plans anyone?");
+    const carolGot = carol.once("message", (m) => m.contactId === group.id && m.text === "plans anyone?");
+    await carolGot;
+    await carol.sendText(group.id, "I'm in!");
+    await alice.waitFor(/Carol: I'm in!/);
+    await bob.key("ctrl+n");
+    await bob.waitFor(/Carol: I'm in!/);
+    alice.save("07-alice-group");
+    bob.save("08-bob-group");
+
+    // Narrow terminals show one pane at a time; redraws on resize.
+    alice.resize(60, 24);
+    await alice.waitFor(/Tab: list\/chat/);
+    alice.save("09-alice-narrow-chat");
+    await alice.key("tab");
+    await alice.waitFor(/>.*Weekend trip/);
+    alice.save("10-alice-narrow-list");
+
+    await command(bob, "/quit");
+    expect(await bob.exited).toBe(0);
+    await alice.key("ctrl+c");
+    expect(await alice.exited).toBe(0);
+  }, 180_000);
+});
