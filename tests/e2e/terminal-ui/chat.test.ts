@@ -153,4 +153,62 @@ describe("the interactive chat in a real terminal", () => {
     await alice.key("ctrl+c");
     expect(await alice.exited).toBe(0);
   }, 180_000);
+
+  test("a taken handle is asked again; /verify draws the safety number's QR code; a later run asks the passphrase and says when it is wrong", async () => {
+    const relay = shared.relay.wsUrl;
+    const erin = await ParleyClient.create({ relayUrl: relay, store: new MemoryStore(), transport: nodeTransport, displayName: "Erin" });
+    shared.clients.push(erin);
+    await erin.connect({ timeoutMs: 20_000 });
+    const erinHandle = `erin_${run}`;
+    await erin.claimHandle(erinHandle);
+
+    const dir = home();
+    const frank = spawnParley({ home: dir, relay });
+    terminals.push(frank);
+    await frank.waitFor("Choose a handle");
+    await frank.type(erinHandle);
+    await frank.key("enter");
+    await frank.waitFor("Your display name");
+    await frank.type("Frank");
+    await frank.key("enter");
+    await frank.waitFor("A passphrase to encrypt");
+    await frank.type("frank's passphrase");
+    await frank.key("enter");
+    await frank.waitFor("The passphrase again");
+    await frank.type("frank's passphrase");
+    await frank.key("enter");
+    await frank.waitFor("That handle is taken; try another one.", 30_000);
+    frank.save("11-handle-taken");
+    await frank.type(`frank_${run}`);
+    await frank.key("enter");
+    await frank.waitFor(`@frank_${run} · Tab`, 30_000);
+
+    await command(frank, `/msg @${erinHandle} hello erin`);
+    await frank.waitFor(/hello erin [✓●]/);
+    await command(frank, "/verify");
+    const expected =
+      (await frank.waitFor("Safety number")) && (await erin.safetyNumber((await erin.findContact(`frank_${run}`)).id)).display;
+    const screen = await frank.waitFor(/[▀▄█]{10}/);
+    expect(screen.replace(/\s+/g, " ")).toContain(expected.split(" ").slice(0, 4).join(" "));
+    frank.save("12-verify");
+    await frank.key("escape");
+    await command(frank, "/quit");
+    expect(await frank.exited).toBe(0);
+
+    // The next run opens the same profile: a wrong passphrase is refused, the right one opens it.
+    const again = spawnParley({ home: dir, relay });
+    terminals.push(again);
+    await again.waitFor(`Passphrase for profile "default"`);
+    console.log(`time to first drawn screen (returning user): ${await again.firstScreenMs} ms`);
+    await again.type("not it at all");
+    await again.key("enter");
+    await again.waitFor("That passphrase is not right.", 30_000);
+    again.save("13-wrong-passphrase");
+    await again.type("frank's passphrase");
+    await again.key("enter");
+    await again.waitFor(/hello erin/, 30_000);
+    again.save("14-reopened");
+    await again.key("ctrl+c");
+    expect(await again.exited).toBe(0);
+  }, 120_000);
 });

@@ -50,7 +50,12 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
   const history = useRef(emptyHistory());
   const [scroll, setScroll] = useState(0);
   const [status, setStatus] = useState<Status>(undefined);
-  const [panel, setPanel] = useState<{ title: string; lines: readonly string[] } | undefined>(undefined);
+  const [panel, setPanelState] = useState<{ title: string; lines: readonly string[] } | undefined>(undefined);
+  const [panelOffset, setPanelOffset] = useState(0);
+  const setPanel = (next: { title: string; lines: readonly string[] } | undefined) => {
+    setPanelOffset(0);
+    setPanelState(next);
+  };
   const link = useRef<ActionContext["link"]>({});
   const selectedRef = useRef(selectedId);
   selectedRef.current = selectedId;
@@ -112,8 +117,11 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
       .map((m) => m?.id as string);
     if (unread.length === 0) return;
     for (const id of unread) marking.current.add(id);
-    client.markRead(selectedId, unread).catch((error) => setStatus({ text: describeError(error), kind: "error" }));
-  }, [slice, selectedId, showPane, panel, snapshot.messagesById, client]);
+    client
+      .markRead(selectedId, unread)
+      .then(() => store.refreshConversations())
+      .catch((error) => setStatus({ text: describeError(error), kind: "error" }));
+  }, [slice, selectedId, showPane, panel, snapshot.messagesById, client, store]);
 
   const partial = focus === "composer" ? partialShortcode(shownLine.value.slice(0, shownLine.cursor)) : undefined;
   const suggestions = useMemo(() => (partial ? completions(partial) : []), [partial]);
@@ -124,6 +132,7 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
   };
 
   const select = (id: string) => {
+    if (id !== selectedRef.current) setStatus(undefined);
     setSelectedId(id);
     setPanel(undefined);
   };
@@ -202,6 +211,8 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
     }
     if ((key.ctrl && input === "n") || (key.meta && key.downArrow)) return move(1);
     if ((key.ctrl && input === "p") || (key.meta && key.upArrow)) return move(-1);
+    if (panel && (key.pageUp || key.pageDown))
+      return setPanelOffset((o) => Math.max(0, o + (key.pageUp ? -1 : 1) * Math.max(1, mainHeight - 4)));
     if (key.pageUp) return setScroll((s) => Math.min(Math.max(0, timeline.length - 1), s + Math.max(1, slice.length - 1)));
     if (key.pageDown) return setScroll((s) => Math.max(0, s - Math.max(1, slice.length - 1)));
     if (focus === "list") {
@@ -224,8 +235,18 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
       return;
     }
     if (key.return) return submit(line.value);
-    // Text and Enter read in one go (a paste, or a slow terminal): insert, then send.
-    if (input.length > 1 && input.endsWith("\r")) return submit(editLine(line, input.slice(0, -1), key).value);
+    // Text and Enter read in one go (a paste, or a slow terminal): each line is sent in turn.
+    if (input.length > 1 && input.includes("\r")) {
+      const parts = input.split("\r");
+      const last = parts.pop() ?? "";
+      let pending = line;
+      for (const part of parts) {
+        submit(editLine(pending, part, key).value);
+        pending = emptyLine;
+      }
+      setLine(editLine(emptyLine, last, key));
+      return;
+    }
     const next = editLine(line, input, key);
     if (next !== line) {
       setLine(next);
@@ -242,7 +263,7 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
         ) : null}
         {showPane ? (
           panel ? (
-            <Panel title={panel.title} lines={panel.lines} width={paneWidth} height={mainHeight} />
+            <Panel title={panel.title} lines={panel.lines} width={paneWidth} height={mainHeight} offset={panelOffset} />
           ) : (
             <MessagePane
               snapshot={snapshot}
@@ -317,16 +338,31 @@ function StatusLine({
   );
 }
 
-function Panel({ title, lines, width, height }: { title: string; lines: readonly string[]; width: number; height: number }) {
+function Panel({
+  title,
+  lines,
+  width,
+  height,
+  offset,
+}: {
+  title: string;
+  lines: readonly string[];
+  width: number;
+  height: number;
+  offset: number;
+}) {
+  const rows = Math.max(1, height - 3);
+  const start = Math.max(0, Math.min(offset, lines.length - rows));
+  const more = start + rows < lines.length;
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="cyan" overflow="hidden">
-      <Box justifyContent="space-between">
+      <Box justifyContent="space-between" flexShrink={0}>
         <Text bold>{title}</Text>
-        <Text dimColor>Esc: close</Text>
+        <Text dimColor>{`${start > 0 ? "PgUp ↑ " : ""}${more ? "PgDn ↓ " : ""}Esc: close`}</Text>
       </Box>
-      {lines.map((l, i) => (
+      {lines.slice(start, start + rows).map((l, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: static lines of one panel
-        <Text key={i} wrap="truncate-end">
+        <Text key={start + i} wrap="truncate-end">
           {l === "" ? " " : l}
         </Text>
       ))}

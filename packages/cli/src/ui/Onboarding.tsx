@@ -155,8 +155,14 @@ export function Onboarding({ options, passphrase, onReady, onQuit }: OnboardingP
     }
     if (step.kind === "busy") return;
     if (key.return) return submit(current().value);
-    // Text and Enter read in one go (a paste, or a slow terminal): insert, then submit.
-    if (input.length > 1 && input.endsWith("\r")) return submit(editLine(current(), input.slice(0, -1), key).value);
+    // Text and Enter read in one go (a paste, or a slow terminal): submit the first line; what
+    // follows stays typed for the next question.
+    if (input.length > 1 && input.includes("\r")) {
+      const [first = "", ...rest] = input.split("\r");
+      submit(editLine(current(), first, key).value);
+      setLine(editLine({ value: "", cursor: 0 }, rest.join(""), key));
+      return;
+    }
     setLine((l) => editLine(l, input, key));
   });
 

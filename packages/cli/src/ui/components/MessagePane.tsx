@@ -22,10 +22,9 @@ export interface MessagePaneProps {
 /** Rows a message takes at `width` columns (an estimate used to fill the pane). */
 export function messageRows(m: ChatMessage, width: number): number {
   const head = 14;
-  const body =
-    m.kind === "attachment"
-      ? 1 + (m.text ? Math.ceil(m.text.length / Math.max(1, width)) : 0)
-      : Math.ceil((m.text.length + head) / Math.max(1, width));
+  // The sender, time and number take about `head` columns; a file line its name, size and type.
+  const length = m.kind === "attachment" ? (m.attachment?.fileName.length ?? 0) + m.text.length + 40 : m.text.length + head;
+  const body = Math.ceil(length / Math.max(1, width));
   return Math.max(1, body) + (m.replyTo ? 1 : 0) + (Object.keys(m.reactions).length > 0 ? 1 : 0);
 }
 
@@ -68,7 +67,7 @@ export function MessagePane({ snapshot, conversationId, width, height, scroll, f
   const subtitle = group ? `${group.members.length} members${group.active ? "" : ", you left"}` : (presence ?? "");
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={focused ? "cyan" : "gray"}>
-      <Box justifyContent="space-between">
+      <Box justifyContent="space-between" flexShrink={0}>
         <Text bold>{conversationTitle(snapshot, conversationId)}</Text>
         <Text dimColor>
           {scroll > 0 ? `↑ ${scroll} newer below  ` : ""}
@@ -95,9 +94,11 @@ export interface MessageLineProps {
 export function MessageLine({ n, message: m, snapshot, width }: MessageLineProps) {
   if (m.kind === "notice") {
     return (
-      <Text dimColor italic wrap="wrap">
-        {`${String(n).padStart(3)} ${formatTime(m.receivedAt)} — ${m.text}`}
-      </Text>
+      <Box flexShrink={0} width={width}>
+        <Text dimColor italic wrap="wrap">
+          {`${String(n).padStart(3)} ${formatTime(m.receivedAt)} — ${m.text}`}
+        </Text>
+      </Box>
     );
   }
   const sender = userName(snapshot, m.sender, m.contactId);
@@ -110,7 +111,7 @@ export function MessageLine({ n, message: m, snapshot, width }: MessageLineProps
   const mentionNames = [snapshot.me.handle ?? "", snapshot.me.displayName];
   const mark = m.outgoing ? statusMark(m.status) : "";
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column" width={width} flexShrink={0}>
       {m.replyTo ? (
         <Text dimColor wrap="truncate-end">
           {`      ┌ ${quotedNumber > 0 ? `${quotedNumber} ` : ""}${quoted ? `${userName(snapshot, quoted.sender, m.contactId)}: ${quoted.deleted ? "(deleted)" : snippet(quoted.kind === "attachment" ? `📎 ${quoted.attachment?.fileName ?? ""}` : quoted.text, width - 20)}` : "(earlier message)"}`}

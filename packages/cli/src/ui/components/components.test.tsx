@@ -1,9 +1,9 @@
 import type { ChatMessage, ConversationSummary, GroupInfo } from "@parley/protocol/client";
 import { render } from "ink-testing-library";
 import { describe, expect, test } from "vitest";
+import { splitMentions } from "../format.js";
 import type { ContactView, Snapshot } from "../store.js";
 import { ConversationList } from "./ConversationList.js";
-import { splitMentions } from "../format.js";
 import { MessagePane, visibleSlice } from "./MessagePane.js";
 
 const ME = "aa".repeat(16);
@@ -12,11 +12,36 @@ const CAROL = "cc".repeat(16);
 const at = new Date(2026, 10, 30, 9, 5).getTime();
 
 function contact(id: string, userIdHex: string, displayName: string): ContactView {
-  return { id, userIdHex, userId: new Uint8Array(16), accountKey: new Uint8Array(32), handle: id.slice(1), displayName, deviceIds: [1], deviceListSequence: 1, verified: false, profileSent: true };
+  return {
+    id,
+    userIdHex,
+    userId: new Uint8Array(16),
+    accountKey: new Uint8Array(32),
+    handle: id.slice(1),
+    displayName,
+    deviceIds: [1],
+    deviceListSequence: 1,
+    verified: false,
+    profileSent: true,
+  };
 }
 
 function message(id: string, fields: Partial<ChatMessage>): ChatMessage {
-  return { id, contactId: "@bob", sender: BOB, senderDevice: 1, outgoing: false, kind: "text", text: "", sentAt: at, receivedAt: at, deleted: false, reactions: {}, status: "received", ...fields };
+  return {
+    id,
+    contactId: "@bob",
+    sender: BOB,
+    senderDevice: 1,
+    outgoing: false,
+    kind: "text",
+    text: "",
+    sentAt: at,
+    receivedAt: at,
+    deleted: false,
+    reactions: {},
+    status: "received",
+    ...fields,
+  };
 }
 
 const group: GroupInfo = {
@@ -78,7 +103,14 @@ describe("ConversationList", () => {
 describe("MessagePane", () => {
   const messages = [
     message("m1", { text: "are we still on for @alice's trip?", editedAt: at + 1 }),
-    message("m2", { sender: ME, outgoing: true, text: "yes!", replyTo: "m1", status: "read", reactions: { "👍": [BOB], "🎉": [BOB, CAROL] } }),
+    message("m2", {
+      sender: ME,
+      outgoing: true,
+      text: "yes!",
+      replyTo: "m1",
+      status: "read",
+      reactions: { "👍": [BOB], "🎉": [BOB, CAROL] },
+    }),
     message("m3", { sender: ME, outgoing: true, text: "sent one", status: "sent" }),
     message("m4", { sender: ME, outgoing: true, text: "delivered one", status: "delivered" }),
     message("m5", { sender: ME, outgoing: true, text: "pending one", status: "pending" }),
@@ -87,7 +119,14 @@ describe("MessagePane", () => {
     message("m8", {
       kind: "attachment",
       text: "tickets",
-      attachment: { blobId: "0".repeat(32), key: new Uint8Array(32), digest: new Uint8Array(32), size: 2048, contentType: "application/pdf", fileName: "tickets.pdf" },
+      attachment: {
+        blobId: "0".repeat(32),
+        key: new Uint8Array(32),
+        digest: new Uint8Array(32),
+        size: 2048,
+        contentType: "application/pdf",
+        fileName: "tickets.pdf",
+      },
     }),
     message("m9", { kind: "notice", text: "Alice added Carol." }),
   ];
@@ -116,7 +155,11 @@ describe("MessagePane", () => {
       { text: "@Alice", mention: true },
       { text: " and @dave", mention: false },
     ]);
-    expect(splitMentions("@bob @carol", []).filter((p) => p.mention).map((p) => p.text)).toEqual(["@bob", "@carol"]);
+    expect(
+      splitMentions("@bob @carol", [])
+        .filter((p) => p.mention)
+        .map((p) => p.text),
+    ).toEqual(["@bob", "@carol"]);
   });
 
   test("scrolled up, the newest messages leave the pane and the header says how many are below", () => {
