@@ -74,7 +74,12 @@ export function MessagePane({ snapshot, conversationId, width, height, scroll, f
           {subtitle}
         </Text>
       </Box>
-      <Box flexDirection="column" height={rows} justifyContent="flex-end" overflow="hidden">
+      {snapshot.contactsById[conversationId]?.pendingIdentity ? (
+        <Text color="red" wrap="truncate-end">
+          {`⚠ ${conversationTitle(snapshot, conversationId)}'s safety number changed. Check it with /verify, then /accept to send again.`}
+        </Text>
+      ) : null}
+      <Box flexDirection="column" flexGrow={1} justifyContent="flex-end" overflow="hidden">
         {slice.map(({ id, n }) => {
           const m = snapshot.messagesById[id];
           return m ? <MessageLine key={id} n={n} message={m} snapshot={snapshot} width={inner} /> : null;
