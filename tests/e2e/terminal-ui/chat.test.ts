@@ -138,6 +138,14 @@ describe("the interactive chat in a real terminal", () => {
     await bob.key("ctrl+n");
     await bob.waitFor(/Carol: I'm in!/);
     alice.save("07-alice-group");
+    await command(alice, "/group info");
+    await alice.waitFor(/★ you .*admin/);
+    await alice.waitFor(/3 members; everyone sends/);
+    alice.save("07b-alice-group-info");
+    await alice.key("escape");
+    await command(alice, "/group rename Ski week");
+    await bob.waitFor(/Alice renamed the group to “Ski week”/);
+    await bob.waitFor(/# Ski week/);
     bob.save("08-bob-group");
 
     // Narrow terminals show one pane at a time; redraws on resize.
@@ -145,7 +153,7 @@ describe("the interactive chat in a real terminal", () => {
     await alice.waitFor(/Tab: list\/chat/);
     alice.save("09-alice-narrow-chat");
     await alice.key("tab");
-    await alice.waitFor(/>.*Weekend trip/);
+    await alice.waitFor(/>.*Ski week/);
     alice.save("10-alice-narrow-list");
 
     await command(bob, "/quit");
@@ -186,11 +194,17 @@ describe("the interactive chat in a real terminal", () => {
     await command(frank, `/msg @${erinHandle} hello erin`);
     await frank.waitFor(/hello erin [✓●]/);
     await command(frank, "/verify");
-    const expected =
-      (await frank.waitFor("Safety number")) && (await erin.safetyNumber((await erin.findContact(`frank_${run}`)).id)).display;
+    await frank.waitFor("Safety number");
+    const expected = (await erin.safetyNumber((await erin.findContact(`frank_${run}`)).id)).display;
     const screen = await frank.waitFor(/[▀▄█]{10}/);
     expect(screen.replace(/\s+/g, " ")).toContain(expected.split(" ").slice(0, 4).join(" "));
     frank.save("12-verify");
+    await frank.key("escape");
+    await command(frank, "/devices");
+    await frank.waitFor(/1 {2}\(this device\)/);
+    await command(frank, "/settings typing");
+    await frank.waitFor(/typing indicators {2}off/);
+    frank.save("12b-settings");
     await frank.key("escape");
     await command(frank, "/quit");
     expect(await frank.exited).toBe(0);

@@ -150,9 +150,7 @@ export async function runCommand(ctx: ActionContext, command: Command): Promise<
       if (isGroupConversation(id)) throw new UsageError("Verify a person in your 1:1 conversation with them.");
       const number = await client.safetyNumber(id);
       const qr = renderUnicodeCompact([...number.qrPayload], { border: 1 }).split("\n");
-      ctx.panel("Safety number", [
-        "Compare these digits with your contact's screen (or scan the code):",
-        "",
+      ctx.panel("Safety number: compare with your contact's screen, or scan", [
         ...chunk(number.display.split(" "), 4).map((g) => `  ${g.join(" ")}`),
         "",
         ...qr,

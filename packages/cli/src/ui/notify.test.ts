@@ -7,10 +7,16 @@ import { notificationSequence } from "./notify.js";
 describe("notificationSequence", () => {
   test("always the bell; OSC 9 where the terminal shows it, OSC 777 on VTE and foot; control characters stripped", () => {
     expect(notificationSequence("Parley", "hi", { TERM: "xterm-256color" })).toBe("\u0007");
-    expect(notificationSequence("Parley", "new\u001b]x;message", { TERM_PROGRAM: "iTerm.app" })).toBe("\u0007\u001b]9;Parley: new ]x message\u0007");
-    expect(notificationSequence("Parley", "hi", { TERM: "xterm-256color", VTE_VERSION: "7600" })).toBe("\u0007\u001b]777;notify;Parley;hi\u0007");
+    expect(notificationSequence("Parley", "new\u001b]x;message", { TERM_PROGRAM: "iTerm.app" })).toBe(
+      "\u0007\u001b]9;Parley: new ]x message\u0007",
+    );
+    expect(notificationSequence("Parley", "hi", { TERM: "xterm-256color", VTE_VERSION: "7600" })).toBe(
+      "\u0007\u001b]777;notify;Parley;hi\u0007",
+    );
     expect(notificationSequence("Parley", "hi", { TERM: "foot" })).toBe("\u0007\u001b]777;notify;Parley;hi\u0007");
-    expect(notificationSequence("P", "hi", { TERM_PROGRAM: "WezTerm", TMUX: "/tmp/tmux" })).toBe("\u0007\u001bPtmux;\u001b\u001b]9;P: hi\u0007\u001b\\");
+    expect(notificationSequence("P", "hi", { TERM_PROGRAM: "WezTerm", TMUX: "/tmp/tmux" })).toBe(
+      "\u0007\u001bPtmux;\u001b\u001b]9;P: hi\u0007\u001b\\",
+    );
   });
 });
 
@@ -36,7 +42,14 @@ describe("format", () => {
     expect(formatSize(1023)).toBe("1023 B");
     expect(formatSize(1024)).toBe("1.0 KB");
     expect(formatSize(5 * 1024 * 1024)).toBe("5.0 MB");
-    expect(["sent", "delivered", "read", "failed", "pending", "received"].map((s) => statusMark(s as never))).toEqual(["✓", "✓✓", "●", "!", "…", ""]);
+    expect(["sent", "delivered", "read", "failed", "pending", "received"].map((s) => statusMark(s as never))).toEqual([
+      "✓",
+      "✓✓",
+      "●",
+      "!",
+      "…",
+      "",
+    ]);
     expect(progressBar(1, 4, 4)).toBe("[█░░░] 25%");
     expect(progressBar(0, 0, 2)).toBe("[██] 100%");
   });
