@@ -8,6 +8,9 @@ import { App } from "./App.js";
 import { Onboarding } from "./Onboarding.js";
 import { ChatStore } from "./store.js";
 
+/** How long quitting waits for queued sends to reach the relay. */
+const FLUSH_ON_QUIT_MS = 3_000;
+
 interface RootProps {
   readonly options: ProfileOptions;
   readonly passphrase?: string | undefined;
@@ -62,8 +65,9 @@ export async function runInteractive(options: ProfileOptions, passphrase?: strin
   );
   await app.waitUntilExit();
   if (client) {
-    await client.setPresence("offline").catch(() => {});
-    await client.flush().catch(() => {});
+    // Queued sends get a moment to reach the relay; whatever is left stays in the outbox for next time.
+    const settle = Promise.all([client.setPresence("offline"), client.flush()]).catch(() => {});
+    await Promise.race([settle, new Promise((resolve) => setTimeout(resolve, FLUSH_ON_QUIT_MS).unref())]);
     await client.close().catch(() => {});
   }
   return code;
