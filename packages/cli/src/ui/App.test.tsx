@@ -17,7 +17,7 @@ afterAll(async () => {
 const BOB = "bb".repeat(16);
 const tick = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function chatStore(): ChatStore {
+function chatStore(count: number): ChatStore {
   const store = new ChatStore(client);
   const bob: ContactView = {
     id: "@bob",
@@ -31,33 +31,34 @@ function chatStore(): ChatStore {
     verified: false,
     profileSent: true,
   };
-  const m: ChatMessage = {
-    id: "m1",
+  const messages: ChatMessage[] = Array.from({ length: count }, (_, i) => ({
+    id: `m${i + 1}`,
     contactId: "@bob",
     sender: client.userId,
     senderDevice: 1,
     outgoing: true,
     kind: "text",
-    text: "see you at nine",
+    text: count === 1 ? "see you at nine" : `message ${i + 1} `,
     sentAt: Date.now(),
     receivedAt: Date.now(),
     deleted: false,
     reactions: {},
     status: "delivered",
-  };
+  }));
+  const m = messages.at(-1) as ChatMessage;
   store.update((s) => ({
     ...s,
     conversations: ["@bob"],
     conversationsById: { "@bob": { id: "@bob", contact: bob, lastMessage: m, unread: 0 } },
     contactsById: { "@bob": bob },
-    timelines: { "@bob": ["m1"] },
-    messagesById: { m1: m },
+    timelines: { "@bob": messages.map((x) => x.id) },
+    messagesById: Object.fromEntries(messages.map((x) => [x.id, x])),
   }));
   return store;
 }
 
-function setup() {
-  const store = chatStore();
+function setup(count = 1) {
+  const store = chatStore(count);
   const options = { profile: "default", home: "/nonexistent", relay: "ws://127.0.0.1:9" };
   const app = render(<App client={client} store={store} options={options} onQuit={() => {}} />);
   const type = async (text: string) => {
@@ -125,6 +126,22 @@ describe("App", () => {
     await app.type("/react 1");
     await app.key("\r");
     expect(app.frame()).toContain("Usage: /react [N] emoji");
+    app.unmount();
+  });
+
+  test("PgUp scrolls back through the conversation and PgDn returns to the newest", async () => {
+    const app = setup(60);
+    await tick(100);
+    expect(app.frame()).toContain("message 60");
+    expect(app.frame()).not.toContain("message 30 ");
+    await app.key("\u001b[5~");
+    await tick(60);
+    expect(app.frame()).toMatch(/↑ \d+ newer below/);
+    expect(app.frame()).not.toContain("message 60");
+    await app.key("\u001b[6~");
+    await tick(60);
+    expect(app.frame()).toContain("message 60");
+    expect(app.frame()).not.toMatch(/newer below/);
     app.unmount();
   });
 });

@@ -12,7 +12,7 @@ import { type ActionContext, runCommand, UsageError } from "./actions.js";
 import { parseCommand } from "./commands.js";
 import { ConversationList } from "./components/ConversationList.js";
 import { MessagePane, visibleSlice } from "./components/MessagePane.js";
-import { describeError } from "./describe-error.js";
+import { describeError, errorCode } from "./describe-error.js";
 import { applyCompletion, completions, partialShortcode } from "./emoji.js";
 import { useLine, useSnapshot, useTerminalSize } from "./hooks.js";
 import { browseHistory, editLine, emptyHistory, emptyLine, lineOf, pushHistory } from "./line-editor.js";
@@ -72,6 +72,17 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
     setScroll(0);
     store.loadTimeline(selectedId).catch((error) => setStatus({ text: describeError(error), kind: "error" }));
   }, [selectedId, store]);
+
+  // Background failures worth a sentence: another process took the profile over, the relay refused the login.
+  useEffect(
+    () =>
+      client.on("error", (error) => {
+        const code = errorCode(error);
+        if (code === "ERR_STORE_TAKEN_OVER" || code === "ERR_RELAY_ID_MISMATCH" || code === "ERR_LIMIT_EXCEEDED")
+          setStatus({ text: describeError(error), kind: "error" });
+      }),
+    [client],
+  );
 
   // Presence goes to contacts only: tell new contacts we are here.
   const contactCount = Object.keys(snapshot.contactsById).length;
