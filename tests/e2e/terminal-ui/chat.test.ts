@@ -135,6 +135,9 @@ describe("the interactive chat in a real terminal", () => {
     await carolGot;
     await carol.sendText(group.id, "I'm in!");
     await alice.waitFor(/Carol: I'm in!/);
+    // What is on screen is read: no unread count for the open group, nor for Bob's conversation read earlier.
+    await alice.waitFor(/># Weekend trip {2}/);
+    await alice.waitFor(/ ● Bob {2}/);
     await bob.key("ctrl+n");
     await bob.waitFor(/Carol: I'm in!/);
     alice.save("07-alice-group");

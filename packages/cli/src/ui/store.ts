@@ -56,6 +56,7 @@ export class ChatStore {
   #notifyScheduled = false;
   #offs: (() => void)[] = [];
   #summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  #refreshSeq = 0;
   readonly #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Called for each new incoming message (notifications). */
   onIncoming: ((message: ChatMessage) => void) | undefined;
@@ -141,8 +142,11 @@ export class ChatStore {
     this.update((s) => ({ ...s, me: { userId: c.userId, handle: c.handle, displayName: c.displayName } }));
   }
 
+  /** Re-reads the conversation list. Reads can overlap: only the newest started one is applied, so a slow older read never brings back a stale unread count. */
   async refreshConversations(): Promise<void> {
+    const seq = ++this.#refreshSeq;
     const list = await this.client.conversations();
+    if (seq !== this.#refreshSeq) return;
     this.update((s) => {
       const conversationsById: Record<string, ConversationSummary> = {};
       for (const c of list) conversationsById[c.id] = c;
