@@ -24,6 +24,7 @@ const SHORT: Readonly<Record<string, string>> = { h: "help", V: "version" };
 /** Each scriptable command's own flags, and how many positional arguments it takes. */
 export const COMMANDS = {
   init: { flags: { handle: "string", name: "string" }, positionals: [0, 0] },
+  link: { flags: { approval: "string" }, positionals: [0, 0] },
   send: { flags: { group: "string", file: "string", "reply-to": "string" }, positionals: [0, 2] },
   read: { flags: { json: "boolean", follow: "boolean" }, positionals: [0, 0] },
   contacts: { flags: { json: "boolean" }, positionals: [0, 0] },

@@ -16,6 +16,7 @@ const MAIN = `parley: end-to-end encrypted chat in the terminal
 Usage:
   parley                          the interactive chat (needs a terminal)
   parley init --handle H --name N create this profile's account and claim @H
+  parley link                     make this profile a new device of an account you have elsewhere
   parley send @bob "hi"           send a text (--group NAME, --file PATH, --reply-to ID)
   parley read [--json] [--follow] print unread messages and mark them read
   parley contacts [--json]        list contacts
@@ -36,6 +37,13 @@ Creates this profile's account and device, connects to the relay and claims @HAN
 The display name defaults to the handle. If the handle is taken, the account is kept and
 \`parley init --handle OTHER\` claims another one. Running it again with the handle the
 profile already has does nothing and exits 0.`,
+  link: `Usage: parley link [--approval TEXT]
+
+Makes this profile a new device of an account that already exists on another device.
+Prints a link request and a code: give the request to the account's primary device (in the
+terminal chat: /link REQUEST, then /link confirm CODE; in the web client: Devices, Link a
+device) and check that it shows the same code. On a terminal, then paste the approval it gives
+back; otherwise finish with \`parley link --approval TEXT\`.`,
   send: `Usage: parley send @HANDLE [TEXT]
        parley send --group NAME [TEXT]
        parley send @HANDLE --file PATH [CAPTION]

@@ -22,6 +22,7 @@ type Command = (ctx: CommandContext) => Promise<number>;
 
 const COMMANDS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
   init: async () => (await import("./commands/init.js")).init,
+  link: async () => (await import("./commands/link.js")).link,
   send: async () => (await import("./commands/send.js")).send,
   read: async () => (await import("./commands/read.js")).read,
   contacts: async () => (await import("./commands/listing.js")).contacts,

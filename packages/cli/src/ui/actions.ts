@@ -264,7 +264,7 @@ async function runLink(ctx: ActionContext, command: Extract<Command, { kind: "li
   }
   if (command.request === undefined) {
     ctx.panel("Link a device", [
-      "On the new device, run `parley link` and copy the request it shows.",
+      'On the new device, run `parley link` (or, in the web client, "Link to my account on another device") and copy the request it shows.',
       "Here, type /link REQUEST; compare the 40-digit codes, then /link confirm CODE.",
       client.isPrimary ? "" : "Only the account's primary device can link devices.",
     ]);
