@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { waitFor } from "../support/clients.js";
 import { sharedRelay } from "../support/fixtures.js";
 import { type ParleyTerminal, spawnParley } from "./terminal.js";
 
@@ -125,13 +126,14 @@ describe("the interactive chat in a real terminal", () => {
     alice.save("06-alice-unread");
 
     // A group of three: Alice creates it, everyone writes.
-    const joined = carol.once("group");
+    const joined = waitFor(carol, "group", () => true, 30_000);
     await command(alice, `/group create Weekend trip @${bobHandle} @${carolHandle}`);
     const group = await joined;
     await alice.waitFor(/created the group “Weekend trip”/);
     await bob.waitFor(/Weekend trip/);
+    // Listening before Alice sends: the message can arrive before the command returns.
+    const carolGot = waitFor(carol, "message", (m) => m.contactId === group.id && m.text === "plans anyone?", 30_000);
     await command(alice, "plans anyone?");
-    const carolGot = carol.once("message", (m) => m.contactId === group.id && m.text === "plans anyone?");
     await carolGot;
     await carol.sendText(group.id, "I'm in!");
     await alice.waitFor(/Carol: I'm in!/);
