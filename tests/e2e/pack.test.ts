@@ -2,12 +2,15 @@
 // file, and installed into empty projects from the tarballs alone. A Node project runs the
 // installed relay's bin (serving the installed web client at /) and a two-client chat against it; a browser project (no `ws`) bundles
 // examples/browser-chat with Vite 7, whose Rollup fails on any Node built-in left in the graph.
+// The terminal client's tarball runs with `npm exec` (npx) from the tarballs alone, and as an
+// installed `parley` bin it sets up two profiles that chat through the installed relay.
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, test } from "vitest";
+import { startRelay } from "./support/relay-process.js";
 import { deadDocPaths, deadMarkdownLinks, deadSourceMapSources, listFiles, missingEntryPoints } from "./support/tarball.js";
 
 const exec = promisify(execFile);
@@ -69,6 +72,23 @@ try {
 }
 `;
 
+// Written into the CLI project: the installed `parley` bin inits two profiles, sends, reads --json
+// (against the relay at RELAY_URL).
+const CLI_CHAT_SCRIPT = `
+import { execFileSync } from "node:child_process";
+const url = process.env.RELAY_URL;
+const parley = (home, ...args) =>
+  execFileSync("node_modules/.bin/parley", [...args, "--home", home, "--relay", url.replace(/^http/, "ws")], {
+    env: { ...process.env, PARLEY_PASSPHRASE: "a passphrase" },
+    encoding: "utf8",
+  });
+parley("alice-home", "init", "--handle", "alice");
+parley("bob-home", "init", "--handle", "bob");
+parley("alice-home", "send", "@bob", "hi bob from an installed parley");
+const [line] = parley("bob-home", "read", "--json").trim().split("\\n");
+console.log("bob read: " + JSON.parse(line).text);
+`;
+
 test("npm pack of each package gives a complete tarball that installs and chats in an empty folder", { timeout: 360_000 }, async () => {
   // Incremental: a no-op when dist is current; the tarballs must not ship a stale build.
   await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, timeout: 120_000 });
@@ -76,7 +96,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   mkdirSync(tarballs);
   const packed: Record<string, string> = {};
   try {
-    for (const name of ["protocol", "relay", "web"]) {
+    for (const name of ["protocol", "relay", "web", "cli"]) {
       const { stdout } = await npm(["pack", "--json", "--pack-destination", tarballs], join(root, "packages", name), 60_000);
       const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
       if (!info) throw new Error(`npm pack printed no result for ${name}`);
@@ -84,7 +104,7 @@ test("npm pack of each package gives a complete tarball that installs and chats 
     }
   } finally {
     // The pack steps put the packages' docs back even if a step failed midway.
-    for (const name of ["protocol", "relay", "web"])
+    for (const name of ["protocol", "relay", "web", "cli"])
       await exec(process.execPath, [join(root, "scripts/pack-docs.mjs"), "restore"], { cwd: join(root, "packages", name) }).catch(() => {});
   }
 
@@ -112,6 +132,19 @@ test("npm pack of each package gives a complete tarball that installs and chats 
       expect.soft(manifest.dependencies ?? {}, "web has no runtime dependencies").toEqual({});
       expect.soft(files, "web: built app").toContain("dist/index.html");
       expect.soft(files, "web: service worker").toContain("dist/sw.js");
+    }
+    if (name === "cli") {
+      expect.soft(files, "cli: the linked example").toContain("examples/echo-bot/README.md");
+      expect.soft(files, "cli: README").toContain("README.md");
+      expect.soft(files, "cli: bin").toContain("dist/bin.js");
+      expect
+        .soft(
+          files.filter((f) => f.includes(".test.")),
+          "cli: no tests",
+        )
+        .toEqual([]);
+      // Node 20 has no global WebSocket: the CLI brings `ws` for @parley/protocol/node.
+      expect.soft(Object.keys(manifest.dependencies ?? {}), "cli dependencies").toEqual(expect.arrayContaining(["@parley/protocol", "ws"]));
     }
     if (name === "protocol") {
       // Browser apps must not get `ws`: it is an optional peer for @parley/protocol/node.
@@ -160,4 +193,50 @@ test("npm pack of each package gives a complete tarball that installs and chats 
   for (const file of ["index.html", "main.js"]) cpSync(join(root, "examples/browser-chat", file), join(web, file));
   const bundle = await exec(process.execPath, ["node_modules/vite/bin/vite.js", "build"], { cwd: web, timeout: 60_000 });
   expect(bundle.stdout + bundle.stderr).not.toMatch(/externalized for browser compatibility/);
+});
+
+test("the terminal client's tarball runs with npm exec (npx) and, installed, chats through a relay", { timeout: 400_000 }, async () => {
+  await exec(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, timeout: 120_000 });
+  const tarballs = join(work, "cli-tarballs");
+  mkdirSync(tarballs);
+  const packed: Record<string, string> = {};
+  try {
+    for (const name of ["protocol", "cli"]) {
+      const { stdout } = await npm(["pack", "--json", "--pack-destination", tarballs], join(root, "packages", name), 60_000);
+      const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+      if (!info) throw new Error(`npm pack printed no result for ${name}`);
+      packed[name] = join(tarballs, info.filename.replace(/^@/, "").replace("/", "-"));
+    }
+  } finally {
+    for (const name of ["protocol", "cli"])
+      await exec(process.execPath, [join(root, "scripts/pack-docs.mjs"), "restore"], { cwd: join(root, "packages", name) }).catch(() => {});
+  }
+  // An empty folder outside the repository: `npm exec` (what npx runs) from the two tarballs.
+  const cliDir = join(work, "cli-app");
+  mkdirSync(cliDir);
+  const help = await npm(["exec", "--yes", `--package=${packed.protocol}`, `--package=${packed.cli}`, "--", "parley", "--help"], cliDir);
+  expect(help.stdout).toContain("parley send @bob");
+  // Installed there, its `parley` bin sets up two profiles that chat through a relay.
+  writeFileSync(
+    join(cliDir, "package.json"),
+    JSON.stringify({ name: "cli-app", private: true, allowScripts: { "msgpackr-extract": false } }),
+  );
+  const install = await npm(
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", packed.protocol as string, packed.cli as string],
+    cliDir,
+  );
+  expect(install.stdout + install.stderr).not.toMatch(/not yet covered by allowScripts/);
+  writeFileSync(join(cliDir, "cli-chat.mjs"), CLI_CHAT_SCRIPT);
+  const relay = await startRelay();
+  try {
+    const chat = await exec(process.execPath, ["cli-chat.mjs"], {
+      cwd: cliDir,
+      timeout: 120_000,
+      env: { ...process.env, RELAY_URL: relay.wsUrl },
+    });
+    expect(chat.stdout).toContain("bob read: hi bob from an installed parley");
+  } finally {
+    await relay.stop();
+    relay.cleanup();
+  }
 });
