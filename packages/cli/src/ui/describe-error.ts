@@ -39,6 +39,7 @@ const PARLEY: Readonly<Record<ErrorCode, string>> = {
   ERR_BACKUP_PASSPHRASE: "That backup passphrase is not right.",
   ERR_BACKUP_CORRUPT: "That file is not a Parley backup, or it is damaged.",
   ERR_BACKUP_ACCOUNT: "That backup belongs to another account.",
+  ERR_INVALID_DISPLAY_NAME: "A display name cannot be empty.",
 };
 
 const STORE: Readonly<Record<string, string>> = {
