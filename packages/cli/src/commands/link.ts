@@ -1,6 +1,6 @@
 /**
  * `parley link [--approval TEXT]`: makes this profile a new device of an account that exists on
- * another device (spec/client.md §6). Without --approval it creates the profile's store, prints
+ * another device (the SDK's device linking). Without --approval it creates the profile's store, prints
  * the link request and its code, and on a terminal waits for the approval to be pasted; without a
  * terminal, `parley link --approval TEXT` finishes later (the request is kept in the store). With
  * the approval it completes the link, logs in and says which device this is.
