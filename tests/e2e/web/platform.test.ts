@@ -33,7 +33,12 @@ webTest("onboarding: invalid and taken handles, passphrase lock, unlock", { time
   await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 20_000 }).toMatch(/taken/);
   await both(page, "onboarding-taken");
 
-  // The alternatives: linking and restore (backup API) are reachable and come back.
+  // The account exists now (only the handle is missing): linking and restoring are not offered.
+  expect(await page.getByRole("button", { name: "Restore from a backup" }).count()).toBe(0);
+
+  // The alternatives, on a fresh page: linking and restore (backup API) are reachable and come back.
+  page = (await openApp(web.browser, web.relay, DESKTOP)).page;
+  await page.getByRole("heading", { name: "Welcome to Parley" }).waitFor();
   await page.getByRole("button", { name: "Restore from a backup" }).click();
   await page.getByRole("heading", { name: "Restore from a backup" }).waitFor();
   await both(page, "onboarding-restore");

@@ -6,6 +6,9 @@ export async function runInteractive(options: ProfileOptions, passphrase?: strin
   // Ink's colours (chalk) read FORCE_COLOR once, when first imported: honour NO_COLOR
   // (https://no-color.org) by setting it before the view loads. Marks carry every meaning without colour.
   if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = "0";
+  // Ink draws only the last frame when it thinks it runs in CI (a CI or CONTINUOUS_INTEGRATION
+  // variable, read once on import): the chat is only started on a terminal, so it is interactive.
+  for (const name of ["CI", "CONTINUOUS_INTEGRATION"]) if (name in process.env) process.env[name] = "0";
   const { startChat } = await import("./root.js");
   return startChat(options, passphrase);
 }

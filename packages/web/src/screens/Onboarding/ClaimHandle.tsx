@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { describeError } from "../../sdk/errors.js";
-import { useActions } from "../../sdk/hooks.js";
+import { useActions, useViewStore } from "../../sdk/hooks.js";
 import { HANDLE_PATTERN, HANDLE_RULE } from "./handle.js";
 import styles from "./Onboarding.module.css";
 
@@ -85,6 +85,9 @@ export function ClaimHandleForm({ claim, refused = "", reason }: ClaimHandleProp
 /** For an account opened without a handle (the page was reloaded after a failed claim). */
 export function ClaimHandle() {
   const actions = useActions();
+  const view = useViewStore();
+  // Shown instead of the chat list: claiming needs the relay, so the connection starts now.
+  useEffect(() => view.shellShown(), [view]);
   return (
     <main className={styles.page}>
       <ClaimHandleForm claim={actions.claimHandle} />
