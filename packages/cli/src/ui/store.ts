@@ -247,7 +247,7 @@ function withHex(c: Contact): ContactView {
 /** A conversation's title: the group name, or the contact's display name / @handle. */
 export function conversationTitle(s: Snapshot, id: string): string {
   const group = s.groupsById[id] ?? s.conversationsById[id]?.group;
-  if (group) return `#${group.name}`;
+  if (group) return `# ${group.name}`;
   const contact = s.contactsById[id] ?? s.conversationsById[id]?.contact;
   return contact?.displayName ?? (contact?.handle ? `@${contact.handle}` : id.slice(0, 8));
 }

@@ -33,7 +33,7 @@ export function ConversationList({ snapshot, selectedId, focused, width, height 
         const unread = summary?.unread ?? 0;
         const typing = (snapshot.typing[id]?.length ?? 0) > 0;
         const selected = id === selectedId;
-        const title = conversationTitle(snapshot, id).replace(/^#/, "");
+        const title = conversationTitle(snapshot, id).replace(/^# /, "");
         const suffix = `${typing ? " ✎" : ""}${unread > 0 ? ` (${unread})` : ""}`;
         const room = Math.max(1, width - 6 - suffix.length);
         return (
