@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { attachmentLayout, ErrorCode, ParleyError } from "@parley/protocol";
 import { type ChatMessage, MemoryStore, type ParleyClient } from "@parley/protocol/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { newClient, reopenClient, waitFor } from "./support/clients.js";
+import { errorCodeOf, newClient, readAll, reopenClient, waitFor } from "./support/clients.js";
 import { type RelayProcess, startRelay } from "./support/relay-process.js";
 
 let relay: RelayProcess;
@@ -32,21 +32,6 @@ function fileBytes(size: number, seed: number): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const part of stream) parts.push(part);
-  return Buffer.concat(parts);
-}
-
-async function errorOf(run: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof ParleyError ? error.code : String(error);
-  }
-  return undefined;
 }
 
 /** Alice sends `source`; resolves with Bob's received message. */
@@ -140,9 +125,9 @@ describe("attachments through a real relay", () => {
     const bytes = readFileSync(file);
     bytes[150_000] = (bytes[150_000] as number) ^ 1;
     writeFileSync(file, bytes);
-    expect(await errorOf(() => readAll(bob.openAttachment(received)))).toBe(ErrorCode.AttachmentCorrupt);
+    expect(await errorCodeOf(() => readAll(bob.openAttachment(received)))).toBe(ErrorCode.AttachmentCorrupt);
     const out = join(dir, "tampered.bin");
-    expect(await errorOf(() => bob.saveAttachment(received, out))).toBe(ErrorCode.AttachmentCorrupt);
+    expect(await errorCodeOf(() => bob.saveAttachment(received, out))).toBe(ErrorCode.AttachmentCorrupt);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
@@ -151,10 +136,10 @@ describe("attachments through a real relay", () => {
     const { received } = await sendToBob(new Blob([fileBytes(200_000, 8)]), { fileName: "cut.bin" });
     const file = blobFile(received.attachment?.blobId as string);
     truncateSync(file, 3 * (65_536 + 16));
-    expect(await errorOf(() => readAll(bob.openAttachment(received)))).toBe(ErrorCode.AttachmentTruncated);
+    expect(await errorCodeOf(() => readAll(bob.openAttachment(received)))).toBe(ErrorCode.AttachmentTruncated);
     truncateSync(file, 1000);
     const out = join(dir, "truncated.bin");
-    expect(await errorOf(() => bob.saveAttachment(received, out))).toBe(ErrorCode.AttachmentTruncated);
+    expect(await errorCodeOf(() => bob.saveAttachment(received, out))).toBe(ErrorCode.AttachmentTruncated);
     expect(existsSync(out)).toBe(false);
   });
 

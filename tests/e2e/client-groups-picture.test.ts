@@ -7,28 +7,13 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { decodeAttachmentPointer, ErrorCode, ParleyError } from "@parley/protocol";
+import { decodeAttachmentPointer, ErrorCode } from "@parley/protocol";
 import type { ParleyClient } from "@parley/protocol/client";
 import { describe, expect, test } from "vitest";
-import { eventually, newClient, waitFor } from "./support/clients.js";
+import { errorCodeOf, eventually, newClient, readAll, waitFor } from "./support/clients.js";
 import { perTestCleanups } from "./support/fixtures.js";
 
 const { cleanups, relay: relayForTest } = perTestCleanups();
-
-async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const part of stream) parts.push(part);
-  return Buffer.concat(parts);
-}
-
-async function errorCodeOf(run: () => Promise<unknown>): Promise<string | undefined> {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof ParleyError ? error.code : String(error);
-  }
-  return undefined;
-}
 
 describe("a group picture", () => {
   test("reaches every member verified, posts no message, and is refused up front to a member who may not edit", async () => {

@@ -1,4 +1,6 @@
 // Helpers for end-to-end tests: real ParleyClients over `ws` to a real relay process.
+
+import { ParleyError } from "@parley/protocol";
 import { type ClientEvents, MemoryStore, ParleyClient, type ParleyClientOptions, type Store } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 
@@ -87,4 +89,21 @@ export async function breakBobsSession(alice: ParleyClient, bob: ParleyClient, b
   await alice.sendText(bobId, "lost in the broken session");
   await bobNotice;
   await aliceNotice;
+}
+
+/** Every piece of a stream (an attachment's plaintext), joined. */
+export async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of stream) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/** The ParleyError code `run` rejects with (or the error as text; undefined when it resolves). */
+export async function errorCodeOf(run: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await run();
+  } catch (error) {
+    return error instanceof ParleyError ? error.code : String(error);
+  }
+  return undefined;
 }
