@@ -31,6 +31,16 @@ export interface RelayConfig {
   /** Address the admin listener binds (default 127.0.0.1). */
   readonly metricsHost: string;
   readonly limits: Limits;
+  /** Where the directory and mailboxes live: undefined for SQLite in the data directory, or a `postgres://` URL. */
+  readonly storeUrl: string | undefined;
+  /** The cluster bus between relay nodes: undefined for a single node, or a `redis://` URL. */
+  readonly busUrl: string | undefined;
+  /** Where blob bytes live: undefined for `<data>/blobs`, `file:DIR`, `postgres://…` or `s3://…`. */
+  readonly blobsUrl: string | undefined;
+  /** This node's name in a cluster (logs, metrics, the bus); defaults to `hostname-pid`. */
+  readonly nodeId: string | undefined;
+  /** How long SIGTERM waits for clients to move before closing what is left (ms). */
+  readonly drainTimeoutMs: number;
   readonly help: boolean;
 }
 
@@ -65,6 +75,14 @@ Options (environment variable in brackets):
                         [PARLEY_MAX_BLOB_SIZE]
   --blob-quota S        blob bytes one account may reserve (default 2GiB; sets
                         maxBlobBytesPerAccount) [PARLEY_BLOB_QUOTA]
+  --store URL           postgres://USER@HOST:PORT/DB (several nodes share it); default: SQLite in
+                        the data directory [PARLEY_STORE]
+  --bus URL             redis://HOST:PORT: wake-ups and one live connection per device across
+                        nodes; default: a single node [PARLEY_BUS]
+  --blobs URL           where blob bytes live: file:DIR (default DATA/blobs), postgres://… or
+                        s3://… (see README, "Running a cluster") [PARLEY_BLOBS]
+  --node-id NAME        this node's name in logs, metrics and the bus (default HOSTNAME-PID) [PARLEY_NODE_ID]
+  --drain-timeout D     on SIGTERM, how long clients get to move to other nodes (default 10s) [PARLEY_DRAIN_TIMEOUT]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
@@ -140,6 +158,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     metricsPort,
     metricsHost: pick("metrics-host", "PARLEY_METRICS_HOST") ?? "127.0.0.1",
     limits: resolveLimits({ ...envLimits, ...limitArgs, ...blobLimits(pick) }),
+    storeUrl: pick("store", "PARLEY_STORE"),
+    busUrl: pick("bus", "PARLEY_BUS"),
+    blobsUrl: pick("blobs", "PARLEY_BLOBS"),
+    nodeId: pick("node-id", "PARLEY_NODE_ID"),
+    drainTimeoutMs: parseDuration(pick("drain-timeout", "PARLEY_DRAIN_TIMEOUT") ?? "10s", "--drain-timeout"),
     help: flags.get("help") === true,
   };
 }
@@ -172,4 +195,9 @@ const KNOWN = new Set([
   "blob-lifetime",
   "max-blob-size",
   "blob-quota",
+  "store",
+  "bus",
+  "blobs",
+  "node-id",
+  "drain-timeout",
 ]);

@@ -5,15 +5,18 @@
  */
 
 import { mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
 import { canonicalRelayId } from "@parley/protocol/wire";
 import { pino } from "pino";
+import { openBlobs } from "./blobs/open-blobs.js";
+import { openBus } from "./cluster/open-bus.js";
 import { DEFAULT_PORT, type RelayConfig } from "./config.js";
 import { createRelay } from "./relay.js";
 import { listenAdmin } from "./server/admin-server.js";
 import { listen, type RelayServer } from "./server/server.js";
 import { bundledWebClient } from "./server/web-client.js";
-import { openSqliteStore } from "./store/sqlite-store.js";
+import { openStore } from "./store/open-store.js";
 
 /** A running relay process. */
 export interface RunningRelay {
@@ -35,7 +38,10 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   const log = pino({ level: config.logLevel, base: { service: "parley-relay" } });
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const store = openSqliteStore(join(dataDir, "relay.sqlite"));
+  const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
+  const store = await openStore(config.storeUrl, dataDir, log);
+  const blobDir = await openBlobs(config.blobsUrl, dataDir, log);
+  await openBus(config.busUrl, nodeId, log);
   const scheme = config.tlsCert ? "https" : "http";
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
 
@@ -45,7 +51,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   const holder = { relayId: config.publicUrl ? canonicalRelayId(config.publicUrl) : "" };
   const relay = await createRelay({
     store,
-    blobDir: join(dataDir, "blobs"),
+    blobDir,
     relayId: "",
     limits: config.limits,
     logger: log,
