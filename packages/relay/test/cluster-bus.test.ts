@@ -96,7 +96,7 @@ describe.skipIf(skip !== undefined)("two relay nodes on one bus", () => {
     const carol = newIdentity();
     const onA = await registered(0, carol);
     const onB = await loggedIn(1, carol);
-    const closed = await Promise.race([onA.closed, new Promise<undefined>((r) => setTimeout(r, 3000))]);
+    const closed = await Promise.race([onA.closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
     expect(closed?.code).toBe(CloseCode.Replaced);
     expect(onB.closeInfo).toBeUndefined();
     // The survivor still gets mail.

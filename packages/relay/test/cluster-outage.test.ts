@@ -106,7 +106,7 @@ describe.skipIf(skip !== undefined)("a Redis outage under two nodes", () => {
 
     // Dave's generation was restored: his newer connection on B replaces the one on A, not the reverse.
     const daveOnB = await on(1, dave, "auth");
-    const closed = await Promise.race([daveOnA.closed, new Promise<undefined>((r) => setTimeout(r, 3000))]);
+    const closed = await Promise.race([daveOnA.closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
     expect(closed?.code).toBe(CloseCode.Replaced);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(daveOnB.closeInfo).toBeUndefined();
