@@ -48,6 +48,7 @@ export class ClusterNode {
   readonly #metrics: BusMetrics;
   readonly #log: ClusterNodeOptions["log"];
   #poll: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(options: ClusterNodeOptions) {
     this.#bus = options.bus;
@@ -82,12 +83,14 @@ export class ClusterNode {
 
   /** Sends pending quota consumption and stops timers; the bus itself is closed by its owner. */
   stop(): void {
+    this.#stopped = true;
     this.#quotas.flush();
     this.#quotas.stop();
     this.#stopPolling();
   }
 
   #receive(message: BusMessage): void {
+    if (this.#stopped) return;
     this.#metrics.received.inc({ type: message.t });
     switch (message.t) {
       case "wake":
@@ -103,6 +106,7 @@ export class ClusterNode {
   }
 
   #stateChanged(up: boolean): void {
+    if (this.#stopped) return;
     this.#metrics.up.set(up ? 1 : 0);
     if (!up) {
       this.#startPolling();
