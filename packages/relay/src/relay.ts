@@ -195,6 +195,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ctx.log.debug({ conn: conn.serial, device: conn.mailbox !== undefined }, "connection closed");
       conn.detached();
       live.detach(conn);
+      cluster?.detached(conn);
       connections.delete(conn);
       metrics.connections.set(connections.size);
       metrics.authenticated.set(live.size);

@@ -2,12 +2,14 @@
 // with real WebSocket clients: cross-node delivery (and its latency), one live connection per
 // device across nodes (also when two connect at once), cluster-wide rate limits and queue
 // shares at N and N+1, health and metrics, and a malformed bus message that changes nothing.
+
+import { signDeviceList } from "@parley/protocol";
 import { CloseCode, RelayErrorCode, SendResult, type ServerFrame } from "@parley/protocol/wire";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLUSH_MS } from "../src/cluster/quota-sync.js";
 import { health, redisUnavailable, SHARED_REDIS, startCluster, type TestCluster, waitFor } from "./cluster-nodes.js";
-import { addDevice, messageId, newIdentity, type TestIdentity, utf8 } from "./identities.js";
+import { addDevice, deps, messageId, newIdentity, type TestIdentity, utf8 } from "./identities.js";
 import { SocketClient } from "./socket-client.js";
 
 const skip = await redisUnavailable();
@@ -135,6 +137,38 @@ describe.skipIf(skip !== undefined)("two relay nodes on one bus", () => {
     expect(resultOf(await send(frankOnA, target, "one too many on A"))).toBe(RelayErrorCode.RateLimited);
   });
 
+  it("forwards an ephemeral frame to a device live on the other node, and answers OFFLINE once it left", async () => {
+    const jane = newIdentity();
+    const kim = newIdentity();
+    const janeOnA = await registered(0, jane);
+    const kimOnB = await registered(1, kim);
+    await new Promise((resolve) => setTimeout(resolve, LAG_MS)); // kim's claim reaches node A
+    const typing = (body: string) =>
+      janeOnA.request({
+        t: "send",
+        ephemeral: true,
+        messages: [{ userId: kim.account.userId, deviceId: 1, messageId: messageId(), envelope: utf8(body) }],
+      });
+    expect(resultOf(await typing("typing…"))).toBe(SendResult.Ok);
+    const arrived = await kimOnB.next((f) => f.t === "ephemeral", 2000);
+    expect(arrived.t === "ephemeral" && new TextDecoder().decode(arrived.envelope)).toBe("typing…");
+    await kimOnB.close();
+    await new Promise((resolve) => setTimeout(resolve, LAG_MS)); // the release reaches node A
+    expect(resultOf(await typing("anyone?"))).toBe(SendResult.Offline);
+  });
+
+  it("closes a removed device's connection on the other node", async () => {
+    const lee = newIdentity();
+    const lee2 = addDevice(lee, 2, [1, 2]);
+    const leeOnA = await registered(0, lee);
+    const lee2OnB = await registered(1, lee2);
+    const answer = await lee2OnB.request({ t: "publish_devices", deviceList: signDeviceList(deps, lee.account, 3, [2]) });
+    expect(answer.t).toBe("ok");
+    const closed = await Promise.race([leeOnA.closed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000))]);
+    expect(closed?.code).toBe(CloseCode.DeviceRemoved);
+    expect(lee2OnB.closeInfo).toBeUndefined();
+  });
+
   it("reports the bus in /healthz and its traffic in /metrics", async () => {
     for (const node of cluster.nodes) {
       expect(await health(node.httpUrl)).toEqual({ code: 200, body: { status: "ok", bus: "up" } });
@@ -160,6 +194,9 @@ describe.skipIf(skip !== undefined)("two relay nodes on one bus", () => {
         JSON.stringify({ from: "x", message: { t: "claim", key, generation: -1, node: "evil" } }),
         JSON.stringify({ from: "x", message: { t: "quota", spends: [["send", "u:x>y", "lots"]], holds: [], acks: [] } }),
         JSON.stringify({ from: "x", message: { t: "wake", keys: [1, 2] } }),
+        JSON.stringify({ from: "x", message: { t: "ephemeral", key, envelope: "not base64!" } }),
+        JSON.stringify({ from: "x", message: { t: "release", key, generation: 0 } }),
+        JSON.stringify({ from: "x", message: { t: "removed", keys: key } }),
         JSON.stringify({ from: "x", message: { t: "unknown" } }),
       ]) {
         await publisher.publish(channel, junk);

@@ -7,6 +7,9 @@ describe("bus message decoding", () => {
     const messages = [
       { t: "wake", keys: ["ab.1", "cd.2"] },
       { t: "claim", key: "ab.1", generation: 7, node: "n1" },
+      { t: "release", key: "ab.1", generation: 7 },
+      { t: "ephemeral", key: "ab.1", envelope: new Uint8Array([0, 1, 255]) },
+      { t: "removed", keys: ["ab.2"] },
       { t: "quota", spends: [["send", "u:ab>cd", 3]], holds: [["ab.1", "ff", ["ab.1|u:cd"], 123]], acks: [["ab.1", ["ff"]]] },
     ] as const;
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope("me", message))).toEqual({ from: "me", message });
@@ -28,6 +31,9 @@ describe("bus message decoding", () => {
       '{"from":"x","message":{"t":"quota","spends":[],"holds":[["m","id",["k"]]],"acks":[]}}',
       '{"from":"x","message":{"t":"quota","spends":[],"holds":[],"acks":[["m","id"]]}}',
       '{"from":"x","message":{"t":"other"}}',
+      '{"from":"x","message":{"t":"ephemeral","key":"k","envelope":"%%%"}}',
+      '{"from":"x","message":{"t":"release","key":"k","generation":0}}',
+      '{"from":"x","message":{"t":"removed","keys":"k"}}',
     ]) {
       expect(decodeEnvelope(text), text).toBeUndefined();
     }

@@ -1,7 +1,8 @@
 /**
  * This relay as one node of a cluster: what relay.ts calls when a bus is configured. It wakes
  * other nodes' pumps for mail committed here and local pumps for mail committed elsewhere,
- * keeps one live connection per device across nodes (device-claims.ts), keeps quotas
+ * keeps one live connection per device across nodes (device-claims.ts), forwards ephemeral
+ * frames to the node a device is on, closes removed devices everywhere, keeps quotas
  * cluster-wide (quota-sync.ts), and covers for bus outages.
  *
  * Wake-ups are broadcast: one `wake` message per commit batch naming its mailboxes, and every
@@ -16,6 +17,7 @@
  * every local pump once (catch-up).
  */
 
+import { CloseCode } from "@parley/protocol/wire";
 import type { Connection } from "../connection.js";
 import type { LiveDevices } from "../delivery/live-devices.js";
 import type { SenderShares } from "../delivery/sender-shares.js";
@@ -58,6 +60,7 @@ export class ClusterNode {
     const published = (type: string) => this.#metrics.published.inc({ type });
     this.#claims = new DeviceClaims(options.bus, options.live, published);
     this.#quotas = new QuotaSync(options.bus, options.buckets, options.shares, published);
+    options.live.forwardElsewhere((key, envelope) => this.#forwardEphemeral(key, envelope));
     options.bus.onMessage((message) => this.#receive(message));
     options.bus.onStateChange((up) => this.#stateChanged(up));
     this.#metrics.up.set(options.bus.up ? 1 : 0);
@@ -81,6 +84,16 @@ export class ClusterNode {
       .catch((error: unknown) => this.#log.warn({ err: { message: (error as Error)?.message } }, "device claim failed"));
   }
 
+  /** `conn` closed here: other nodes stop forwarding its device's ephemeral frames here. */
+  detached(conn: Connection): void {
+    if (conn.mailboxKey !== undefined) this.#claims.released(conn);
+  }
+
+  /** Devices removed from their account: close their connections on every node. */
+  devicesRemoved(keys: readonly string[]): void {
+    if (keys.length > 0 && this.#bus.publish({ t: "removed", keys })) this.#metrics.published.inc({ type: "removed" });
+  }
+
   /** Sends pending quota consumption and stops timers; the bus itself is closed by its owner. */
   stop(): void {
     this.#stopped = true;
@@ -99,16 +112,32 @@ export class ClusterNode {
       case "claim":
         this.#claims.claimedElsewhere(message.key, message.generation);
         return;
+      case "release":
+        this.#claims.releasedElsewhere(message.key, message.generation);
+        return;
+      case "ephemeral":
+        this.#live.get(message.key)?.sendDroppable({ t: "ephemeral", envelope: message.envelope });
+        return;
+      case "removed":
+        for (const key of message.keys) this.#live.get(key)?.close(CloseCode.DeviceRemoved, "device removed");
+        return;
       case "quota":
         this.#quotas.apply(message.spends, message.holds, message.acks);
         return;
     }
   }
 
+  #forwardEphemeral(key: string, envelope: Uint8Array): boolean {
+    if (!this.#claims.liveElsewhere(key) || !this.#bus.publish({ t: "ephemeral", key, envelope })) return false;
+    this.#metrics.published.inc({ type: "ephemeral" });
+    return true;
+  }
+
   #stateChanged(up: boolean): void {
     if (this.#stopped) return;
     this.#metrics.up.set(up ? 1 : 0);
     if (!up) {
+      this.#claims.forgetElsewhere();
       this.#startPolling();
       return;
     }
