@@ -244,3 +244,28 @@ describe.skipIf(skip !== undefined)("queue shares across two nodes", () => {
     expect(resultOf(await send(ginaOnA, henry, "q4 after the ack"))).toBe(SendResult.Ok);
   });
 });
+
+describe.skipIf(skip !== undefined)("expiry across two nodes", () => {
+  let expiryCluster: TestCluster;
+  beforeAll(async () => {
+    expiryCluster = await startCluster(2, { limits: { messageLifetimeMs: 200 } });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await expiryCluster?.stop();
+  });
+
+  it("tells a device on node B of mail that node A's sweep expired", async () => {
+    const mia = newIdentity();
+    const ned = newIdentity();
+    const miaOnA = await registered(expiryCluster, 0, mia);
+    const nedOnB = await registered(expiryCluster, 1, ned);
+    await nedOnB.next((f) => f.t === "queue_empty");
+    expect(resultOf(await send(miaOnA, ned, "soon gone"))).toBe(SendResult.Ok);
+    await nedOnB.next((f) => text(f) === "soon gone", 2000); // delivered, never acknowledged
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expiryCluster.nodes[0]?.relay.sweep();
+    const notice = await nedOnB.next((f) => f.t === "expired", 2000);
+    expect(notice).toMatchObject({ t: "expired", count: 1 });
+  });
+});

@@ -10,6 +10,7 @@ describe("bus message decoding", () => {
       { t: "release", key: "ab.1", generation: 7 },
       { t: "ephemeral", key: "ab.1", envelope: new Uint8Array([0, 1, 255]) },
       { t: "removed", keys: ["ab.2"] },
+      { t: "expired", keys: ["ab.3"] },
       { t: "quota", spends: [["send", "u:ab>cd", 3]], holds: [["ab.1", "ff", ["ab.1|u:cd"], 123]], acks: [["ab.1", ["ff"]]] },
     ] as const;
     for (const message of messages) expect(decodeEnvelope(encodeEnvelope("me", message))).toEqual({ from: "me", message });

@@ -8,6 +8,7 @@
  *   node holding an older connection of it closes that one (CloseCode.Replaced).
  * - `release`: the connection of that generation closed (other nodes forget where it was).
  * - `ephemeral`: an ephemeral frame (typing, presence) for a device live on another node.
+ * - `expired`: mailboxes whose messages a sweep expired (their devices are told, wherever they are).
  * - `removed`: devices taken off their account's device list; their connections are closed.
  * - `quota`: consumption since the last flush, batched: rate-bucket spends, queue-share holds
  *   and acknowledged messages (which release shares).
@@ -26,6 +27,7 @@ export type BusMessage =
   | { readonly t: "claim"; readonly key: string; readonly generation: number; readonly node: string }
   | { readonly t: "release"; readonly key: string; readonly generation: number }
   | { readonly t: "ephemeral"; readonly key: string; readonly envelope: Uint8Array }
+  | { readonly t: "expired"; readonly keys: readonly string[] }
   | { readonly t: "removed"; readonly keys: readonly string[] }
   | {
       readonly t: "quota";
@@ -71,8 +73,9 @@ function decodeMessage(m: Record<string, unknown>): BusMessage | undefined {
       return isString(m.key) && isString(m.envelope) && BASE64.test(m.envelope)
         ? { t: "ephemeral", key: m.key, envelope: new Uint8Array(Buffer.from(m.envelope, "base64")) }
         : undefined;
+    case "expired":
     case "removed":
-      return isStrings(m.keys) ? { t: "removed", keys: m.keys } : undefined;
+      return isStrings(m.keys) ? { t: m.t, keys: m.keys } : undefined;
     case "quota":
       return Array.isArray(m.spends) &&
         m.spends.every(isSpend) &&

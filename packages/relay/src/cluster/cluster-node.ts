@@ -2,7 +2,8 @@
  * This relay as one node of a cluster: what relay.ts calls when a bus is configured. It wakes
  * other nodes' pumps for mail committed here and local pumps for mail committed elsewhere,
  * keeps one live connection per device across nodes (device-claims.ts), forwards ephemeral
- * frames to the node a device is on, closes removed devices everywhere, keeps quotas
+ * frames to the node a device is on, passes on expiry notices and closes removed devices
+ * everywhere, keeps quotas
  * cluster-wide (quota-sync.ts), and covers for bus outages.
  *
  * Wake-ups are broadcast: one `wake` message per commit batch naming its mailboxes, and every
@@ -39,6 +40,8 @@ export interface ClusterNodeOptions {
   readonly buckets: readonly SharedBuckets[];
   readonly metrics: Metrics;
   readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Tells `conn` about its expired messages (another node's sweep expired them). */
+  readonly expired: (conn: Connection) => Promise<void>;
 }
 
 /** The cluster side of one relay. */
@@ -49,6 +52,7 @@ export class ClusterNode {
   readonly #quotas: QuotaSync;
   readonly #metrics: BusMetrics;
   readonly #log: ClusterNodeOptions["log"];
+  readonly #expired: ClusterNodeOptions["expired"];
   #poll: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -56,6 +60,7 @@ export class ClusterNode {
     this.#bus = options.bus;
     this.#live = options.live;
     this.#log = options.log;
+    this.#expired = options.expired;
     this.#metrics = createBusMetrics(options.metrics.registry, options.bus.nodeId);
     const published = (type: string) => this.#metrics.published.inc({ type });
     this.#claims = new DeviceClaims(options.bus, options.live, published);
@@ -89,6 +94,11 @@ export class ClusterNode {
     if (conn.mailboxKey !== undefined) this.#claims.released(conn);
   }
 
+  /** This node's sweep expired mail of these mailboxes, whose devices are not connected here. */
+  mailboxesExpired(keys: readonly string[]): void {
+    if (keys.length > 0 && this.#bus.publish({ t: "expired", keys })) this.#metrics.published.inc({ type: "expired" });
+  }
+
   /** Devices removed from their account: close their connections on every node. */
   devicesRemoved(keys: readonly string[]): void {
     if (keys.length > 0 && this.#bus.publish({ t: "removed", keys })) this.#metrics.published.inc({ type: "removed" });
@@ -117,6 +127,15 @@ export class ClusterNode {
         return;
       case "ephemeral":
         this.#live.get(message.key)?.sendDroppable({ t: "ephemeral", envelope: message.envelope });
+        return;
+      case "expired":
+        for (const key of message.keys) {
+          const conn = this.#live.get(key);
+          if (conn)
+            this.#expired(conn).catch((error: unknown) =>
+              this.#log.warn({ err: { message: (error as Error)?.message } }, "expiry notice failed"),
+            );
+        }
         return;
       case "removed":
         for (const key of message.keys) this.#live.get(key)?.close(CloseCode.DeviceRemoved, "device removed");
