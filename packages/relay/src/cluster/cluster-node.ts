@@ -161,6 +161,7 @@ export class ClusterNode {
       return;
     }
     this.#stopPolling();
+    this.#quotas.flush(); // acks received during the outage
     this.#wakeAll();
     this.#claims
       .republish()

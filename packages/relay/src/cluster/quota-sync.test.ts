@@ -122,4 +122,23 @@ describe("cluster-wide quotas", () => {
     a.sync.stop();
     b.sync.stop();
   });
+
+  it("keeps acks received during an outage and sends them when the bus returns", () => {
+    const t = 0;
+    const [busA, busB] = busPair();
+    const a = node(busA, () => t, 10, 1);
+    const b = node(busB, () => t, 10, 1);
+    const cap = [{ key: "u:sender", max: 1 }];
+    a.shares.hold("mb.1", "01", a.shares.reserve("mb.1", cap) ?? [], 1000);
+    a.sync.flush();
+    busB.up = false;
+    b.shares.acked("mb.1", ["01"]); // the recipient acks on B while the bus is down
+    b.sync.flush();
+    expect(a.shares.reserve("mb.1", cap)).toBeUndefined();
+    busB.up = true;
+    b.sync.flush(); // what the cluster node does when the bus returns
+    expect(a.shares.reserve("mb.1", cap)).toBeDefined();
+    a.sync.stop();
+    b.sync.stop();
+  });
 });
