@@ -19,6 +19,7 @@
  */
 
 import { CloseCode } from "@parley/protocol/wire";
+import type { Logger } from "pino";
 import type { Connection } from "../connection.js";
 import type { LiveDevices } from "../delivery/live-devices.js";
 import type { SenderShares } from "../delivery/sender-shares.js";
@@ -39,7 +40,7 @@ export interface ClusterNodeOptions {
   readonly shares: SenderShares;
   readonly buckets: readonly SharedBuckets[];
   readonly metrics: Metrics;
-  readonly log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  readonly log: Logger;
   /** Tells `conn` about its expired messages (another node's sweep expired them). */
   readonly expired: (conn: Connection) => Promise<void>;
 }
