@@ -192,7 +192,7 @@ export function admitMessages(
       results[index] = RelayErrorCode.RateLimited;
       return;
     }
-    const mailbox = mailboxKey(message);
+    const mailbox = `${userHex}.${message.deviceId}`; // mailboxKey(message), from the hex already made
     if (ephemeral) {
       const live = ctx.live.get(mailbox);
       const outcome = !live
