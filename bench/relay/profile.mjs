@@ -17,7 +17,8 @@ function storeOperationLines() {
   return new Map(
     [
       ["enqueue: (", "send batch (enqueue)"],
-      ["ack: (", "ack batch (delete + remember id)"],
+      ["enqueueReporting: (", "send batch (enqueue)"],
+      ["ack: (", "ack batch (delete + remember id, by seq)"],
       ["fetchMessages: (", "delivery fetch (pump)"],
       ["enqueueMany: (", "multi_send fan-out (enqueueMany)"],
     ]

@@ -18,6 +18,12 @@ import type { Metrics } from "./metrics.js";
 import type { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
 
+/** A message waiting for its group commit, with its mailbox's key (`mailboxKey`). */
+export interface QueuedSend {
+  readonly message: NewMessage;
+  readonly mailbox: string;
+}
+
 /** Shared state and services of one relay instance. */
 export interface RelayContext {
   readonly store: Store;
@@ -34,7 +40,7 @@ export interface RelayContext {
   readonly metrics: Metrics;
   readonly live: LiveDevices;
   /** Group commit of sends: resolves once the batch is durable. */
-  readonly commits: TurnBatch<NewMessage, EnqueueOutcome>;
+  readonly commits: TurnBatch<QueuedSend, EnqueueOutcome>;
   /** Acks of one turn in one transaction: resolves with how many messages each deleted. */
   readonly acks: TurnBatch<MailboxAck, number>;
   /** Message rate per (sender, recipient user): the sender is an account, or an anonymous connection for sealed sends. */

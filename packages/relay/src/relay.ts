@@ -17,7 +17,7 @@ import type { Bus } from "./cluster/bus.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import { isConnectionKey, type SharedBuckets } from "./cluster/quota-sync.js";
 import { Connection, type Transport } from "./connection.js";
-import type { RelayContext } from "./context.js";
+import type { QueuedSend, RelayContext } from "./context.js";
 import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
 import { SenderShares } from "./delivery/sender-shares.js";
 import { TurnBatch } from "./delivery/turn-batch.js";
@@ -26,7 +26,7 @@ import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 import { KeyedBuckets } from "./rate-limit.js";
-import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
+import type { EnqueueOutcome, MailboxAck, NewMessage, QueuedMessage, Store } from "./store/store.js";
 
 /**
  * Most bytes and frames of one connection handled back to back before yielding to the event
@@ -51,6 +51,11 @@ export interface RelayOptions {
   readonly defaultMetrics?: boolean;
   /** The cluster bus: this relay is one node of several sharing `store` (closed with the relay). */
   readonly bus?: Bus | undefined;
+  /**
+   * True when other relay nodes write to the same store (then committed mail is always read back
+   * from it). Implied by `bus`.
+   */
+  readonly sharedStore?: boolean;
 }
 
 /** Options of {@link Relay.drain}. */
@@ -78,6 +83,16 @@ export interface Relay {
   shutdown(): Promise<void>;
 }
 
+/** A committed message as its device's pump sends it (a fan-out's row completed by its shared payload). */
+function committedRow(message: NewMessage, seq: number): QueuedMessage {
+  const { envelope, shared } = message;
+  if (!shared) return { seq, messageId: message.messageId, envelope, receivedAt: message.receivedAt };
+  const whole = new Uint8Array(envelope.length + shared.bytes.length);
+  whole.set(envelope);
+  whole.set(shared.bytes, envelope.length);
+  return { seq, messageId: message.messageId, envelope: whole, receivedAt: message.receivedAt };
+}
+
 /** Builds a relay around a store. */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const limits = resolveLimits(options.limits as Record<string, unknown> | undefined);
@@ -95,19 +110,32 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (partial) return record.size === undefined;
     return record.size !== undefined || record.uploadOffset === record.maxSize;
   });
-  const commits = new TurnBatch<NewMessage, EnqueueOutcome>(async (messages) => {
+  // Mail committed here is handed to caught-up pumps from the batch while this relay is the
+  // store's only writer; otherwise every woken pump reads the store itself.
+  const handOver = options.store.enqueueReporting !== undefined && !options.sharedStore && options.bus === undefined;
+  const commits = new TurnBatch<QueuedSend, EnqueueOutcome>(async (sends) => {
     const started = performance.now();
-    const outcomes = await options.store.enqueue(messages, limits.maxQueueDepth);
+    const messages = sends.map((send) => send.message);
+    const { outcomes, seqs } = handOver
+      ? await (options.store.enqueueReporting as NonNullable<Store["enqueueReporting"]>)(messages, limits.maxQueueDepth)
+      : { outcomes: await options.store.enqueue(messages, limits.maxQueueDepth), seqs: undefined };
     metrics.commitBatch.observe(messages.length);
     metrics.commitSeconds.observe((performance.now() - started) / 1000);
-    const woken = new Set<string>();
+    const woken = new Map<string, QueuedMessage[]>();
     outcomes.forEach((outcome, i) => {
       if (outcome !== "ok") return;
       metrics.stored.inc();
-      woken.add(mailboxKey(messages[i] as NewMessage));
+      const { message, mailbox } = sends[i] as QueuedSend;
+      const rows = woken.get(mailbox) ?? [];
+      if (rows.length === 0) woken.set(mailbox, rows);
+      if (seqs) rows.push(committedRow(message, seqs[i] as number));
     });
-    for (const key of woken) live.wake(key);
-    cluster?.mailCommitted([...woken]);
+    for (const [key, rows] of woken) {
+      const pump = live.get(key)?.pump;
+      if (pump && seqs) pump.offer(rows);
+      else pump?.wake();
+    }
+    cluster?.mailCommitted([...woken.keys()]);
     return outcomes;
   });
   const acks = new TurnBatch<MailboxAck, number>((batch) => options.store.ack(batch, now() + limits.dedupeRetentionMs));

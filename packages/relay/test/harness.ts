@@ -36,10 +36,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(limits: Partial<Limits> = {}): Promise<Harness> {
+export async function createHarness(limits: Partial<Limits> = {}, options: { sharedStore?: boolean } = {}): Promise<Harness> {
   const blobDir = mkdtempSync(join(tmpdir(), "parley-relay-blobs-"));
   const clock = { now: 1_800_000_000_000 };
-  const relay = await createRelay({ store: openSqliteStore(":memory:"), blobDir, relayId: RELAY_ID, limits, deps, now: () => clock.now });
+  const relay = await createRelay({
+    store: openSqliteStore(":memory:"),
+    blobDir,
+    relayId: RELAY_ID,
+    limits,
+    deps,
+    now: () => clock.now,
+    sharedStore: options.sharedStore,
+  });
   let nextId = 1000;
   const connect = (): FakeConnection => {
     const frames: ServerFrame[] = [];

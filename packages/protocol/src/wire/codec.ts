@@ -185,7 +185,8 @@ function readValue(value: unknown, spec: FieldSpec, parent: string, name: string
       }
       return value;
     case "str":
-      if (typeof value !== "string" || value.length > spec.max || utf8.encode(value).length > spec.max) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only a string that could be too long is encoded to count.
+      if (typeof value !== "string" || value.length > spec.max || (value.length * 3 > spec.max && utf8.encode(value).length > spec.max)) {
         throw invalidEncoding(`${join(parent, name)} must be a string of at most ${spec.max} bytes`);
       }
       return value;

@@ -131,7 +131,7 @@ export function scanMsgpackCounted(
       const start = pos;
       value(depth, false);
       if (entries) {
-        const entry = { key: utf8.decode(bytes.subarray(keyStart, keyEnd)), start, end: pos };
+        const entry = { key: keyText(bytes, keyStart, keyEnd), start, end: pos };
         entries.push(entry);
         onEntry?.(entry);
       }
@@ -223,4 +223,15 @@ export function scanMsgpackCounted(
   value(0, false);
   if (pos !== bytes.length) throw invalidEncoding("trailing bytes after the msgpack value");
   return { entries: topLevel, elements };
+}
+
+/** A top-level key as text: ASCII (every key a frame defines) without a decoder call. */
+function keyText(bytes: Uint8Array, start: number, end: number): string {
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const b = bytes[i] as number;
+    if (b > 0x7f) return utf8.decode(bytes.subarray(start, end));
+    text += String.fromCharCode(b);
+  }
+  return text;
 }

@@ -6,10 +6,14 @@
  * unacknowledged ones are sent again on the next connection (at-least-once delivery). Delivery
  * also pauses while the connection's send buffer is congested and resumes once it drains, so a
  * device that stops reading holds at most the high-water mark of the relay's memory.
+ *
+ * When this relay is the store's only writer, mail committed for a device that is caught up (its
+ * pump idle, having read to the end of the mailbox) is handed over from the committed batch
+ * (`offer`): the same rows in the same order, without reading them back.
  */
 
 import type { Connection } from "../connection.js";
-import type { Store } from "../store/store.js";
+import type { QueuedMessage, Store } from "../store/store.js";
 
 const FETCH_BATCH = 100;
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
@@ -17,10 +21,13 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 /** The delivery loop of one authenticated connection. */
 export class MailboxPump {
   #lastSeq = 0;
-  readonly #outstanding = new Set<string>();
+  /** Sent, not yet acknowledged: message id (hex) → its `seq`. */
+  readonly #outstanding = new Map<string, number>();
   #running = false;
   #again = false;
   #drained = false;
+  /** The last read reached the end of the mailbox and everything read was sent: newer mail has `seq > #lastSeq`. */
+  #caughtUp = false;
   #stopped = false;
 
   constructor(
@@ -50,9 +57,39 @@ export class MailboxPump {
     );
   }
 
-  /** Records acknowledged ids and refills the window. */
-  acked(messageIds: readonly Uint8Array[]): void {
-    for (const id of messageIds) this.#outstanding.delete(hex(id));
+  /**
+   * Newly committed rows of this mailbox, in `seq` order. Sent at once when the pump is caught
+   * up and idle; otherwise (or for what does not fit the window) the pump reads them itself.
+   */
+  offer(rows: readonly QueuedMessage[]): void {
+    if (this.#stopped) return;
+    if (this.#running || !this.#caughtUp) {
+      this.wake();
+      return;
+    }
+    let sent = 0;
+    for (const row of rows) {
+      if (row.seq <= this.#lastSeq) continue;
+      if (this.#outstanding.size >= this.window || this.conn.congested) {
+        // The rest waits in the store; the next wake (an ack, a drain) reads it from #lastSeq.
+        this.#caughtUp = false;
+        if (this.conn.congested) this.conn.onDrain(() => this.wake());
+        break;
+      }
+      this.#send(row);
+      sent++;
+    }
+    if (sent > 0) this.onDelivered(sent);
+  }
+
+  /** The `seq` of each id as delivered on this connection (0 for an id it did not deliver). */
+  seqsOf(messageIdHexes: readonly string[]): number[] {
+    return messageIdHexes.map((id) => this.#outstanding.get(id) ?? 0);
+  }
+
+  /** Records acknowledged ids (hex) and refills the window. */
+  acked(messageIdHexes: readonly string[]): void {
+    for (const id of messageIdHexes) this.#outstanding.delete(id);
     this.wake();
   }
 
@@ -79,14 +116,13 @@ export class MailboxPump {
       while (!this.#stopped && this.#outstanding.size < this.window) {
         const limit = Math.min(FETCH_BATCH, this.window - this.#outstanding.size);
         if (this.#waitForDrain()) return;
+        this.#caughtUp = false;
         const rows = await this.store.fetchMessages(mailbox, this.#lastSeq, limit);
         if (this.#stopped) return;
         for (const row of rows) {
           // Rows not sent now are fetched again after the drain (#lastSeq marks what was sent).
           if (this.#waitForDrain()) break;
-          this.#lastSeq = row.seq;
-          this.#outstanding.add(hex(row.messageId));
-          this.conn.send({ t: "message", messageId: row.messageId, envelope: row.envelope, receivedAt: row.receivedAt });
+          this.#send(row);
         }
         const sent = rows.findIndex((row) => row.seq > this.#lastSeq);
         const sentCount = sent < 0 ? rows.length : sent;
@@ -94,6 +130,7 @@ export class MailboxPump {
         if (sentCount < rows.length) return;
         // Fewer rows than asked for: the mailbox is drained (a full window is not).
         if (rows.length < limit) {
+          this.#caughtUp = true;
           if (!this.#drained) {
             this.#drained = true;
             this.conn.send({ t: "queue_empty" });
@@ -105,10 +142,17 @@ export class MailboxPump {
       if (!this.#drained && !this.#stopped && this.#outstanding.size >= this.window) {
         const more = await this.store.fetchMessages(mailbox, this.#lastSeq, 1);
         if (more.length === 0 && !this.#stopped) {
+          this.#caughtUp = true;
           this.#drained = true;
           this.conn.send({ t: "queue_empty" });
         }
       }
     } while (this.#again && !this.#stopped);
+  }
+
+  #send(row: QueuedMessage): void {
+    this.#lastSeq = row.seq;
+    this.#outstanding.set(hex(row.messageId), row.seq);
+    this.conn.send({ t: "message", messageId: row.messageId, envelope: row.envelope, receivedAt: row.receivedAt });
   }
 }

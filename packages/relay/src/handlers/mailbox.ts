@@ -7,12 +7,12 @@
 
 import { RelayErrorCode, SendResult, type ServerFrame } from "@parley/protocol/wire";
 import type { Connection } from "../connection.js";
-import type { RelayContext } from "../context.js";
+import type { QueuedSend, RelayContext } from "../context.js";
 import { mailboxKey } from "../delivery/live-devices.js";
 import type { ShareKey } from "../delivery/sender-shares.js";
 import type { KeyedBuckets } from "../rate-limit.js";
 import { RelayError } from "../relay-error.js";
-import type { AccountRecord, EnqueueOutcome, NewMessage, SharedPayload } from "../store/store.js";
+import type { AccountRecord, EnqueueOutcome, SharedPayload } from "../store/store.js";
 import { type Deferred, type Handler, hashToken, hex, requireDevice, sameHash } from "./common.js";
 
 /** One message to deliver; with `shared`, `envelope` is its per-device start and `shared` the rest. */
@@ -97,10 +97,12 @@ export const handleAck: Handler<"ack"> = async (ctx, conn, frame) => {
   const mailbox = requireDevice(conn);
   const key = conn.mailboxKey ?? mailboxKey(mailbox);
   // Acks of one turn share a transaction; the answer waits for it but the next frame does not.
-  const deferred = ctx.acks.submit([{ mailbox, messageIds: frame.messageIds }]).then(([deleted]): ServerFrame => {
+  const idHexes = frame.messageIds.map(hex);
+  const seqs = conn.pump?.seqsOf(idHexes);
+  const deferred = ctx.acks.submit([{ mailbox, messageIds: frame.messageIds, seqs }]).then(([deleted]): ServerFrame => {
     ctx.metrics.acked.inc(deleted ?? 0);
-    ctx.shares.acked(key, frame.messageIds.map(hex));
-    conn.pump?.acked(frame.messageIds);
+    ctx.shares.acked(key, idHexes);
+    conn.pump?.acked(idHexes);
     return { t: "ok", id: frame.id };
   });
   return { deferred };
@@ -190,7 +192,7 @@ export function admitMessages(
       results[index] = RelayErrorCode.RateLimited;
       return;
     }
-    const mailbox = mailboxKey(message);
+    const mailbox = `${userHex}.${message.deviceId}`; // mailboxKey(message), from the hex already made
     if (ephemeral) {
       const sent = ctx.live.sendEphemeral(mailbox, message.shared ? concat(message.envelope, message.shared.bytes) : message.envelope);
       const outcome = sent === "ok" ? SendResult.Ok : sent === "offline" ? SendResult.Offline : SendResult.Dropped;
@@ -218,14 +220,17 @@ export function commitAdmitted(ctx: RelayContext, admitted: readonly Admitted[],
   if (admitted.length === 0) return results;
   const now = ctx.now();
   const expiresAt = now + ctx.limits.messageLifetimeMs;
-  const batch: NewMessage[] = admitted.map(({ message }) => ({
-    userId: message.userId,
-    deviceId: message.deviceId,
-    messageId: message.messageId,
-    envelope: message.envelope,
-    shared: message.shared,
-    receivedAt: now,
-    expiresAt,
+  const batch: QueuedSend[] = admitted.map(({ message, mailbox }) => ({
+    message: {
+      userId: message.userId,
+      deviceId: message.deviceId,
+      messageId: message.messageId,
+      envelope: message.envelope,
+      shared: message.shared,
+      receivedAt: now,
+      expiresAt,
+    },
+    mailbox,
   }));
   return ctx.commits.submit(batch).then(
     (outcomes) => {

@@ -154,7 +154,7 @@ describe("multi_send", () => {
   it("commits every row of a fan-out in one store transaction before answering", async () => {
     h = await createHarness();
     const members = [await member(2), await member(1), await member()];
-    const enqueue = vi.spyOn(h.relay.context.store, "enqueue");
+    const enqueue = vi.spyOn(h.relay.context.store, "enqueueReporting");
     const header = new Uint8Array(48).fill(5);
     const recipients = members.map((m) =>
       recipientOf(
@@ -255,7 +255,7 @@ describe("multi_send between senders", () => {
     const bob = await member(1);
     const headers = [new Uint8Array(48).fill(1), new Uint8Array(48).fill(2)];
     const c = h.connect();
-    const enqueue = vi.spyOn(h.relay.context.store, "enqueue").mockRejectedValueOnce(new Error("disk gone"));
+    const enqueue = vi.spyOn(h.relay.context.store, "enqueueReporting").mockRejectedValueOnce(new Error("disk gone"));
     expect(codeOf(await request(c, { t: "multi_send", payload: new Uint8Array(300), recipients: [recipientOf(bob, headers)] }))).toBe(
       "INTERNAL",
     );

@@ -69,7 +69,9 @@ describe("schema migration", () => {
     store = undefined;
     const reopened = new Database(path);
     expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
+    // Version 4 expires messages in seq order: the expiry index is gone.
+    expect(reopened.prepare("SELECT name FROM sqlite_master WHERE name = 'messages_by_expiry'").get()).toBeUndefined();
     reopened.close();
   });
 });

@@ -17,6 +17,7 @@ import type {
   DeviceListUpdate,
   DeviceRecord,
   EnqueueOutcome,
+  EnqueueReport,
   ExpiryNotice,
   Mailbox,
   MailboxAck,
@@ -142,9 +143,17 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     ),
     deleteMessage: q("DELETE FROM messages WHERE user_id = ? AND device_id = ? AND message_id = ? RETURNING payload_id"),
     remember: q("INSERT OR REPLACE INTO seen_ids (user_id, device_id, message_id, forget_at) VALUES (?, ?, ?, ?)"),
-    expired: q(
-      "SELECT seq, user_id, device_id, message_id, received_at, payload_id FROM messages WHERE expires_at <= ? ORDER BY seq LIMIT 10000",
+    // An ack whose every id the relay delivered on this connection: two statements for the batch.
+    rememberSeqs: q(
+      "INSERT OR REPLACE INTO seen_ids (user_id, device_id, message_id, forget_at) SELECT user_id, device_id, message_id, ? FROM messages " +
+        "WHERE seq IN (SELECT value FROM json_each(?)) AND user_id = ? AND device_id = ?",
     ),
+    deleteSeqs: q(
+      "DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?)) AND user_id = ? AND device_id = ? RETURNING payload_id",
+    ),
+    // Rows in `seq` order are in expiry order (one lifetime for every message), so the sweep
+    // reads from the oldest and stops at the first row still alive: no expiry index to maintain.
+    oldest: q("SELECT seq, user_id, device_id, message_id, received_at, expires_at, payload_id FROM messages ORDER BY seq"),
     deleteSeq: q("DELETE FROM messages WHERE seq = ?"),
     bumpNotice: q(
       "INSERT INTO expiry_notices (user_id, device_id, count, first_at, last_at) VALUES (?, ?, 1, ?, ?) " +
@@ -227,7 +236,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     };
   });
 
-  const enqueue = db.transaction((batch: readonly NewMessage[], maxDepth: number): EnqueueOutcome[] => {
+  const enqueue = db.transaction((batch: readonly NewMessage[], maxDepth: number): EnqueueReport => {
+    const seqs: number[] = new Array(batch.length).fill(0);
     // Depth and existence are read once per mailbox per batch, then tracked locally.
     const depths = new Map<string, number | null>();
     // Each shared payload is stored once, with the first of its messages that is stored at all.
@@ -241,7 +251,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       }
       return id;
     };
-    const outcomes = batch.map((m): EnqueueOutcome => {
+    const outcomes = batch.map((m, i): EnqueueOutcome => {
       const key = `${hex(m.userId)}.${m.deviceId}`;
       let depth = depths.get(key);
       if (depth === undefined) {
@@ -253,7 +263,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       // A remembered id is a duplicate even in a full mailbox.
       if (depth >= maxDepth) return s.seen.get(m.userId, m.deviceId, m.messageId) ? "duplicate" : "queue_full";
       // Ignored when the id is remembered (acknowledged or expired) or still queued: a duplicate either way.
-      const { changes } = s.insertUnseen.run(
+      const { changes, lastInsertRowid } = s.insertUnseen.run(
         m.userId,
         m.deviceId,
         m.messageId,
@@ -266,19 +276,27 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         m.messageId,
       );
       if (changes === 0) return "duplicate";
+      seqs[i] = Number(lastInsertRowid);
       depths.set(key, depth + 1);
       return "ok";
     });
     // A payload stored for a message that turned out a duplicate (INSERT OR IGNORE) and no other.
     for (const id of payloadIds.values()) s.dropPayloadIfUnused.run(id);
-    return outcomes;
+    return { outcomes, seqs };
   });
 
   // Prepared once: acks switch the durability level around their own transaction (see `ack` below).
   const syncNormal = db.prepare("PRAGMA synchronous = NORMAL");
   const syncFull = db.prepare("PRAGMA synchronous = FULL");
   const ack = db.transaction((acks: readonly MailboxAck[], forgetAt: number): number[] =>
-    acks.map(({ mailbox: m, messageIds }) => {
+    acks.map(({ mailbox: m, messageIds, seqs }) => {
+      if (seqs && seqs.length === messageIds.length && seqs.every((seq) => seq > 0)) {
+        const list = JSON.stringify(seqs);
+        s.rememberSeqs.run(forgetAt, list, m.userId, m.deviceId);
+        const rows = s.deleteSeqs.all(list, m.userId, m.deviceId) as Row[];
+        for (const id of new Set(rows.map((r) => r.payload_id).filter((id) => id !== null))) s.dropPayloadIfUnused.run(id);
+        return rows.length;
+      }
       let deleted = 0;
       for (const id of messageIds) {
         const row = s.deleteMessage.get(m.userId, m.deviceId, id) as Row | undefined;
@@ -294,7 +312,12 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   const expireMessages = db.transaction((now: number, forgetAt: number): Mailbox[] => {
     const affected = new Map<string, Mailbox>();
-    for (const row of s.expired.all(now) as Row[]) {
+    const expired: Row[] = [];
+    for (const row of s.oldest.iterate() as IterableIterator<Row>) {
+      if ((row.expires_at as number) > now || expired.length >= EXPIRE_BATCH) break;
+      expired.push(row);
+    }
+    for (const row of expired) {
       const mailbox = { userId: bytes(row.user_id), deviceId: row.device_id as number };
       s.deleteSeq.run(row.seq);
       if (row.payload_id !== null) s.dropPayloadIfUnused.run(row.payload_id);
@@ -381,13 +404,15 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       }),
     countPreKeys: (m) => run(() => counts(m)),
     takeBundle: (m, consumeOneTime = true) => run(() => takeBundle(m, consumeOneTime)),
-    enqueue: (batch, maxDepth) => run(() => enqueue(batch, maxDepth)),
+    enqueue: (batch, maxDepth) => run(() => enqueue(batch, maxDepth).outcomes),
+    enqueueReporting: (batch, maxDepth) => run(() => enqueue(batch, maxDepth)),
     enqueueMany: (payload, messages, maxDepth) =>
-      run(() =>
-        enqueue(
-          messages.map((m) => ({ ...m, shared: payload })),
-          maxDepth,
-        ),
+      run(
+        () =>
+          enqueue(
+            messages.map((m) => ({ ...m, shared: payload })),
+            maxDepth,
+          ).outcomes,
       ),
     fetchMessages: (m, afterSeq, limit) =>
       run(() =>
@@ -461,3 +486,6 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 }
 
 class TooManyPreKeys extends Error {}
+
+/** Most messages one sweep expires (the next sweep takes the rest). */
+const EXPIRE_BATCH = 10_000;

@@ -106,10 +106,22 @@ export interface NewMessage {
 /** Outcome of queueing one message. */
 export type EnqueueOutcome = "ok" | "duplicate" | "queue_full" | "no_mailbox";
 
+/** The outcomes of one batch, and where each stored message went. */
+export interface EnqueueReport {
+  readonly outcomes: EnqueueOutcome[];
+  /** Each message's `seq` in its mailbox when its outcome is "ok" (0 otherwise). */
+  readonly seqs: readonly number[];
+}
+
 /** Message ids one device acknowledges. */
 export interface MailboxAck {
   readonly mailbox: Mailbox;
   readonly messageIds: readonly Uint8Array[];
+  /**
+   * The `seq` each id was delivered with on this connection, where the relay knows it (0 where
+   * not: an id from an earlier connection). A store may then delete by `seq` in one statement.
+   */
+  readonly seqs?: readonly number[] | undefined;
 }
 
 /** A queued message as delivered. `seq` orders a mailbox. */
@@ -180,6 +192,12 @@ export interface Store {
    * its shared payload is stored once (kept while any of its rows is queued).
    */
   enqueue(batch: readonly NewMessage[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
+  /**
+   * `enqueue` that also reports each stored message's `seq`. Optional: with it, and when this
+   * relay is the store's only writer, a device that is caught up gets its new mail from the
+   * committed batch without the delivery pump reading it back.
+   */
+  enqueueReporting?(batch: readonly NewMessage[], maxQueueDepth: number): Promise<EnqueueReport>;
   /** Queues one fan-out — messages sharing one payload — in one durable transaction (the batch form is `enqueue`). */
   enqueueMany(payload: SharedPayload, messages: readonly Omit<NewMessage, "shared">[], maxQueueDepth: number): Promise<EnqueueOutcome[]>;
   /** Queued messages of a mailbox with `seq > afterSeq`, oldest first. */
