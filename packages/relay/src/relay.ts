@@ -55,7 +55,7 @@ export interface RelayOptions {
    * True when other relay nodes write to the same store (then committed mail is always read back
    * from it). Implied by `bus`.
    */
-  readonly sharedStore?: boolean;
+  readonly sharedStore?: boolean | undefined;
 }
 
 /** Options of {@link Relay.drain}. */
