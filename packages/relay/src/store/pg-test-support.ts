@@ -1,20 +1,13 @@
 /**
- * Test support for the PostgreSQL store: the shared test server's URL, a random schema name per
- * test file, and `describePg`, which runs a suite only when the server answers — skipping it
- * with the reason locally, failing loudly when CI is set.
+ * Test support for the PostgreSQL store: `describePg` runs a suite only when the shared test
+ * server answers — skipping it with the reason locally, failing loudly when CI is set.
  */
 
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { describe, it } from "vitest";
+import { TEST_PG_URL } from "./pg-test-store.js";
 
-/** The shared test server (trust auth, database `test`); PARLEY_TEST_PG overrides it. */
-export const TEST_PG_URL = process.env.PARLEY_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
-
-/** A schema name no other test run uses. */
-export function randomSchema(prefix = "parley_test"): string {
-  return `${prefix}_${randomBytes(6).toString("hex")}`;
-}
+export { adminQuery, randomSchema, TEST_PG_URL } from "./pg-test-store.js";
 
 /** Why the server cannot be used, or undefined when it answers. */
 async function unavailableReason(url: string): Promise<string | undefined> {
@@ -52,15 +45,3 @@ export function describePg(name: string, suite: () => void): void {
 
 /** Whether the shared test server answered. */
 export const postgresAvailable = reason === undefined;
-
-/** Runs `sql` on the test server on a connection of its own. */
-export async function adminQuery(sql: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 3000 });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await client.query(sql, values);
-  } finally {
-    await client.end();
-  }
-}
