@@ -131,6 +131,13 @@ describePg("postgres store", () => {
       expect(String((error as Error).message)).toContain("relay:***@127.0.0.1:1");
       expect(JSON.stringify(error) + String(error) + (error as Error).stack).not.toContain("hunter2");
     });
+
+    it("names the database it cannot open, without the password", async () => {
+      const url = TEST_PG_URL.replace(/^postgres:\/\/([^@/]*)@([^/]*)\/[^?]*/, "postgres://$1:hunter2@$2/parley_no_such_db");
+      const error = await openPostgresStore(url).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/cannot open the store at postgres:\/\/.*:\*\*\*@.*parley_no_such_db.*does not exist/);
+      expect(String(error) + (error as Error).stack).not.toContain("hunter2");
+    });
   });
 
   describe("two nodes racing", () => {
