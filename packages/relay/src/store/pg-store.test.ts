@@ -4,7 +4,7 @@
 // handles, quotas and mailboxes.
 import { afterAll, describe, expect, it } from "vitest";
 import { openPostgresStore } from "./pg-store.js";
-import { adminQuery, describePg, randomSchema, TEST_PG_URL } from "./pg-test-support.js";
+import { adminQuery, describePg, postgresAvailable, randomSchema, TEST_PG_URL } from "./pg-test-support.js";
 import { StorageError } from "./storage-error.js";
 import type { NewMessage, Store } from "./store.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -25,7 +25,7 @@ async function open(schema: string, poolSize = 4): Promise<Store> {
 }
 afterAll(async () => {
   await Promise.all(stores.map((s) => s.close().catch(() => undefined)));
-  for (const schema of schemas) await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  if (postgresAvailable) for (const schema of schemas) await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 });
 
 const TABLES = "accounts, devices, mailboxes, one_time_prekeys, kem_prekeys, shared_payloads, messages, seen_ids, expiry_notices, blobs";
@@ -137,6 +137,27 @@ describePg("postgres store", () => {
       const error = await openPostgresStore(url).catch((e: unknown) => e);
       expect((error as Error).message).toMatch(/cannot open the store at postgres:\/\/.*:\*\*\*@.*parley_no_such_db.*does not exist/);
       expect(String(error) + (error as Error).stack).not.toContain("hunter2");
+    });
+  });
+
+  describe("one transaction per batch", () => {
+    it("stores no row, id or payload of a fan-out when one of its rows fails", async () => {
+      const schema = newSchema();
+      const store = await open(schema);
+      await register(store, [1, 2, 3]);
+      // A trigger that fails the third device's row, as a full disk or a lost connection would.
+      await adminQuery(
+        `CREATE FUNCTION ${schema}.fail_third() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+          "IF NEW.device_id = 3 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$; " +
+          `CREATE TRIGGER fail_third BEFORE INSERT ON ${schema}.messages FOR EACH ROW EXECUTE FUNCTION ${schema}.fail_third()`,
+      );
+      await expect(store.enqueueMany({ bytes: new Uint8Array(64) }, [message(1, 1), message(2, 2), message(3, 3)], 10)).rejects.toThrow(
+        /injected failure/,
+      );
+      for (const table of ["messages", "seen_ids", "shared_payloads"])
+        expect((await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0].n).toBe(0);
+      expect((await store.enqueue([message(1, 1)], 10))[0]).toBe("ok");
+      expect((await store.fetchMessages(mailbox, 0, 10))[0]?.seq).toBe(1);
     });
   });
 
