@@ -7,6 +7,7 @@
  */
 
 import pg from "pg";
+import type { Logger } from "pino";
 import { redactUrl } from "./open-store.js";
 import { openPgBlobs } from "./pg-blobs.js";
 import { openPgDirectory } from "./pg-directory.js";
@@ -25,6 +26,8 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long a call waits for a connection before failing (ms, default {@link DEFAULT_CONNECT_TIMEOUT_MS}). */
   readonly connectTimeoutMs?: number;
+  /** Told when the server drops an idle connection (a restart, the network); it gets the error's code only. */
+  readonly log?: Pick<Logger, "warn">;
 }
 
 /** Default pool size: enough for the delivery pumps and handlers of one node without crowding a shared server. */
@@ -102,7 +105,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     types,
   });
   // An idle connection dropped by the server (restart, network) must not crash the process.
-  pool.on("error", () => health.failed(new StorageError("io")));
+  pool.on("error", (error: Error & { code?: string }) => {
+    health.failed(new StorageError("io"));
+    options.log?.warn({ code: error.code }, "the PostgreSQL store lost a connection; the pool reconnects on the next call");
+  });
 
   const fail = (error: unknown): never => {
     const storage = pgStorageError(error);
@@ -164,6 +170,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   let probing: Promise<void> | undefined;
+  let closed = false;
   return {
     ...openPgDirectory(context),
     ...openPgBlobs(context),
@@ -183,6 +190,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return health.check(0);
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await pool.end();
     },
   };
