@@ -246,6 +246,12 @@ describePg("postgres store", () => {
       const schema = newSchema();
       const [a, b, reader] = [await open(schema), await open(schema), await open(schema)];
       await register(a);
+      // Commits lag their inserts by up to 5 ms, as over a real network: a seq taken without the
+      // mailbox lock would commit out of order and the reader would step over it.
+      await adminQuery(
+        `CREATE FUNCTION ${schema}.lag() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(random() * 0.005); RETURN NULL; END $$; ` +
+          `CREATE TRIGGER lag AFTER INSERT ON ${schema}.messages FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.lag()`,
+      );
       const perNode = 150;
       let writing = true;
       const writer = async (store: Store, base: number) => {
