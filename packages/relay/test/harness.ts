@@ -8,8 +8,8 @@ import { type ClientFrame, decodeFrame, encodeFrame, type ServerFrame, signAuthC
 import type { Connection } from "../src/connection.js";
 import type { Limits } from "../src/limits.js";
 import { createRelay, type Relay } from "../src/relay.js";
-import { openTestStore } from "../src/store/pg-test-store.js";
 import { deps, type TestIdentity } from "./identities.js";
+import { openTestStore } from "./pg-test-store.js";
 
 export const RELAY_ID = "http://relay.test";
 

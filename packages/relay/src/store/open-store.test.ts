@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { adminQuery, describePg, randomSchema, TEST_PG_URL } from "../../test/pg-test-support.js";
 import { openStore, redactUrl } from "./open-store.js";
-import { adminQuery, describePg, randomSchema, TEST_PG_URL } from "./pg-test-support.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "parley-open-store-"));
 let logged = "";

@@ -2,7 +2,7 @@
 // starts, every call rejects with a StorageError (never an unhandled error), health reports
 // "failing", and once the server is back the pool reconnects by itself and the data is there.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres } from "./pg-private-server.js";
+import { type PrivatePostgres, privatePostgresUnavailable, startPrivatePostgres } from "../../test/pg-private-server.js";
 import { openPostgresStore } from "./pg-store.js";
 import { StorageError } from "./storage-error.js";
 import type { Store } from "./store.js";

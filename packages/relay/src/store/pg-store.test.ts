@@ -3,8 +3,8 @@
 // several nodes sharing one database can show — two pools racing for the same keys, ids,
 // handles, quotas and mailboxes.
 import { afterAll, describe, expect, it } from "vitest";
+import { adminQuery, describePg, postgresAvailable, randomSchema, TEST_PG_URL } from "../../test/pg-test-support.js";
 import { openPostgresStore } from "./pg-store.js";
-import { adminQuery, describePg, postgresAvailable, randomSchema, TEST_PG_URL } from "./pg-test-support.js";
 import { StorageError } from "./storage-error.js";
 import type { NewMessage, Store } from "./store.js";
 import { describeStoreContract } from "./store-contract.js";

@@ -6,9 +6,9 @@
 
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openPostgresStore } from "./pg-store.js";
-import { openSqliteStore } from "./sqlite-store.js";
-import type { Store } from "./store.js";
+import { openPostgresStore } from "../src/store/pg-store.js";
+import { openSqliteStore } from "../src/store/sqlite-store.js";
+import type { Store } from "../src/store/store.js";
 
 /** The shared test server (trust auth, database `test`); PARLEY_TEST_PG overrides it. */
 export const TEST_PG_URL = process.env.PARLEY_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/test";
