@@ -6,7 +6,7 @@
 
 import type { Deps } from "@parley/protocol/wire";
 import type { Logger } from "pino";
-import type { BlobFiles } from "./blobs/blob-files.js";
+import type { BlobStorage } from "./blobs/blob-storage.js";
 import type { LiveDevices } from "./delivery/live-devices.js";
 import type { SenderShares } from "./delivery/sender-shares.js";
 import type { TurnBatch } from "./delivery/turn-batch.js";
@@ -47,7 +47,7 @@ export interface RelayContext {
   readonly accountBuckets: AccountBuckets;
   /** Each sender's share of each mailbox's queue. */
   readonly shares: SenderShares;
-  readonly blobs: BlobFiles;
+  readonly blobs: BlobStorage;
   /** False once shutdown began: new work is refused with UNAVAILABLE. */
   accepting: boolean;
 }
