@@ -158,7 +158,7 @@ export class PgBlobStorage implements BlobStorage {
           data.length,
           data,
         ]);
-      for await (const chunk of chunks) {
+      for await (const chunk of bodyOf(chunks)) {
         size += chunk.length;
         if (size > maxSize) {
           await client.query("ROLLBACK");
@@ -180,9 +180,8 @@ export class PgBlobStorage implements BlobStorage {
       return { ok: true, size };
     } catch (error) {
       broken = true;
-      const storage = this.#asStorageError(error);
-      if (storage === error) throw error; // not a database failure (the body was cut off)
-      throw storage;
+      if (error instanceof BodyError) throw error.cause; // the client's body failed, not the database
+      throw this.#asStorageError(error);
     } finally {
       // A connection left inside a failed transaction is not reused.
       client.release(broken);
@@ -348,6 +347,24 @@ export class PgBlobStorage implements BlobStorage {
 
   #succeeded(): void {
     this.#failing = false;
+  }
+}
+
+/** A failure of the request body (a client that went away), kept apart from database failures. */
+class BodyError extends Error {}
+
+/** `chunks`, with its failures wrapped in BodyError. */
+async function* bodyOf(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  for (;;) {
+    let step: IteratorResult<Uint8Array>;
+    try {
+      step = await iterator.next();
+    } catch (error) {
+      throw new BodyError("body failed", { cause: error });
+    }
+    if (step.done) return;
+    yield step.value;
   }
 }
 
