@@ -29,7 +29,9 @@ describe("blob storage health", () => {
     cleanups.push(() => r.stop());
     const storage = r.relay.context.blobs;
     const c = await blobDevice(r);
-    cleanups.push(() => c.close());
+    cleanups.push(async () => {
+      await c.close();
+    });
     const stored = await grant(c, 100);
     const put = await send(`${r.httpUrl}/blobs/${stored.blobId}`, {
       method: "PUT",
@@ -94,7 +96,9 @@ describe("blob storage health", () => {
     const r = await startBlobRelay({ blobs: blobStorageFor(`s3://S3RVER:S3RVER@parley-blobs?endpoint=http://127.0.0.1:${port}`, "/data") });
     cleanups.push(() => r.stop());
     const c = await blobDevice(r);
-    cleanups.push(() => c.close());
+    cleanups.push(async () => {
+      await c.close();
+    });
     const { blobId, capability } = await grant(c, 100);
     server.httpServer.closeAllConnections();
     await server.close();
