@@ -32,6 +32,14 @@ import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./b
 /** Bytes per multipart part: S3's minimum for every part but the last. One is buffered per upload. */
 export const PART_BYTES = 5 * 1024 * 1024;
 
+/**
+ * Creates an object only if its key is free (S3 conditional writes, also on
+ * CompleteMultipartUpload): of two nodes storing one blob's single PUT at once, the second is
+ * refused. Servers without conditional writes (s3rver) ignore it; the store's completion then
+ * decides.
+ */
+const ONLY_IF_ABSENT = { "if-none-match": "*" };
+
 /** Pages of a bucket listing read at start-up at most (1000 keys each). */
 const MAX_LIST_PAGES = 10_000;
 
@@ -141,13 +149,14 @@ export class S3BlobStorage implements BlobStorage {
         }
       }
       const rest = buffer.take(buffer.length);
-      if (uploadId === undefined) await this.#put(key, rest);
+      let created: boolean;
+      if (uploadId === undefined) created = await this.#put(key, rest, ONLY_IF_ABSENT);
       else {
         if (rest.length > 0) parts.push(await this.#uploadPart(key, uploadId, parts.length + 1, rest));
-        await this.#completeMultipart(key, uploadId, parts);
+        created = await this.#completeMultipart(key, uploadId, parts, false, ONLY_IF_ABSENT);
       }
       done = true;
-      return { ok: true, size };
+      return created ? { ok: true, size } : { ok: false, reason: "conflict" };
     } finally {
       if (!done && uploadId !== undefined) await this.#abortMultipart(key, uploadId);
     }
@@ -287,16 +296,27 @@ export class S3BlobStorage implements BlobStorage {
     return { etag, size: bytes.length };
   }
 
-  /** Completes a multipart upload into `target`; with `tolerateGone`, false when the upload no longer exists. */
-  async #completeMultipart(target: string, uploadId: string, parts: Manifest["parts"], tolerateGone = false): Promise<boolean> {
+  /**
+   * Completes a multipart upload into `target`; false when `tolerateGone` and the upload no longer
+   * exists, or when `headers` set a precondition that failed (412).
+   */
+  async #completeMultipart(
+    target: string,
+    uploadId: string,
+    parts: Manifest["parts"],
+    tolerateGone = false,
+    headers: Record<string, string> = {},
+  ): Promise<boolean> {
     const xml = `<CompleteMultipartUpload>${parts
       .map((part, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${part.etag}</ETag></Part>`)
       .join("")}</CompleteMultipartUpload>`;
     const res = await this.#request("POST", target, {
       query: `uploadId=${encodeURIComponent(uploadId)}`,
       body: new TextEncoder().encode(xml),
+      headers,
     });
     const text = await res.text();
+    if (res.status === 412) return false;
     if (tolerateGone && (res.status === 404 || text.includes("NoSuchUpload"))) return false;
     if (!res.ok || text.includes("<Error>")) throw this.#unexpected(res);
     return true;
@@ -309,10 +329,13 @@ export class S3BlobStorage implements BlobStorage {
       .catch(() => {});
   }
 
-  async #put(key: string, bytes: Uint8Array): Promise<void> {
-    const res = await this.#request("PUT", key, { body: bytes });
+  /** Stores `bytes` at `key`; false when `headers` set a precondition that failed (412). */
+  async #put(key: string, bytes: Uint8Array, headers: Record<string, string> = {}): Promise<boolean> {
+    const res = await this.#request("PUT", key, { body: bytes, headers });
     await res.body?.cancel();
+    if (res.status === 412) return false;
     if (!res.ok) throw this.#unexpected(res);
+    return true;
   }
 
   async #get(key: string): Promise<Uint8Array | undefined> {
