@@ -327,18 +327,19 @@ export class PgBlobStorage implements BlobStorage {
   async *#chunksOf(blobId: string, from: number, to: number): AsyncGenerator<Uint8Array> {
     let next = from;
     while (next <= to) {
-      // Chunks are at most CHUNK_BYTES long, so the one holding `next` starts after next - CHUNK_BYTES.
+      // The chunks still to send: ending after `next` (chunks are at most CHUNK_BYTES long, so
+      // they start after next - CHUNK_BYTES, which keeps the scan on the primary key's range).
       const { rows } = await this.#query<{ start: string; data: Buffer }>(
-        `SELECT start, data FROM ${this.#chunks} WHERE blob_id = $1 AND complete AND start > $2 AND start <= $3
+        `SELECT start, data FROM ${this.#chunks}
+         WHERE blob_id = $1 AND complete AND start > $2 AND start <= $3 AND start + len > $4
          ORDER BY start LIMIT ${READ_BATCH_CHUNKS}`,
-        [blobId, next - CHUNK_BYTES, to],
+        [blobId, next - CHUNK_BYTES, to, next],
       );
       if (rows.length === 0) throw new StorageError("io", "blob chunks are missing");
       for (const row of rows) {
         const start = Number(row.start);
         const end = start + row.data.length; // exclusive
-        if (end <= next) continue;
-        if (start > next) throw new StorageError("io", "blob chunks are missing");
+        if (start > next || end <= next) throw new StorageError("io", "blob chunks are missing");
         yield row.data.subarray(next - start, Math.min(end, to + 1) - start);
         next = Math.min(end, to + 1);
       }
