@@ -16,7 +16,11 @@
  * and the multipart upload completed into `blobs/<id>`.
  *
  * Upload claims are per process; across nodes, the Store's compare-and-set on the offset and
- * on completion decides which of two simultaneous uploads of one blob counts. Multipart uploads
+ * on completion decides which of two simultaneous uploads of one blob counts, and a single PUT
+ * creates its object only if absent (conditional write; servers without it overwrite). Known
+ * window: a node starting up removes, as an orphan, a single PUT another node stored in the
+ * same instant but has not yet recorded complete (that upload then answers 201 for a blob that
+ * reads 404). Multipart uploads
  * that are abandoned (not aborted because a node died) stay in the bucket: set a lifecycle rule
  * (AbortIncompleteMultipartUpload) on it.
  */
