@@ -143,6 +143,27 @@ describe.each(["directory", "postgres", "s3"] as const)("blobs on %s", (name) =>
     expect(Buffer.compare((await get(blobId)).body, Buffer.from(winner))).toBe(0);
   });
 
+  it.skipIf(skip)("serves downloads while more slow PUTs are under way than the backend has connections", async () => {
+    const stored = await grant(c, 1000);
+    expect((await put(stored.blobId, stored.capability, pattern(1000, 16))).status).toBe(201);
+    const slow = await Promise.all(Array.from({ length: 6 }, () => grant(c, 10 * 1000)));
+    const uploads = slow.map(({ blobId, capability }) =>
+      send(`${r.httpUrl}/blobs/${blobId}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${capability}`, "content-length": String(10 * 1000) },
+        chunks: Array.from({ length: 10 }, (_, i) => pattern(1000, i)),
+        gapMs: 300,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const started = performance.now();
+    const download = await get(stored.blobId);
+    const waited = performance.now() - started;
+    expect(download.status).toBe(200);
+    expect(waited).toBeLessThan(1500);
+    expect((await Promise.all(uploads)).map((u) => u.status)).toEqual(Array(6).fill(201));
+  });
+
   it.skipIf(skip)("grants maxOpenBlobTickets open tickets per account and refuses one more (QUOTA_EXCEEDED)", async () => {
     const fresh = await blobDevice(r);
     try {
