@@ -1,7 +1,7 @@
 /**
  * `/healthz` and `/metrics`. Health is 200 only while the relay accepts work and its storage can
- * take writes (free space above `minFreeStorageBytes` for the store and the blob directory, no
- * unrecovered storage failure); otherwise 503 with the reason, so a load balancer or monitor
+ * take writes (free space above `minFreeStorageBytes` for the store and a blob directory, no
+ * unrecovered failure of the store or of shared blob storage); otherwise 503 with the reason, so a load balancer or monitor
  * sees a full disk before clients do. Metrics can be protected by a bearer token.
  *
  * In a cluster, a bus outage answers 200 `{"status":"degraded","bus":"down"}`: the node still
@@ -15,7 +15,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RelayContext } from "../context.js";
-import { freeBytes } from "../store/storage-health.js";
 
 /** Writes a JSON answer (headers included) unless headers already went out. */
 export function json(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -27,9 +26,9 @@ export function json(res: ServerResponse, status: number, body: Record<string, u
 export async function relayHealth(ctx: RelayContext): Promise<string> {
   if (!ctx.accepting) return "draining";
   const min = ctx.limits.minFreeStorageBytes;
-  const [store, blobFree] = await Promise.all([ctx.store.health(min), freeBytes(ctx.blobs.dir)]);
-  if (store === "full" || (blobFree !== undefined && blobFree < min)) return "storage_full";
-  if (store === "failing") return "storage_failing";
+  const [store, blobs] = await Promise.all([ctx.store.health(min), ctx.blobs.health(min)]);
+  if (store === "full" || blobs === "full") return "storage_full";
+  if (store === "failing" || blobs === "failing") return "storage_failing";
   return "ok";
 }
 
