@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { blobDevice, grant, patch, pattern, startBlobRelay, uploadOffset } from "./blob-http.js";
+import { blobDevice, grant, patch, patchHeaders, pattern, send, startBlobRelay, uploadOffset } from "./blob-http.js";
 
 const TICKET = 1000;
 const WINDOW = 2500;
@@ -62,6 +62,45 @@ describe("ticket keep-alive and sweeping", () => {
       await r.relay.sweep();
       expect(existsSync(join(r.blobDir, blobId))).toBe(false);
       await c.close();
+    } finally {
+      await r.stop();
+    }
+  });
+});
+
+describe("draining", () => {
+  it("refuses new upload bytes with 503 and Retry-After once the node drains, and still serves downloads", async () => {
+    const r = await startBlobRelay();
+    try {
+      const c = await blobDevice(r);
+      const done = await grant(c, 100);
+      const open = await grant(c, 100);
+      const auth = (capability: string) => ({ authorization: `Bearer ${capability}` });
+      expect(
+        (await send(`${r.httpUrl}/blobs/${done.blobId}`, { method: "PUT", headers: auth(done.capability), chunks: [pattern(100)] })).status,
+      ).toBe(201);
+      expect((await patch(r, open.blobId, open.capability, 0, pattern(40))).status).toBe(204);
+      await c.close();
+      const drained = r.relay.drain();
+      await drained;
+      const put = await send(`${r.httpUrl}/blobs/${open.blobId}`, {
+        method: "PUT",
+        headers: auth(open.capability),
+        chunks: [pattern(100)],
+      });
+      expect(put.status).toBe(503);
+      expect(put.headers["retry-after"]).toBe("1");
+      const patched = await send(`${r.httpUrl}/blobs/${open.blobId}`, {
+        method: "PATCH",
+        headers: patchHeaders(open.capability, 40),
+        chunks: [pattern(60)],
+      });
+      expect(patched.status).toBe(503);
+      // Nothing of the refused PATCH was kept: the upload resumes from 40 elsewhere.
+      expect(await r.relay.context.store.getBlob(open.blobId)).toMatchObject({ uploadOffset: 40 });
+      const download = await send(`${r.httpUrl}/blobs/${done.blobId}`, { method: "GET" });
+      expect(download.status).toBe(200);
+      expect(new Uint8Array(download.body)).toEqual(pattern(100));
     } finally {
       await r.stop();
     }

@@ -48,10 +48,12 @@ export async function handleBlobRequest(ctx: RelayContext, path: string, req: In
       else await uploadStatus(ctx, blobId, req, res);
       break;
     case "PUT":
-      await putBlob(ctx, blobId, req, res);
-      break;
     case "PATCH":
-      await patchBlob(ctx, blobId, req, res);
+      // A draining node takes no new bytes: the client retries through the balancer, and a
+      // resumable upload continues on another node from its durable offset.
+      if (!ctx.accepting) refuse(res, req, 503, "UNAVAILABLE", { "retry-after": "1" });
+      else if (req.method === "PUT") await putBlob(ctx, blobId, req, res);
+      else await patchBlob(ctx, blobId, req, res);
       break;
     default:
       refuse(res, req, 405, "BAD_REQUEST", { allow: "GET, HEAD, PUT, PATCH" });
