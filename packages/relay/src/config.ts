@@ -75,14 +75,18 @@ Options (environment variable in brackets):
                         [PARLEY_MAX_BLOB_SIZE]
   --blob-quota S        blob bytes one account may reserve (default 2GiB; sets
                         maxBlobBytesPerAccount) [PARLEY_BLOB_QUOTA]
-  --store URL           postgres://USER@HOST:PORT/DB (several nodes share it); default: SQLite in
-                        the data directory [PARLEY_STORE]
-  --bus URL             redis://HOST:PORT: wake-ups and one live connection per device across
-                        nodes; default: a single node [PARLEY_BUS]
-  --blobs URL           where blob bytes live: file:DIR (default DATA/blobs), postgres://… or
-                        s3://… (see README, "Running a cluster") [PARLEY_BLOBS]
+  --store URL           postgres://USER@HOST:PORT/DB[?schema=NAME] (default schema parley): several
+                        relay nodes share it; default: SQLite in the data directory [PARLEY_STORE]
+  --bus URL             redis://HOST:PORT[?prefix=NAME:]: wake-ups, one live connection per device
+                        and cluster-wide rate limits between nodes; default: a single node [PARLEY_BUS]
+  --blobs URL           where blob bytes live: file:DIR (default DATA/blobs),
+                        postgres://…[?schema=NAME] (default schema parley_blobs), or
+                        s3://[KEY:SECRET@]BUCKET?endpoint=URL&region=R[&prefix=P] (keys also from
+                        AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) [PARLEY_BLOBS]
   --node-id NAME        this node's name in logs, metrics and the bus (default HOSTNAME-PID) [PARLEY_NODE_ID]
-  --drain-timeout D     on SIGTERM, how long clients get to move to other nodes (default 10s) [PARLEY_DRAIN_TIMEOUT]
+  --drain-timeout D     on SIGTERM: /healthz turns 503, connections close GoingAway over a quarter
+                        of D (at most 2 s) so clients move to other nodes, then in-flight HTTP
+                        requests get up to D (default 10s) [PARLEY_DRAIN_TIMEOUT]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
