@@ -1,13 +1,15 @@
 /**
- * Runs a relay process from a config: opens the SQLite store in the data directory, listens
+ * Runs a relay process from a config: opens the store, blob storage and bus it names (SQLite and
+ * a blob directory in the data directory, no bus, by default), listens
  * (trying the next ports when the default one is taken), prints the URL, sweeps periodically,
  * and on SIGTERM/SIGINT drains and exits.
  *
  * Drain (what a rolling restart of a cluster relies on): refuse new connections and work, and
  * `/healthz` answers 503 "draining" so the balancer stops sending new clients; finish the
  * pending commits (every `sent` answered is durable); close live connections with GoingAway
- * spread over DRAIN_CLOSE_SPREAD_MS (at most a quarter of `--drain-timeout`) so clients
- * reconnect through the balancer to other nodes without a stampede; stop listening; wait at most
+ * spread over DRAIN_CLOSE_SPREAD_MS (at most a quarter of `--drain-timeout`; at once for a
+ * single node, which has nowhere to send them) so clients reconnect through the balancer to
+ * other nodes without a stampede; stop listening; wait at most
  * `--drain-timeout` for in-flight HTTP requests (uploads, downloads), then cut the rest, close
  * the bus and the store and exit. Unacknowledged deliveries are sent again on the device's
  * next connection, so nothing acknowledged is lost.
@@ -114,7 +116,9 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
       clearInterval(sweep);
       // The listener stays open while connections are closed, so health checks see "draining"
       // (upgrades and new work are refused meanwhile); then it stops taking connections.
-      await relay.drain({ closeSpreadMs: Math.min(DRAIN_CLOSE_SPREAD_MS, config.drainTimeoutMs / 4) });
+      // Spreading the closes only helps when there are other nodes to move to (a bus).
+      const closeSpreadMs = bus ? Math.min(DRAIN_CLOSE_SPREAD_MS, config.drainTimeoutMs / 4) : 0;
+      await relay.drain({ closeSpreadMs });
       const closed = running.stopAccepting();
       const timedOut = await settleWithin(closed, config.drainTimeoutMs);
       if (timedOut) {

@@ -57,6 +57,16 @@ export async function directoryBackend(): Promise<BlobBackend> {
   };
 }
 
+/** The storage of `url`, initialised (closed again if that fails). */
+async function openInitialised(url: string): Promise<BlobStorage> {
+  const storage = blobStorageFor(url, "/nonexistent");
+  await storage.init().catch(async (error: unknown) => {
+    await storage.close();
+    throw error;
+  });
+  return storage;
+}
+
 /** Blob tables in a random schema of db `test`. */
 export async function postgresBackend(): Promise<BlobBackend> {
   const schema = `blobs_test_${Math.random().toString(36).slice(2, 10)}`;
@@ -64,14 +74,7 @@ export async function postgresBackend(): Promise<BlobBackend> {
   return {
     name: "postgres",
     url,
-    async open() {
-      const storage = blobStorageFor(url, "/nonexistent");
-      await storage.init().catch(async (error: unknown) => {
-        await storage.close();
-        throw error;
-      });
-      return storage;
-    },
+    open: () => openInitialised(url),
     async destroy() {
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
@@ -93,14 +96,7 @@ export async function s3Backend(): Promise<BlobBackend> {
   return {
     name: "s3",
     url,
-    async open() {
-      const storage = blobStorageFor(url, "/nonexistent");
-      await storage.init().catch(async (error: unknown) => {
-        await storage.close();
-        throw error;
-      });
-      return storage;
-    },
+    open: () => openInitialised(url),
     async destroy() {
       server.httpServer.closeAllConnections?.();
       await server.close();

@@ -21,6 +21,7 @@ import { asStorageError } from "../store/storage-error.js";
 import { freeBytes } from "../store/storage-health.js";
 import type { StorageStatus } from "../store/store.js";
 import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./blob-storage.js";
+import { UploadClaims } from "./upload-claims.js";
 
 export type { BlobWriteResult } from "./blob-storage.js";
 
@@ -81,7 +82,7 @@ export class PartialFile implements PartialUpload {
 export class BlobFiles implements BlobStorage {
   readonly kind = "directory";
   /** Blob ids with an upload (PUT or PATCH) in progress in this process. */
-  readonly #uploading = new Set<string>();
+  readonly #uploading = new UploadClaims();
 
   constructor(readonly dir: string) {}
 
@@ -115,14 +116,12 @@ export class BlobFiles implements BlobStorage {
 
   /** Claims `blobId` for one upload; false when another upload of it is in progress. Pair with {@link release}. */
   async claim(blobId: string): Promise<boolean> {
-    if (this.#uploading.has(blobId)) return false;
-    this.#uploading.add(blobId);
-    return true;
+    return this.#uploading.claim(blobId);
   }
 
   /** Ends the claim of {@link claim}. */
   async release(blobId: string): Promise<void> {
-    this.#uploading.delete(blobId);
+    this.#uploading.release(blobId);
   }
 
   /** Free bytes in the directory's file system. */

@@ -33,6 +33,7 @@ import { StorageError } from "../store/storage-error.js";
 import type { StorageStatus } from "../store/store.js";
 import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./blob-storage.js";
 import { exactly, PART_BYTES, PartBuffer, S3PartialUpload, sum } from "./s3-partial-upload.js";
+import { UploadClaims } from "./upload-claims.js";
 
 export { PART_BYTES } from "./s3-partial-upload.js";
 
@@ -78,7 +79,7 @@ export class S3BlobStorage implements BlobStorage {
   readonly #client: AwsClient;
   readonly #base: string;
   readonly #prefix: string;
-  readonly #uploading = new Set<string>();
+  readonly #uploading = new UploadClaims();
   #failing = false;
 
   constructor(options: S3BlobStorageOptions) {
@@ -122,13 +123,11 @@ export class S3BlobStorage implements BlobStorage {
   }
 
   async claim(blobId: string): Promise<boolean> {
-    if (this.#uploading.has(blobId)) return false;
-    this.#uploading.add(blobId);
-    return true;
+    return this.#uploading.claim(blobId);
   }
 
   async release(blobId: string): Promise<void> {
-    this.#uploading.delete(blobId);
+    this.#uploading.release(blobId);
   }
 
   async write(blobId: string, chunks: AsyncIterable<Uint8Array>, maxSize: number): Promise<BlobWriteResult> {
