@@ -19,8 +19,9 @@ const homes: string[] = [];
 const terminals: ParleyTerminal[] = [];
 
 beforeAll(() => {
-  // The binary under test is the built one.
+  // The binary under test is the built one, with the interactive view's bundle.
   execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "packages/cli"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "packages/cli/scripts/bundle-view.mjs")], { cwd: root, stdio: "inherit" });
 }, 120_000);
 
 afterAll(async () => {

@@ -32,6 +32,8 @@ test.each([
   const { modules, code } = await modulesLoadedBy(args);
   expect(code).toBe(exitCode);
   expect(modules.some((url) => url.endsWith("/packages/cli/dist/main.js"))).toBe(true);
-  const heavy = modules.filter((url) => /packages\/protocol|@parley\/protocol|libsodium|@noble|\/ink\/|\/react\/|ws\/|\/ui\//.test(url));
+  const heavy = modules.filter((url) =>
+    /packages\/protocol|@parley\/protocol|libsodium|@noble|\/ink\/|\/react\/|ws\/|\/ui\/|\/view\//.test(url),
+  );
   expect(heavy).toEqual([]);
 });

@@ -1,5 +1,6 @@
 /** The interactive terminal chat (Ink): the entry point `parley` calls with no command on a TTY. */
 import type { ProfileOptions } from "../profile.js";
+import { currentBundle } from "./bundle.js";
 
 /** Runs the interactive chat until the user quits; resolves with the exit code. */
 export async function runInteractive(options: ProfileOptions, passphrase?: string): Promise<number> {
@@ -9,6 +10,16 @@ export async function runInteractive(options: ProfileOptions, passphrase?: strin
   // Ink draws only the last frame when it thinks it runs in CI (a CI or CONTINUOUS_INTEGRATION
   // variable, read once on import): the chat is only started on a terminal, so it is interactive.
   for (const name of ["CI", "CONTINUOUS_INTEGRATION"]) if (name in process.env) process.env[name] = "0";
-  const { startChat } = await import("./root.js");
+  const { startChat } = await loadView();
   return startChat(options, passphrase);
+}
+
+/**
+ * The view's root module: from the bundle when it is current (see bundle.ts), else the compiled
+ * modules one by one. DEV=true (Ink's React DevTools mode, which needs Ink's own files) takes
+ * the modules too.
+ */
+async function loadView(): Promise<typeof import("./root.js")> {
+  const bundle = process.env.DEV === "true" ? undefined : currentBundle(new URL("../", import.meta.url));
+  return bundle ? await import(bundle.href) : await import("./root.js");
 }
