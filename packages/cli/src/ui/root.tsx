@@ -20,6 +20,8 @@ const FLUSH_ON_QUIT_MS = 3_000;
 interface RootProps {
   readonly options: ProfileOptions;
   readonly passphrase?: string | undefined;
+  /** The profile being opened with `passphrase` since before the view loaded. */
+  readonly opening?: Promise<ParleyClient> | undefined;
   /** Imports the chat screen (once: every call gets the same promise). */
   readonly loadChatScreen: () => Promise<ChatScreen>;
   readonly onClient: (client: ParleyClient) => void;
@@ -27,7 +29,7 @@ interface RootProps {
   readonly notify: (sequence: string) => void;
 }
 
-function Root({ options, passphrase, loadChatScreen, onClient, onQuit, notify }: RootProps) {
+function Root({ options, passphrase, opening, loadChatScreen, onClient, onQuit, notify }: RootProps) {
   const [chat, setChat] = useState<{ client: ParleyClient; store: ChatStore; App: ChatScreen["App"] } | undefined>(undefined);
   const { exit } = useApp();
   if (!chat) {
@@ -35,6 +37,7 @@ function Root({ options, passphrase, loadChatScreen, onClient, onQuit, notify }:
       <Onboarding
         options={options}
         passphrase={passphrase}
+        opening={opening}
         onQuit={onQuit}
         onReady={(client) => {
           onClient(client);
@@ -54,8 +57,11 @@ function Root({ options, passphrase, loadChatScreen, onClient, onQuit, notify }:
   return <App client={chat.client} store={chat.store} options={options} notify={notify} onQuit={() => onQuit(ExitCode.Ok)} />;
 }
 
-/** Renders the chat until the user quits; resolves with the exit code. */
-export async function startChat(options: ProfileOptions, passphrase?: string): Promise<number> {
+/**
+ * Renders the chat until the user quits; resolves with the exit code. `opening`: the profile
+ * already being opened with `passphrase` (the caller started it to overlap with loading the view).
+ */
+export async function startChat(options: ProfileOptions, passphrase?: string, opening?: Promise<ParleyClient>): Promise<number> {
   let client: ParleyClient | undefined;
   let code: number = ExitCode.Ok;
   const notify = (sequence: string) => {
@@ -70,6 +76,7 @@ export async function startChat(options: ProfileOptions, passphrase?: string): P
     <Root
       options={options}
       passphrase={passphrase}
+      opening={opening}
       loadChatScreen={loadChatScreen}
       notify={notify}
       onClient={(c) => {
