@@ -12,14 +12,14 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Each part: its main module, and the workspace packages it needs built. */
+/** Each part: its main module, the workspace packages it needs built, and scripts that finish the build. */
 const PARTS = {
   protocol: { main: "bench/protocol/main.mjs", build: ["packages/protocol"] },
   relay: { main: "bench/relay/main.mjs", build: ["packages/protocol", "packages/relay"] },
   attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
   groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
   web: { main: "bench/web/main.mjs", build: ["packages/protocol", "packages/relay"] },
-  cli: { main: "bench/cli/main.mjs", build: ["packages/protocol", "packages/cli"] },
+  cli: { main: "bench/cli/main.mjs", build: ["packages/protocol", "packages/cli"], afterBuild: ["packages/cli/scripts/bundle-view.mjs"] },
 };
 
 const argv = process.argv.slice(2);
@@ -32,7 +32,7 @@ if (unknown.length > 0) {
 }
 const parts = named.length > 0 ? named : Object.keys(PARTS);
 
-function build(projects) {
+function build(projects, afterBuild = []) {
   if (options.includes("--no-build")) return;
   const tsc = "node_modules/typescript/bin/tsc";
   const result = spawnSync(process.execPath, [tsc, "-b", ...projects], { cwd: ROOT, stdio: "inherit" });
@@ -41,11 +41,18 @@ function build(projects) {
     console.error(`build of ${projects.join(", ")} failed (tsc -b exit ${result.status}); not benchmarking a broken build`);
     process.exit(1);
   }
+  for (const script of afterBuild) {
+    const step = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: "inherit" });
+    if (step.status !== 0) {
+      console.error(`${script} failed (exit ${step.status}); not benchmarking a broken build`);
+      process.exit(1);
+    }
+  }
 }
 
 for (const part of parts) {
-  const { main, build: projects } = PARTS[part];
-  build(projects);
+  const { main, build: projects, afterBuild } = PARTS[part];
+  build(projects, afterBuild);
   const childOptions = options.filter((o) => o !== "--no-build");
   const result = spawnSync(process.execPath, ["--expose-gc", main, ...childOptions], { cwd: ROOT, stdio: "inherit" });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -3,7 +3,8 @@
 // installed relay's bin (serving the installed web client at /) and a two-client chat against it; a browser project (no `ws`) bundles
 // examples/browser-chat with Vite 7, whose Rollup fails on any Node built-in left in the graph.
 // The terminal client's tarball runs with `npm exec` (npx) from the tarballs alone, and as an
-// installed `parley` bin it sets up two profiles that chat through the installed relay.
+// installed `parley` bin it sets up two profiles that chat through the installed relay, and
+// draws its interactive chat in a pseudo-terminal from the view's bundle it ships.
 import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, test } from "vitest";
 import { startRelay } from "./support/relay-process.js";
 import { deadDocPaths, deadMarkdownLinks, deadSourceMapSources, listFiles, missingEntryPoints } from "./support/tarball.js";
+import { spawnParley } from "./terminal-ui/terminal.js";
 
 const exec = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -235,6 +237,26 @@ test("the terminal client's tarball runs with npm exec (npx) and, installed, cha
       env: { ...process.env, RELAY_URL: relay.wsUrl },
     });
     expect(chat.stdout).toContain("bob read: hi bob from an installed parley");
+
+    // The interactive chat, in a terminal: its first screen comes from the bundle in the tarball.
+    const log = join(cliDir, "modules.txt");
+    const hooks = join(root, "tests/e2e/terminal/support/resolve-log.mjs");
+    const terminal = spawnParley({
+      home: join(cliDir, "chat-home"),
+      relay: relay.wsUrl,
+      bin: join(cliDir, "node_modules/@parley/cli/dist/bin.js"),
+      nodeArgs: ["--import", hooks],
+      env: { PARLEY_RESOLVE_LOG: log },
+    });
+    try {
+      await terminal.waitFor("Choose a handle", 30_000);
+    } finally {
+      terminal.kill();
+      await terminal.exited;
+    }
+    const modules = readFileSync(log, "utf8").trim().split("\n");
+    expect(modules.some((url) => url.endsWith("/node_modules/@parley/cli/dist/view/view.js"))).toBe(true);
+    expect(modules.filter((url) => url.includes("/node_modules/ink/"))).toEqual([]);
   } finally {
     await relay.stop();
     relay.cleanup();

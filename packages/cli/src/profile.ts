@@ -67,6 +67,15 @@ export function profileExists(options: ProfileOptions): boolean {
 }
 
 /**
+ * Imports the client and its Node store and transport (with their crypto): the first call loads
+ * them, later calls get the same modules. The interactive chat calls it once its first screen is
+ * drawn, so they are loaded by the time the passphrase is typed.
+ */
+export function loadClientModules(): Promise<[typeof import("@parley/protocol/client"), typeof import("@parley/protocol/node")]> {
+  return Promise.all([import("@parley/protocol/client"), import("@parley/protocol/node")]);
+}
+
+/**
  * Opens an existing profile's client (not yet connected). A wrong passphrase is
  * ERR_STORE_PASSPHRASE from the store; another process holding the profile, ERR_STORE_LOCKED.
  */
@@ -74,10 +83,7 @@ export async function openClient(options: ProfileOptions, passphrase: string): P
   if (!profileExists(options)) {
     throw new CliError(ExitCode.NoAccount, `no account in profile "${options.profile}" yet: run \`parley\` or \`parley init\` first`);
   }
-  const [{ ParleyClient }, { FileStore, nodeTransport }] = await Promise.all([
-    import("@parley/protocol/client"),
-    import("@parley/protocol/node"),
-  ]);
+  const [{ ParleyClient }, { FileStore, nodeTransport }] = await loadClientModules();
   const store = await FileStore.open(storeDir(options), { passphrase });
   try {
     return await ParleyClient.open({ relayUrl: options.relay, store, transport: nodeTransport });
@@ -90,10 +96,7 @@ export async function openClient(options: ProfileOptions, passphrase: string): P
 /** Creates the profile's account and device (not yet connected; the caller claims a handle once connected). */
 export async function createClient(options: ProfileOptions, passphrase: string, displayName: string): Promise<ParleyClient> {
   if (profileExists(options)) throw new CliError(ExitCode.Usage, `profile "${options.profile}" already has an account`);
-  const [{ ParleyClient }, { FileStore, nodeTransport }] = await Promise.all([
-    import("@parley/protocol/client"),
-    import("@parley/protocol/node"),
-  ]);
+  const [{ ParleyClient }, { FileStore, nodeTransport }] = await loadClientModules();
   await mkdir(storeDir(options), { recursive: true, mode: 0o700 });
   const store = await FileStore.open(storeDir(options), { passphrase });
   try {

@@ -2,6 +2,7 @@
 // pseudo-terminals; a third user is a Node ParleyClient. Screens are saved under
 // test-output/terminal/ for people to look at.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +20,9 @@ const homes: string[] = [];
 const terminals: ParleyTerminal[] = [];
 
 beforeAll(() => {
-  // The binary under test is the built one.
+  // The binary under test is the built one, with the interactive view's bundle.
   execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b", "packages/cli"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "packages/cli/scripts/bundle-view.mjs")], { cwd: root, stdio: "inherit" });
 }, 120_000);
 
 afterAll(async () => {
@@ -34,6 +36,23 @@ function home(): string {
   return dir;
 }
 
+/** What the program wrote, without colour and cursor sequences. */
+function plainOutput(t: ParleyTerminal): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+  return t.output().replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g, "");
+}
+
+/**
+ * Types a passphrase at a prompt: the prompt shows one • per character, and the passphrase
+ * itself never reaches the terminal (neither drawn nor echoed back by the terminal).
+ */
+async function typeSecret(t: ParleyTerminal, secret: string): Promise<void> {
+  await t.type(secret);
+  await t.waitFor(`> ${"•".repeat([...secret].length)}`);
+  expect(t.screen()).not.toContain(secret);
+  expect(t.output()).not.toContain(secret);
+}
+
 /** First run: handle, display name, passphrase twice, then the chat screen. */
 async function onboard(t: ParleyTerminal, handle: string, name: string): Promise<void> {
   await t.waitFor("Choose a handle");
@@ -43,12 +62,13 @@ async function onboard(t: ParleyTerminal, handle: string, name: string): Promise
   await t.type(name);
   await t.key("enter");
   await t.waitFor("A passphrase to encrypt");
-  await t.type("correct horse battery");
+  await typeSecret(t, "correct horse battery");
   await t.key("enter");
   await t.waitFor("The passphrase again");
-  await t.type("correct horse battery");
+  await typeSecret(t, "correct horse battery");
   await t.key("enter");
   await t.waitFor(`@${handle} · Tab`, 30_000);
+  expect(t.output()).not.toContain("correct horse battery");
 }
 
 async function command(t: ParleyTerminal, line: string): Promise<void> {
@@ -167,7 +187,7 @@ describe("the interactive chat in a real terminal", () => {
     expect(await alice.exited).toBe(0);
   }, 180_000);
 
-  test("a taken handle is asked again; /verify draws the safety number's QR code; a later run asks the passphrase and says when it is wrong", async () => {
+  test("a taken handle is asked again; a large file's upload shows a progress bar; /verify draws the safety number's QR code; a later run asks the passphrase and says when it is wrong; passphrases are never echoed", async () => {
     const relay = shared.relay.wsUrl;
     const erin = await ParleyClient.create({ relayUrl: relay, store: new MemoryStore(), transport: nodeTransport, displayName: "Erin" });
     shared.clients.push(erin);
@@ -185,10 +205,10 @@ describe("the interactive chat in a real terminal", () => {
     await frank.type("Frank");
     await frank.key("enter");
     await frank.waitFor("A passphrase to encrypt");
-    await frank.type("frank's passphrase");
+    await typeSecret(frank, "frank's passphrase");
     await frank.key("enter");
     await frank.waitFor("The passphrase again");
-    await frank.type("frank's passphrase");
+    await typeSecret(frank, "frank's passphrase");
     await frank.key("enter");
     await frank.waitFor("That handle is taken; try another one.", 30_000);
     frank.save("11-handle-taken");
@@ -198,6 +218,23 @@ describe("the interactive chat in a real terminal", () => {
 
     await command(frank, `/msg @${erinHandle} hello erin`);
     await frank.waitFor(/hello erin [✓●]/);
+
+    // A large file: the status line shows the upload's progress bar while it goes, then Erin has it.
+    const big = join(dir, "big.bin");
+    writeFileSync(big, randomBytes(32 * 1024 * 1024));
+    const erinGotFile = waitFor(erin, "message", (m) => m.attachment?.fileName === "big.bin", 90_000);
+    await command(frank, `/file ${big}`);
+    await frank.waitFor(/Uploading big\.bin \[[█░]{20}\] \d+%/, 30_000);
+    await frank.waitFor("Sent big.bin.", 90_000);
+    const shown = [...plainOutput(frank).matchAll(/Uploading big\.bin \[([█░]{20})\] (\d+)% of [\d.]+ MB/g)];
+    const percents = shown.map((m) => Number(m[2]));
+    expect(
+      percents.some((p) => p > 0 && p < 100),
+      `progress drawn: ${percents.join(", ")}`,
+    ).toBe(true);
+    // The bar fills with the percentage: 20 cells, one per 5 %.
+    for (const [, bar = "", percent] of shown) expect([...bar].filter((c) => c === "█").length).toBe(Math.round(Number(percent) / 5));
+    await erinGotFile;
     await command(frank, "/verify");
     await frank.waitFor("Safety number");
     const expected = (await erin.safetyNumber((await erin.findContact(`frank_${run}`)).id)).display;
@@ -219,15 +256,16 @@ describe("the interactive chat in a real terminal", () => {
     terminals.push(again);
     await again.waitFor(`Passphrase for profile "default"`);
     console.log(`time to first drawn screen (returning user): ${await again.firstScreenMs} ms`);
-    await again.type("not it at all");
+    await typeSecret(again, "not it at all");
     await again.key("enter");
     await again.waitFor("That passphrase is not right.", 30_000);
     again.save("13-wrong-passphrase");
-    await again.type("frank's passphrase");
+    await typeSecret(again, "frank's passphrase");
     await again.key("enter");
     await again.waitFor(/hello erin/, 30_000);
     again.save("14-reopened");
     await again.key("ctrl+c");
     expect(await again.exited).toBe(0);
-  }, 120_000);
+    for (const secret of ["not it at all", "frank's passphrase"]) expect(again.output()).not.toContain(secret);
+  }, 240_000);
 });

@@ -17,6 +17,10 @@ export interface TerminalOptions {
   readonly cols?: number;
   readonly rows?: number;
   readonly env?: Record<string, string>;
+  /** Node options before the script (e.g. `--import` hooks). */
+  readonly nodeArgs?: readonly string[];
+  /** The `parley` script to run (default: the workspace's build, PARLEY_BIN). */
+  readonly bin?: string;
 }
 
 export interface ParleyTerminal {
@@ -75,7 +79,13 @@ export function spawnParley(options: TerminalOptions): ParleyTerminal {
     FORCE_COLOR: "1",
     ...options.env,
   });
-  const child = pty.spawn(process.execPath, [PARLEY_BIN], { name: "xterm-256color", cols, rows, cwd: root, env });
+  const child = pty.spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? PARLEY_BIN], {
+    name: "xterm-256color",
+    cols,
+    rows,
+    cwd: root,
+    env,
+  });
   let output = "";
   let firstResolve: (ms: number) => void = () => {};
   const firstScreenMs = new Promise<number>((resolve) => {

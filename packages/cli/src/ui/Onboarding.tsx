@@ -29,12 +29,14 @@ type Step =
 export interface OnboardingProps {
   readonly options: ProfileOptions;
   readonly passphrase?: string | undefined;
+  /** The profile already being opened with `passphrase` (started before the view loaded): unlocking awaits it. */
+  readonly opening?: Promise<ParleyClient> | undefined;
   /** The client, opened and connected, with a handle. */
   readonly onReady: (client: ParleyClient) => void;
   readonly onQuit: (code: number) => void;
 }
 
-export function Onboarding({ options, passphrase, onReady, onQuit }: OnboardingProps) {
+export function Onboarding({ options, passphrase, opening, onReady, onQuit }: OnboardingProps) {
   const fresh = useRef(!profileExists(options));
   const [step, setStep] = useState<Step>(
     fresh.current ? { kind: "handle" } : passphrase ? { kind: "busy", text: "Opening…" } : { kind: "unlock" },
@@ -65,11 +67,11 @@ export function Onboarding({ options, passphrase, onReady, onQuit }: OnboardingP
     await c.connect({ timeoutMs: CONNECT_TIMEOUT_MS });
   };
 
-  const unlock = async (pass: string) => {
+  const unlock = async (pass: string, pending?: Promise<ParleyClient>) => {
     setStep({ kind: "busy", text: "Opening…" });
     let c: ParleyClient;
     try {
-      c = await openClient(options, pass);
+      c = await (pending ?? openClient(options, pass));
     } catch (err) {
       if (errorCode(err) === "ERR_STORE_PASSPHRASE") return fail(err, { kind: "unlock" });
       if (err instanceof CliError) return fail(err, { kind: "failed", text: err.message });
@@ -101,7 +103,7 @@ export function Onboarding({ options, passphrase, onReady, onQuit }: OnboardingP
   // A passphrase given on start opens at once.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs once on mount
   useEffect(() => {
-    if (!fresh.current && passphrase) void unlock(passphrase);
+    if (!fresh.current && passphrase) void unlock(passphrase, opening);
   }, []);
 
   const submit = (value: string) => {

@@ -1,9 +1,13 @@
 /**
  * One sentence for the status line about a failure the SDK or the store reports: per
  * ParleyError code, per relay refusal and per store error code; never a stack trace, a key or
- * message content.
+ * message content. Errors are told apart by their `code` (and a relay refusal by its `reason`),
+ * not by class, so the onboarding screen can describe a failure without loading the SDK first.
  */
-import { ErrorCode, ParleyError } from "@parley/protocol";
+import type { ErrorCode } from "@parley/protocol";
+
+/** ParleyError's code for a relay refusal (ErrorCode.Relay); its `reason` says which. */
+const RELAY_REFUSED: ErrorCode = "ERR_RELAY";
 
 const PARLEY: Readonly<Record<ErrorCode, string>> = {
   ERR_INVALID_ENCODING: "Something arrived damaged and could not be read.",
@@ -74,10 +78,11 @@ export function errorCode(error: unknown): string | undefined {
 
 /** A sentence for people about `error`. */
 export function describeError(error: unknown): string {
-  if (error instanceof ParleyError && error.code === ErrorCode.Relay && error.reason) {
-    return RELAY[error.reason] ?? `The relay refused the request (${error.reason}).`;
-  }
   const code = errorCode(error);
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  if (code === RELAY_REFUSED && typeof reason === "string" && reason !== "") {
+    return RELAY[reason] ?? `The relay refused the request (${reason}).`;
+  }
   if (code && code in PARLEY) return PARLEY[code as ErrorCode];
   if (code && STORE[code]) return STORE[code];
   if (code === "ENOENT") return "No such file or folder.";

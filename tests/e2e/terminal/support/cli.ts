@@ -1,6 +1,7 @@
 // Runs the built `parley` binary (packages/cli/dist/bin.js) as a child process with its own
 // --home, for the terminal end-to-end tests. Builds the workspace first (tsc -b is incremental:
-// a no-op when dist is current), so the tests never run a stale binary.
+// a no-op when dist is current) and the interactive view's bundle, so the tests never run a
+// stale binary.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ let built = false;
 export function buildCli(): void {
   if (built) return;
   execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-b"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [join(root, "packages/cli/scripts/bundle-view.mjs")], { cwd: root, stdio: "inherit" });
   built = true;
 }
 
