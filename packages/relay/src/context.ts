@@ -1,12 +1,14 @@
 /**
  * What every handler gets: the store, limits, crypto (for signature checks only), the injected
  * clock and randomness, logging, metrics and the relay's shared runtime state (live devices,
- * the group-commit queue, per-sender rate buckets and queue shares). Built once by relay.ts.
+ * the group-commit queue, per-sender rate buckets and queue shares, and the cluster node when a
+ * bus is configured). Built once by relay.ts.
  */
 
 import type { Deps } from "@parley/protocol/wire";
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blobs/blob-files.js";
+import type { ClusterNode } from "./cluster/cluster-node.js";
 import type { LiveDevices } from "./delivery/live-devices.js";
 import type { SenderShares } from "./delivery/sender-shares.js";
 import type { TurnBatch } from "./delivery/turn-batch.js";
@@ -50,4 +52,6 @@ export interface RelayContext {
   readonly blobs: BlobFiles;
   /** False once shutdown began: new work is refused with UNAVAILABLE. */
   accepting: boolean;
+  /** This relay as a node of a cluster (set when a bus is configured), else undefined: a single node. */
+  cluster: ClusterNode | undefined;
 }

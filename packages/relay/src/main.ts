@@ -1,7 +1,16 @@
 /**
  * Runs a relay process from a config: opens the SQLite store in the data directory, listens
  * (trying the next ports when the default one is taken), prints the URL, sweeps periodically,
- * and on SIGTERM/SIGINT stops accepting, finishes pending commits, closes connections and exits.
+ * and on SIGTERM/SIGINT drains and exits.
+ *
+ * Drain (what a rolling restart of a cluster relies on): stop accepting connections and work,
+ * so `/healthz` answers 503 "draining" and the balancer stops sending new clients; finish the
+ * pending commits (every `sent` answered is durable); close live connections with GoingAway
+ * spread over DRAIN_CLOSE_SPREAD_MS (at most a quarter of `--drain-timeout`) so clients
+ * reconnect through the balancer to other nodes without a stampede; wait at most
+ * `--drain-timeout` for in-flight HTTP requests (uploads, downloads), then cut the rest, close
+ * the bus and the store and exit. Unacknowledged deliveries are sent again on the device's
+ * next connection, so nothing acknowledged is lost.
  */
 
 import { mkdirSync, readFileSync } from "node:fs";
@@ -41,7 +50,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
   const store = await openStore(config.storeUrl, dataDir, log);
   const blobDir = await openBlobs(config.blobsUrl, dataDir, log);
-  await openBus(config.busUrl, nodeId, log);
+  const bus = await openBus(config.busUrl, nodeId, log);
   const scheme = config.tlsCert ? "https" : "http";
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
 
@@ -56,6 +65,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     limits: config.limits,
     logger: log,
     defaultMetrics: true,
+    bus,
   });
   Object.defineProperty(relay.context, "relayId", { get: () => holder.relayId });
 
@@ -102,9 +112,15 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     stopping ??= (async () => {
       log.info("shutting down: no new connections, draining");
       clearInterval(sweep);
+      relay.context.accepting = false;
       const closed = running.stopAccepting();
+      await relay.drain({ closeSpreadMs: Math.min(DRAIN_CLOSE_SPREAD_MS, config.drainTimeoutMs / 4) });
+      const timedOut = await settleWithin(closed, config.drainTimeoutMs);
+      if (timedOut) {
+        log.warn({ drainTimeoutMs: config.drainTimeoutMs }, "drain timeout: closing the connections still open");
+        running.server.closeAllConnections();
+      }
       await relay.shutdown();
-      await closed;
       await admin?.close();
       log.info("stopped");
     })();
@@ -112,6 +128,20 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   };
   const metricsUrl = admin ? `http://${adminHost}:${admin.port}/metrics` : undefined;
   return { url, wsUrl: url.replace(/^http/, "ws"), port: running.port, metricsUrl, webClientDir, stop };
+}
+
+/** Most time over which live connections are closed on drain (clients reconnect elsewhere gradually). */
+const DRAIN_CLOSE_SPREAD_MS = 2000;
+
+/** Waits for `done` at most `ms`; true when the time ran out first. */
+async function settleWithin(done: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), ms);
+  });
+  const result = await Promise.race([done.then(() => false), timeout]);
+  clearTimeout(timer);
+  return result;
 }
 
 /** The host part of the default relay id: the listen address, or `localhost` for a wildcard or loopback one. */

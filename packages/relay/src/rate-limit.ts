@@ -2,6 +2,11 @@
  * Token buckets for the relay's rate limits, on the injected clock. `KeyedBuckets` holds one
  * bucket per key (a sender × recipient pair) and forgets buckets that have refilled, so memory
  * stays proportional to recently active keys, and never holds more than `maxKeys`.
+ *
+ * In a cluster, a listener sees every consumption (cluster/quota-sync.ts broadcasts it) and
+ * `absorb` spends what other nodes consumed. Absorbed spends may take a bucket below zero: that
+ * debt is consumption other nodes already admitted, and forgiving it would let a client that
+ * spreads over k nodes get k times the rate.
  */
 
 /** A token bucket: `ratePerSecond` sustained, up to `burst` at once. */
@@ -32,6 +37,12 @@ export class TokenBucket {
     this.#tokens = Math.max(0, this.#tokens - n);
   }
 
+  /** Takes `n` tokens even below zero (consumption already admitted elsewhere). */
+  owe(n: number): void {
+    this.#refill();
+    this.#tokens -= n;
+  }
+
   /** Milliseconds until `n` tokens are available (0 if they are now). */
   msUntil(n: number): number {
     this.#refill();
@@ -52,9 +63,13 @@ export class TokenBucket {
   }
 }
 
+/** Called with every consumption of a {@link KeyedBuckets}: `amount` tokens taken from `key`'s bucket. */
+export type ConsumptionListener = (key: string, amount: number) => void;
+
 /** One bucket per key, created full on first use; at most `maxKeys` at once. */
 export class KeyedBuckets {
   readonly #buckets = new Map<string, TokenBucket>();
+  #listener: ConsumptionListener | undefined;
 
   constructor(
     private readonly ratePerSecond: number,
@@ -69,6 +84,22 @@ export class KeyedBuckets {
    * its debt, while refusing new keys would let churn lock out every new sender.
    */
   take(key: string, n = 1): boolean {
+    const taken = this.#bucket(key).take(n);
+    if (taken && n > 0) this.#listener?.(key, n);
+    return taken;
+  }
+
+  /** Reports every later consumption to `listener` (one per set of buckets). */
+  onConsume(listener: ConsumptionListener): void {
+    this.#listener = listener;
+  }
+
+  /** Spends `n` tokens of `key` consumed on another node, down to below zero; not reported to the listener. */
+  absorb(key: string, n: number): void {
+    this.#bucket(key).owe(n);
+  }
+
+  #bucket(key: string): TokenBucket {
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       if (this.#buckets.size >= this.maxKeys) {
@@ -81,7 +112,7 @@ export class KeyedBuckets {
       bucket = new TokenBucket(this.ratePerSecond, this.burst, this.now);
       this.#buckets.set(key, bucket);
     }
-    return bucket.take(n);
+    return bucket;
   }
 
   /** True when `key` has a bucket (it was taken from, and not forgotten since). */
@@ -91,8 +122,8 @@ export class KeyedBuckets {
 
   /** Takes up to `n` tokens from `key`'s bucket (an unknown key starts full). */
   spend(key: string, n: number): void {
-    if (!this.take(key, 0)) return;
-    this.#buckets.get(key)?.spend(n);
+    this.#bucket(key).spend(n);
+    if (n > 0) this.#listener?.(key, n);
   }
 
   /** Milliseconds until `key`'s bucket holds `n` tokens (0 for a key without a bucket: it would start full). */

@@ -1,13 +1,21 @@
 /**
  * Composition of one relay instance, independent of sockets: builds the context, and offers
  * `connect` / `receive` / `disconnect` for the socket layer (or a test's fake transport),
- * `sweep` for expiry, and `shutdown` (stop accepting, finish pending commits, close).
+ * `sweep` for expiry, `drain` (stop accepting, finish pending commits, close connections spread
+ * over an interval) and `shutdown` (drain, then close the store and the bus).
+ *
+ * With a `bus`, the relay is one node of a cluster (cluster/cluster-node.ts): committed mail
+ * wakes pumps on every node, a device keeps one live connection across nodes, and rate buckets
+ * and queue shares are cluster-wide. Without one, nothing of that runs (a single node).
  */
 
 import { randomBytes } from "node:crypto";
 import { CloseCode, type Deps, loadCryptoProvider } from "@parley/protocol/wire";
 import { type Logger, pino } from "pino";
 import { BlobFiles } from "./blobs/blob-files.js";
+import type { Bus } from "./cluster/bus.js";
+import { ClusterNode } from "./cluster/cluster-node.js";
+import { isConnectionKey, type SharedBuckets } from "./cluster/quota-sync.js";
 import { Connection, type Transport } from "./connection.js";
 import type { RelayContext } from "./context.js";
 import { LiveDevices, mailboxKey } from "./delivery/live-devices.js";
@@ -41,6 +49,14 @@ export interface RelayOptions {
   readonly random?: (n: number) => Uint8Array;
   readonly logger?: Logger;
   readonly defaultMetrics?: boolean;
+  /** The cluster bus: this relay is one node of several sharing `store` (closed with the relay). */
+  readonly bus?: Bus | undefined;
+}
+
+/** Options of {@link Relay.drain}. */
+export interface DrainOptions {
+  /** Live connections are closed (GoingAway) evenly over this many milliseconds, so clients do not all reconnect at once. Default 0. */
+  readonly closeSpreadMs?: number;
 }
 
 /** A relay instance. */
@@ -56,7 +72,9 @@ export interface Relay {
   disconnect(conn: Connection): void;
   /** Expires messages and blobs, forgets old dedupe ids, prunes rate buckets. */
   sweep(): Promise<void>;
-  /** Refuses new work, commits what is pending, closes every connection (1001) and the store. */
+  /** Refuses new work, commits what is pending, then closes every connection (1001), spread over `closeSpreadMs`. */
+  drain(options?: DrainOptions): Promise<void>;
+  /** Drains (at once, unless `drain` ran), then closes the bus and the store. */
   shutdown(): Promise<void>;
 }
 
@@ -89,6 +107,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       woken.add(mailboxKey(messages[i] as NewMessage));
     });
     for (const key of woken) live.wake(key);
+    cluster?.mailCommitted([...woken]);
     return outcomes;
   });
   const acks = new TurnBatch<MailboxAck, number>((batch) => options.store.ack(batch, now() + limits.dedupeRetentionMs));
@@ -119,8 +138,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     shares: new SenderShares(),
     blobs,
     accepting: true,
+    cluster: undefined,
   };
+  const cluster = options.bus ? clusterNode(options.bus, ctx) : undefined;
+  ctx.cluster = cluster;
   const connections = new Set<Connection>();
+  let draining: Promise<void> | undefined;
 
   // One connection's frames are handled one after another (so its sends keep their order; a
   // send only waits for its commit in the background). After a slice of DRAIN_SLICE_BYTES or
@@ -194,14 +217,60 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ctx.fanOutBuckets.prune();
       ctx.shares.expire(t);
     },
+    drain(drainOptions = {}) {
+      draining ??= drainAndClose(drainOptions.closeSpreadMs ?? 0);
+      return draining;
+    },
     async shutdown() {
-      ctx.accepting = false;
-      await Promise.all([...connections].map((c) => c.draining));
-      await commits.settle();
-      await acks.settle();
-      await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out
-      for (const conn of connections) conn.close(CloseCode.GoingAway, "relay shutting down");
+      draining ??= drainAndClose(0);
+      await draining;
+      cluster?.stop();
+      await options.bus?.close();
       await ctx.store.close();
     },
   };
+
+  async function drainAndClose(closeSpreadMs: number): Promise<void> {
+    ctx.accepting = false;
+    await Promise.all([...connections].map((c) => c.draining));
+    await commits.settle();
+    await acks.settle();
+    await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out
+    await closeSpread([...connections], closeSpreadMs);
+  }
+}
+
+/** Closes `open` connections with GoingAway, evenly over `spreadMs` (all at once for 0). */
+async function closeSpread(open: readonly Connection[], spreadMs: number): Promise<void> {
+  const close = (conn: Connection) => conn.close(CloseCode.GoingAway, "relay shutting down");
+  if (spreadMs <= 0 || open.length <= 1) {
+    for (const conn of open) close(conn);
+    return;
+  }
+  const gap = spreadMs / open.length;
+  await Promise.all(open.map((conn, i) => new Promise<void>((resolve) => setTimeout(() => resolve(close(conn)), Math.round(i * gap)))));
+}
+
+/** The cluster side of the relay, with the quotas that are cluster-wide (see cluster/quota-sync.ts). */
+function clusterNode(bus: Bus, ctx: RelayContext): ClusterNode {
+  const everyKey = () => true;
+  const account = ctx.accountBuckets;
+  const accountSet = (name: string, buckets: SharedBuckets["buckets"]): SharedBuckets => ({
+    name,
+    buckets,
+    shared: everyKey,
+    touched: () => account.use(),
+  });
+  const buckets: SharedBuckets[] = [
+    // Keys are `u:<account>>user` (shared) or `c:<connection>>user` (one node's connection).
+    { name: "send", buckets: ctx.sendBuckets, shared: (key) => !isConnectionKey(key) },
+    { name: "sealed-address", buckets: ctx.sealedAddressBuckets, shared: everyKey },
+    { name: "address-bytes", buckets: ctx.addressBytes, shared: everyKey },
+    { name: "fan-out", buckets: ctx.fanOutBuckets, shared: everyKey },
+    accountSet("lookups", account.lookups),
+    accountSet("bundle-requester", account.bundleRequester),
+    accountSet("bundle-pair", account.bundlePair),
+    accountSet("target-one-time", account.targetOneTime),
+  ];
+  return new ClusterNode({ bus, live: ctx.live, shares: ctx.shares, buckets, metrics: ctx.metrics, log: ctx.log });
 }

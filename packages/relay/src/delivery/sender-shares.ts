@@ -5,6 +5,12 @@
  * connection and its address for sealed sends); the relay keeps this in memory only and never
  * stores it with the message. After a restart the shares start empty (the queue-depth cap
  * still bounds the mailbox).
+ *
+ * In a cluster the shares are cluster-wide: a sender could otherwise spread over k nodes and
+ * hold k shares, and the device's ack, which releases a share, may reach another node than the
+ * send did. A listener sees every hold and ack (cluster/quota-sync.ts broadcasts them) and the
+ * other nodes mirror them with `mirrorHold` / `mirrorAcked`. Connection keys (`c:…`) are
+ * node-local and are not mirrored (the listener is told, the sync filters them).
  */
 
 /** One share a message is charged to: the sender key and its cap in this mailbox. */
@@ -18,8 +24,15 @@ interface Holder {
   readonly expiresAt: number;
 }
 
+/** Sees this node's holds and acks (to tell other nodes of them). */
+export interface ShareListener {
+  held(mailbox: string, messageIdHex: string, keys: readonly string[], expiresAt: number): void;
+  acked(mailbox: string, messageIdHexes: readonly string[]): void;
+}
+
 /** Counts of queued messages per (mailbox, sender key). */
 export class SenderShares {
+  #listener: ShareListener | undefined;
   readonly #counts = new Map<string, number>();
   /** `mailbox|messageIdHex` → the share keys it is charged to. */
   readonly #holders = new Map<string, Holder>();
@@ -47,10 +60,31 @@ export class SenderShares {
     const previous = this.#holders.get(id);
     if (previous) this.release(previous.keys);
     this.#holders.set(id, { keys, expiresAt });
+    this.#listener?.held(mailbox, messageIdHex, keys, expiresAt);
   }
 
   /** The mailbox's device acknowledged these messages. */
   acked(mailbox: string, messageIdHexes: readonly string[]): void {
+    this.mirrorAcked(mailbox, messageIdHexes);
+    this.#listener?.acked(mailbox, messageIdHexes);
+  }
+
+  /** Reports later holds and acks to `listener` (one per instance). */
+  onChange(listener: ShareListener): void {
+    this.#listener = listener;
+  }
+
+  /** A message stored through another node holds these shares (already reserved there, so no cap check). */
+  mirrorHold(mailbox: string, messageIdHex: string, keys: readonly string[], expiresAt: number): void {
+    const id = `${mailbox}|${messageIdHex}`;
+    const previous = this.#holders.get(id);
+    if (previous) this.release(previous.keys);
+    for (const key of keys) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    this.#holders.set(id, { keys, expiresAt });
+  }
+
+  /** Acknowledgements received by another node. */
+  mirrorAcked(mailbox: string, messageIdHexes: readonly string[]): void {
     for (const idHex of messageIdHexes) {
       const id = `${mailbox}|${idHex}`;
       const holder = this.#holders.get(id);

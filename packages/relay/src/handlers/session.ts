@@ -1,6 +1,6 @@
 /**
  * Turning a connection into a device session after `auth` or `register`: take over the
- * device's live slot (closing an older connection), answer, tell it about expired mail and low
+ * device's live slot (closing an older connection, on any node of a cluster), answer, tell it about expired mail and low
  * prekeys, then start delivery of its backlog.
  */
 
@@ -23,6 +23,8 @@ export async function startDeviceSession(ctx: RelayContext, conn: Connection, ma
     (error) => ctx.log.error({ conn: conn.serial, err: String((error as Error)?.message ?? error) }, "delivery failed"),
   );
   ctx.live.attach(conn);
+  // In a cluster, connections of this device on other nodes are replaced too (device-claims.ts).
+  ctx.cluster?.attached(conn);
   ctx.log.debug({ conn: conn.serial }, "device authenticated");
   ctx.metrics.authenticated.set(ctx.live.size);
   conn.send(response);

@@ -3,6 +3,13 @@
  * take writes (free space above `minFreeStorageBytes` for the store and the blob directory, no
  * unrecovered storage failure); otherwise 503 with the reason, so a load balancer or monitor
  * sees a full disk before clients do. Metrics can be protected by a bearer token.
+ *
+ * In a cluster, a bus outage answers 200 `{"status":"degraded","bus":"down"}`: the node still
+ * serves its connections and polls the store for mail committed elsewhere, and when Redis
+ * restarts every node sees the outage at once, so a 503 would make a load balancer take the
+ * whole cluster out. Storage failures stay 503 (they win over the bus), and so does draining
+ * (SIGTERM: the balancer must stop sending new clients). With a bus, the body also says
+ * `"bus":"up"` or `"bus":"down"`.
  */
 
 import { timingSafeEqual } from "node:crypto";
@@ -16,7 +23,7 @@ export function json(res: ServerResponse, status: number, body: Record<string, u
   res.end(JSON.stringify(body));
 }
 
-/** The relay's health: "ok", "draining", "storage_full" or "storage_failing". */
+/** The relay's health: "ok", "draining", "storage_full" or "storage_failing" (the bus aside: see {@link answerHealth}). */
 export async function relayHealth(ctx: RelayContext): Promise<string> {
   if (!ctx.accepting) return "draining";
   const min = ctx.limits.minFreeStorageBytes;
@@ -29,7 +36,13 @@ export async function relayHealth(ctx: RelayContext): Promise<string> {
 /** `GET /healthz`. */
 export async function answerHealth(ctx: RelayContext, res: ServerResponse): Promise<void> {
   const status = await relayHealth(ctx);
-  json(res, status === "ok" ? 200 : 503, { status });
+  if (!ctx.cluster) {
+    json(res, status === "ok" ? 200 : 503, { status });
+    return;
+  }
+  const bus = ctx.cluster.busUp ? "up" : "down";
+  if (status === "ok") json(res, 200, { status: bus === "up" ? "ok" : "degraded", bus });
+  else json(res, 503, { status, bus });
 }
 
 /** `GET /metrics`, behind `Authorization: Bearer <token>` when a token is configured. */
