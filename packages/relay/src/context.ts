@@ -7,7 +7,7 @@
 
 import type { Deps } from "@parley/protocol/wire";
 import type { Logger } from "pino";
-import type { BlobFiles } from "./blobs/blob-files.js";
+import type { BlobStorage } from "./blobs/blob-storage.js";
 import type { ClusterNode } from "./cluster/cluster-node.js";
 import type { LiveDevices } from "./delivery/live-devices.js";
 import type { SenderShares } from "./delivery/sender-shares.js";
@@ -49,7 +49,7 @@ export interface RelayContext {
   readonly accountBuckets: AccountBuckets;
   /** Each sender's share of each mailbox's queue. */
   readonly shares: SenderShares;
-  readonly blobs: BlobFiles;
+  readonly blobs: BlobStorage;
   /** False once shutdown began: new work is refused with UNAVAILABLE. */
   accepting: boolean;
   /** This relay as a node of a cluster (set when a bus is configured), else undefined: a single node. */

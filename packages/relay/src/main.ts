@@ -49,7 +49,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   mkdirSync(dataDir, { recursive: true });
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}`;
   const store = await openStore(config.storeUrl, dataDir, log);
-  const blobDir = await openBlobs(config.blobsUrl, dataDir, log);
+  const blobs = await openBlobs(config.blobsUrl, dataDir, log);
   const bus = await openBus(config.busUrl, nodeId, log);
   const scheme = config.tlsCert ? "https" : "http";
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined;
@@ -60,7 +60,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
   const holder = { relayId: config.publicUrl ? canonicalRelayId(config.publicUrl) : "" };
   const relay = await createRelay({
     store,
-    blobDir,
+    blobs,
     relayId: "",
     limits: config.limits,
     logger: log,

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { CloseCode, type Deps, loadCryptoProvider } from "@parley/protocol/wire";
 import { type Logger, pino } from "pino";
 import { BlobFiles } from "./blobs/blob-files.js";
+import type { BlobStorage } from "./blobs/blob-storage.js";
 import type { Bus } from "./cluster/bus.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import { isConnectionKey, type SharedBuckets } from "./cluster/quota-sync.js";
@@ -39,8 +40,10 @@ const DRAIN_SLICE_FRAMES = 32;
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
   readonly store: Store;
-  /** Directory for blob files. */
-  readonly blobDir: string;
+  /** Directory for blob files (when `blobs` is not given). */
+  readonly blobDir?: string;
+  /** Where blob bytes live (opened by openBlobs); the relay closes it on shutdown. Default: a BlobFiles on `blobDir`. */
+  readonly blobs?: BlobStorage;
   /** The relay's public origin (bound into auth signatures), e.g. `https://relay.example`; a function when known only after listening. */
   readonly relayId: string | (() => string);
   readonly limits?: Partial<Limits>;
@@ -78,6 +81,12 @@ export interface Relay {
   shutdown(): Promise<void>;
 }
 
+/** The default blob storage: a directory. */
+function blobDirectory(dir: string | undefined): BlobStorage {
+  if (dir === undefined) throw new TypeError("createRelay needs blobs or blobDir");
+  return new BlobFiles(dir);
+}
+
 /** Builds a relay around a store. */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const limits = resolveLimits(options.limits as Record<string, unknown> | undefined);
@@ -85,7 +94,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const deps = options.deps ?? { crypto: await loadCryptoProvider() };
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const live = new LiveDevices();
-  const blobs = new BlobFiles(options.blobDir);
+  const blobs = options.blobs ?? blobDirectory(options.blobDir);
   await blobs.init();
   // A partial file belongs to an upload in progress; a blob file to a complete blob, or to a
   // resumable upload that published it just before a stop (completed on its next request).
@@ -227,6 +236,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       cluster?.stop();
       await options.bus?.close();
       await ctx.store.close();
+      await blobs.close();
     },
   };
 

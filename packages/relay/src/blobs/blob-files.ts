@@ -18,15 +18,15 @@ import { constants, createReadStream, type ReadStream } from "node:fs";
 import { type FileHandle, link, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { asStorageError } from "../store/storage-error.js";
+import { freeBytes } from "../store/storage-health.js";
+import type { StorageStatus } from "../store/store.js";
+import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./blob-storage.js";
+
+export type { BlobWriteResult } from "./blob-storage.js";
 
 const ID = /^[0-9a-f]{32}$/;
 const TEMP_SUFFIX = ".part";
 const PARTIAL_SUFFIX = ".upload";
-
-/** The outcome of writing a blob. */
-export type BlobWriteResult =
-  | { readonly ok: true; readonly size: number }
-  | { readonly ok: false; readonly reason: "too_large" | "conflict" };
 
 /** Maps file-system errors (whose messages name the path, and the id is a capability) to StorageError. */
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {
@@ -38,7 +38,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The file of a resumable upload, open for appending at its durable offset. */
-export class PartialFile {
+export class PartialFile implements PartialUpload {
   #position: number;
 
   constructor(
@@ -65,18 +65,21 @@ export class PartialFile {
     this.#position += chunk.length;
   }
 
-  /** Makes everything written so far durable. */
-  async sync(): Promise<void> {
+  /** Makes everything written so far durable; returns its length. */
+  async sync(): Promise<number> {
     await guarded(() => this.handle.sync());
+    return this.#position;
   }
 
+  /** Closes the file. */
   async close(): Promise<void> {
     await this.handle.close().catch(() => {});
   }
 }
 
 /** A directory of blob files. */
-export class BlobFiles {
+export class BlobFiles implements BlobStorage {
+  readonly kind = "directory";
   /** Blob ids with an upload (PUT or PATCH) in progress in this process. */
   readonly #uploading = new Set<string>();
 
@@ -111,16 +114,30 @@ export class BlobFiles {
   }
 
   /** Claims `blobId` for one upload; false when another upload of it is in progress. Pair with {@link release}. */
-  claim(blobId: string): boolean {
+  async claim(blobId: string): Promise<boolean> {
     if (this.#uploading.has(blobId)) return false;
     this.#uploading.add(blobId);
     return true;
   }
 
   /** Ends the claim of {@link claim}. */
-  release(blobId: string): void {
+  async release(blobId: string): Promise<void> {
     this.#uploading.delete(blobId);
   }
+
+  /** Free bytes in the directory's file system. */
+  freeBytes(): Promise<number | undefined> {
+    return freeBytes(this.dir);
+  }
+
+  /** "full" when the directory's file system is below the reserve (failures show on the store's health). */
+  async health(minFreeBytes: number): Promise<StorageStatus> {
+    const free = await this.freeBytes();
+    return free !== undefined && free < minFreeBytes ? "full" : "ok";
+  }
+
+  /** Nothing to release. */
+  async close(): Promise<void> {}
 
   /**
    * Writes `chunks` as blob `blobId` in one go (the caller holds the claim), refusing (and
@@ -165,7 +182,7 @@ export class BlobFiles {
    * are cut off. Returns undefined when the file holds fewer than `offset` bytes (recorded bytes
    * lost: the caller starts the upload over).
    */
-  async openPartial(blobId: string, offset: number): Promise<PartialFile | undefined> {
+  async openPartial(blobId: string, offset: number, _declaredSize?: number): Promise<PartialFile | undefined> {
     const path = this.#partialPath(blobId);
     return guarded(async () => {
       const existed = await stat(path).then(
@@ -222,7 +239,7 @@ export class BlobFiles {
   }
 
   /** A stream of the blob's bytes (or of `range`, inclusive), or undefined if there is no such file. */
-  async read(blobId: string, range?: { start: number; end: number }): Promise<{ stream: ReadStream; size: number } | undefined> {
+  async read(blobId: string, range?: ByteRange): Promise<{ stream: ReadStream; size: number } | undefined> {
     const path = this.#path(blobId);
     try {
       const { size } = await stat(path);

@@ -1,13 +1,13 @@
 /**
  * The durable core of a resumable upload (spec/relay.md §9.3): appends one PATCH body to a
- * blob's partial file, making progress durable (fsync, then the offset committed in the store)
+ * blob's partial upload, making progress durable (fsync or commit, then the offset committed in the store)
  * every CHECKPOINT_BYTES, at the end of the body, and when the body is cut off, so a client that
  * loses its connection resumes from what arrived. At the declared size the blob is published and
  * completed. The caller holds the blob's upload claim and has checked the capability and offset.
  */
 
 import type { Store } from "../store/store.js";
-import type { BlobFiles } from "./blob-files.js";
+import type { BlobStorage } from "./blob-storage.js";
 
 /**
  * Bytes appended between durable checkpoints within one PATCH body. Bounds what a relay crash
@@ -18,7 +18,7 @@ export const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
 /** What {@link appendUpload} needs. */
 export interface AppendParams {
-  readonly files: BlobFiles;
+  readonly files: BlobStorage;
   readonly store: Store;
   readonly blobId: string;
   /** The durable offset the PATCH starts at (already checked against the client's Upload-Offset). */
@@ -48,7 +48,7 @@ export type AppendResult = {
 
 /** Appends a PATCH body; see {@link AppendResult}. Storage failures throw StorageError. */
 export async function appendUpload(p: AppendParams): Promise<AppendResult> {
-  const file = await p.files.openPartial(p.blobId, p.offset);
+  const file = await p.files.openPartial(p.blobId, p.offset, p.declaredSize);
   if (!file) {
     // The recorded bytes are missing on disk: start over rather than serve a hole.
     await p.files.removePartial(p.blobId);
@@ -59,9 +59,10 @@ export async function appendUpload(p: AppendParams): Promise<AppendResult> {
   let durable = p.offset;
   const checkpoint = async (): Promise<boolean> => {
     if (file.length === durable) return true;
-    await file.sync();
-    if (!(await p.store.setBlobOffset(p.blobId, durable, file.length, p.ticketExpiry()))) return false;
-    durable = file.length;
+    const synced = await file.sync();
+    if (synced === durable) return true;
+    if (!(await p.store.setBlobOffset(p.blobId, durable, synced, p.ticketExpiry()))) return false;
+    durable = synced;
     return true;
   };
   let outcome: AppendResult["outcome"] = "ok";

@@ -7,7 +7,6 @@
 import { RelayErrorCode } from "@parley/protocol/wire";
 import { RelayError } from "../relay-error.js";
 import { StorageError } from "../store/storage-error.js";
-import { freeBytes } from "../store/storage-health.js";
 import { type Handler, hex, requireDevice } from "./common.js";
 
 /** `ping` → `pong`, allowed before authentication. */
@@ -19,7 +18,7 @@ export const handleBlobTicket: Handler<"blob_ticket"> = async (ctx, conn, frame)
   if (frame.size > ctx.limits.maxBlobBytes)
     throw new RelayError(RelayErrorCode.BlobTooLarge, `blobs are at most ${ctx.limits.maxBlobBytes} bytes`);
   // Blobs are large: refuse them while the disk is near full, so messages keep the reserve.
-  const free = await freeBytes(ctx.blobs.dir);
+  const free = await ctx.blobs.freeBytes();
   if (free !== undefined && free - frame.size < ctx.limits.minFreeStorageBytes) throw new StorageError("full");
   const blobId = hex(ctx.random(16));
   const capabilityBytes = ctx.random(32);

@@ -13,7 +13,6 @@ import { appendUpload, completeUpload } from "../blobs/resumable-upload.js";
 import type { RelayContext } from "../context.js";
 import { sameHash } from "../handlers/common.js";
 import { asStorageError } from "../store/storage-error.js";
-import { freeBytes } from "../store/storage-health.js";
 import type { BlobRecord } from "../store/store.js";
 
 const PATH = /^\/blobs\/([0-9a-f]{32})$/;
@@ -148,11 +147,11 @@ async function uploadStatus(ctx: RelayContext, blobId: string, req: IncomingMess
     reply(res, 404, { error: "NOT_FOUND" });
     return;
   }
-  if (record.size === undefined && ctx.blobs.claim(blobId)) {
+  if (record.size === undefined && (await ctx.blobs.claim(blobId))) {
     try {
       record = await recover(ctx, record);
     } finally {
-      ctx.blobs.release(blobId);
+      await ctx.blobs.release(blobId);
     }
   }
   res.writeHead(200, {
@@ -176,7 +175,7 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
   const length = parseByteCount(lengthHeader);
   if (offset === undefined || (lengthHeader !== undefined && length === undefined)) return refuse(res, req, 400, "BAD_REQUEST");
   if (authorizedRecord.maxSize > ctx.limits.maxBlobBytes) return refuse(res, req, 413, "BLOB_TOO_LARGE");
-  if (!ctx.blobs.claim(blobId)) return offsetConflict(res, req, authorizedRecord.uploadOffset ?? 0);
+  if (!(await ctx.blobs.claim(blobId))) return offsetConflict(res, req, authorizedRecord.uploadOffset ?? 0);
   try {
     // Read again under the claim: another request may have moved the upload meanwhile.
     const fresh = await ctx.store.getBlob(blobId);
@@ -186,7 +185,7 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
     if (record.size !== undefined || offset !== stored) return offsetConflict(res, req, stored);
     if (length !== undefined && offset + length > record.maxSize)
       return refuse(res, req, 413, "BLOB_TOO_LARGE", { "upload-offset": String(stored) });
-    const free = await freeBytes(ctx.blobs.dir);
+    const free = await ctx.blobs.freeBytes();
     if (free !== undefined && free - (length ?? record.maxSize - offset) < ctx.limits.minFreeStorageBytes)
       return refuse(res, req, 507, "STORAGE_FULL", { "upload-offset": String(stored) });
     let result: Awaited<ReturnType<typeof appendUpload>>;
@@ -221,7 +220,7 @@ async function patchBlob(ctx: RelayContext, blobId: string, req: IncomingMessage
         return answerMidBody(res, req, 404, "NOT_FOUND", {});
     }
   } finally {
-    ctx.blobs.release(blobId);
+    await ctx.blobs.release(blobId);
   }
 }
 
@@ -255,7 +254,7 @@ async function* idleLimited(req: IncomingMessage, idleMs: number): AsyncGenerato
 async function putBlob(ctx: RelayContext, blobId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const record = await authorized(ctx, blobId, req);
   if (!record || (record.size === undefined && !open(ctx, record))) return refuse(res, req, 401, "UNAUTHORIZED");
-  if (record.size !== undefined || !ctx.blobs.claim(blobId)) return refuse(res, req, 409, "CONFLICT");
+  if (record.size !== undefined || !(await ctx.blobs.claim(blobId))) return refuse(res, req, 409, "CONFLICT");
   try {
     // A resumable upload under way owns the blob: a PUT would race its bytes.
     const fresh = await ctx.store.getBlob(blobId);
@@ -263,7 +262,7 @@ async function putBlob(ctx: RelayContext, blobId: string, req: IncomingMessage, 
     const declared = parseByteCount(req.headers["content-length"]);
     const limit = Math.min(record.maxSize, ctx.limits.maxBlobBytes);
     if (declared !== undefined && declared > limit) return refuse(res, req, 413, "BLOB_TOO_LARGE");
-    const free = await freeBytes(ctx.blobs.dir);
+    const free = await ctx.blobs.freeBytes();
     if (free !== undefined && free - (declared ?? limit) < ctx.limits.minFreeStorageBytes) return refuse(res, req, 507, "STORAGE_FULL");
     const written = await ctx.blobs.write(blobId, req, limit);
     if (!written.ok) {
@@ -279,6 +278,6 @@ async function putBlob(ctx: RelayContext, blobId: string, req: IncomingMessage, 
     ctx.metrics.blobsUploaded.inc();
     reply(res, 201, { blobId, size: written.size });
   } finally {
-    ctx.blobs.release(blobId);
+    await ctx.blobs.release(blobId);
   }
 }

@@ -15,7 +15,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RelayContext } from "../context.js";
-import { freeBytes } from "../store/storage-health.js";
 
 /** Writes a JSON answer (headers included) unless headers already went out. */
 export function json(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -27,9 +26,9 @@ export function json(res: ServerResponse, status: number, body: Record<string, u
 export async function relayHealth(ctx: RelayContext): Promise<string> {
   if (!ctx.accepting) return "draining";
   const min = ctx.limits.minFreeStorageBytes;
-  const [store, blobFree] = await Promise.all([ctx.store.health(min), freeBytes(ctx.blobs.dir)]);
-  if (store === "full" || (blobFree !== undefined && blobFree < min)) return "storage_full";
-  if (store === "failing") return "storage_failing";
+  const [store, blobs] = await Promise.all([ctx.store.health(min), ctx.blobs.health(min)]);
+  if (store === "full" || blobs === "full") return "storage_full";
+  if (store === "failing" || blobs === "failing") return "storage_failing";
   return "ok";
 }
 
