@@ -1,7 +1,6 @@
-// A fan-out's payload is stored once (schema 3): every row of a multi send names it, each device
-// reads `its prefix ‖ payload`, and the payload goes with the last row that names it — on ack,
-// on expiry and on device removal — so no ciphertext outlives its messages. A version-2 file
-// (messages without payload_id) is migrated in place.
+// Shared payloads in the SQLite file (schema 3): a fan-out whose insert fails part-way leaves no
+// row and no payload, and a version-2 file (messages without payload_id) is migrated in place.
+// How fan-outs share, deliver and release one payload is in the Store contract (store-contract.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,66 +52,6 @@ const fanOut = (first = 1, at = 1000) =>
     receivedAt: at,
     expiresAt: at + 100,
   }));
-
-describe("shared payloads", () => {
-  it("stores a fan-out's payload once; each device reads its prefix followed by the payload", async () => {
-    const { store, path } = await open();
-    expect(await store.enqueueMany({ bytes: payload }, fanOut(), 100)).toEqual(["ok", "ok", "ok"]);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
-    expect(count(path, "SELECT max(length(envelope)) AS n FROM messages")).toBe(3);
-    for (const deviceId of deviceIds) {
-      const [row] = await store.fetchMessages({ userId, deviceId }, 0, 10);
-      expect(row?.envelope).toEqual(new Uint8Array([1, 4, deviceId, ...payload]));
-    }
-  });
-
-  it("keeps the payload until the last device acknowledges, then deletes it", async () => {
-    const { store, path } = await open();
-    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
-    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(1)] }], 5000);
-    await store.ack([{ mailbox: { userId, deviceId: 2 }, messageIds: [id(2)] }], 5000);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
-    await store.ack([{ mailbox: { userId, deviceId: 3 }, messageIds: [id(3)] }], 5000);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(0);
-  });
-
-  it("deletes the payload when its rows expire, and with a removed device's mailbox", async () => {
-    const { store, path } = await open();
-    await store.enqueueMany({ bytes: payload }, fanOut(1, 1000), 100);
-    await store.enqueueMany({ bytes: payload.slice().fill(1) }, fanOut(10, 5000), 100);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(2);
-    await store.expireMessages(1100, 9000);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
-    // Devices 2 and 3 removed: the second payload stays for device 1, then goes with its ack.
-    await store.saveDeviceList({ userId, accountKey: new Uint8Array(32), deviceList: new Uint8Array([2]), sequence: 2, deviceIds: [1] });
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
-    expect(count(path, "SELECT count(*) AS n FROM messages")).toBe(1);
-    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(10)] }], 9000);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(0);
-  });
-
-  it("stores no payload when every row is refused (duplicates, missing mailboxes, full queues)", async () => {
-    const { store, path } = await open();
-    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
-    const again = [...fanOut(), { ...(fanOut(20)[0] as ReturnType<typeof fanOut>[number]), deviceId: 9 }];
-    expect(await store.enqueueMany({ bytes: new Uint8Array(300) }, again, 100)).toEqual([
-      "duplicate",
-      "duplicate",
-      "duplicate",
-      "no_mailbox",
-    ]);
-    expect(await store.enqueueMany({ bytes: new Uint8Array(300) }, fanOut(30), 1)).toEqual(["queue_full", "queue_full", "queue_full"]);
-    expect(count(path, "SELECT count(*) AS n FROM shared_payloads")).toBe(1);
-  });
-
-  it("answers DUPLICATE, not QUEUE_FULL, for an acknowledged id sent again to a full mailbox", async () => {
-    const { store } = await open();
-    await store.enqueueMany({ bytes: payload }, fanOut(), 100);
-    await store.ack([{ mailbox: { userId, deviceId: 1 }, messageIds: [id(1)] }], 5000);
-    await store.enqueue([{ ...(fanOut(40)[0] as ReturnType<typeof fanOut>[number]) }], 100);
-    expect(await store.enqueueMany({ bytes: payload }, [fanOut()[0] as ReturnType<typeof fanOut>[number]], 1)).toEqual(["duplicate"]);
-  });
-});
 
 describe("one transaction per batch", () => {
   it("stores no row and no payload of a fan-out when one of its rows fails", async () => {
