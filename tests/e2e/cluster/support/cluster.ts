@@ -4,6 +4,9 @@
 // (afterAll), so every process and schema goes away after the file, whether its tests passed or
 // not, and also when starting it failed half-way.
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll } from "vitest";
 import { type Balancer, startBalancer } from "./balancer.js";
@@ -19,6 +22,12 @@ export interface ClusterOptions {
   readonly nodes?: number;
   /** A private PostgreSQL the test can stop and start (default: a random schema on the shared server). */
   readonly privatePostgres?: boolean;
+  /**
+   * Where blob bytes live: "postgres" (default; chunks in PostgreSQL, beside the mailboxes, in a
+   * schema of their own) or "file" (one directory every node shares, as a network file system
+   * would be).
+   */
+  readonly blobs?: "postgres" | "file";
   /** SIGTERM's drain window on every node (default 3s). */
   readonly drainTimeout?: string;
   /** Extra relay flags for every node. */
@@ -86,14 +95,22 @@ export async function startCluster(options: ClusterOptions, teardown: Array<() =
   teardown.push(() => redis.destroy());
   let postgres: PrivatePostgres | undefined;
   let storeUrl: string;
+  let blobsUrl: string;
   if (options.privatePostgres) {
     postgres = await startPrivatePostgres();
     teardown.push(() => (postgres as PrivatePostgres).destroy());
     storeUrl = postgres.url;
+    blobsUrl = postgres.url;
   } else {
     const schema = `parley_cluster_${randomBytes(6).toString("hex")}`;
     storeUrl = `${SHARED_POSTGRES}?schema=${schema}`;
-    teardown.push(() => dropSchema(schema));
+    blobsUrl = `${SHARED_POSTGRES}?schema=${schema}_blobs`;
+    teardown.push(() => dropSchemas([schema, `${schema}_blobs`]));
+  }
+  if (options.blobs === "file") {
+    const dir = mkdtempSync(join(tmpdir(), "parley-cluster-blobs-"));
+    teardown.push(async () => rmSync(dir, { recursive: true, force: true }));
+    blobsUrl = `file:${dir}`;
   }
   const lbPort = await freePort();
   const publicUrl = `http://127.0.0.1:${lbPort}`;
@@ -106,8 +123,7 @@ export async function startCluster(options: ClusterOptions, teardown: Array<() =
       await startNode(`node${i}`, {
         storeUrl,
         busUrl: redis.url,
-        // Blob bytes in PostgreSQL chunks, beside the mailboxes: any node serves any blob.
-        blobsUrl: storeUrl,
+        blobsUrl,
         publicUrl,
         drainTimeout: options.drainTimeout ?? "3s",
         extraArgs: options.extraArgs ?? [],
@@ -161,11 +177,11 @@ export async function startCluster(options: ClusterOptions, teardown: Array<() =
   };
 }
 
-async function dropSchema(schema: string): Promise<void> {
+async function dropSchemas(schemas: readonly string[]): Promise<void> {
   const client = new pg.Client({ connectionString: SHARED_POSTGRES, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
+    for (const schema of schemas) await client.query(`drop schema if exists "${schema}" cascade`);
   } finally {
     await client.end();
   }

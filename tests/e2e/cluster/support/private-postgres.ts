@@ -49,7 +49,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     asRoot ? run("runuser", ["-u", "postgres", "--", join(bin, tool), ...args]) : run(join(bin, tool), args);
   const port = await freePort();
   await as("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  // fsync off only risks data on an operating-system crash; a killed or stopped server keeps every
+  // commit it acknowledged. synchronous_commit must stay on: with it off, an immediate stop loses
+  // the last acknowledged commits, and the relay has already acknowledged those messages.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
   const start = async () => {
     await as("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "30", "start"]);
   };

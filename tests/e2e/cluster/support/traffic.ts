@@ -7,6 +7,9 @@ import { expect } from "vitest";
 import { newClient, waitFor } from "../../support/clients.js";
 import { until } from "./child.js";
 
+/** Errors the clients made by {@link clients} reported (shown when a delivery check fails). */
+export const clientErrors: string[] = [];
+
 /** Two clients that have written to each other once. */
 export interface Pair {
   readonly sender: ParleyClient;
@@ -24,6 +27,7 @@ export async function clients(wsUrl: string, prefix: string, count: number): Pro
   const out: ParleyClient[] = [];
   for (let i = 0; i < count; i++) {
     const client = await newClient(wsUrl, `${prefix}${i}`, undefined, { requestTimeoutMs: 8_000 });
+    client.on("error", (error) => clientErrors.push(`${prefix}${i}: ${(error as Error).message}`));
     out.push(client);
     await client.claimHandle(`${prefix}${i}`);
   }
@@ -112,15 +116,21 @@ export async function expectExactlyOnce(pairs: readonly Pair[], traffic: Traffic
       100,
     );
     // ... and arrives.
+    let missing: string[] = [];
     await until(
       `${pair.tag}: all ${texts.length} messages shown at the receiver`,
       async () => {
         const got = new Set(await receivedTexts(pair));
-        return texts.every((t) => got.has(t));
+        missing = texts.filter((t) => !got.has(t));
+        return missing.length === 0;
       },
       ms,
       100,
-    );
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}: missing ${missing.join(", ")} (receiver ${pair.receiver.connectionState}); client errors: ${clientErrors.slice(-10).join("; ")}`,
+      );
+    });
     const shown = await receivedTexts(pair);
     const counts = new Map<string, number>();
     for (const t of shown) counts.set(t, (counts.get(t) ?? 0) + 1);
