@@ -170,7 +170,10 @@ async function measure(setup, round, postgres, redis, load) {
     const tp = await load.request({ cmd: "throughput", server: running.server, options: THROUGHPUT });
     const after = await snapshot(running.nodes, usesPg ? postgres : undefined, usesRedis ? redis : undefined);
     const lbCpu = running.balancer ? cpuSeconds(running.balancer.pid) - lbCpuBefore : 0;
+    const latBefore = await snapshot(running.nodes, usesPg ? postgres : undefined, usesRedis ? redis : undefined);
     const lat = await load.request({ cmd: "latency", server: running.server, options: LATENCY });
+    const latAfter = await snapshot(running.nodes, usesPg ? postgres : undefined, usesRedis ? redis : undefined);
+    const atRate = costs(latBefore, latAfter, lat.delivered);
     if (!tp.exactlyOnce || !lat.exactlyOnce)
       throw new Error(`${setup}: a message was lost or duplicated: ${JSON.stringify({ throughput: tp, latency: lat }).slice(0, 2000)}`);
     return {
@@ -183,6 +186,14 @@ async function measure(setup, round, postgres, redis, load) {
       overloaded: lat.overloaded,
       balancerCpuMsPerMessage: (lbCpu * 1000) / tp.delivered,
       ...costs(before, after, tp.delivered),
+      // The same costs at the fixed offered rate, where batches are smaller than at saturation.
+      atRateNodeCpuMsPerMessage: atRate.nodeCpuMsPerMessage,
+      atRatePgQueriesPerMessage: atRate.pgQueriesPerMessage,
+      atRateRedisCommandsPerMessage: atRate.redisCommandsPerMessage,
+      atRateRedisPublishesPerMessage: (latAfter.redisPublishes - latBefore.redisPublishes) / lat.delivered,
+      atRatePgCommitsPerMessage: (latAfter.pgCommits - latBefore.pgCommits) / lat.delivered,
+      atRatePgCpuMsPerMessage: atRate.pgCpuMsPerMessage,
+      atRateMessagesPerBatch: atRate.messagesPerBatch,
     };
   } finally {
     await running.stop();

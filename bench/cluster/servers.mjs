@@ -119,8 +119,13 @@ async function redisInfo(port, section) {
 
 /** A child that is not node (killed on exit). */
 function spawnRaw(command, args) {
-  const child = spawn(command, args, { stdio: "ignore" });
+  const child = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let errors = "";
+  child.stderr.on("data", (d) => {
+    errors = (errors + d).slice(-4000);
+  });
   const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.errors = () => errors;
   cleanups.push(() => child.kill("SIGKILL"));
   return { child, exited };
 }
@@ -148,30 +153,36 @@ export async function startHaproxy(port, nodes) {
       servers = true;
     } else if (t.startsWith("stats socket ")) lines.push(`    stats socket ${join(dir, "admin.sock")} mode 600 level admin`);
     else if (t.startsWith("default-server ")) lines.push("    default-server inter 500ms fall 2 rise 1");
+    // The example's production figure needs more file descriptors than this machine may grant.
+    else if (t.startsWith("maxconn ")) lines.push("    maxconn 8000");
     else lines.push(line);
   }
   const cfg = join(dir, "haproxy.cfg");
   writeFileSync(cfg, lines.join("\n"));
   const { child, exited } = spawnRaw("haproxy", ["-f", cfg, "-db"]);
   // Ready once HAProxy's own health checks see every node UP.
-  await waitFor(
-    "haproxy with every node up",
-    async () => {
-      const stat = await new Promise((resolve, reject) => {
-        const socket = connect(join(dir, "admin.sock"));
-        let out = "";
-        socket.on("data", (d) => {
-          out += d;
+  try {
+    await waitFor(
+      "haproxy with every node up",
+      async () => {
+        const stat = await new Promise((resolve, reject) => {
+          const socket = connect(join(dir, "admin.sock"));
+          let out = "";
+          socket.on("data", (d) => {
+            out += d;
+          });
+          socket.on("end", () => resolve(out));
+          socket.on("error", reject);
+          socket.end("show stat\n");
         });
-        socket.on("end", () => resolve(out));
-        socket.on("error", reject);
-        socket.end("show stat\n");
-      });
-      const rows = stat.split("\n").filter((l) => l.startsWith("relays,") && !l.startsWith("relays,BACKEND"));
-      return rows.length === nodes.length && rows.every((r) => r.includes(",UP,"));
-    },
-    15_000,
-  );
+        const rows = stat.split("\n").filter((l) => l.startsWith("relays,") && !l.startsWith("relays,BACKEND"));
+        return rows.length === nodes.length && rows.every((r) => r.includes(",UP,"));
+      },
+      15_000,
+    );
+  } catch (error) {
+    throw new Error(`${error.message}; haproxy said: ${child.errors()}`);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/`,
