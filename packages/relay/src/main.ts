@@ -3,11 +3,11 @@
  * (trying the next ports when the default one is taken), prints the URL, sweeps periodically,
  * and on SIGTERM/SIGINT drains and exits.
  *
- * Drain (what a rolling restart of a cluster relies on): stop accepting connections and work,
- * so `/healthz` answers 503 "draining" and the balancer stops sending new clients; finish the
+ * Drain (what a rolling restart of a cluster relies on): refuse new connections and work, and
+ * `/healthz` answers 503 "draining" so the balancer stops sending new clients; finish the
  * pending commits (every `sent` answered is durable); close live connections with GoingAway
  * spread over DRAIN_CLOSE_SPREAD_MS (at most a quarter of `--drain-timeout`) so clients
- * reconnect through the balancer to other nodes without a stampede; wait at most
+ * reconnect through the balancer to other nodes without a stampede; stop listening; wait at most
  * `--drain-timeout` for in-flight HTTP requests (uploads, downloads), then cut the rest, close
  * the bus and the store and exit. Unacknowledged deliveries are sent again on the device's
  * next connection, so nothing acknowledged is lost.
@@ -112,9 +112,10 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     stopping ??= (async () => {
       log.info("shutting down: no new connections, draining");
       clearInterval(sweep);
-      relay.context.accepting = false;
-      const closed = running.stopAccepting();
+      // The listener stays open while connections are closed, so health checks see "draining"
+      // (upgrades and new work are refused meanwhile); then it stops taking connections.
       await relay.drain({ closeSpreadMs: Math.min(DRAIN_CLOSE_SPREAD_MS, config.drainTimeoutMs / 4) });
+      const closed = running.stopAccepting();
       const timedOut = await settleWithin(closed, config.drainTimeoutMs);
       if (timedOut) {
         log.warn({ drainTimeoutMs: config.drainTimeoutMs }, "drain timeout: closing the connections still open");

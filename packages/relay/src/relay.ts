@@ -204,6 +204,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ctx.log.debug({ conn: conn.serial, device: conn.mailbox !== undefined }, "connection closed");
       conn.detached();
       live.detach(conn);
+      cluster?.detached(conn);
       connections.delete(conn);
       metrics.connections.set(connections.size);
       metrics.authenticated.set(live.size);
@@ -212,12 +213,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const t = now();
       const affected = await ctx.store.expireMessages(t, t + limits.dedupeRetentionMs);
       metrics.expired.inc(affected.length);
+      const elsewhere: string[] = [];
       for (const mailbox of affected) {
         const conn = live.get(mailboxKey(mailbox));
-        if (!conn) continue;
-        const notice = await ctx.store.takeExpiryNotice(mailbox);
-        if (notice) conn.send({ t: "expired", ...notice });
+        if (conn) await sendExpiryNotice(ctx, conn);
+        else elsewhere.push(mailboxKey(mailbox));
       }
+      cluster?.mailboxesExpired(elsewhere);
       await ctx.store.purgeDedupe(t);
       for (const blobId of await ctx.store.expireBlobs(t)) await blobs.remove(blobId);
       ctx.sendBuckets.prune();
@@ -248,6 +250,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out
     await closeSpread([...connections], closeSpreadMs);
   }
+}
+
+/** Sends `conn` the notice of its expired messages, if there is one (taking it from the store). */
+async function sendExpiryNotice(ctx: RelayContext, conn: Connection): Promise<void> {
+  if (!conn.mailbox) return;
+  const notice = await ctx.store.takeExpiryNotice(conn.mailbox);
+  if (notice) conn.send({ t: "expired", ...notice });
 }
 
 /** Closes `open` connections with GoingAway, evenly over `spreadMs` (all at once for 0). */
@@ -282,5 +291,13 @@ function clusterNode(bus: Bus, ctx: RelayContext): ClusterNode {
     accountSet("bundle-pair", account.bundlePair),
     accountSet("target-one-time", account.targetOneTime),
   ];
-  return new ClusterNode({ bus, live: ctx.live, shares: ctx.shares, buckets, metrics: ctx.metrics, log: ctx.log });
+  return new ClusterNode({
+    bus,
+    live: ctx.live,
+    shares: ctx.shares,
+    buckets,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    expired: (conn) => sendExpiryNotice(ctx, conn),
+  });
 }

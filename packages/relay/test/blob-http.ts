@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { expect } from "vitest";
+import type { BlobStorage } from "../src/blobs/blob-storage.js";
 import type { Limits } from "../src/limits.js";
 import { createRelay, type Relay } from "../src/relay.js";
 import { listen, type RelayServer } from "../src/server/server.js";
@@ -26,15 +27,27 @@ export interface BlobRelay {
   stop(remove?: boolean): Promise<void>;
 }
 
+/** What {@link startBlobRelay} may be given. */
+export interface BlobRelayOptions {
+  readonly limits?: Partial<Limits>;
+  readonly now?: () => number;
+  readonly dataDir?: string;
+  /** Blob storage (default: `<dataDir>/blobs`); the relay closes it when stopped. */
+  readonly blobs?: BlobStorage;
+  /** The SQLite store file (default `<dataDir>/relay.sqlite`): two relays on one file share their store. */
+  readonly storePath?: string;
+}
+
 /** A relay on `dataDir` (a new temp dir by default) with `limits` and clock `now`. */
-export async function startBlobRelay(options: { limits?: Partial<Limits>; now?: () => number; dataDir?: string } = {}): Promise<BlobRelay> {
+export async function startBlobRelay(options: BlobRelayOptions = {}): Promise<BlobRelay> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-blobs-"));
   const logFile = join(dataDir, "relay.log");
   let httpUrl = "";
   const log = pino.destination({ dest: logFile, sync: true, append: true });
   const relay = await createRelay({
-    store: openSqliteStore(join(dataDir, "relay.sqlite")),
+    store: openSqliteStore(options.storePath ?? join(dataDir, "relay.sqlite")),
     blobDir: join(dataDir, "blobs"),
+    ...(options.blobs ? { blobs: options.blobs } : {}),
     relayId: () => httpUrl,
     limits: { minFreeStorageBytes: 1, ...options.limits },
     deps,

@@ -1,5 +1,6 @@
-// In-process relay for handler tests: a real relay on an in-memory SQLite store, connections
-// over a fake transport that records every frame the relay sends. No sockets.
+// In-process relay for handler tests: a real relay on an in-memory SQLite store (PostgreSQL with
+// PARLEY_TEST_STORE=postgres), connections over a fake transport that records every frame the
+// relay sends. No sockets.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +8,8 @@ import { type ClientFrame, decodeFrame, encodeFrame, type ServerFrame, signAuthC
 import type { Connection } from "../src/connection.js";
 import type { Limits } from "../src/limits.js";
 import { createRelay, type Relay } from "../src/relay.js";
-import { openSqliteStore } from "../src/store/sqlite-store.js";
 import { deps, type TestIdentity } from "./identities.js";
+import { openTestStore } from "./pg-test-store.js";
 
 export const RELAY_ID = "http://relay.test";
 
@@ -39,7 +40,8 @@ export interface Harness {
 export async function createHarness(limits: Partial<Limits> = {}): Promise<Harness> {
   const blobDir = mkdtempSync(join(tmpdir(), "parley-relay-blobs-"));
   const clock = { now: 1_800_000_000_000 };
-  const relay = await createRelay({ store: openSqliteStore(":memory:"), blobDir, relayId: RELAY_ID, limits, deps, now: () => clock.now });
+  const testStore = await openTestStore();
+  const relay = await createRelay({ store: testStore.store, blobDir, relayId: RELAY_ID, limits, deps, now: () => clock.now });
   let nextId = 1000;
   const connect = (): FakeConnection => {
     const frames: ServerFrame[] = [];
@@ -52,7 +54,8 @@ export async function createHarness(limits: Partial<Limits> = {}): Promise<Harne
       async sendBytes(bytes) {
         relay.receive(fake.conn, bytes);
         await relay.idle(fake.conn);
-        await new Promise((r) => setImmediate(r));
+        // A networked store's deliveries finish after the handler; give them time to land.
+        await new Promise((r) => (testStore.settleMs > 0 ? setTimeout(r, testStore.settleMs) : setImmediate(r)));
       },
       response: (id) => frames.find((f) => "id" in f && f.id === id),
       ofType: <T extends ServerFrame["t"]>(t: T) => frames.filter((f): f is Extract<ServerFrame, { t: T }> => f.t === t),
@@ -88,6 +91,7 @@ export async function createHarness(limits: Partial<Limits> = {}): Promise<Harne
     },
     async close() {
       await relay.shutdown();
+      await testStore.dispose();
       rmSync(blobDir, { recursive: true, force: true });
     },
   };

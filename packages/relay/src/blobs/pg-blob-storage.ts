@@ -29,6 +29,13 @@ const READ_BATCH_CHUNKS = 8;
 /** First key of the advisory locks that claim blob uploads (the second is taken from the blob id). */
 const CLAIM_LOCK_CLASS = 0x626c6f62; // "blob"
 
+/** Tries of a held upload lock before an upload is refused, and the pause between them (a release in flight takes one round trip). */
+const CLAIM_TRIES = 5;
+const CLAIM_RETRY_MS = 40;
+
+/** How long an upload waits for a lock connection when maxUploads are in progress on this node. */
+const CLAIM_WAIT_MS = 10_000;
+
 const ID = /^[0-9a-f]{32}$/;
 
 /** Options of {@link PgBlobStorage}. */
@@ -39,7 +46,7 @@ export interface PgBlobStorageOptions {
   readonly schema: string;
   /** Connections for reads and writes. */
   readonly poolSize?: number;
-  /** Uploads in progress on this node at once (each holds a connection for its lock). */
+  /** Uploads in progress on this node at once (each holds a connection for its lock; default 32). */
   readonly maxUploads?: number;
 }
 
@@ -64,9 +71,13 @@ export class PgBlobStorage implements BlobStorage {
   #failing = false;
 
   constructor(readonly options: PgBlobStorageOptions) {
-    this.#maxUploads = options.maxUploads ?? 16;
+    this.#maxUploads = options.maxUploads ?? 32;
     this.#pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4 });
-    this.#locks = new pg.Pool({ connectionString: options.connectionString, max: this.#maxUploads });
+    this.#locks = new pg.Pool({
+      connectionString: options.connectionString,
+      max: this.#maxUploads,
+      connectionTimeoutMillis: CLAIM_WAIT_MS,
+    });
     // An idle connection that breaks must not crash the relay; the next query reports it.
     this.#pool.on("error", () => this.#failed());
     this.#locks.on("error", () => this.#failed());
@@ -95,31 +106,71 @@ export class PgBlobStorage implements BlobStorage {
     let removed = 0;
     for (const { blob_id: blobId, partial } of rows) {
       if (await keep(blobId, partial)) continue;
-      if (partial) await this.removePartial(blobId);
-      else await this.#removeComplete(blobId);
-      removed++;
+      // A blob another node is uploading (stored, not yet recorded complete) is not an orphan.
+      if (!(await this.claim(blobId))) continue;
+      try {
+        if (!(await keep(blobId, partial))) {
+          if (partial) await this.removePartial(blobId);
+          else await this.#removeComplete(blobId);
+          removed++;
+        }
+      } finally {
+        await this.release(blobId);
+      }
     }
     return removed;
   }
 
+  /**
+   * Takes the blob's upload lock. An upload that just answered its client releases its lock a
+   * moment later (one round trip), so a client's next request, on this node or another, may
+   * find it still held: the lock is tried CLAIM_TRIES times, CLAIM_RETRY_MS apart, before the
+   * upload is refused as in progress elsewhere.
+   */
   async claim(blobId: string): Promise<boolean> {
     checkId(blobId);
-    if (this.#claims.has(blobId) || this.#claims.size >= this.#maxUploads) return false;
-    const client = await this.#run(() => this.#locks.connect());
-    try {
-      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS locked", [
-        CLAIM_LOCK_CLASS,
-        claimKey(blobId),
-      ]);
-      if (rows[0]?.locked !== true || this.#claims.has(blobId)) {
-        if (rows[0]?.locked === true) await client.query("SELECT pg_advisory_unlock($1, $2)", [CLAIM_LOCK_CLASS, claimKey(blobId)]);
-        client.release();
-        return false;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#claims.has(blobId)) return false;
+      const client = await this.#lockConnection();
+      let locked: boolean;
+      try {
+        const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS locked", [
+          CLAIM_LOCK_CLASS,
+          claimKey(blobId),
+        ]);
+        locked = rows[0]?.locked === true;
+      } catch (error) {
+        client.release(true);
+        throw this.#asStorageError(error);
       }
-      this.#claims.set(blobId, client);
-      return true;
+      if (locked && !this.#claims.has(blobId)) {
+        this.#claims.set(blobId, client);
+        return true;
+      }
+      if (locked) await client.query("SELECT pg_advisory_unlock($1, $2)", [CLAIM_LOCK_CLASS, claimKey(blobId)]).catch(() => {});
+      client.release();
+      if (attempt === CLAIM_TRIES) return false;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+    }
+  }
+
+  /**
+   * A connection to hold an upload lock on. When maxUploads are in progress the upload waits
+   * for one, at most CLAIM_WAIT_MS, then is refused as UNAVAILABLE (retry later), which is not a
+   * storage failure.
+   */
+  async #lockConnection(): Promise<pg.PoolClient> {
+    try {
+      const client = await this.#locks.connect();
+      this.#succeeded();
+      return client;
     } catch (error) {
-      client.release(true);
+      if (
+        error instanceof Error &&
+        /timeout exceeded when trying to connect/.test(error.message) &&
+        this.#locks.totalCount >= this.#maxUploads
+      )
+        throw new StorageError("io", "too many uploads in progress; retry later");
       throw this.#asStorageError(error);
     }
   }
@@ -158,7 +209,7 @@ export class PgBlobStorage implements BlobStorage {
           data.length,
           data,
         ]);
-      for await (const chunk of chunks) {
+      for await (const chunk of bodyOf(chunks)) {
         size += chunk.length;
         if (size > maxSize) {
           await client.query("ROLLBACK");
@@ -180,9 +231,8 @@ export class PgBlobStorage implements BlobStorage {
       return { ok: true, size };
     } catch (error) {
       broken = true;
-      const storage = this.#asStorageError(error);
-      if (storage === error) throw error; // not a database failure (the body was cut off)
-      throw storage;
+      if (error instanceof BodyError) throw error.cause; // the client's body failed, not the database
+      throw this.#asStorageError(error);
     } finally {
       // A connection left inside a failed transaction is not reused.
       client.release(broken);
@@ -277,18 +327,19 @@ export class PgBlobStorage implements BlobStorage {
   async *#chunksOf(blobId: string, from: number, to: number): AsyncGenerator<Uint8Array> {
     let next = from;
     while (next <= to) {
-      // Chunks are at most CHUNK_BYTES long, so the one holding `next` starts after next - CHUNK_BYTES.
+      // The chunks still to send: ending after `next` (chunks are at most CHUNK_BYTES long, so
+      // they start after next - CHUNK_BYTES, which keeps the scan on the primary key's range).
       const { rows } = await this.#query<{ start: string; data: Buffer }>(
-        `SELECT start, data FROM ${this.#chunks} WHERE blob_id = $1 AND complete AND start > $2 AND start <= $3
+        `SELECT start, data FROM ${this.#chunks}
+         WHERE blob_id = $1 AND complete AND start > $2 AND start <= $3 AND start + len > $4
          ORDER BY start LIMIT ${READ_BATCH_CHUNKS}`,
-        [blobId, next - CHUNK_BYTES, to],
+        [blobId, next - CHUNK_BYTES, to, next],
       );
       if (rows.length === 0) throw new StorageError("io", "blob chunks are missing");
       for (const row of rows) {
         const start = Number(row.start);
         const end = start + row.data.length; // exclusive
-        if (end <= next) continue;
-        if (start > next) throw new StorageError("io", "blob chunks are missing");
+        if (start > next || end <= next) throw new StorageError("io", "blob chunks are missing");
         yield row.data.subarray(next - start, Math.min(end, to + 1) - start);
         next = Math.min(end, to + 1);
       }
@@ -348,6 +399,24 @@ export class PgBlobStorage implements BlobStorage {
 
   #succeeded(): void {
     this.#failing = false;
+  }
+}
+
+/** A failure of the request body (a client that went away), kept apart from database failures. */
+class BodyError extends Error {}
+
+/** `chunks`, with its failures wrapped in BodyError. */
+async function* bodyOf(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  for (;;) {
+    let step: IteratorResult<Uint8Array>;
+    try {
+      step = await iterator.next();
+    } catch (error) {
+      throw new BodyError("body failed", { cause: error });
+    }
+    if (step.done) return;
+    yield step.value;
   }
 }
 

@@ -6,6 +6,10 @@
  * - `wake`: mailboxes that got mail in one commit batch (one message per batch).
  * - `claim`: a device authenticated on `node` with connection generation `generation`; any
  *   node holding an older connection of it closes that one (CloseCode.Replaced).
+ * - `release`: the connection of that generation closed (other nodes forget where it was).
+ * - `ephemeral`: an ephemeral frame (typing, presence) for a device live on another node.
+ * - `expired`: mailboxes whose messages a sweep expired (their devices are told, wherever they are).
+ * - `removed`: devices taken off their account's device list; their connections are closed.
  * - `quota`: consumption since the last flush, batched: rate-bucket spends, queue-share holds
  *   and acknowledged messages (which release shares).
  */
@@ -21,6 +25,10 @@ export type ShareAck = readonly [mailbox: string, messageIdHexes: readonly strin
 export type BusMessage =
   | { readonly t: "wake"; readonly keys: readonly string[] }
   | { readonly t: "claim"; readonly key: string; readonly generation: number; readonly node: string }
+  | { readonly t: "release"; readonly key: string; readonly generation: number }
+  | { readonly t: "ephemeral"; readonly key: string; readonly envelope: Uint8Array }
+  | { readonly t: "expired"; readonly keys: readonly string[] }
+  | { readonly t: "removed"; readonly keys: readonly string[] }
   | {
       readonly t: "quota";
       readonly spends: readonly QuotaSpend[];
@@ -36,6 +44,8 @@ export interface BusEnvelope {
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isGeneration = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const isCount = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && v >= 0;
 
 function isSpend(v: unknown): v is QuotaSpend {
@@ -54,9 +64,18 @@ function decodeMessage(m: Record<string, unknown>): BusMessage | undefined {
     case "wake":
       return isStrings(m.keys) ? { t: "wake", keys: m.keys } : undefined;
     case "claim":
-      return isString(m.key) && Number.isSafeInteger(m.generation) && (m.generation as number) > 0 && isString(m.node)
-        ? { t: "claim", key: m.key, generation: m.generation as number, node: m.node }
+      return isString(m.key) && isGeneration(m.generation) && isString(m.node)
+        ? { t: "claim", key: m.key, generation: m.generation, node: m.node }
         : undefined;
+    case "release":
+      return isString(m.key) && isGeneration(m.generation) ? { t: "release", key: m.key, generation: m.generation } : undefined;
+    case "ephemeral":
+      return isString(m.key) && isString(m.envelope) && BASE64.test(m.envelope)
+        ? { t: "ephemeral", key: m.key, envelope: new Uint8Array(Buffer.from(m.envelope, "base64")) }
+        : undefined;
+    case "expired":
+    case "removed":
+      return isStrings(m.keys) ? { t: m.t, keys: m.keys } : undefined;
     case "quota":
       return Array.isArray(m.spends) &&
         m.spends.every(isSpend) &&
@@ -73,6 +92,13 @@ function decodeMessage(m: Record<string, unknown>): BusMessage | undefined {
 
 /** Encodes a message sent by bus instance `from`. */
 export function encodeEnvelope(from: string, message: BusMessage): string {
+  if (message.t === "ephemeral") {
+    const { envelope } = message;
+    return JSON.stringify({
+      from,
+      message: { ...message, envelope: Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength).toString("base64") },
+    });
+  }
   return JSON.stringify({ from, message });
 }
 

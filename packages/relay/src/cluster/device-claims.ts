@@ -11,6 +11,13 @@
  * locally). When it returns, `republish` first restores the generations this node holds (the
  * bus's server may have lost them) and publishes them, then takes generations for connections
  * made during the outage: a device connected on two nodes in the outage keeps the later claim.
+ *
+ * The claims also tell each node which devices are live elsewhere (`liveElsewhere`), so an
+ * ephemeral frame can be forwarded: a claim adds a device, a `release` of the same generation
+ * (its connection closed) or a newer claim here removes it, and a bus outage forgets all (the
+ * claims re-published on return rebuild it). A node that dies without releasing leaves its
+ * devices listed until they connect again elsewhere; an ephemeral frame for one is then
+ * answered OK and lost, as ephemeral frames may be.
  */
 
 import { CloseCode } from "@parley/protocol/wire";
@@ -28,6 +35,8 @@ interface ClaimState {
 /** The claims of this node's live devices. */
 export class DeviceClaims {
   readonly #states = new WeakMap<Connection, ClaimState>();
+  /** Devices live on another node: their newest claimed generation. */
+  readonly #elsewhere = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -45,11 +54,35 @@ export class DeviceClaims {
   /** Another node claimed `key` with `generation`: close an older connection of it here. */
   claimedElsewhere(key: string, generation: number): void {
     const conn = this.live.get(key);
-    if (!conn || conn.closed) return;
-    const state = this.#states.get(conn);
-    if (!state) return;
+    const state = conn && !conn.closed ? this.#states.get(conn) : undefined;
+    if (state?.generation === undefined || state.generation < generation) {
+      this.#elsewhere.set(key, Math.max(generation, this.#elsewhere.get(key) ?? 0));
+    }
+    if (!conn || !state) return;
     if (state.generation === undefined) state.newestElsewhere = Math.max(state.newestElsewhere, generation);
     else if (state.generation < generation) this.#replace(conn);
+  }
+
+  /** Another node's connection of `key` with `generation` closed. */
+  releasedElsewhere(key: string, generation: number): void {
+    if (this.#elsewhere.get(key) === generation) this.#elsewhere.delete(key);
+  }
+
+  /** True when another node claimed `key` last (as far as this node heard). */
+  liveElsewhere(key: string): boolean {
+    return this.#elsewhere.has(key);
+  }
+
+  /** `conn` closed: tell the other nodes, if they knew of it. */
+  released(conn: Connection): void {
+    const generation = this.#states.get(conn)?.generation;
+    if (conn.mailboxKey === undefined || generation === undefined) return;
+    if (this.bus.publish({ t: "release", key: conn.mailboxKey, generation })) this.published("release");
+  }
+
+  /** The bus went down: where devices are elsewhere is unknown until it returns. */
+  forgetElsewhere(): void {
+    this.#elsewhere.clear();
   }
 
   /** The bus is back: re-establish this node's claims (known generations first). */
@@ -86,6 +119,7 @@ export class DeviceClaims {
   }
 
   #publish(key: string, generation: number): void {
+    if ((this.#elsewhere.get(key) ?? 0) < generation) this.#elsewhere.delete(key);
     if (this.bus.publish({ t: "claim", key, generation, node: this.bus.nodeId })) this.published("claim");
   }
 

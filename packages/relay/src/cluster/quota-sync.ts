@@ -21,8 +21,10 @@
  * each other: at most (k−1)·(burst + r·T) in total, e.g. 2 nodes, burst 200, r = 100/s,
  * T ≈ 80 ms: at most 208 extra messages, once, not per window.
  *
- * While the bus is down nothing is queued: consumption is dropped, so each node enforces its
- * own buckets only (at most k times the rate during an outage).
+ * While the bus is down, consumption and holds are dropped (each node enforces its own buckets
+ * only: at most k times the rate during an outage; a hold not mirrored only makes other nodes
+ * more lenient). Acks are kept, up to MAX_OUTAGE_ACKS, and sent when the bus returns: a lost
+ * ack would leave its share held on the sending node until the message's expiry.
  */
 
 import type { SenderShares } from "../delivery/sender-shares.js";
@@ -34,6 +36,8 @@ import type { QuotaSpend, ShareAck, ShareHold } from "./bus-messages.js";
 export const FLUSH_MS = 75;
 /** Holds, acks or spend keys that make a flush go out before FLUSH_MS (bounds one message's size). */
 const MAX_PENDING = 4000;
+/** Acknowledged message ids kept while the bus is down (~100 bytes each); later ones are dropped. */
+export const MAX_OUTAGE_ACKS = 100_000;
 
 /** One shared set of buckets: its name on the bus, and which of its keys are cluster-wide. */
 export interface SharedBuckets {
@@ -54,6 +58,7 @@ export class QuotaSync {
   #spends = new Map<string, { bucket: string; key: string; amount: number }>();
   #holds: ShareHold[] = [];
   #acks: ShareAck[] = [];
+  #outageAcks = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,7 +78,7 @@ export class QuotaSync {
         const shared = keys.filter((k) => !isConnectionShare(k));
         if (shared.length > 0) this.#queue(() => this.#holds.push([mailbox, messageIdHex, shared, expiresAt]));
       },
-      acked: (mailbox, messageIdHexes) => this.#queue(() => this.#acks.push([mailbox, messageIdHexes])),
+      acked: (mailbox, messageIdHexes) => this.#ack(mailbox, messageIdHexes),
     });
   }
 
@@ -98,23 +103,49 @@ export class QuotaSync {
     for (const [mailbox, messageIdHexes] of acks) this.shares.mirrorAcked(mailbox, messageIdHexes);
   }
 
-  /** Sends what is pending now (also called before stopping). */
+  /** Sends what is pending now (also called before stopping, and when the bus returns). */
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (!this.bus.up) {
+      this.#spends = new Map();
+      this.#holds = [];
+      return;
+    }
+    this.#outageAcks = 0;
     const spends: QuotaSpend[] = [...this.#spends.values()].map((s) => [s.bucket, s.key, s.amount]);
-    const message = { t: "quota", spends, holds: this.#holds, acks: this.#acks } as const;
+    const holds = this.#holds;
+    const acks = this.#acks;
     this.#spends = new Map();
     this.#holds = [];
     this.#acks = [];
-    if (spends.length + message.holds.length + message.acks.length === 0) return;
-    if (this.bus.publish(message)) this.published("quota");
+    if (spends.length + holds.length + acks.length === 0) return;
+    // Acks kept through an outage can be many: at most MAX_PENDING per message.
+    for (let first = 0; first === 0 || first < acks.length; first += MAX_PENDING) {
+      const message = {
+        t: "quota",
+        spends: first === 0 ? spends : [],
+        holds: first === 0 ? holds : [],
+        acks: acks.slice(first, first + MAX_PENDING),
+      } as const;
+      if (this.bus.publish(message)) this.published("quota");
+    }
   }
 
   /** Stops the flush timer. */
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #ack(mailbox: string, messageIdHexes: readonly string[]): void {
+    if (this.bus.up) {
+      this.#queue(() => this.#acks.push([mailbox, messageIdHexes]));
+      return;
+    }
+    if (this.#outageAcks + messageIdHexes.length > MAX_OUTAGE_ACKS) return;
+    this.#outageAcks += messageIdHexes.length;
+    this.#acks.push([mailbox, messageIdHexes]);
   }
 
   #spent(bucket: string, key: string, amount: number): void {

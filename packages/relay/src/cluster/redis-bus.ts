@@ -8,6 +8,10 @@
  * outage), reconnects back off up to RECONNECT_MAX_MS, and the offline queue is disabled so a
  * publish while down fails at once and is dropped (the node polls the store meanwhile). The bus
  * is up when both connections are ready and the channel is subscribed.
+ *
+ * What Redis sees: mailbox ids (user id and device number) with the timing of their mail, rate
+ * keys (accounts, network addresses) and connection generations, never a message or a key.
+ * Keep it private to the cluster, as the store is (a password in the URL, TLS with rediss://).
  */
 
 import { randomBytes } from "node:crypto";
@@ -131,8 +135,11 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    // Closing is not an outage: nobody is told, nothing is logged.
     this.#closed = true;
-    this.#setUp(false);
+    this.#listener = undefined;
+    this.#stateListener = undefined;
+    this.#up = false;
     await Promise.all([this.#commands, this.#subscriber].map((c) => c.quit().catch(() => c.disconnect())));
   }
 

@@ -68,6 +68,9 @@ export const handlePublishDevices: Handler<"publish_devices"> = async (ctx, conn
   return undefined;
 };
 
+/** Closes the removed devices' connections, here and (in a cluster) on every other node. */
 function disconnectRemoved(ctx: RelayContext, userId: Uint8Array, removed: readonly number[]): void {
-  for (const deviceId of removed) ctx.live.get(mailboxKey({ userId, deviceId }))?.close(CloseCode.DeviceRemoved, "device removed");
+  const keys = removed.map((deviceId) => mailboxKey({ userId, deviceId }));
+  for (const key of keys) ctx.live.get(key)?.close(CloseCode.DeviceRemoved, "device removed");
+  ctx.cluster?.devicesRemoved(keys);
 }

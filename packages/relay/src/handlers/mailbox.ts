@@ -192,15 +192,8 @@ export function admitMessages(
     }
     const mailbox = mailboxKey(message);
     if (ephemeral) {
-      const live = ctx.live.get(mailbox);
-      const outcome = !live
-        ? SendResult.Offline
-        : live.sendDroppable({
-              t: "ephemeral",
-              envelope: message.shared ? concat(message.envelope, message.shared.bytes) : message.envelope,
-            })
-          ? SendResult.Ok
-          : SendResult.Dropped;
+      const sent = ctx.live.sendEphemeral(mailbox, message.shared ? concat(message.envelope, message.shared.bytes) : message.envelope);
+      const outcome = sent === "ok" ? SendResult.Ok : sent === "offline" ? SendResult.Offline : SendResult.Dropped;
       results[index] = outcome;
       ctx.metrics.ephemeral.inc({
         outcome: outcome === SendResult.Ok ? "delivered" : outcome === SendResult.Offline ? "offline" : "dropped",

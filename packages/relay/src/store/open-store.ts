@@ -21,7 +21,7 @@ export async function openStore(storeUrl: string | undefined, dataDir: string, l
   if (storeUrl === undefined) return openSqliteStore(join(dataDir, "relay.sqlite"));
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(storeUrl)?.[0].toLowerCase();
   if (scheme !== undefined && POSTGRES_SCHEMES.has(scheme)) {
-    const store = await openPostgresStore(storeUrl);
+    const store = await openPostgresStore(storeUrl, { log });
     log.info({ store: redactUrl(storeUrl) }, "opened the PostgreSQL store");
     return store;
   }

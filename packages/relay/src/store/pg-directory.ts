@@ -55,7 +55,14 @@ async function saveDeviceList(tx: Tx, u: DeviceListUpdate): Promise<DeviceListRe
     if (u.sequence < existing.listSequence || (u.sequence === existing.listSequence && !(same && u.device))) return { ok: false };
   }
   const removed = (existing?.deviceIds ?? []).filter((id) => !u.deviceIds.includes(id));
-  if (removed.length > 0) await tx.query({ ...REMOVE_DEVICES, values: [u.userId, removed] });
+  if (removed.length > 0) {
+    // Wait for enqueues to these mailboxes to commit, so the removal (a fresh snapshot) sees their rows.
+    await tx.query({
+      text: "SELECT 1 FROM mailboxes WHERE user_id = $1 AND device_id = ANY($2::int[]) ORDER BY device_id FOR UPDATE",
+      values: [u.userId, removed],
+    });
+    await tx.query({ ...REMOVE_DEVICES, values: [u.userId, removed] });
+  }
   await tx.query({
     text:
       "INSERT INTO accounts (user_id, account_key, device_list, list_sequence, device_ids) VALUES ($1, $2, $3, $4, $5) " +

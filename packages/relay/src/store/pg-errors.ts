@@ -8,8 +8,11 @@
 import { DatabaseError } from "pg";
 import { StorageError } from "./storage-error.js";
 
-/** SQLSTATE classes of an unavailable server: connection, resources, operator intervention, system, internal. */
-const UNAVAILABLE_CLASSES = new Set(["08", "53", "57", "58", "XX"]);
+/**
+ * SQLSTATE classes of an unavailable server: connection, resources, operator intervention,
+ * system, internal; and transaction rollback (a conflict still unresolved after retries).
+ */
+const UNAVAILABLE_CLASSES = new Set(["08", "40", "53", "57", "58", "XX"]);
 /** SQLSTATE of `disk_full`. */
 const DISK_FULL = "53100";
 

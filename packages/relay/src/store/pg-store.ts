@@ -7,6 +7,7 @@
  */
 
 import pg from "pg";
+import type { Logger } from "pino";
 import { redactUrl } from "./open-store.js";
 import { openPgBlobs } from "./pg-blobs.js";
 import { openPgDirectory } from "./pg-directory.js";
@@ -25,6 +26,8 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long a call waits for a connection before failing (ms, default {@link DEFAULT_CONNECT_TIMEOUT_MS}). */
   readonly connectTimeoutMs?: number;
+  /** Told when the server drops an idle connection (a restart, the network); it gets the error's code only. */
+  readonly log?: Pick<Logger, "warn">;
 }
 
 /** Default pool size: enough for the delivery pumps and handlers of one node without crowding a shared server. */
@@ -52,6 +55,23 @@ function splitSchema(url: string): { connectionString: string; schema: string | 
   const schema = parsed.searchParams.get("schema") ?? undefined;
   parsed.searchParams.delete("schema");
   return { connectionString: parsed.toString(), schema };
+}
+
+/** SQLSTATEs of a transaction the server aborted for a conflict with another (deadlock, serialization): safe to run again. */
+const CONFLICT_CODES = new Set(["40P01", "40001"]);
+/** Attempts at a call that keeps hitting conflicts before it fails (as UNAVAILABLE: retry later). */
+const CONFLICT_ATTEMPTS = 3;
+
+/** Runs `call` again when the server aborted it for a conflict with a concurrent transaction. */
+async function retryConflicts<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== "string" || !CONFLICT_CODES.has(code) || attempt >= CONFLICT_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /** A pooled connection used by one transaction. */
@@ -85,7 +105,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     types,
   });
   // An idle connection dropped by the server (restart, network) must not crash the process.
-  pool.on("error", () => health.failed(new StorageError("io")));
+  pool.on("error", (error: Error & { code?: string }) => {
+    health.failed(new StorageError("io"));
+    options.log?.warn({ code: error.code }, "the PostgreSQL store lost a connection; the pool reconnects on the next call");
+  });
 
   const fail = (error: unknown): never => {
     const storage = pgStorageError(error);
@@ -93,43 +116,41 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     health.failed(storage);
     throw storage;
   };
+  /** Runs `fn` in a transaction; errors come out as pg gave them. */
+  const inTransaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    // A checked-out connection that dies emits 'error' on the client, not the pool.
+    let broken: unknown;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", onError);
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      if (!broken) await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.off("error", onError);
+      client.release(broken !== undefined);
+    }
+  };
+  /** Runs `call` (again after a conflict), records the outcome for `health`, and maps storage failures. */
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await retryConflicts(call);
+      health.succeeded();
+      return result;
+    } catch (error) {
+      return fail(error);
+    }
+  };
   const context: PgContext = {
-    async query<R extends pg.QueryResultRow>(config: pg.QueryConfig) {
-      try {
-        const result = await pool.query<R>(config);
-        health.succeeded();
-        return result;
-      } catch (error) {
-        return fail(error);
-      }
-    },
-    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        return fail(error);
-      }
-      // A checked-out connection that dies emits 'error' on the client, not the pool.
-      let broken: unknown;
-      const onError = (error: Error) => {
-        broken = error;
-      };
-      client.on("error", onError);
-      try {
-        await client.query("BEGIN");
-        const result = await fn(client);
-        await client.query("COMMIT");
-        health.succeeded();
-        return result;
-      } catch (error) {
-        if (!broken) await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
-        return fail(error);
-      } finally {
-        client.off("error", onError);
-        client.release(broken !== undefined);
-      }
-    },
+    query: <R extends pg.QueryResultRow>(config: pg.QueryConfig) => guarded(() => pool.query<R>(config)),
+    transaction: (fn) => guarded(() => inTransaction(fn)),
   };
 
   try {
@@ -142,11 +163,14 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   } catch (error) {
     await pool.end().catch(() => undefined);
     const storage = pgStorageError(error);
-    if (storage) throw new StorageError(storage.kind, `cannot open the store at ${redactUrl(url)}: ${storage.message}`);
-    throw error;
+    const where = `cannot open the store at ${redactUrl(url)}`;
+    if (storage) throw new StorageError(storage.kind, `${where}: ${storage.message}`);
+    // Server answers (no such database, authentication, a newer schema) name no password.
+    throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 
   let probing: Promise<void> | undefined;
+  let closed = false;
   return {
     ...openPgDirectory(context),
     ...openPgBlobs(context),
@@ -166,6 +190,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       return health.check(0);
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await pool.end();
     },
   };
