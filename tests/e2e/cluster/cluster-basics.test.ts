@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { ChatMessage, ParleyClient } from "@parley/protocol/client";
 import { afterAll, describe, expect, test } from "vitest";
 import { readAll, waitFor } from "../support/clients.js";
+import { until } from "./support/child.js";
 import { useCluster } from "./support/cluster.js";
 import { skipReason } from "./support/prerequisites.js";
 import { clients, pairUp } from "./support/traffic.js";
@@ -108,7 +109,13 @@ describe.skipIf(skip !== undefined)("three relay nodes behind HAProxy", () => {
     );
     const uploadsAfter = await Promise.all(c.cluster.nodes.map((n) => n.metric("parley_blobs_uploaded_total")));
     expect(uploadsAfter.map((n, i) => (n ?? 0) - (uploadsBefore[i] ?? 0))).toEqual([1, 0, 0]);
-    const received = await waitFor(receiver, "message", (m) => m.id === sent.id, 15_000);
+    // It may arrive before sendFile resolves: look in the conversation rather than for the event.
+    await until(
+      "the file message at the receiver",
+      async () => (await receiver.message(pair.senderAtReceiver, sent.id)) !== undefined,
+      15_000,
+    );
+    const received = (await receiver.message(pair.senderAtReceiver, sent.id)) as ChatMessage;
     expect(received.attachment?.size).toBe(bytes.length);
     // ... and the download cannot: node1 is out of rotation while it runs.
     await c.cluster.maintenance(0, true);
