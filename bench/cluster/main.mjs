@@ -12,6 +12,7 @@
 // Medians over rounds; ratios lb-3/lb-1 and pg-1/sqlite-1. Prints a Markdown report and rewrites
 // the bench:cluster block of BENCHMARKS.md (unless --no-write).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,13 +30,20 @@ const option = (name, fallback) => {
   return found === undefined ? fallback : found.slice(name.length + 3);
 };
 if (args.includes("--help")) {
-  console.log("node bench/cluster/main.mjs [--rounds=3] [--rate=1000] [--only=lb-1,lb-3] [--no-write]");
+  console.log("node bench/cluster/main.mjs [--rounds=3] [--rate=1000] [--only=lb-1,lb-3] [--no-write] [--profile=DIR]");
+  console.log("  --profile=DIR  one round of lb-1 and lb-3 with every node under --cpu-prof; prints where their CPU time goes");
   process.exit(0);
 }
-const ROUNDS = Number(option("rounds", 3));
+/** With --profile: where the nodes' .cpuprofile files go (one folder per set-up); BENCHMARKS.md is left alone. */
+const PROFILE_DIR = option("profile", undefined);
+const ROUNDS = Number(option("rounds", option("profile", undefined) ? 1 : 3));
 /** The fixed offered load of the latency measurement, messages/s, the same for every set-up. */
 const RATE = Number(option("rate", 1000));
-const SETUPS = ["sqlite-1", "pg-1", "lb-1", "lb-3"].filter((s) => option("only", s).split(",").includes(s));
+const SETUPS = ["sqlite-1", "pg-1", "lb-1", "lb-3"].filter((s) =>
+  option("only", PROFILE_DIR ? "lb-1,lb-3" : s)
+    .split(",")
+    .includes(s),
+);
 const PAIRS = 32;
 const THROUGHPUT = { pairs: PAIRS, window: 32, warmupMs: 1_000, windowMs: 4_000, drainTimeoutMs: 30_000, envelopeBytes: 200 };
 const LATENCY = {
@@ -48,6 +56,8 @@ const LATENCY = {
   drainTimeoutMs: 30_000,
   envelopeBytes: 200,
 };
+/** The relay's own PostgreSQL driver, to read the server's WAL position. */
+const pg = createRequire(fileURLToPath(new URL("../../packages/relay/package.json", import.meta.url)))("pg");
 const BENCHMARKS = fileURLToPath(new URL("../../BENCHMARKS.md", import.meta.url));
 
 const work = mkdtempSync(join(tmpdir(), "parley-bench-cluster-"));
@@ -86,6 +96,18 @@ function treeCpuSeconds(rootPid) {
   return sum;
 }
 
+/** Bytes of WAL PostgreSQL has written so far (what every commit costs its disk and its replicas). */
+async function walBytes(postgres) {
+  const client = new pg.Client({ connectionString: postgres.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint AS bytes");
+    return Number(rows[0].bytes);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Redis's own CPU seconds (user + sys) from INFO cpu. */
 async function redisCpu(redis) {
   const info = await redis.info("cpu");
@@ -102,6 +124,7 @@ async function snapshot(nodes, postgres, redis) {
   return {
     nodeCpu: nodes.reduce((total, n) => total + cpuSeconds(n.pid), 0),
     pgCpu: postgres ? treeCpuSeconds(postgres.postmasterPid()) : 0,
+    wal: postgres ? await walBytes(postgres) : 0,
     redisCpu: redis ? await redisCpu(redis) : 0,
     pgQueries: counters.reduce((t, c) => t + total(c.pg), 0),
     pgCommits: counters.reduce((t, c) => t + (c.pg.commit ?? 0), 0),
@@ -118,6 +141,7 @@ function costs(start, end, messages) {
   return {
     nodeCpuMsPerMessage: (d("nodeCpu") * 1000) / messages,
     pgCpuMsPerMessage: (d("pgCpu") * 1000) / messages,
+    walBytesPerMessage: d("wal") / messages,
     redisCpuMsPerMessage: (d("redisCpu") * 1000) / messages,
     pgQueriesPerMessage: d("pgQueries") / messages,
     pgQueriesPerBatch: d("commitBatches") > 0 ? d("pgQueries") / d("commitBatches") : undefined,
@@ -137,9 +161,13 @@ async function startSetup(setup, round, postgres, redis) {
   const lbPort = setup.startsWith("lb") ? await freePort() : undefined;
   const publicUrl = lbPort ? `http://127.0.0.1:${lbPort}` : undefined;
   const nodes = [];
+  const cpuProfileDir = PROFILE_DIR ? join(PROFILE_DIR, setup) : undefined;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   for (let i = 1; i <= count; i++) {
     const dataDir = join(work, `${tag}_node${i}`);
-    nodes.push(await startNode({ name: `node${i}`, dataDir, storeUrl, busUrl, publicUrl, limits: RELAY_LIMITS, countersDir }));
+    nodes.push(
+      await startNode({ name: `node${i}`, dataDir, storeUrl, busUrl, publicUrl, limits: RELAY_LIMITS, countersDir, cpuProfileDir }),
+    );
   }
   let balancer;
   if (lbPort)
@@ -193,7 +221,10 @@ async function measure(setup, round, postgres, redis, load) {
       atRateRedisPublishesPerMessage: (latAfter.redisPublishes - latBefore.redisPublishes) / lat.delivered,
       atRatePgCommitsPerMessage: (latAfter.pgCommits - latBefore.pgCommits) / lat.delivered,
       atRatePgCpuMsPerMessage: atRate.pgCpuMsPerMessage,
+      atRateWalBytesPerMessage: atRate.walBytesPerMessage,
       atRateMessagesPerBatch: atRate.messagesPerBatch,
+      // Every message the nodes delivered while they ran (both phases): what a profile is divided by.
+      deliveredWhileRunning: latAfter.perNodeDelivered.reduce((a, b) => a + b, 0),
     };
   } finally {
     await running.stop();
@@ -246,6 +277,11 @@ async function main() {
       throughput: THROUGHPUT,
       latency: LATENCY,
     };
+    if (PROFILE_DIR) {
+      const { renderProfiles } = await import("./profile.mjs");
+      console.log(renderProfiles(PROFILE_DIR, samples));
+      return;
+    }
     const report = renderReport({ facts, samples, medians });
     console.log(report);
     if (!args.includes("--no-write") && SETUPS.length === 4) writeBlock(report);

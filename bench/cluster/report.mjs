@@ -31,14 +31,14 @@ export function renderReport({ facts, samples, medians }) {
       `${facts.latency.durationMs / 1000} s (first second dropped), the same load for every set-up. Every message id is ` +
       "checked to arrive exactly once. Costs are per delivered message over the whole throughput phase, summed over nodes.",
     "",
-    "| set-up | delivered msg/s | p50 ms | p99 ms | relay CPU ms/msg | PG queries/msg | PG queries/enqueue batch | msgs/enqueue batch | Redis cmds/msg | publishes/enqueue batch | PG CPU ms/msg | Redis CPU ms/msg | HAProxy CPU ms/msg | delivered per node |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| set-up | delivered msg/s | p50 ms | p99 ms | relay CPU ms/msg | PG queries/msg | PG queries/enqueue batch | msgs/enqueue batch | Redis cmds/msg | publishes/enqueue batch | PG CPU ms/msg | WAL bytes/msg | Redis CPU ms/msg | HAProxy CPU ms/msg | delivered per node |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   for (const [setup, r] of Object.entries(medians)) {
     lines.push(
       `| ${LABELS[setup]} | ${f(r.deliveredPerSecond)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.nodeCpuMsPerMessage, 3)} | ` +
         `${f(r.pgQueriesPerMessage, 2)} | ${f(r.pgQueriesPerBatch, 1)} | ${f(r.messagesPerBatch, 1)} | ${f(r.redisCommandsPerMessage, 2)} | ` +
-        `${f(r.redisPublishesPerBatch, 2)} | ${f(r.pgCpuMsPerMessage, 3)} | ${f(r.redisCpuMsPerMessage, 3)} | ${f(r.balancerCpuMsPerMessage, 3)} | ` +
+        `${f(r.redisPublishesPerBatch, 2)} | ${f(r.pgCpuMsPerMessage, 3)} | ${f(r.walBytesPerMessage)} | ${f(r.redisCpuMsPerMessage, 3)} | ${f(r.balancerCpuMsPerMessage, 3)} | ` +
         `${(r.deliveredPerNode ?? []).map((v) => f(v)).join(" / ")} |`,
     );
   }
@@ -46,13 +46,13 @@ export function renderReport({ facts, samples, medians }) {
     "",
     `At the fixed ${facts.rate} msg/s (latency phase), where group commits are smaller than at saturation:`,
     "",
-    "| set-up | relay CPU ms/msg | PG queries/msg | PG COMMITs/msg | msgs/commit batch | PG CPU ms/msg | Redis cmds/msg | publishes/msg |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| set-up | relay CPU ms/msg | PG queries/msg | PG COMMITs/msg | msgs/commit batch | PG CPU ms/msg | WAL bytes/msg | Redis cmds/msg | publishes/msg |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const [setup, r] of Object.entries(medians))
     lines.push(
       `| ${LABELS[setup]} | ${f(r.atRateNodeCpuMsPerMessage, 3)} | ${f(r.atRatePgQueriesPerMessage, 2)} | ${f(r.atRatePgCommitsPerMessage, 3)} | ` +
-        `${f(r.atRateMessagesPerBatch, 1)} | ${f(r.atRatePgCpuMsPerMessage, 3)} | ${f(r.atRateRedisCommandsPerMessage, 3)} | ${f(r.atRateRedisPublishesPerMessage, 3)} |`,
+        `${f(r.atRateMessagesPerBatch, 1)} | ${f(r.atRatePgCpuMsPerMessage, 3)} | ${f(r.atRateWalBytesPerMessage)} | ${f(r.atRateRedisCommandsPerMessage, 3)} | ${f(r.atRateRedisPublishesPerMessage, 3)} |`,
     );
   const tp = (s) => medians[s]?.deliveredPerSecond;
   const scale = ratio(tp("lb-3"), tp("lb-1"));

@@ -198,10 +198,11 @@ export async function startHaproxy(port, nodes) {
 /**
  * Starts one relay node: `{ pid, port, adminPort, name, wsUrl, adminUrl, stop() }`.
  *
- * @param options `{ name, dataDir, storeUrl, busUrl, publicUrl, limits, countersDir }`
+ * @param options `{ name, dataDir, storeUrl, busUrl, publicUrl, limits, countersDir, cpuProfileDir }`
  */
-export async function startNode({ name, dataDir, storeUrl, busUrl, publicUrl, limits, countersDir }) {
+export async function startNode({ name, dataDir, storeUrl, busUrl, publicUrl, limits, countersDir, cpuProfileDir }) {
   const args = [
+    ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : []),
     "--require",
     COUNTERS_PRELOAD,
     RELAY_BIN,
