@@ -1,9 +1,11 @@
 // The blob behaviour every backend must keep (directory, PostgreSQL chunks, S3 multipart), over
 // real HTTP against a relay on that backend: PUT stored whole and served whole, by Range and HEAD;
 // the ticket's size N accepted and N+1 refused with nothing kept; a second upload refused;
-// resumable PATCHes across chunk and part boundaries, a cut-off PATCH resumed from its durable
+// a cut-off PUT leaving nothing; two concurrent PUTs, one stored whole; the ticket quota at N and
+// N+1; resumable PATCHes across chunk and part boundaries, a cut-off PATCH resumed from its durable
 // offset; the sweep deleting expired bytes; start-up removing bytes no record accounts for; and,
 // on the storage itself, bytes past the recorded offset dropped when an upload is reopened.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BlobStorage } from "../src/blobs/blob-storage.js";
 import { CHUNK_BYTES } from "../src/blobs/pg-blob-storage.js";
@@ -15,6 +17,8 @@ import type { SocketClient } from "./socket-client.js";
 const PG_UP = await postgresAvailable();
 const MAKERS = { directory: directoryBackend, postgres: postgresBackend, s3: s3Backend } as const;
 const LIFETIME_MS = 60_000;
+/** Open tickets per account (the suite's device holds many: the quota is checked on a new one). */
+const TICKETS = 40;
 
 describe.each(["directory", "postgres", "s3"] as const)("blobs on %s", (name) => {
   const skip = name === "postgres" && !PG_UP;
@@ -27,7 +31,11 @@ describe.each(["directory", "postgres", "s3"] as const)("blobs on %s", (name) =>
     if (skip) return;
     backend = await MAKERS[name]();
     storage = await backend.open();
-    r = await startBlobRelay({ blobs: storage, now: () => clock.now, limits: { blobLifetimeMs: LIFETIME_MS } });
+    r = await startBlobRelay({
+      blobs: storage,
+      now: () => clock.now,
+      limits: { blobLifetimeMs: LIFETIME_MS, maxOpenBlobTickets: TICKETS },
+    });
     c = await blobDevice(r);
   });
   afterAll(async () => {
@@ -78,6 +86,92 @@ describe.each(["directory", "postgres", "s3"] as const)("blobs on %s", (name) =>
     const exact = await grant(c, size);
     expect((await put(exact.blobId, exact.capability, pattern(size, 4), true)).status).toBe(201);
     expect(await storage.size(exact.blobId)).toBe(size);
+  });
+
+  it.skipIf(skip)("round-trips PUTs at each storage boundary N and N+1 (a chunk, a part) and of 1 byte", async () => {
+    for (const size of [1, CHUNK_BYTES, CHUNK_BYTES + 1, PART_BYTES, PART_BYTES + 1]) {
+      const body = Buffer.from(pattern(size, size % 97));
+      const { blobId, capability } = await grant(c, size);
+      expect((await put(blobId, capability, body)).status, `${size}`).toBe(201);
+      expect(await storage.size(blobId)).toBe(size);
+      expect(Buffer.compare((await get(blobId)).body, body), `${size}`).toBe(0);
+      const last = await get(blobId, `bytes=-1`);
+      expect([last.status, last.body[0]]).toEqual([206, body[size - 1]]);
+      await storage.remove(blobId);
+    }
+  });
+
+  it.skipIf(skip)("keeps nothing of a PUT cut off mid-body, logs no error, and takes the retry", async () => {
+    const size = CHUNK_BYTES * 2;
+    const body = pattern(size, 13);
+    const { blobId, capability } = await grant(c, size);
+    const cut = await send(`${r.httpUrl}/blobs/${blobId}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${capability}`, "content-length": String(size) },
+      chunks: [body.subarray(0, CHUNK_BYTES + 10)],
+      cutAfterMs: 50,
+    });
+    expect(cut.status).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await storage.size(blobId)).toBeUndefined();
+    expect(await storage.health(1)).toBe("ok");
+    expect((await put(blobId, capability, body)).status).toBe(201);
+    expect(Buffer.compare((await get(blobId)).body, Buffer.from(body))).toBe(0);
+    const errors = readFileSync(r.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"level":50'));
+    expect(errors).toEqual([]);
+  });
+
+  it.skipIf(skip)("lets one of two concurrent PUTs of one blob store its whole body; the other gets 409", async () => {
+    const size = 2 * CHUNK_BYTES;
+    const [first, second] = [pattern(size, 14), pattern(size, 15)];
+    const { blobId, capability } = await grant(c, size);
+    const pieces = (body: Uint8Array) => Array.from({ length: 8 }, (_, i) => body.subarray((i * size) / 8, ((i + 1) * size) / 8));
+    const answers = await Promise.all(
+      [first, second].map((body) =>
+        send(`${r.httpUrl}/blobs/${blobId}`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${capability}`, "content-length": String(size) },
+          chunks: pieces(body),
+          gapMs: 10,
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const winner = answers[0]?.status === 201 ? first : second;
+    expect(Buffer.compare((await get(blobId)).body, Buffer.from(winner))).toBe(0);
+  });
+
+  it.skipIf(skip)("serves downloads while more slow PUTs are under way than the backend has connections", async () => {
+    const stored = await grant(c, 1000);
+    expect((await put(stored.blobId, stored.capability, pattern(1000, 16))).status).toBe(201);
+    const slow = await Promise.all(Array.from({ length: 6 }, () => grant(c, 10 * 1000)));
+    const uploads = slow.map(({ blobId, capability }) =>
+      send(`${r.httpUrl}/blobs/${blobId}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${capability}`, "content-length": String(10 * 1000) },
+        chunks: Array.from({ length: 10 }, (_, i) => pattern(1000, i)),
+        gapMs: 300,
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const started = performance.now();
+    const download = await get(stored.blobId);
+    const waited = performance.now() - started;
+    expect(download.status).toBe(200);
+    expect(waited).toBeLessThan(1500);
+    expect((await Promise.all(uploads)).map((u) => u.status)).toEqual(Array(6).fill(201));
+  });
+
+  it.skipIf(skip)("grants maxOpenBlobTickets open tickets per account and refuses one more (QUOTA_EXCEEDED)", async () => {
+    const fresh = await blobDevice(r);
+    try {
+      for (let i = 0; i < TICKETS; i++) await grant(fresh, 10);
+      expect(await fresh.request({ t: "blob_ticket", size: 10 })).toMatchObject({ t: "error", code: "QUOTA_EXCEEDED" });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it.skipIf(skip)("refuses a second upload of a stored blob (409) and keeps the first", async () => {

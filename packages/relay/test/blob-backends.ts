@@ -66,7 +66,10 @@ export async function postgresBackend(): Promise<BlobBackend> {
     url,
     async open() {
       const storage = blobStorageFor(url, "/nonexistent");
-      await storage.init();
+      await storage.init().catch(async (error: unknown) => {
+        await storage.close();
+        throw error;
+      });
       return storage;
     },
     async destroy() {
@@ -92,7 +95,10 @@ export async function s3Backend(): Promise<BlobBackend> {
     url,
     async open() {
       const storage = blobStorageFor(url, "/nonexistent");
-      await storage.init();
+      await storage.init().catch(async (error: unknown) => {
+        await storage.close();
+        throw error;
+      });
       return storage;
     },
     async destroy() {

@@ -3,8 +3,9 @@
  * blob is a run of `bytea` chunks of about CHUNK_BYTES in its own schema's tables, so a ranged
  * read fetches only the chunks it covers and nothing holds a whole blob in memory.
  *
- * - A single PUT inserts its chunks and the blob's row in one transaction: other nodes see the
- *   whole blob or nothing.
+ * - A single PUT commits its chunks as upload chunks as they arrive (no transaction waits on a
+ *   slow client), then publishes them with the blob's row in one transaction: other nodes see
+ *   the whole blob or nothing.
  * - A resumable upload inserts chunks as they fill, each its own commit: its durable offset is
  *   what its committed chunks say. Chunks past the offset the Store recorded are deleted when it
  *   is opened again, on whichever node.
@@ -18,10 +19,10 @@ import pg from "pg";
 import { StorageError } from "../store/storage-error.js";
 import type { StorageStatus } from "../store/store.js";
 import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./blob-storage.js";
+import { BodyError, bodyOf, CHUNK_BYTES, PgPartialUpload } from "./pg-blob-chunks.js";
 import { migrateBlobSchema } from "./pg-blob-schema.js";
 
-/** Bytes per stored chunk: small enough to read a range cheaply, large enough that a 100 MiB blob is 400 rows. */
-export const CHUNK_BYTES = 256 * 1024;
+export { CHUNK_BYTES } from "./pg-blob-chunks.js";
 
 /** Chunks fetched per query while streaming a read (2 MiB in memory at most). */
 const READ_BATCH_CHUNKS = 8;
@@ -32,6 +33,9 @@ const CLAIM_LOCK_CLASS = 0x626c6f62; // "blob"
 /** Tries of a held upload lock before an upload is refused, and the pause between them (a release in flight takes one round trip). */
 const CLAIM_TRIES = 5;
 const CLAIM_RETRY_MS = 40;
+
+/** How long a read or write waits for a pooled connection before it fails as UNAVAILABLE. */
+const POOL_WAIT_MS = 10_000;
 
 /** How long an upload waits for a lock connection when maxUploads are in progress on this node. */
 const CLAIM_WAIT_MS = 10_000;
@@ -72,7 +76,11 @@ export class PgBlobStorage implements BlobStorage {
 
   constructor(readonly options: PgBlobStorageOptions) {
     this.#maxUploads = options.maxUploads ?? 32;
-    this.#pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4 });
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 4,
+      connectionTimeoutMillis: POOL_WAIT_MS,
+    });
     this.#locks = new pg.Pool({
       connectionString: options.connectionString,
       max: this.#maxUploads,
@@ -187,56 +195,37 @@ export class PgBlobStorage implements BlobStorage {
     }
   }
 
+  /**
+   * Streams the body into upload chunks (each its own short commit, so no connection waits on a
+   * slow client), then publishes them in one transaction unless the blob exists: other nodes
+   * see the whole blob or nothing. The caller's claim keeps resumable uploads of it away.
+   */
   async write(blobId: string, chunks: AsyncIterable<Uint8Array>, maxSize: number): Promise<BlobWriteResult> {
     checkId(blobId);
-    const client = await this.#run(() => this.#pool.connect());
-    let broken = false;
+    if ((await this.size(blobId)) !== undefined) return { ok: false, reason: "conflict" };
+    // Upload chunks here belong to no recorded offset (a PUT needs offset 0): left over, not in use.
+    await this.removePartial(blobId);
+    const upload = new PgPartialUpload(0, this.#inserter(blobId));
     try {
-      await client.query("BEGIN");
-      const exists = await client.query(`SELECT 1 FROM ${this.#blobs} WHERE blob_id = $1`, [blobId]);
-      if (exists.rowCount) {
-        await client.query("ROLLBACK");
-        return { ok: false, reason: "conflict" };
-      }
-      // Stale complete chunks of no blob row (none normally): this upload replaces them.
-      await client.query(`DELETE FROM ${this.#chunks} WHERE blob_id = $1 AND complete`, [blobId]);
-      const buffer = new ChunkBuffer();
-      let size = 0;
-      const insert = (start: number, data: Uint8Array) =>
-        client.query(`INSERT INTO ${this.#chunks} (blob_id, complete, start, len, data) VALUES ($1, true, $2, $3, $4)`, [
-          blobId,
-          start,
-          data.length,
-          data,
-        ]);
       for await (const chunk of bodyOf(chunks)) {
-        size += chunk.length;
-        if (size > maxSize) {
-          await client.query("ROLLBACK");
+        if (upload.length + chunk.length > maxSize) {
+          await this.removePartial(blobId);
           return { ok: false, reason: "too_large" };
         }
-        for (const full of buffer.add(chunk)) await insert(full.start, full.data);
+        await upload.write(chunk);
       }
-      const last = buffer.flush();
-      if (last) await insert(last.start, last.data);
-      try {
-        await client.query(`INSERT INTO ${this.#blobs} (blob_id, size) VALUES ($1, $2)`, [blobId, size]);
-      } catch (error) {
-        if ((error as { code?: string }).code !== "23505") throw error;
-        await client.query("ROLLBACK");
-        return { ok: false, reason: "conflict" };
-      }
-      await client.query("COMMIT");
-      this.#succeeded();
-      return { ok: true, size };
+      await upload.sync();
     } catch (error) {
-      broken = true;
+      await this.removePartial(blobId).catch(() => {});
       if (error instanceof BodyError) throw error.cause; // the client's body failed, not the database
-      throw this.#asStorageError(error);
-    } finally {
-      // A connection left inside a failed transaction is not reused.
-      client.release(broken);
+      throw error;
     }
+    const published = await this.#transaction((client) => this.#publish(client, blobId, upload.length, false));
+    if (!published) {
+      await this.removePartial(blobId);
+      return { ok: false, reason: "conflict" };
+    }
+    return { ok: true, size: upload.length };
   }
 
   async openPartial(blobId: string, offset: number): Promise<PartialUpload | undefined> {
@@ -248,38 +237,55 @@ export class PgBlobStorage implements BlobStorage {
         [blobId],
       );
       if (Number(rows[0]?.stored ?? 0) !== offset) return undefined;
-      return new PgPartialUpload(offset, (start, data) =>
-        this.#run(() =>
-          this.#pool.query(`INSERT INTO ${this.#chunks} (blob_id, complete, start, len, data) VALUES ($1, false, $2, $3, $4)`, [
-            blobId,
-            start,
-            data.length,
-            data,
-          ]),
-        ).then(() => undefined),
-      );
+      return new PgPartialUpload(offset, this.#inserter(blobId));
     });
   }
 
   async publishPartial(blobId: string, size: number): Promise<boolean> {
     checkId(blobId);
     return this.#transaction(async (client) => {
-      const { rows } = await client.query<{ stored: string; count: string }>(
-        `SELECT COALESCE(SUM(len), 0) AS stored, COUNT(*) AS count FROM ${this.#chunks} WHERE blob_id = $1 AND NOT complete`,
+      const { rows } = await client.query<{ count: string }>(
+        `SELECT COUNT(*) AS count FROM ${this.#chunks} WHERE blob_id = $1 AND NOT complete`,
         [blobId],
       );
-      const stored = Number(rows[0]?.stored ?? 0);
       if (Number(rows[0]?.count ?? 0) === 0) {
+        // Published already (a restart came between publishing and the store's completion).
         const existing = await client.query<{ size: string }>(`SELECT size FROM ${this.#blobs} WHERE blob_id = $1`, [blobId]);
         return existing.rows.length === 1 && Number(existing.rows[0]?.size) === size;
       }
-      if (stored !== size) return false;
-      await client.query(`DELETE FROM ${this.#chunks} WHERE blob_id = $1 AND complete`, [blobId]);
-      await client.query(`DELETE FROM ${this.#blobs} WHERE blob_id = $1`, [blobId]);
-      await client.query(`UPDATE ${this.#chunks} SET complete = true WHERE blob_id = $1 AND NOT complete`, [blobId]);
-      await client.query(`INSERT INTO ${this.#blobs} (blob_id, size) VALUES ($1, $2)`, [blobId, size]);
-      return true;
+      return this.#publish(client, blobId, size, true);
     });
+  }
+
+  /**
+   * Inside a transaction: turns the blob's upload chunks (`size` bytes, else false) into the
+   * blob, replacing an existing blob when `replace`, else false when one exists.
+   */
+  async #publish(client: pg.PoolClient, blobId: string, size: number, replace: boolean): Promise<boolean> {
+    const { rows } = await client.query<{ stored: string }>(
+      `SELECT COALESCE(SUM(len), 0) AS stored FROM ${this.#chunks} WHERE blob_id = $1 AND NOT complete`,
+      [blobId],
+    );
+    if (Number(rows[0]?.stored ?? 0) !== size) return false;
+    const existing = await client.query(`SELECT 1 FROM ${this.#blobs} WHERE blob_id = $1 FOR UPDATE`, [blobId]);
+    if (existing.rowCount && !replace) return false;
+    await client.query(`DELETE FROM ${this.#chunks} WHERE blob_id = $1 AND complete`, [blobId]);
+    await client.query(`DELETE FROM ${this.#blobs} WHERE blob_id = $1`, [blobId]);
+    await client.query(`UPDATE ${this.#chunks} SET complete = true WHERE blob_id = $1 AND NOT complete`, [blobId]);
+    await client.query(`INSERT INTO ${this.#blobs} (blob_id, size) VALUES ($1, $2)`, [blobId, size]);
+    return true;
+  }
+
+  /** Commits one upload chunk of `blobId` (each on its own: a resumable upload's durable offset is what is committed). */
+  #inserter(blobId: string): (start: number, data: Uint8Array) => Promise<void> {
+    return async (start, data) => {
+      await this.#query(`INSERT INTO ${this.#chunks} (blob_id, complete, start, len, data) VALUES ($1, false, $2, $3, $4)`, [
+        blobId,
+        start,
+        data.length,
+        data,
+      ]);
+    };
   }
 
   async removePartial(blobId: string): Promise<void> {
@@ -400,104 +406,4 @@ export class PgBlobStorage implements BlobStorage {
   #succeeded(): void {
     this.#failing = false;
   }
-}
-
-/** A failure of the request body (a client that went away), kept apart from database failures. */
-class BodyError extends Error {}
-
-/** `chunks`, with its failures wrapped in BodyError. */
-async function* bodyOf(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const iterator = chunks[Symbol.asyncIterator]();
-  for (;;) {
-    let step: IteratorResult<Uint8Array>;
-    try {
-      step = await iterator.next();
-    } catch (error) {
-      throw new BodyError("body failed", { cause: error });
-    }
-    if (step.done) return;
-    yield step.value;
-  }
-}
-
-/** Cuts a stream of writes into CHUNK_BYTES chunks, tracking where each starts. */
-class ChunkBuffer {
-  #parts: Uint8Array[] = [];
-  #buffered = 0;
-  #start: number;
-
-  constructor(start = 0) {
-    this.#start = start;
-  }
-
-  /** Bytes taken but not yet returned in a chunk. */
-  get buffered(): number {
-    return this.#buffered;
-  }
-
-  /** Takes `bytes`; returns the chunks that filled. */
-  add(bytes: Uint8Array): { start: number; data: Uint8Array }[] {
-    this.#parts.push(bytes);
-    this.#buffered += bytes.length;
-    const full: { start: number; data: Uint8Array }[] = [];
-    while (this.#buffered >= CHUNK_BYTES) {
-      const all = Buffer.concat(this.#parts);
-      full.push({ start: this.#start, data: all.subarray(0, CHUNK_BYTES) });
-      this.#start += CHUNK_BYTES;
-      const rest = all.subarray(CHUNK_BYTES);
-      this.#parts = rest.length > 0 ? [rest] : [];
-      this.#buffered = rest.length;
-    }
-    return full;
-  }
-
-  /** The buffered rest as a (short) chunk, or undefined if empty. */
-  flush(): { start: number; data: Uint8Array } | undefined {
-    if (this.#buffered === 0) return undefined;
-    const data = Buffer.concat(this.#parts);
-    const chunk = { start: this.#start, data };
-    this.#start += data.length;
-    this.#parts = [];
-    this.#buffered = 0;
-    return chunk;
-  }
-}
-
-/** A resumable upload into PostgreSQL chunks: each full chunk commits on its own, `sync` commits the rest. */
-class PgPartialUpload implements PartialUpload {
-  readonly #buffer: ChunkBuffer;
-  #accepted: number;
-  #durable: number;
-
-  constructor(
-    offset: number,
-    private readonly insert: (start: number, data: Uint8Array) => Promise<void>,
-  ) {
-    this.#buffer = new ChunkBuffer(offset);
-    this.#accepted = offset;
-    this.#durable = offset;
-  }
-
-  get length(): number {
-    return this.#accepted;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#accepted += chunk.length;
-    for (const full of this.#buffer.add(chunk)) {
-      await this.insert(full.start, full.data);
-      this.#durable = full.start + full.data.length;
-    }
-  }
-
-  async sync(): Promise<number> {
-    const last = this.#buffer.flush();
-    if (last) {
-      await this.insert(last.start, last.data);
-      this.#durable = last.start + last.data.length;
-    }
-    return this.#durable;
-  }
-
-  async close(): Promise<void> {}
 }

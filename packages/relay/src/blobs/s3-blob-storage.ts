@@ -32,9 +32,9 @@ import { AwsClient } from "aws4fetch";
 import { StorageError } from "../store/storage-error.js";
 import type { StorageStatus } from "../store/store.js";
 import type { BlobStorage, BlobWriteResult, ByteRange, PartialUpload } from "./blob-storage.js";
+import { exactly, PART_BYTES, PartBuffer, S3PartialUpload, sum } from "./s3-partial-upload.js";
 
-/** Bytes per multipart part: S3's minimum for every part but the last. One is buffered per upload. */
-export const PART_BYTES = 5 * 1024 * 1024;
+export { PART_BYTES } from "./s3-partial-upload.js";
 
 /**
  * Creates an object only if its key is free (S3 conditional writes, also on
@@ -62,7 +62,7 @@ export interface S3BlobStorageOptions {
 }
 
 /** A resumable upload's state as stored in its manifest. */
-interface Manifest {
+export interface Manifest {
   uploadId?: string | undefined;
   parts: { etag: string; size: number }[];
   tail?: { key: string; size: number } | undefined;
@@ -71,8 +71,6 @@ interface Manifest {
 function checkId(blobId: string): void {
   if (!ID.test(blobId)) throw new RangeError("bad blob id");
 }
-
-const sum = (parts: readonly { size: number }[]) => parts.reduce((total, part) => total + part.size, 0);
 
 /** Blob bytes in an S3-compatible bucket. */
 export class S3BlobStorage implements BlobStorage {
@@ -399,93 +397,4 @@ export class S3BlobStorage implements BlobStorage {
     void res.body?.cancel().catch(() => {});
     return new StorageError("io");
   }
-}
-
-/** `length` bytes of `source` after skipping `skip`; the source is closed at the end. */
-async function* exactly(source: Readable, skip: number, length: number): AsyncGenerator<Uint8Array> {
-  let toSkip = skip;
-  let left = length;
-  try {
-    for await (const chunk of source as AsyncIterable<Uint8Array>) {
-      let piece = chunk;
-      if (toSkip > 0) {
-        const dropped = Math.min(toSkip, piece.length);
-        piece = piece.subarray(dropped);
-        toSkip -= dropped;
-      }
-      if (piece.length === 0) continue;
-      const taken = piece.subarray(0, left);
-      left -= taken.length;
-      yield taken;
-      if (left === 0) return;
-    }
-  } finally {
-    source.destroy();
-  }
-}
-
-/** Bytes waiting to fill a part. */
-class PartBuffer {
-  #chunks: Uint8Array[] = [];
-  #length = 0;
-
-  get length(): number {
-    return this.#length;
-  }
-
-  add(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.#chunks.push(bytes);
-    this.#length += bytes.length;
-  }
-
-  /** Removes and returns the first `n` buffered bytes. */
-  take(n: number): Uint8Array {
-    const all = Buffer.concat(this.#chunks, this.#length);
-    const rest = all.subarray(n);
-    this.#chunks = rest.length > 0 ? [rest] : [];
-    this.#length = rest.length;
-    return all.subarray(0, n);
-  }
-}
-
-/** A resumable upload into a multipart upload: full parts go up as they fill, `sync` stores the tail and manifest. */
-class S3PartialUpload implements PartialUpload {
-  readonly #buffer = new PartBuffer();
-  #accepted: number;
-  #manifest: Manifest;
-
-  constructor(
-    private readonly storage: S3BlobStorage,
-    private readonly blobId: string,
-    manifest: Manifest,
-    tail: Uint8Array,
-    private readonly declaredSize: number,
-  ) {
-    this.#manifest = manifest;
-    this.#buffer.add(tail);
-    this.#accepted = sum(manifest.parts) + tail.length;
-  }
-
-  get length(): number {
-    return this.#accepted;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#buffer.add(chunk);
-    this.#accepted += chunk.length;
-    while (this.#buffer.length >= PART_BYTES) await this.storage.uploadPartOf(this.blobId, this.#manifest, this.#buffer.take(PART_BYTES));
-  }
-
-  async sync(): Promise<number> {
-    // At the declared size the short rest is the last part; before it, it is stored as the tail.
-    if (this.#accepted === this.declaredSize && this.#buffer.length > 0)
-      await this.storage.uploadPartOf(this.blobId, this.#manifest, this.#buffer.take(this.#buffer.length));
-    const tail = this.#buffer.take(this.#buffer.length);
-    this.#buffer.add(tail);
-    this.#manifest = await this.storage.saveProgress(this.blobId, this.#manifest, tail);
-    return this.#accepted;
-  }
-
-  async close(): Promise<void> {}
 }

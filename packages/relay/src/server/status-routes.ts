@@ -1,7 +1,7 @@
 /**
  * `/healthz` and `/metrics`. Health is 200 only while the relay accepts work and its storage can
- * take writes (free space above `minFreeStorageBytes` for the store and the blob directory, no
- * unrecovered storage failure); otherwise 503 with the reason, so a load balancer or monitor
+ * take writes (free space above `minFreeStorageBytes` for the store and a blob directory, no
+ * unrecovered failure of the store or of shared blob storage); otherwise 503 with the reason, so a load balancer or monitor
  * sees a full disk before clients do. Metrics can be protected by a bearer token.
  *
  * In a cluster, a bus outage answers 200 `{"status":"degraded","bus":"down"}`: the node still
