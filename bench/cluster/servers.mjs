@@ -142,6 +142,7 @@ export function haproxyVersion() {
 /** Starts HAProxy on `port` from the deployment example in front of `nodes` (`{ name, port, adminPort }`); `{ url, wsUrl, pid, stop() }`. */
 export async function startHaproxy(port, nodes) {
   const dir = mkdtempSync(join(tmpdir(), "parley-bench-haproxy-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const lines = [];
   let servers = false;
   for (const line of readFileSync(HAPROXY_CFG, "utf8").split("\n")) {
