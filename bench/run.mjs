@@ -20,6 +20,7 @@ const PARTS = {
   groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
   web: { main: "bench/web/main.mjs", build: ["packages/protocol", "packages/relay"] },
   cli: { main: "bench/cli/main.mjs", build: ["packages/protocol", "packages/cli"], afterBuild: ["packages/cli/scripts/bundle-view.mjs"] },
+  cluster: { main: "bench/cluster/main.mjs", build: ["packages/protocol", "packages/relay"] },
 };
 
 const argv = process.argv.slice(2);
