@@ -1,5 +1,6 @@
 // Health of the shared blob backends (GET /healthz via relayHealth): PostgreSQL and S3 report
-// "failing" after a failed call and "ok" again once a call succeeds; the directory keeps its
+// "failing" after a failed call and "ok" again once a call or the health check's own probe
+// succeeds (so /healthz recovers with no blob traffic); the directory keeps its
 // free-space check. A failure reaches clients as a typed StorageError, never as a 500 with text.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -53,9 +54,11 @@ describe("blob storage health", () => {
     expect(health.status).toBe(503);
     const get = await send(`${r.httpUrl}/blobs/${stored.blobId}`, { method: "GET" });
     expect([get.status, JSON.parse(get.body.toString())]).toEqual([503, { error: "UNAVAILABLE" }]);
+    // The health check probes the tables: still failing while they are missing, ok once they are back, with no blob call.
+    expect(await storage.health(1)).toBe("failing");
     await storage.init(); // recreated
-    expect(await storage.size(ID)).toBeUndefined();
     expect(await storage.health(1)).toBe("ok");
+    expect(await storage.size(ID)).toBeUndefined();
     expect(await relayHealth(r.relay.context)).toBe("ok");
   });
 
@@ -72,14 +75,16 @@ describe("blob storage health", () => {
     await first.close();
     await expect(storage.size(ID)).rejects.toBeInstanceOf(StorageError);
     expect(await storage.health(1)).toBe("failing");
+    expect(await storage.health(1)).toBe("failing"); // the probe fails too
     const second = new S3rver({ ...options, port });
     await second.run();
     cleanups.push(async () => {
       second.httpServer.closeAllConnections();
       await second.close();
     });
-    expect(await storage.size(ID)).toBeUndefined();
+    // Recovers by the health check's own probe, before any blob call.
     expect(await storage.health(1)).toBe("ok");
+    expect(await storage.size(ID)).toBeUndefined();
   });
 
   it("S3: a ticket's upload to a bucket that is gone is answered 503 UNAVAILABLE, and the relay keeps serving", async () => {

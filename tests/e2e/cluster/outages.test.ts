@@ -11,10 +11,9 @@ import { skipReason } from "./support/prerequisites.js";
 import { clients, expectExactlyOnce, type Pair, pairUp, startTraffic } from "./support/traffic.js";
 
 const skip = await skipReason({ privatePostgres: true });
-// Blob bytes in a shared directory, not in PostgreSQL: the PostgreSQL blob storage reports
-// "failing" after a server restart until the next blob request succeeds (it does not probe, as
-// the store does), which would keep every node's /healthz at 503 and the balancer empty.
-const c = useCluster({ nodes: 3, privatePostgres: true, blobs: "file" }, skip === undefined);
+// Store and blob bytes both in the private PostgreSQL: after its restart, /healthz must recover by
+// its own probes (no client traffic reaches nodes the balancer took out).
+const c = useCluster({ nodes: 3, privatePostgres: true, blobs: "postgres" }, skip === undefined);
 const everyone: ParleyClient[] = [];
 afterAll(async () => {
   await Promise.all(everyone.splice(0).map((client) => client.close()));

@@ -73,6 +73,8 @@ export class PgBlobStorage implements BlobStorage {
   readonly #chunks: string;
   readonly #blobs: string;
   #failing = false;
+  /** The health probe in flight, shared by concurrent checks. */
+  #probing: Promise<void> | undefined;
 
   constructor(readonly options: PgBlobStorageOptions) {
     this.#maxUploads = options.maxUploads ?? 32;
@@ -319,8 +321,21 @@ export class PgBlobStorage implements BlobStorage {
     return undefined;
   }
 
-  /** "failing" after a database failure, until a call succeeds. */
+  /**
+   * "failing" after a database failure, until a call succeeds. While failing, each check probes
+   * the blob table, so `/healthz` recovers without blob traffic (a balancer that took every node out
+   * sends none).
+   */
   async health(): Promise<StorageStatus> {
+    if (this.#failing) {
+      this.#probing ??= this.#query(`SELECT 1 FROM ${this.#chunks} LIMIT 1`)
+        .then(() => undefined)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#probing = undefined;
+        });
+      await this.#probing;
+    }
     return this.#failing ? "failing" : "ok";
   }
 

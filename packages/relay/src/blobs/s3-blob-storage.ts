@@ -81,6 +81,8 @@ export class S3BlobStorage implements BlobStorage {
   readonly #prefix: string;
   readonly #uploading = new UploadClaims();
   #failing = false;
+  /** The health probe in flight, shared by concurrent checks. */
+  #probing: Promise<void> | undefined;
 
   constructor(options: S3BlobStorageOptions) {
     this.#client = new AwsClient({
@@ -239,8 +241,22 @@ export class S3BlobStorage implements BlobStorage {
     return undefined;
   }
 
-  /** "failing" after a failed request, until one succeeds. */
+  /**
+   * "failing" after a failed request, until one succeeds. While failing, each check asks the
+   * bucket (HEAD), so `/healthz` recovers without blob traffic.
+   */
   async health(): Promise<StorageStatus> {
+    if (this.#failing) {
+      this.#probing ??= this.#request("HEAD", "")
+        .then((res) => {
+          void res.body?.cancel().catch(() => {});
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          this.#probing = undefined;
+        });
+      await this.#probing;
+    }
     return this.#failing ? "failing" : "ok";
   }
 
