@@ -45,6 +45,30 @@ export function Onboarding({ options, passphrase, opening, onReady, onQuit }: On
   const { line, current, set: setLine } = useLine();
   const answers = useRef<{ handle?: string; name?: string; passphrase?: string | undefined }>({});
   const client = useRef<ParleyClient | undefined>(undefined);
+  /** Set when the user quit here: a client that finishes opening afterwards is closed, not used. */
+  const quitting = useRef(false);
+  /** Keeps `c` unless the user has quit meanwhile (then closes it): true when onboarding goes on with it. */
+  const adopt = (c: ParleyClient): boolean => {
+    if (quitting.current) {
+      void c.close().catch(() => {});
+      return false;
+    }
+    client.current = c;
+    return true;
+  };
+  /** The chat takes `c` over (and closes it when it ends). */
+  const handOver = (c: ParleyClient) => {
+    if (quitting.current) return;
+    client.current = undefined;
+    onReady(c);
+  };
+  /** Ends onboarding with `code`, closing the client it opened (the chat never took it over). */
+  const quit = (code: number) => {
+    quitting.current = true;
+    onQuit(code);
+    void client.current?.close().catch(() => {});
+    exit();
+  };
   const { exit } = useApp();
 
   const fail = (err: unknown, next: Step) => {
@@ -56,7 +80,7 @@ export function Onboarding({ options, passphrase, opening, onReady, onQuit }: On
     setStep({ kind: "busy", text: `Claiming @${handle}…` });
     try {
       await c.claimHandle(handle);
-      onReady(c);
+      handOver(c);
     } catch (err) {
       fail(err, { kind: "handle" });
     }
@@ -77,13 +101,13 @@ export function Onboarding({ options, passphrase, opening, onReady, onQuit }: On
       if (err instanceof CliError) return fail(err, { kind: "failed", text: err.message });
       return fail(err, { kind: "failed", text: describeError(err) });
     }
-    client.current = c;
+    if (!adopt(c)) return;
     try {
       await connect(c);
     } catch (err) {
       return fail(err, { kind: "failed", text: describeError(err) });
     }
-    if (c.handle) onReady(c);
+    if (c.handle) handOver(c);
     else setStep({ kind: "handle" });
   };
 
@@ -92,7 +116,7 @@ export function Onboarding({ options, passphrase, opening, onReady, onQuit }: On
     setStep({ kind: "busy", text: "Creating your account…" });
     try {
       const c = await createClient(options, pass, name);
-      client.current = c;
+      if (!adopt(c)) return;
       await connect(c);
       await claim(c, handle);
     } catch (err) {
@@ -143,16 +167,9 @@ export function Onboarding({ options, passphrase, opening, onReady, onQuit }: On
   };
 
   useInput((input, key) => {
-    if (key.ctrl && input === "c") {
-      onQuit(step.kind === "failed" ? 1 : 130);
-      exit();
-      return;
-    }
+    if (key.ctrl && input === "c") return quit(step.kind === "failed" ? 1 : 130);
     if (step.kind === "failed") {
-      if (key.return || key.escape || input === "q") {
-        onQuit(1);
-        exit();
-      }
+      if (key.return || key.escape || input === "q") quit(1);
       return;
     }
     if (step.kind === "busy") return;
