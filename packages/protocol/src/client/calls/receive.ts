@@ -29,6 +29,7 @@ export async function receiveCallSignal(api: CallsApi, received: ReceivedCallSig
   if (signal.to !== undefined && signal.to !== api.deviceId) return;
   if (signal.type === "offer") return call ? offerInCall(api, call, received, signal) : newOffer(api, received, signal);
   if (!call) return;
+  if (signal.type === "join") return joined(api, call, received);
   const leg = call.legs.get(received.peer);
   if (!leg || (leg.device !== undefined && leg.device !== received.senderDevice && signal.type !== "answer")) return;
   switch (signal.type) {
@@ -50,12 +51,14 @@ export async function receiveCallSignal(api: CallsApi, received: ReceivedCallSig
       return legEnded(api, call, received.peer, "busy");
     case "decline":
       return legEnded(api, call, received.peer, "declined");
-    case "join":
-      if (!call.groupId || !call.participants.includes(received.peer)) return;
-      call.joined.set(received.peer, received.senderDevice);
-      if (call.state === "connecting" || call.state === "active") await api.offerMeshLeg(call, received.peer, received.senderDevice);
-      return;
   }
+}
+
+/** A participant of a group call joined (spec/calls.md §10): remembered, and offered a leg if we are the pair's lower user id. */
+async function joined(api: CallsApi, call: Call, received: ReceivedCallSignal): Promise<void> {
+  if (!call.groupId || !call.participants.includes(received.peer)) return;
+  call.joined.set(received.peer, received.senderDevice);
+  if (call.state === "connecting" || call.state === "active") await api.offerMeshLeg(call, received.peer, received.senderDevice);
 }
 
 /** A copy of what another of our devices sent (spec/calls.md §7). */
