@@ -7,7 +7,7 @@
 import { ErrorCode } from "@parley/protocol";
 import type { CallInfo, CallLeg, CallMediaHandler, ChatMessage, ParleyClient } from "@parley/protocol/client";
 import { afterEach, describe, expect, test } from "vitest";
-import { MAX_CALL_ICE_CANDIDATE_BYTES } from "../../packages/protocol/src/limits.js";
+import { MAX_CALL_ICE_CANDIDATE_BYTES, MAX_CALL_SDP_BYTES } from "../../packages/protocol/src/limits.js";
 import { errorCodeOf, eventually, newClient, waitFor } from "./support/clients.js";
 import { sharedRelay } from "./support/fixtures.js";
 import { linkDevice } from "./support/linking.js";
@@ -171,6 +171,22 @@ describe("1:1 calls through a real relay", () => {
     expect(alice.media.closed).toEqual([bob.userId]);
   });
 
+  test("renegotiation (camera to screen with a new description) offers and answers on the connected leg only", async () => {
+    const [alice, bob] = await Promise.all([person("Alice"), person("Bob")]);
+    const { bAtA } = await introduce(alice, bob);
+    const callId = await connect(alice, bob, bAtA);
+    await eventually(() => bob.media.offersAnswered.length === 1);
+    await bob.client.calls.renegotiate(callId);
+    await eventually(() => bob.media.answersApplied.length === 1);
+    expect(bob.media.offersMade.map((l) => [l.peer, l.device])).toEqual([[alice.userId, alice.client.deviceId]]);
+    expect(alice.media.offersAnswered.map((o) => o.sdp)).toEqual([`v=0 offer from Bob to ${alice.userId.slice(0, 8)} video=false re=true`]);
+    expect(bob.media.answersApplied[0]?.sdp).toBe(`v=0 answer from Alice to [${alice.media.offersAnswered[0]?.sdp}]`);
+    // Still one call, active on both sides.
+    expect(alice.client.calls.get(callId)?.state).toBe("active");
+    expect(bob.client.calls.get(callId)?.state).toBe("active");
+    expect(await errorCodeOf(() => bob.client.calls.renegotiate("ab".repeat(16)))).toBe(ErrorCode.CallState);
+  });
+
   test("a callee already in a call answers busy: the caller sees busy, the callee a missed call", async () => {
     const [alice, bob, carol] = await Promise.all([person("Alice"), person("Bob"), person("Carol")]);
     const ab = await introduce(alice, bob);
@@ -264,6 +280,19 @@ describe("1:1 calls through a real relay", () => {
     await alice.client.calls.sendCandidates(call.id, bob.userId, [longest]);
     expect(await errorCodeOf(() => alice.client.calls.sendCandidates(call.id, bob.userId, [`${longest}c`]))).toBe(ErrorCode.LimitExceeded);
     await alice.client.calls.hangup(call.id);
+
+    // An offer SDP of MAX_CALL_SDP_BYTES goes; one byte more is refused before anything is sent.
+    const sized = (bytes: number): CallMediaHandler =>
+      Object.assign(new RecordingMedia("Alice"), { createOffer: async () => "s".repeat(bytes) });
+    const ringsAtBob = nextCall(bob, "incoming", (c) => c.id !== call.id);
+    alice.client.calls.setMedia(sized(MAX_CALL_SDP_BYTES));
+    const largest = await alice.client.calls.start(bAtA, { video: false });
+    expect((await ringsAtBob).id).toBe(largest.id);
+    await alice.client.calls.hangup(largest.id);
+    alice.client.calls.setMedia(sized(MAX_CALL_SDP_BYTES + 1));
+    expect(await errorCodeOf(() => alice.client.calls.start(bAtA, { video: false }))).toBe(ErrorCode.LimitExceeded);
+    expect(alice.client.calls.list()).toEqual([]);
+
     const bare = await newClient(shared.relay.wsUrl, "NoMedia");
     people.push(bare);
     expect(await errorCodeOf(() => bare.calls.start(bAtA, { video: false }))).toBe(ErrorCode.CallState);

@@ -100,11 +100,20 @@ export class CallsApi extends Emitter<CallEvents> {
       }
       const now = this.ctx.now();
       const call = new Call(id, conversationId, "outgoing", options.video, me, this.deviceId, participants, groupId, true, now, now);
-      for (const peer of participants.filter((p) => p !== me)) {
-        const leg = call.leg(peer, true);
-        const sdp = await media.createOffer(call.legInfo(leg), { video: options.video, renegotiation: false });
-        const group = groupId ? { group: { groupId, participants } } : {};
-        await this.send(call, peer, { type: "offer", sdp, video: options.video, ...group });
+      try {
+        for (const peer of participants.filter((p) => p !== me)) {
+          const leg = call.leg(peer, true);
+          const sdp = await media.createOffer(call.legInfo(leg), { video: options.video, renegotiation: false });
+          const group = groupId ? { group: { groupId, participants } } : {};
+          await this.send(call, peer, { type: "offer", sdp, video: options.video, ...group });
+        }
+      } catch (error) {
+        // An offer that could not go (too large, unknown participant): the legs made so far close,
+        // and any callee that already rings is told the call is cancelled.
+        for (const leg of call.legs.values()) media.closeLeg(call.legInfo(leg));
+        const offered = [...call.legs.values()].slice(0, -1);
+        for (const leg of offered) await this.send(call, leg.peer, { type: "hangup", reason: "cancelled" }).catch(() => undefined);
+        throw error;
       }
       this.calls.set(id, call);
       call.ringTimer = setTimeout(() => void this.run(() => this.ringTimedOut(call)).catch((e) => this.report(e)), this.ringTimeoutMs);
