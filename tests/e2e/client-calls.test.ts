@@ -218,6 +218,20 @@ describe("1:1 calls through a real relay", () => {
     expect(await errorCodeOf(() => bob.client.calls.accept(call.id))).toBe(ErrorCode.CallState);
   });
 
+  test("media that never connects: after the connect timeout both sides end the call as failed", async () => {
+    const calls = { ringTimeoutMs: RING_MS, connectTimeoutMs: 1_500 };
+    const [alice, bob] = await Promise.all([person("Alice", { calls }), person("Bob", { calls })]);
+    const { bAtA, aAtB } = await introduce(alice, bob);
+    const incoming = nextCall(bob, "incoming");
+    const call = await alice.client.calls.start(bAtA, { video: false });
+    await incoming;
+    const ended = [alice, bob].map((p) => nextCall(p, "state", (c) => c.id === call.id && c.state === "ended", 10_000));
+    await bob.client.calls.accept(call.id);
+    expect((await Promise.all(ended)).map((c) => c.endReason)).toEqual(["failed", "failed"]);
+    expect((await callLines(alice, bAtA)).map((m) => m.text)).toEqual(["Voice call failed"]);
+    expect((await callLines(bob, aAtB)).map((m) => m.call?.outcome)).toEqual(["failed"]);
+  });
+
   test("an offer that arrives after the ring timeout (callee offline) is only a missed call", async () => {
     // Dave's clock runs ahead by more than the ring timeout: every offer is already stale for him,
     // as it is for a callee that comes online after the call stopped ringing.

@@ -2,18 +2,18 @@
  * What a device does with each received call signal (spec/calls.md §4, §6, §7, §10): new calls
  * ring (or get busy, or are missed when they arrive late), glare resolves by user id, answers
  * and ICE reach the media handler, our own devices' copies stop the ringing here. Runs inside
- * the calls queue (calls-api.ts), so it never calls the public, queued methods.
+ * the calls queue (calls-api.ts), through the engine (engine.ts), never the public, queued methods.
  */
 
 import { ParleyError } from "../../errors.js";
 import { Call } from "./call.js";
-import type { CallsApi } from "./calls-api.js";
+import type { CallEngine } from "./engine.js";
 import type { ReceivedCallSignal } from "./received.js";
 import { type CallSignal, decodeCallSignal, type HangupReason } from "./signal-payload.js";
 import type { CallEndReason } from "./types.js";
 
 /** Handles one received call signal. A payload out of shape is reported on `error` and dropped. */
-export async function receiveCallSignal(api: CallsApi, received: ReceivedCallSignal): Promise<void> {
+export async function receiveCallSignal(api: CallEngine, received: ReceivedCallSignal): Promise<void> {
   let signal: CallSignal;
   try {
     signal = decodeCallSignal(received.type, received.payload);
@@ -55,14 +55,14 @@ export async function receiveCallSignal(api: CallsApi, received: ReceivedCallSig
 }
 
 /** A participant of a group call joined (spec/calls.md §10): remembered, and offered a leg if we are the pair's lower user id. */
-async function joined(api: CallsApi, call: Call, received: ReceivedCallSignal): Promise<void> {
+async function joined(api: CallEngine, call: Call, received: ReceivedCallSignal): Promise<void> {
   if (!call.groupId || !call.participants.includes(received.peer)) return;
   call.joined.set(received.peer, received.senderDevice);
   if (call.state === "connecting" || call.state === "active") await api.offerMeshLeg(call, received.peer, received.senderDevice);
 }
 
 /** A copy of what another of our devices sent (spec/calls.md §7). */
-async function fromOwnDevice(api: CallsApi, received: ReceivedCallSignal, signal: CallSignal): Promise<void> {
+async function fromOwnDevice(api: CallEngine, received: ReceivedCallSignal, signal: CallSignal): Promise<void> {
   const call = api.calls.get(received.callId);
   if (signal.type === "offer") {
     if (call || api.wasEnded(received.callId) || signal.to !== undefined) return;
@@ -100,7 +100,7 @@ async function fromOwnDevice(api: CallsApi, received: ReceivedCallSignal, signal
 }
 
 /** A signal about a call that runs on another of our devices. */
-async function watched(api: CallsApi, call: Call, signal: CallSignal): Promise<void> {
+async function watched(api: CallEngine, call: Call, signal: CallSignal): Promise<void> {
   if (signal.type === "answer" && call.state === "outgoing") {
     call.state = "connecting";
     api.changed(call);
@@ -112,7 +112,7 @@ async function watched(api: CallsApi, call: Call, signal: CallSignal): Promise<v
 }
 
 /** An offer for a call we do not know: a new call rings, is busy, is missed, or resolves glare. */
-async function newOffer(api: CallsApi, received: ReceivedCallSignal, offer: Extract<CallSignal, { type: "offer" }>): Promise<void> {
+async function newOffer(api: CallEngine, received: ReceivedCallSignal, offer: Extract<CallSignal, { type: "offer" }>): Promise<void> {
   // Offers with a target are for legs of calls already set up (mesh, renegotiation), never new calls.
   if (api.wasEnded(received.callId) || offer.to !== undefined) return;
   const me = api.ctx.me;
@@ -140,12 +140,14 @@ async function newOffer(api: CallsApi, received: ReceivedCallSignal, offer: Extr
     await api.end(call, "missed");
     return;
   }
+  // Both called each other (spec/calls.md §6): the call of the lower user id wins. A device that
+  // only watches our account's call ignores the losing offer too, and rings for a winning one
+  // until the calling device's answer stops it.
   const glare = offer.group
     ? undefined
-    : [...api.calls.values()].find((c) => c.live && c.state === "outgoing" && !c.groupId && c.participants.includes(received.peer));
-  if (glare) {
-    // Both called each other (spec/calls.md §6): the call of the lower user id wins.
-    if (me < received.peer) return;
+    : [...api.calls.values()].find((c) => !c.ended && c.state === "outgoing" && !c.groupId && c.participants.includes(received.peer));
+  if (glare && me < received.peer) return;
+  if (glare?.onThisDevice) {
     await api.hangupLegs(glare, "glare");
     await api.end(glare, "glare");
     api.add(call);
@@ -166,7 +168,7 @@ async function newOffer(api: CallsApi, received: ReceivedCallSignal, offer: Extr
 
 /** An offer on a call we take part in: the other side renegotiates, or offers us a mesh leg. */
 async function offerInCall(
-  api: CallsApi,
+  api: CallEngine,
   call: Call,
   received: ReceivedCallSignal,
   offer: Extract<CallSignal, { type: "offer" }>,
@@ -184,7 +186,7 @@ async function offerInCall(
 }
 
 /** The answer to our offer on a leg: the first device to answer takes it; a later one is told it was answered elsewhere. */
-async function answered(api: CallsApi, call: Call, received: ReceivedCallSignal, sdp: string): Promise<void> {
+async function answered(api: CallEngine, call: Call, received: ReceivedCallSignal, sdp: string): Promise<void> {
   const leg = call.legs.get(received.peer);
   if (!leg?.offerer) return;
   if (leg.device !== undefined && leg.device !== received.senderDevice) {
@@ -210,7 +212,7 @@ async function answered(api: CallsApi, call: Call, received: ReceivedCallSignal,
 }
 
 /** One leg ended by the other side; a 1:1 call (or a group call with no leg left) ends with it. */
-async function legEnded(api: CallsApi, call: Call, peer: string, reason: CallEndReason): Promise<void> {
+async function legEnded(api: CallEngine, call: Call, peer: string, reason: CallEndReason): Promise<void> {
   const leg = call.legs.get(peer);
   if (!leg) return;
   if (!call.groupId || call.state === "ringing") {
@@ -225,7 +227,7 @@ async function legEnded(api: CallsApi, call: Call, peer: string, reason: CallEnd
 
 /** Our end reason for a hangup the other side sent. */
 function hangupEnd(call: Call, reason: HangupReason): CallEndReason {
-  if (call.state === "ringing") return reason === "answeredElsewhere" ? "answeredElsewhere" : "missed";
+  if (call.state === "ringing") return reason === "answeredElsewhere" || reason === "glare" ? reason : "missed";
   switch (reason) {
     case "failed":
       return "failed";
