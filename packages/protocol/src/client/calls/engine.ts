@@ -76,11 +76,6 @@ export class CallEngine {
     return this.media;
   }
 
-  /** True when the media handler is set (a call can be answered here). */
-  get hasMedia(): boolean {
-    return this.media !== undefined;
-  }
-
   /** True when a call of ours runs on this device (a new one gets busy). */
   busyHere(): boolean {
     return [...this.calls.values()].some((c) => c.live);
