@@ -7,7 +7,7 @@
 import { ErrorCode } from "@parley/protocol";
 import type { CallInfo, CallLeg, CallMediaHandler, ChatMessage, ParleyClient } from "@parley/protocol/client";
 import { afterEach, describe, expect, test } from "vitest";
-import { MAX_CALL_ICE_CANDIDATE_BYTES, MAX_CALL_SDP_BYTES } from "../../packages/protocol/src/limits.js";
+import { MAX_CALL_ICE_CANDIDATE_BYTES, MAX_CALL_PARTICIPANTS, MAX_CALL_SDP_BYTES } from "../../packages/protocol/src/limits.js";
 import { errorCodeOf, eventually, newClient, waitFor } from "./support/clients.js";
 import { sharedRelay } from "./support/fixtures.js";
 import { linkDevice } from "./support/linking.js";
@@ -437,5 +437,23 @@ describe("group calls", () => {
     for (const p of [alice, bob, carol]) {
       expect((await callLines(p, group.id)).map((m) => m.call?.outcome)).toEqual(["completed"]);
     }
+  });
+
+  test("a group of MAX_CALL_PARTICIPANTS members can be called; one member more is ERR_LIMIT_EXCEEDED and nothing rings", async () => {
+    const everyone = await Promise.all(["Alice", "Bob", "Carol", "Dave", "Erin"].map((name) => person(name)));
+    const [alice, ...others] = everyone as [Person, ...Person[]];
+    const atAlice: string[] = [];
+    for (const other of others) atAlice.push((await introduce(alice, other)).bAtA);
+    const four = await alice.client.groups.create({ name: "Four", members: atAlice.slice(0, MAX_CALL_PARTICIPANTS - 1) });
+    const five = await alice.client.groups.create({ name: "Five", members: atAlice });
+    expect(four.members).toHaveLength(MAX_CALL_PARTICIPANTS);
+    expect(five.members).toHaveLength(MAX_CALL_PARTICIPANTS + 1);
+    expect(await errorCodeOf(() => alice.client.calls.start(five.id, { video: false }))).toBe(ErrorCode.LimitExceeded);
+    expect(alice.media.offersMade).toEqual([]);
+    const rings = others.slice(0, MAX_CALL_PARTICIPANTS - 1).map((p) => nextCall(p, "incoming"));
+    const call = await alice.client.calls.start(four.id, { video: false });
+    expect((await Promise.all(rings)).map((c) => c.id)).toEqual([call.id, call.id, call.id]);
+    expect(call.participants).toHaveLength(MAX_CALL_PARTICIPANTS);
+    await alice.client.calls.hangup(call.id);
   });
 });
