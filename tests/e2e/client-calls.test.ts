@@ -356,6 +356,40 @@ describe("calls across devices", () => {
   });
 });
 
+describe("glare across devices", () => {
+  test("the winning caller's other device never rings for the losing call and keeps no line", async () => {
+    const pair = await Promise.all([person("Alice"), person("Bob")]);
+    // The winner (lower user id) has a second device: the losing offer reaches it too.
+    const [low, high] = (pair[0].userId < pair[1].userId ? pair : [pair[1], pair[0]]) as [Person, Person];
+    const low2Client = await linkDevice(shared.relay.wsUrl, low.client, { calls: { ringTimeoutMs: RING_MS } });
+    people.push(low2Client);
+    const low2: Person = { client: low2Client, media: new RecordingMedia("Low2"), userId: low.userId, handle: low.handle };
+    low2Client.calls.setMedia(low2.media);
+    await eventually(() => low.client.devices.length === 2);
+    const { bAtA: highAtLow, aAtB: lowAtHigh } = await introduce(low, high);
+    const rangAtLow2: CallInfo[] = [];
+    low2Client.calls.on("incoming", (c) => rangAtLow2.push(c));
+    const watching = stateOf(low2, (c) => !c.onThisDevice);
+
+    const connected = stateOf(low, (c) => c.direction === "outgoing" && c.state === "connecting");
+    const [winner, loser] = await Promise.all([
+      low.client.calls.start(highAtLow, { video: false }),
+      high.client.calls.start(lowAtHigh, { video: false }),
+    ]);
+    expect((await connected).id).toBe(winner.id);
+    expect((await watching).id).toBe(winner.id);
+    const ended = stateOf(high, (c) => c.id === winner.id && c.state === "ended");
+    const watchEnded = stateOf(low2, (c) => c.id === winner.id && c.state === "ended");
+    await low.client.calls.hangup(winner.id);
+    await Promise.all([ended, watchEnded]);
+    expect(rangAtLow2.map((c) => c.id)).not.toContain(loser.id);
+    expect(rangAtLow2).toEqual([]);
+    expect(low2Client.calls.list()).toEqual([]);
+    expect(await callLines(low2, highAtLow)).toEqual([]);
+    expect(low2.media.offersAnswered).toEqual([]);
+  });
+});
+
 describe("tampered signalling", () => {
   test("a call signal altered on its way is never delivered to the app; the call ends cleanly as not answered", async () => {
     const tampering = tamperingTransport();
