@@ -4,6 +4,7 @@
 // one push for a burst, an online one none; the push names no sender and carries no text; 404/410
 // and device removal delete the subscription; a slow push service delays no client and is bounded
 // by concurrency, queue depth and timeout.
+import { createECDH } from "node:crypto";
 import { signAuthChallenge } from "@parley/protocol/wire";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Limits } from "../src/limits.js";
@@ -206,7 +207,8 @@ describe("set_push", () => {
     h = await createHarness();
     alice = await h.register(newIdentity());
   });
-  const sub = (endpoint: string) => ({ t: "set_push" as const, endpoint, p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) });
+  const point = new Uint8Array(createECDH("prime256v1").generateKeys());
+  const sub = (endpoint: string, p256dh = point) => ({ t: "set_push" as const, endpoint, p256dh, auth: new Uint8Array(16) });
 
   it("accepts public https endpoints and refuses http, loopback and private hosts without the test option (VAL-PUSH-2)", async () => {
     expect(codeOf(await request(alice, sub("https://fcm.googleapis.com/fcm/send/abc")))).toBe("ok");
@@ -222,6 +224,11 @@ describe("set_push", () => {
       "https://[fd00::1]/x",
     ])
       expect(codeOf(await request(alice, sub(endpoint))), endpoint).toBe("BAD_REQUEST");
+  });
+
+  it("refuses a p256dh that is not a point on P-256", async () => {
+    const offCurve = Uint8Array.of(4, ...new Uint8Array(64).fill(7));
+    expect(codeOf(await request(alice, sub("https://push.example/x", offCurve)))).toBe("BAD_REQUEST");
   });
 
   it("needs an authenticated device; the VAPID key does not", async () => {

@@ -6,7 +6,7 @@
 
 import { RelayErrorCode } from "@parley/protocol/wire";
 import { iceServersFor } from "../push/ice-servers.js";
-import { pushEndpointProblem } from "../push/push-endpoint.js";
+import { isP256Point, pushEndpointProblem } from "../push/push-endpoint.js";
 import { RelayError } from "../relay-error.js";
 import { type Handler, hex, requireDevice } from "./common.js";
 
@@ -15,6 +15,7 @@ export const handleSetPush: Handler<"set_push"> = async (ctx, conn, frame) => {
   const mailbox = requireDevice(conn);
   const refused = pushEndpointProblem(frame.endpoint, ctx.push.allowLoopback);
   if (refused) throw new RelayError(RelayErrorCode.BadRequest, refused);
+  if (!isP256Point(frame.p256dh)) throw new RelayError(RelayErrorCode.BadRequest, "p256dh is not a point on P-256");
   const stored = await ctx.store.setPushSubscription(mailbox, { endpoint: frame.endpoint, p256dh: frame.p256dh, auth: frame.auth });
   if (!stored) throw new RelayError(RelayErrorCode.NotFound, "this device is no longer registered");
   return { t: "ok", id: frame.id };

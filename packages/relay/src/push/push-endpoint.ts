@@ -7,6 +7,7 @@
  * traffic cannot reach internal services, or behind an egress proxy).
  */
 
+import { createPublicKey } from "node:crypto";
 import { isIP } from "node:net";
 
 /** Why the relay refuses to push to `endpoint`, or undefined when it may. */
@@ -58,4 +59,16 @@ function isPrivateAddress(host: string): boolean {
     return h === "::" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80") || h.startsWith("::ffff:");
   }
   return false;
+}
+
+/** True when `p256dh` is an uncompressed point on P-256 (a push to any other key could never be encrypted). */
+export function isP256Point(p256dh: Uint8Array): boolean {
+  if (p256dh.length !== 65 || p256dh[0] !== 0x04) return false;
+  const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
+  try {
+    createPublicKey({ format: "jwk", key: { kty: "EC", crv: "P-256", x: b64(p256dh.subarray(1, 33)), y: b64(p256dh.subarray(33)) } });
+    return true;
+  } catch {
+    return false;
+  }
 }
