@@ -173,7 +173,7 @@ describe("web push to offline devices", () => {
   });
 
   it("answers clients at once while the push service stalls: at most pushConcurrency requests, each cut at pushTimeoutMs", async () => {
-    const { h, stub } = await setUp({ pushConcurrency: 2, pushTimeoutMs: 300 });
+    const { h, stub } = await setUp({ pushConcurrency: 2, pushTimeoutMs: 1000 });
     const devices = [];
     for (let i = 0; i < 5; i++) devices.push(await offlineWithPush(h, stub));
     for (const d of devices) stub.behave(d.sub.id, { stallMs: 10_000 });
@@ -181,12 +181,13 @@ describe("web push to offline devices", () => {
     const started = performance.now();
     for (const d of devices) expect(codeOf(await request(bob, mailTo(d.who)))).toBe("sent");
     expect(codeOf(await request(bob, { t: "ping" }))).toBe("pong");
-    expect(performance.now() - started).toBeLessThan(250);
+    // Six requests answered in less than one push timeout, while five pushes stall.
+    expect(performance.now() - started).toBeLessThan(1000);
     const waited = performance.now();
     expect(await pushes(h)).toEqual({ failed: 5 });
     expect(inFlight.max).toBe(2);
-    // Three rounds of at most two requests, each cut at 300 ms.
-    expect(performance.now() - waited).toBeLessThan(3000);
+    // Three rounds of at most two requests, each cut at 1 s.
+    expect(performance.now() - waited).toBeLessThan(5000);
   });
 
   it(`queues up to pushQueueDepth pushes and drops the next (N and N+1)`, async () => {
