@@ -53,6 +53,8 @@ test("a subscribed device that is offline gets one content-free push when mail a
   expect(Buffer.from(config.applicationServerKey, "base64url")).toEqual(Buffer.from(config.vapidPublicKey));
   // The key is the relay's, not the connection's: another client gets the same.
   expect((await bob.pushConfig()).applicationServerKey).toBe(config.applicationServerKey);
+  const overHttp = await fetch(`${relay.url}/push/vapid-public-key`);
+  expect(await overHttp.json()).toEqual({ vapidPublicKey: config.applicationServerKey });
   await alice.claimHandle("pushalice");
   await alice.setPushSubscription(subscription("alice"));
   await alice.close();

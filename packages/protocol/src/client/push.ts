@@ -67,7 +67,11 @@ export async function fetchIceServers(connection: RelayConnection): Promise<IceS
   return answer.expiresAt === undefined ? { iceServers } : { iceServers, expiresAt: answer.expiresAt };
 }
 
-function checkSubscription(subscription: WebPushSubscription): { endpoint: string; p256dh: Uint8Array; auth: Uint8Array } {
+/**
+ * The wire fields of a subscription, checked as the relay's decoder will (VAL-PUSH-1). Throws
+ * TypeError for a wrong shape or encoding, RangeError for wrong sizes or a refused endpoint.
+ */
+export function checkSubscription(subscription: WebPushSubscription): { endpoint: string; p256dh: Uint8Array; auth: Uint8Array } {
   if (typeof subscription?.endpoint !== "string" || typeof subscription.keys !== "object" || subscription.keys === null)
     throw new TypeError("a push subscription needs endpoint and keys.p256dh / keys.auth");
   const p256dh = keyBytes(subscription.keys.p256dh, "p256dh", PUSH_P256DH_BYTES);
