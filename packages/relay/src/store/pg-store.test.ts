@@ -98,6 +98,22 @@ describePg("postgres store", () => {
       expect((await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`)).rows[0].n).toBe(MIGRATIONS.length);
     });
 
+    it("upgrades a version-1 schema to push subscriptions and settings, keeping its mail", async () => {
+      const schema = newSchema();
+      const v1 = await open(schema);
+      await register(v1);
+      expect(await v1.enqueue([message(1)], 10)).toEqual(["ok"]);
+      await v1.close();
+      await adminQuery(`DROP TABLE ${schema}.push_subscriptions, ${schema}.settings; DELETE FROM ${schema}.schema_migrations WHERE version = 2`);
+      const upgraded = await open(schema);
+      expect((await upgraded.fetchMessages(mailbox, 0, 10)).map((m) => m.messageId)).toEqual([id(1)]);
+      const sub = { endpoint: "https://push.example/x", p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) };
+      expect(await upgraded.setPushSubscription(mailbox, sub)).toBe(true);
+      expect(await upgraded.getPushSubscription(mailbox)).toEqual(sub);
+      const applied = await adminQuery(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+      expect(applied.rows.map((r) => r.version)).toEqual([1, 2]);
+    });
+
     it("refuses a schema newer than this relay", async () => {
       const schema = newSchema();
       await (await open(schema)).close();
