@@ -104,7 +104,9 @@ describePg("postgres store", () => {
       await register(v1);
       expect(await v1.enqueue([message(1)], 10)).toEqual(["ok"]);
       await v1.close();
-      await adminQuery(`DROP TABLE ${schema}.push_subscriptions, ${schema}.settings; DELETE FROM ${schema}.schema_migrations WHERE version = 2`);
+      await adminQuery(
+        `DROP TABLE ${schema}.push_subscriptions, ${schema}.settings; DELETE FROM ${schema}.schema_migrations WHERE version = 2`,
+      );
       const upgraded = await open(schema);
       expect((await upgraded.fetchMessages(mailbox, 0, 10)).map((m) => m.messageId)).toEqual([id(1)]);
       const sub = { endpoint: "https://push.example/x", p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) };
