@@ -52,6 +52,14 @@ describe("ICE and push flags", () => {
     expect(parseConfig([], { PARLEY_ALLOW_LOOPBACK_PUSH: "1" }).allowLoopbackPush).toBe(true);
   });
 
+  it("takes a mailto: or https: push subject and refuses anything else", () => {
+    expect(parseConfig([], {}).pushSubject).toBeUndefined();
+    expect(parseConfig(["--push-subject", "mailto:ops@relay.example"], {}).pushSubject).toBe("mailto:ops@relay.example");
+    expect(parseConfig([], { PARLEY_PUSH_SUBJECT: "https://relay.example/contact" }).pushSubject).toBe("https://relay.example/contact");
+    for (const bad of ["ops@relay.example", "http://relay.example", "mailto:", "https://"])
+      expect(() => parseConfig(["--push-subject", bad], {}), bad).toThrow(RangeError);
+  });
+
   it("refuses TURN without a secret, wrong schemes and a bad lifetime", () => {
     expect(() => parseConfig(["--turn-url", "turn:t.example"], {})).toThrow(/--turn-secret/);
     expect(() => parseConfig(["--stun-url", "https://a.example"], {})).toThrow(RangeError);

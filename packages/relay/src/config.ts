@@ -46,6 +46,8 @@ export interface RelayConfig {
   readonly ice: IceConfig;
   /** Push to `http:` and loopback or private endpoints (a local push-service stub in tests). */
   readonly allowLoopbackPush: boolean;
+  /** The contact in VAPID JWTs (`mailto:` or `https:`); default the public URL. */
+  readonly pushSubject: string | undefined;
   readonly help: boolean;
 }
 
@@ -99,6 +101,8 @@ Options (environment variable in brackets):
   --turn-secret SECRET  the secret shared with the TURN server (coturn use-auth-secret /
                         static-auth-secret): devices get time-limited credentials [PARLEY_TURN_SECRET]
   --turn-ttl D          how long issued TURN credentials work (default 6h) [PARLEY_TURN_TTL]
+  --push-subject URI    contact push services see in VAPID signatures: mailto:… or https://…
+                        (default: the public URL; Apple's push service needs one of those) [PARLEY_PUSH_SUBJECT]
   --allow-loopback-push push to http:// and loopback endpoints: tests with a local push
                         service only [PARLEY_ALLOW_LOOPBACK_PUSH=1]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
@@ -189,8 +193,16 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     drainTimeoutMs: parseDuration(pick("drain-timeout", "PARLEY_DRAIN_TIMEOUT") ?? "10s", "--drain-timeout"),
     ice: iceConfig(stunArgs, turnArgs, pick, env),
     allowLoopbackPush: flags.get("allow-loopback-push") === true || env.PARLEY_ALLOW_LOOPBACK_PUSH === "1",
+    pushSubject: pushSubject(pick("push-subject", "PARLEY_PUSH_SUBJECT")),
     help: flags.get("help") === true,
   };
+}
+
+/** The VAPID contact: RFC 8292 §2.1 asks for a `mailto:` or `https:` URI. */
+function pushSubject(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s]+)$/.test(value))
+    throw new RangeError(`--push-subject must be a mailto: or https: URI, got "${value}"`);
+  return value;
 }
 
 /** The ICE flags: URLs checked for their scheme, TURN only with a secret. */
@@ -233,6 +245,7 @@ function blobLimits(pick: (flag: string, ...vars: string[]) => string | undefine
 }
 
 const KNOWN = new Set([
+  "push-subject",
   "turn-secret",
   "turn-ttl",
   "port",

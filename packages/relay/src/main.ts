@@ -69,7 +69,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     defaultMetrics: true,
     bus,
     ice: config.ice,
-    push: { allowLoopback: config.allowLoopbackPush },
+    push: { allowLoopback: config.allowLoopbackPush, ...(config.pushSubject ? { subject: config.pushSubject } : {}) },
   });
   Object.defineProperty(relay.context, "relayId", { get: () => holder.relayId });
 

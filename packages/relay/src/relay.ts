@@ -75,6 +75,8 @@ export interface PushOptions {
   readonly allowLoopback?: boolean;
   /** The HTTP client for push requests (default: global fetch). */
   readonly fetch?: typeof fetch;
+  /** The VAPID `sub` claim (RFC 8292 §2.1): a `mailto:` or `https:` contact; default the relay's public origin. */
+  readonly subject?: string;
 }
 
 /** Options of {@link Relay.drain}. */
@@ -214,7 +216,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         store: options.store,
         limits,
         key: vapid,
-        subject: () => ctx.relayId,
+        subject: () => options.push?.subject ?? ctx.relayId,
         now,
         random: random,
         log: logger,

@@ -32,9 +32,9 @@ const countingFetch: typeof fetch = async (input, init) => {
   }
 };
 
-async function setUp(limits: Partial<Limits> = {}): Promise<{ h: Harness; stub: PushServiceStub }> {
+async function setUp(limits: Partial<Limits> = {}, subject?: string): Promise<{ h: Harness; stub: PushServiceStub }> {
   inFlight.max = 0;
-  h = await createHarness(limits, { push: { allowLoopback: true, fetch: countingFetch } });
+  h = await createHarness(limits, { push: { allowLoopback: true, fetch: countingFetch, ...(subject ? { subject } : {}) } });
   h.clock.now = Date.now(); // the stub checks the JWT's exp against real time
   const relay = h;
   stub = await startPushServiceStub(() => relay.relay.context.push.vapidPublicKey);
@@ -134,6 +134,14 @@ describe("web push to offline devices", () => {
       Buffer.from(push.plaintext).toString("latin1"),
     ];
     for (const needle of forbidden) for (const hay of visible) expect(hay.includes(needle), needle).toBe(false);
+  });
+
+  it("signs with the operator's contact as the VAPID subject when one is configured", async () => {
+    const { h, stub } = await setUp({}, "mailto:ops@relay.example");
+    const { who } = await offlineWithPush(h, stub);
+    await request(await h.register(newIdentity()), mailTo(who));
+    await h.relay.context.push.sender.idle();
+    expect(stub.received[0]?.jwtClaims.sub).toBe("mailto:ops@relay.example");
   });
 
   it("deletes the subscription when the push service answers 410 or 404, and pushes no more", async () => {

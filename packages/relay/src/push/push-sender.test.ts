@@ -34,7 +34,7 @@ async function pushService(answer: (respond: (status: number) => void) => void):
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function senderFor(endpoint: string, deviceIds = [1]) {
+async function senderFor(endpoint: string, deviceIds = [1], pushTimeoutMs = 200) {
   store = openSqliteStore(":memory:");
   const userId = new Uint8Array(16).fill(9);
   await store.saveDeviceList({
@@ -64,7 +64,7 @@ async function senderFor(endpoint: string, deviceIds = [1]) {
   const metrics = createPushMetrics(createMetrics().registry);
   const sender = new PushSender({
     store,
-    limits: { ...DEFAULT_LIMITS, pushTimeoutMs: 200, pushConcurrency: 1 },
+    limits: { ...DEFAULT_LIMITS, pushTimeoutMs, pushConcurrency: 1 },
     key: await loadVapidKey(store),
     subject: () => "https://relay.example",
     now: Date.now,
@@ -107,13 +107,16 @@ describe("PushSender", () => {
     expect(logs()).not.toContain(SECRET_PATH);
   });
 
-  it("drops what is queued on stop, and sends nothing after it", async () => {
+  it("drops what is queued on stop, aborts what is in flight at once, and sends nothing after it", async () => {
     const origin = await pushService(() => undefined);
-    const { sender, mailbox, outcomes } = await senderFor(origin);
+    const { sender, mailbox, outcomes } = await senderFor(origin, [1], 60_000);
     const other = { userId: new Uint8Array(16).fill(8), deviceId: 1 };
     sender.offline(mailbox);
     sender.offline(other);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first request reaches the stalled service
+    const started = performance.now();
     await sender.stop();
+    expect(performance.now() - started).toBeLessThan(1000);
     sender.offline({ userId: new Uint8Array(16).fill(7), deviceId: 1 });
     expect(await outcomes()).toEqual({ failed: 1, dropped: 1 });
   });

@@ -48,6 +48,8 @@ export class PushSender {
   #inFlight = 0;
   #idle: (() => void)[] = [];
   #stopped = false;
+  /** Aborts every request in flight on stop(), so a stalled push service cannot hold up shutdown. */
+  readonly #stopping = new AbortController();
 
   constructor(options: PushSenderOptions) {
     this.#o = options;
@@ -92,9 +94,10 @@ export class PushSender {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /** Sends nothing more; resolves when requests in flight ended (each within `pushTimeoutMs`). */
+  /** Sends nothing more: drops the queue and aborts requests in flight; resolves when they ended. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort();
     this.#o.metrics.pushes.inc({ outcome: "dropped" }, this.#queue.length);
     this.#queue.length = 0;
     await this.idle();
@@ -137,7 +140,7 @@ export class PushSender {
         headers: this.#headers(subscription.endpoint),
         body: encryptPushMessage(PUSH_PAYLOAD, subscription, this.#o.random, PUSH_PADDING),
         redirect: "manual",
-        signal: AbortSignal.timeout(this.#o.limits.pushTimeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.#o.limits.pushTimeoutMs), this.#stopping.signal]),
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status === 404 || response.status === 410) {
