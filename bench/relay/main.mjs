@@ -25,6 +25,9 @@ const HELP = `node bench/run.mjs relay [options]   (npm run bench:relay -- [opti
   --keep-profiles=DIR copy the .cpuprofile files of the profiling runs to DIR (open in Chrome DevTools)
   --relay-bin=PATH    benchmark another build of the relay (e.g. a patched copy of packages/relay)
                       instead of packages/relay/dist/bin.js; implies --no-write
+  --store=URL         the relay's --store (e.g. postgres://127.0.0.1/test?schema=bench_relay):
+                      measure the relay on that store; implies --no-write. The schema is left as
+                      it is: give a fresh one, drop it afterwards
   --no-write          print the report only; leave BENCHMARKS.md alone
   --save-results=FILE also write the raw results as JSON
   --render-only=FILE  measure nothing: re-render a saved results file with the current
@@ -40,9 +43,10 @@ function parseOptions(argv) {
     profile: value("profile", "auto"),
     keepProfiles: value("keep-profiles", undefined),
     relayBin: value("relay-bin", undefined),
+    storeUrl: argv.find((a) => a.startsWith("--store="))?.slice("--store=".length),
     saveResults: value("save-results", undefined),
     renderOnly: value("render-only", undefined),
-    write: !argv.includes("--no-write") && value("relay-bin", undefined) === undefined,
+    write: !argv.includes("--no-write") && value("relay-bin", undefined) === undefined && !argv.some((a) => a.startsWith("--store=")),
     help: argv.includes("--help"),
   };
   if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 20) throw new RangeError("--rounds must be 1..20");
@@ -152,7 +156,7 @@ async function main() {
   };
   // Also on SIGINT/SIGTERM, whose handler (processes.mjs) kills the children and exits without `finally`.
   process.on("exit", removeTemporary);
-  const relayConfig = { dataDir, limits: RELAY_LIMITS, relayBin: options.relayBin };
+  const relayConfig = { dataDir, limits: RELAY_LIMITS, relayBin: options.relayBin, storeUrl: options.storeUrl };
   const load = startLoadGenerator();
   try {
     const fsync = { ...fsyncFloor(dataDir), filesystem: filesystemOf(dataDir) };
@@ -231,6 +235,7 @@ async function main() {
       seconds: (performance.now() - started) / 1000,
       profile,
       relayBin: options.relayBin,
+      storeUrl: options.storeUrl,
       analysis: readAnalysis(),
     };
     const broken = rounds.flatMap((round, i) =>

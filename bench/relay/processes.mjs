@@ -63,11 +63,12 @@ export function openFilesLimit(pid) {
  * Starts one server and waits for its "listening on …:PORT" line.
  *
  * @param kind "relay" (the built parley-relay bin) or "bare" (bench/relay/bare-forwarder.mjs).
- * @param options `{ dataDir, limits, cpuProfileDir, relayBin }`; dataDir, limits and relayBin (another
- *   build of the relay, default packages/relay/dist/bin.js) apply to the relay.
+ * @param options `{ dataDir, limits, cpuProfileDir, relayBin, storeUrl }`; dataDir, limits, relayBin
+ *   (another build of the relay, default packages/relay/dist/bin.js) and storeUrl (`--store`, e.g.
+ *   a PostgreSQL URL; default SQLite in dataDir) apply to the relay.
  * @returns `{ kind, pid, port, url, stop(), exited, output() }`.
  */
-export async function startServer(kind, { dataDir, limits = {}, cpuProfileDir, relayBin = RELAY_BIN } = {}) {
+export async function startServer(kind, { dataDir, limits = {}, cpuProfileDir, relayBin = RELAY_BIN, storeUrl } = {}) {
   const nodeFlags = ["--expose-gc", "--require", GC_PRELOAD];
   if (cpuProfileDir) nodeFlags.push("--cpu-prof", "--cpu-prof-dir", cpuProfileDir);
   const args =
@@ -82,6 +83,7 @@ export async function startServer(kind, { dataDir, limits = {}, cpuProfileDir, r
           dataDir,
           "--log-level",
           "warn",
+          ...(storeUrl ? ["--store", storeUrl] : []),
           ...Object.entries(limits).flatMap(([name, value]) => ["--limit", `${name}=${value}`]),
         ]
       : [BARE_FORWARDER, "--host", "127.0.0.1", "--port", "0"];

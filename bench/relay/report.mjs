@@ -35,11 +35,12 @@ export function judge(rounds) {
   };
 }
 
-function headerSection({ machine, versions, fsync, loadBefore, loadAfter, openFiles, rounds, seconds, relayBin }) {
+function headerSection({ machine, versions, fsync, loadBefore, loadAfter, openFiles, rounds, seconds, relayBin, storeUrl }) {
   const others = rounds.flatMap((r) => r.order.flatMap((k) => [r[k].throughput.otherCpuShare, r[k].latency.otherCpuShare]));
   const worst = Math.max(...others);
   const busy = loadBefore[0] >= machine.cores / 2 || worst >= 0.25;
   return [
+    ...(storeUrl ? [`- **Relay store**: \`--store ${storeUrl.replace(/:[^:@/]*@/, ":***@")}\` (not SQLite)`] : []),
     ...(relayBin ? [`- ⚠ **Relay build under test**: \`${relayBin}\`, not the repository's packages/relay/dist/bin.js`] : []),
     `- **Date**: ${machine.date}; whole run ${Math.round(seconds)} s`,
     `- **Machine**: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; data directory on ${fsync.filesystem}`,

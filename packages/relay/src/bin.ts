@@ -2,7 +2,8 @@
 /**
  * `parley-relay`: parses flags and env, prints `--help`, starts the relay, prints the relay URL
  * clients use (the `--public-url` origin when given) and its HTTP URL, and exits cleanly on
- * SIGTERM/SIGINT after draining.
+ * SIGTERM/SIGINT after draining. A failure to start (a store that cannot be opened, a taken
+ * port) is one line on stderr and exit code 1.
  */
 
 import { HELP, parseConfig } from "./config.js";
@@ -19,7 +20,16 @@ if (config.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const relay = await runRelay(config);
+let relay: Awaited<ReturnType<typeof runRelay>>;
+try {
+  relay = await runRelay(config);
+} catch (error) {
+  // One sentence for the operator (store, bus and blob errors already hide passwords); the stack
+  // only with PARLEY_DEBUG=1.
+  process.stderr.write(`parley-relay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env.PARLEY_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+}
 const bound = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${relay.port}`;
 process.stdout.write(
   [

@@ -6,6 +6,7 @@
 import { canonicalRelayId } from "@parley/protocol/wire";
 import { parseByteSize, parseDuration } from "./config-units.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
+import { DEFAULT_TURN_TTL_MS, type IceConfig } from "./push/ice-servers.js";
 
 /** Everything `parley-relay` can be told. */
 export interface RelayConfig {
@@ -41,6 +42,12 @@ export interface RelayConfig {
   readonly nodeId: string | undefined;
   /** How long SIGTERM waits for clients to move before closing what is left (ms). */
   readonly drainTimeoutMs: number;
+  /** STUN/TURN servers handed to devices (spec/relay.md §14.4). */
+  readonly ice: IceConfig;
+  /** Push to `http:` and loopback or private endpoints (a local push-service stub in tests). */
+  readonly allowLoopbackPush: boolean;
+  /** The contact in VAPID JWTs (`mailto:` or `https:`); default the public URL. */
+  readonly pushSubject: string | undefined;
   readonly help: boolean;
 }
 
@@ -87,6 +94,17 @@ Options (environment variable in brackets):
   --drain-timeout D     on SIGTERM: /healthz turns 503, connections close GoingAway over a quarter
                         of D (at most 2 s) so clients move to other nodes, then in-flight HTTP
                         requests get up to D (default 10s) [PARLEY_DRAIN_TIMEOUT]
+  --stun-url URL        a STUN server handed to devices for calls, e.g. stun:stun.example:3478
+                        (repeatable) [PARLEY_STUN_URLS, comma-separated]
+  --turn-url URL        a TURN server, e.g. turn:turn.example:3478?transport=udp (repeatable;
+                        needs --turn-secret) [PARLEY_TURN_URLS, comma-separated]
+  --turn-secret SECRET  the secret shared with the TURN server (coturn use-auth-secret /
+                        static-auth-secret): devices get time-limited credentials [PARLEY_TURN_SECRET]
+  --turn-ttl D          how long issued TURN credentials work (default 6h) [PARLEY_TURN_TTL]
+  --push-subject URI    contact push services see in VAPID signatures: mailto:… or https://…
+                        (default: the public URL; Apple's push service needs one of those) [PARLEY_PUSH_SUBJECT]
+  --allow-loopback-push push to http:// and loopback endpoints: tests with a local push
+                        service only [PARLEY_ALLOW_LOOPBACK_PUSH=1]
   --limit NAME=VALUE    override one limit (repeatable) [PARLEY_LIMITS='{"NAME":VALUE,...}']
   -h, --help            show this help
 
@@ -100,6 +118,8 @@ ${Object.entries(DEFAULT_LIMITS)
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): RelayConfig {
   const flags = new Map<string, string | true>();
   const limitArgs: Record<string, string> = {};
+  const stunArgs: string[] = [];
+  const turnArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "-h" || arg === "--help") {
@@ -108,7 +128,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     }
     if (!arg.startsWith("--")) throw new RangeError(`unexpected argument "${arg}" (see --help)`);
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (name === "trust-proxy" || name === "no-web") {
+    if (name === "trust-proxy" || name === "no-web" || name === "allow-loopback-push") {
       flags.set(name, true);
       continue;
     }
@@ -118,6 +138,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       const [limit, limitValue] = value.split("=", 2);
       if (!limit || limitValue === undefined) throw new RangeError("--limit takes NAME=VALUE");
       limitArgs[limit] = limitValue;
+      continue;
+    }
+    if (name === "stun-url" || name === "turn-url") {
+      (name === "stun-url" ? stunArgs : turnArgs).push(value);
       continue;
     }
     if (!KNOWN.has(name)) throw new RangeError(`unknown option --${name} (see --help)`);
@@ -167,8 +191,45 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     blobsUrl: pick("blobs", "PARLEY_BLOBS"),
     nodeId: pick("node-id", "PARLEY_NODE_ID"),
     drainTimeoutMs: parseDuration(pick("drain-timeout", "PARLEY_DRAIN_TIMEOUT") ?? "10s", "--drain-timeout"),
+    ice: iceConfig(stunArgs, turnArgs, pick, env),
+    allowLoopbackPush: flags.get("allow-loopback-push") === true || env.PARLEY_ALLOW_LOOPBACK_PUSH === "1",
+    pushSubject: pushSubject(pick("push-subject", "PARLEY_PUSH_SUBJECT")),
     help: flags.get("help") === true,
   };
+}
+
+/** The VAPID contact: RFC 8292 §2.1 asks for a `mailto:` or `https:` URI. */
+function pushSubject(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^(mailto:[^\s@]+@[^\s@]+|https:\/\/[^\s]+)$/.test(value))
+    throw new RangeError(`--push-subject must be a mailto: or https: URI, got "${value}"`);
+  return value;
+}
+
+/** The ICE flags: URLs checked for their scheme, TURN only with a secret. */
+function iceConfig(
+  stunArgs: readonly string[],
+  turnArgs: readonly string[],
+  pick: (flag: string, ...vars: string[]) => string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): IceConfig {
+  const list = (flagValues: readonly string[], variable: string) =>
+    flagValues.length > 0
+      ? [...flagValues]
+      : (env[variable] ?? "")
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== "");
+  const stunUrls = list(stunArgs, "PARLEY_STUN_URLS");
+  const turnUrls = list(turnArgs, "PARLEY_TURN_URLS");
+  for (const url of stunUrls)
+    if (!/^stuns?:[^\s]+$/.test(url)) throw new RangeError(`--stun-url must be a stun: or stuns: URL, got "${url}"`);
+  for (const url of turnUrls)
+    if (!/^turns?:[^\s]+$/.test(url)) throw new RangeError(`--turn-url must be a turn: or turns: URL, got "${url}"`);
+  const turnSecret = pick("turn-secret", "PARLEY_TURN_SECRET");
+  if (turnUrls.length > 0 && turnSecret === undefined) throw new RangeError("--turn-url needs --turn-secret (or PARLEY_TURN_SECRET)");
+  const ttl = pick("turn-ttl", "PARLEY_TURN_TTL");
+  const turnTtlMs = ttl === undefined ? DEFAULT_TURN_TTL_MS : parseDuration(ttl, "--turn-ttl");
+  return { stunUrls, turnUrls, turnSecret, turnTtlMs };
 }
 
 /** The limits the blob flags set; a flag wins over the same limit given by --limit or PARLEY_LIMITS. */
@@ -184,6 +245,9 @@ function blobLimits(pick: (flag: string, ...vars: string[]) => string | undefine
 }
 
 const KNOWN = new Set([
+  "push-subject",
+  "turn-secret",
+  "turn-ttl",
   "port",
   "host",
   "data",

@@ -15,6 +15,8 @@ import type { TurnBatch } from "./delivery/turn-batch.js";
 import type { AccountBuckets } from "./handlers/account-buckets.js";
 import type { Limits } from "./limits.js";
 import type { Metrics } from "./metrics.js";
+import type { IceConfig } from "./push/ice-servers.js";
+import type { PushSender } from "./push/push-sender.js";
 import type { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/store.js";
 
@@ -22,6 +24,19 @@ import type { EnqueueOutcome, MailboxAck, NewMessage, Store } from "./store/stor
 export interface QueuedSend {
   readonly message: NewMessage;
   readonly mailbox: string;
+}
+
+/** Web Push and ICE state of a relay (spec/relay.md §14). */
+export interface PushContext {
+  /** The VAPID public key (65 bytes). */
+  readonly vapidPublicKey: Uint8Array;
+  /** Wake-ups for offline devices. */
+  readonly sender: PushSender;
+  /** Allow `http:` and private or loopback push endpoints (tests only). */
+  readonly allowLoopback: boolean;
+  readonly ice: IceConfig;
+  /** `fetch_ice_servers` per account. */
+  readonly iceBuckets: KeyedBuckets;
 }
 
 /** Shared state and services of one relay instance. */
@@ -56,6 +71,7 @@ export interface RelayContext {
   /** Each sender's share of each mailbox's queue. */
   readonly shares: SenderShares;
   readonly blobs: BlobStorage;
+  readonly push: PushContext;
   /** False once shutdown began: new work is refused with UNAVAILABLE. */
   accepting: boolean;
   /** This relay as a node of a cluster (set when a bus is configured), else undefined: a single node. */

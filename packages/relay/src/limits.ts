@@ -104,6 +104,20 @@ export interface Limits {
   readonly fanOutDeviceBurst: number;
   /** Largest payload of an ephemeral `multi_send` (bytes): it is copied to every live device at once, so it must stay small; a padded typing notice is well under 1 KiB → BAD_REQUEST. */
   readonly maxEphemeralFanOutPayloadBytes: number;
+  /** At most one Web Push per offline device per this many ms (spec/relay.md §14.3): a burst of mail wakes the device once; it fetches everything when it connects. */
+  readonly pushCoalesceMs: number;
+  /** How long the push service keeps an undelivered push (TTL header, seconds): a day, as queued mail waits anyway and a stale wake-up is harmless. */
+  readonly pushTtlSeconds: number;
+  /** Push requests in flight at once: bounds sockets and memory spent on push services, whatever their speed. */
+  readonly pushConcurrency: number;
+  /** How long one push request may take (ms) before it is abandoned and counted as failed. */
+  readonly pushTimeoutMs: number;
+  /** Pushes waiting for a free slot; beyond it a push is dropped and counted (the mail itself waits in the mailbox). */
+  readonly pushQueueDepth: number;
+  /** `fetch_ice_servers` per account per second, sustained: a call asks once or twice → RATE_LIMITED. */
+  readonly iceServerRequestsPerSecond: number;
+  /** Burst of `fetch_ice_servers` per account: a few calls started at once on several devices. */
+  readonly iceServerRequestBurst: number;
 }
 
 /** Defaults used when nothing is configured. */
@@ -157,6 +171,13 @@ export const DEFAULT_LIMITS: Limits = {
   fanOutDevicesPerSecond: 2000,
   fanOutDeviceBurst: 12_288,
   maxEphemeralFanOutPayloadBytes: 4096,
+  pushCoalesceMs: 30_000,
+  pushTtlSeconds: 86_400,
+  pushConcurrency: 16,
+  pushTimeoutMs: 10_000,
+  pushQueueDepth: 10_000,
+  iceServerRequestsPerSecond: 1,
+  iceServerRequestBurst: 10,
 };
 
 /** Merges overrides onto the defaults; throws RangeError on an unknown name or a value that is not a positive integer. */

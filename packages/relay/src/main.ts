@@ -68,6 +68,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningRelay> {
     logger: log,
     defaultMetrics: true,
     bus,
+    ice: config.ice,
+    push: { allowLoopback: config.allowLoopbackPush, ...(config.pushSubject ? { subject: config.pushSubject } : {}) },
   });
   Object.defineProperty(relay.context, "relayId", { get: () => holder.relayId });
 

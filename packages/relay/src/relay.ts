@@ -26,6 +26,10 @@ import { AccountBuckets } from "./handlers/account-buckets.js";
 import { admitFrame, dispatchFrame } from "./handlers/dispatch.js";
 import { type Limits, resolveLimits } from "./limits.js";
 import { createMetrics } from "./metrics.js";
+import { DEFAULT_TURN_TTL_MS, type IceConfig } from "./push/ice-servers.js";
+import { createPushMetrics } from "./push/push-metrics.js";
+import { PushSender } from "./push/push-sender.js";
+import { loadVapidKey } from "./push/vapid.js";
 import { KeyedBuckets } from "./rate-limit.js";
 import type { EnqueueOutcome, MailboxAck, NewMessage, QueuedMessage, Store } from "./store/store.js";
 
@@ -59,6 +63,20 @@ export interface RelayOptions {
    * from it). Implied by `bus`.
    */
   readonly sharedStore?: boolean | undefined;
+  /** Web Push options (spec/relay.md §14). */
+  readonly push?: PushOptions;
+  /** STUN/TURN servers handed to devices; default none. */
+  readonly ice?: Partial<IceConfig>;
+}
+
+/** Web Push options of {@link createRelay}. */
+export interface PushOptions {
+  /** Accept and push to `http:` and loopback or private endpoints: for tests with a local push-service stub only. */
+  readonly allowLoopback?: boolean;
+  /** The HTTP client for push requests (default: global fetch). */
+  readonly fetch?: typeof fetch;
+  /** The VAPID `sub` claim (RFC 8292 §2.1): a `mailto:` or `https:` contact; default the relay's public origin. */
+  readonly subject?: string;
 }
 
 /** Options of {@link Relay.drain}. */
@@ -109,6 +127,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const deps = options.deps ?? { crypto: await loadCryptoProvider() };
   const metrics = createMetrics({ defaultMetrics: options.defaultMetrics ?? false });
   const live = new LiveDevices();
+  const vapid = await loadVapidKey(options.store);
+  const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const logger = options.logger ?? pino({ level: "silent" });
   const blobs = options.blobs ?? blobDirectory(options.blobDir);
   await blobs.init();
   // A partial file belongs to an upload in progress; a blob file to a complete blob, or to a
@@ -145,19 +166,31 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       else pump?.wake();
     }
     cluster?.mailCommitted([...woken.keys()]);
+    pushOffline(sends, outcomes);
     return outcomes;
   });
+  // Devices connected nowhere get a wake-up (in a cluster: not here, and claimed by no other node).
+  function pushOffline(sends: readonly QueuedSend[], outcomes: readonly EnqueueOutcome[]): void {
+    const seen = new Set<string>();
+    outcomes.forEach((outcome, i) => {
+      const { message, mailbox } = sends[i] as QueuedSend;
+      if (outcome !== "ok" || seen.has(mailbox)) return;
+      seen.add(mailbox);
+      if (live.get(mailbox) || cluster?.liveElsewhere(mailbox)) return;
+      ctx.push.sender.offline({ userId: message.userId, deviceId: message.deviceId });
+    });
+  }
   const acks = new TurnBatch<MailboxAck, number>((batch) => options.store.ack(batch, now() + limits.dedupeRetentionMs));
   const ctx: RelayContext = {
     store: options.store,
     limits,
     deps,
     now,
-    random: options.random ?? ((n) => new Uint8Array(randomBytes(n))),
+    random,
     get relayId() {
       return typeof options.relayId === "function" ? options.relayId() : options.relayId;
     },
-    log: options.logger ?? pino({ level: "silent" }),
+    log: logger,
     metrics,
     live,
     commits,
@@ -174,6 +207,24 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     accountBuckets: new AccountBuckets(limits, now),
     shares: new SenderShares(),
     blobs,
+    push: {
+      vapidPublicKey: vapid.publicKey,
+      allowLoopback: options.push?.allowLoopback ?? false,
+      ice: { stunUrls: [], turnUrls: [], turnSecret: undefined, turnTtlMs: DEFAULT_TURN_TTL_MS, ...options.ice },
+      iceBuckets: new KeyedBuckets(limits.iceServerRequestsPerSecond, limits.iceServerRequestBurst, now, limits.maxRateBuckets),
+      sender: new PushSender({
+        store: options.store,
+        limits,
+        key: vapid,
+        subject: () => options.push?.subject ?? ctx.relayId,
+        now,
+        random: random,
+        log: logger,
+        metrics: createPushMetrics(metrics.registry),
+        allowLoopback: options.push?.allowLoopback ?? false,
+        ...(options.push?.fetch ? { fetch: options.push.fetch } : {}),
+      }),
+    },
     accepting: true,
     cluster: undefined,
   };
@@ -254,6 +305,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       ctx.sealedAddressBuckets.prune();
       ctx.addressBytes.prune();
       ctx.fanOutBuckets.prune();
+      ctx.push.iceBuckets.prune();
+      ctx.push.sender.prune();
       ctx.shares.expire(t);
     },
     drain(drainOptions = {}) {
@@ -275,6 +328,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await Promise.all([...connections].map((c) => c.draining));
     await commits.settle();
     await acks.settle();
+    await ctx.push.sender.stop();
     await new Promise((resolve) => setImmediate(resolve)); // let deferred `sent` answers go out
     await closeSpread([...connections], closeSpreadMs);
   }

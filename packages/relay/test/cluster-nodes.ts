@@ -12,7 +12,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { RedisBus } from "../src/cluster/redis-bus.js";
 import type { Limits } from "../src/limits.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import { createRelay, type PushOptions, type Relay } from "../src/relay.js";
 import { listen, type RelayServer } from "../src/server/server.js";
 import { openSqliteStore } from "../src/store/sqlite-store.js";
 import { deps } from "./identities.js";
@@ -47,7 +47,10 @@ export interface TestCluster {
 }
 
 /** Starts `count` nodes. All use one relay id, as nodes behind one balancer do. */
-export async function startCluster(count: number, options: { limits?: Partial<Limits>; redisUrl?: string } = {}): Promise<TestCluster> {
+export async function startCluster(
+  count: number,
+  options: { limits?: Partial<Limits>; redisUrl?: string; push?: PushOptions } = {},
+): Promise<TestCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-cluster-"));
   const prefix = `parley-test-${randomBytes(6).toString("hex")}:`;
   const redisUrl = options.redisUrl ?? SHARED_REDIS;
@@ -65,6 +68,7 @@ export async function startCluster(count: number, options: { limits?: Partial<Li
       deps,
       logger,
       bus,
+      ...(options.push ? { push: options.push } : {}),
     });
     const server = await listen(relay, { port: 0, host: "127.0.0.1" });
     let stopped: Promise<void> | undefined;

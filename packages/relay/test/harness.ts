@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { type ClientFrame, decodeFrame, encodeFrame, type ServerFrame, signAuthChallenge } from "@parley/protocol/wire";
 import type { Connection } from "../src/connection.js";
 import type { Limits } from "../src/limits.js";
-import { createRelay, type Relay } from "../src/relay.js";
+import type { IceConfig } from "../src/push/ice-servers.js";
+import { createRelay, type PushOptions, type Relay } from "../src/relay.js";
 import { deps, type TestIdentity } from "./identities.js";
 import { openTestStore } from "./pg-test-store.js";
 
@@ -37,7 +38,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(limits: Partial<Limits> = {}, options: { sharedStore?: boolean } = {}): Promise<Harness> {
+/** Relay options a harness passes on. */
+export interface HarnessOptions {
+  readonly sharedStore?: boolean;
+  readonly push?: PushOptions;
+  readonly ice?: Partial<IceConfig>;
+}
+
+export async function createHarness(limits: Partial<Limits> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const blobDir = mkdtempSync(join(tmpdir(), "parley-relay-blobs-"));
   const clock = { now: 1_800_000_000_000 };
   const testStore = await openTestStore();
@@ -49,6 +57,8 @@ export async function createHarness(limits: Partial<Limits> = {}, options: { sha
     deps,
     now: () => clock.now,
     sharedStore: options.sharedStore,
+    ...(options.push ? { push: options.push } : {}),
+    ...(options.ice ? { ice: options.ice } : {}),
   });
   let nextId = 1000;
   const connect = (): FakeConnection => {

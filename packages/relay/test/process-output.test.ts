@@ -1,11 +1,13 @@
 // The `parley-relay` process as an operator sees it (issue 13): the printed lines name the URL
 // clients use (honouring --public-url) and what to open in a browser; `--metrics-token` protects
 // /metrics; on SIGTERM "shutting down" is logged before "stopped".
+
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildRelay, startRelayProcess } from "./relay-process.js";
+import { BIN, buildRelay, startRelayProcess } from "./relay-process.js";
 import { SocketClient } from "./socket-client.js";
 
 beforeAll(() => buildRelay(), 120_000);
@@ -17,6 +19,25 @@ const messages = (output: string) =>
     .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
 describe("parley-relay output", () => {
+  it("says in one line, with no stack trace and no password, why it could not start", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parley-out-"));
+    try {
+      // Nothing listens on port 1: the store cannot be opened.
+      const run = spawnSync(process.execPath, [BIN, "--data", dataDir, "--store", "postgres://parley:hunter2@127.0.0.1:1/db"], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { ...process.env, PARLEY_DEBUG: "" },
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^parley-relay: could not start: cannot open the store at postgres:\/\/parley:\*\*\*@127\.0\.0\.1:1\/db/);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(run.stderr).not.toContain("hunter2");
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("prints the relay URL clients use and the HTTP URL, and logs shutting down before stopped", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parley-out-"));
     try {

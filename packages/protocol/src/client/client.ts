@@ -55,6 +55,14 @@ import { LoginWaiters } from "./login-waiters.js";
 import { flushOutbox, outboxEmpty } from "./outgoing.js";
 import { PreKeyMaintenance } from "./prekey-maintenance.js";
 import { sendPresence, sendTyping } from "./presence.js";
+import {
+  fetchIceServers,
+  fetchPushConfig,
+  type IceServers,
+  type PushConfig,
+  sendPushSubscription,
+  type WebPushSubscription,
+} from "./push.js";
 import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
 import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
 import { type PrivacySettings, privacySettings, updatePrivacySettings } from "./settings.js";
@@ -372,6 +380,42 @@ export class ParleyClient extends Emitter<ClientEvents> {
       if (!(await outboxEmpty(this.ctx)))
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 20, capMs: 1000 })));
     }
+  }
+
+  // ---- push and calls ------------------------------------------------------------------
+
+  /**
+   * The relay's Web Push identity: pass `applicationServerKey` to `PushManager.subscribe`.
+   *
+   * @example
+   * const { applicationServerKey } = await client.pushConfig();
+   * const sub = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey });
+   * await client.setPushSubscription(sub.toJSON() as WebPushSubscription);
+   */
+  async pushConfig(): Promise<PushConfig> {
+    this.assertOpen();
+    return fetchPushConfig(this.ctx.connection);
+  }
+
+  /**
+   * Registers this device's Web Push subscription with the relay (replacing any earlier one), or
+   * removes it with `null`. While the device is offline, the relay then sends a content-free
+   * wake-up when mail arrives (no sender, no text). Throws TypeError/RangeError for a malformed
+   * subscription; the relay refuses endpoints that are not https to a public host (ERR_RELAY,
+   * reason BAD_REQUEST).
+   */
+  async setPushSubscription(subscription: WebPushSubscription | null): Promise<void> {
+    this.assertOpen();
+    await sendPushSubscription(this.ctx.connection, subscription);
+  }
+
+  /**
+   * STUN/TURN servers for `new RTCPeerConnection({ iceServers })`, TURN with short-lived
+   * credentials for this device (empty when the relay has none). Ask again before `expiresAt`.
+   */
+  async iceServers(): Promise<IceServers> {
+    this.assertOpen();
+    return fetchIceServers(this.ctx.connection);
   }
 
   // ---- directory -----------------------------------------------------------------------

@@ -45,6 +45,7 @@ export { BUCKET_SIZE, MAX_PAGE_LIMIT } from "./history-layout.js";
 export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export { LAST_SEEN_RESOLUTION_MS, type Presence } from "./presence.js";
+export type { IceServerInfo, IceServers, PushConfig, WebPushSubscription } from "./push.js";
 export type { Contact } from "./records.js";
 export type { ConnectionState } from "./relay-connection.js";
 export type { PrivacySettings } from "./settings.js";

@@ -40,6 +40,17 @@ const valid: Frame[] = [
     ],
   },
   { t: "devices", id: 4, userId: new Uint8Array(16), accountKey: new Uint8Array(32), deviceList: new Uint8Array(111) },
+  { t: "set_push", id: 7, endpoint: "https://push.example/wpush/v2/abc", p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) },
+  { t: "clear_push", id: 8 },
+  { t: "fetch_push_key", id: 9 },
+  { t: "push_key", id: 9, vapidPublicKey: new Uint8Array(65).fill(4) },
+  { t: "fetch_ice_servers", id: 10 },
+  {
+    t: "ice_servers",
+    id: 10,
+    servers: [{ urls: ["stun:s.example"] }, { urls: ["turn:t.example?transport=tcp"], username: "1:h", credential: "Y3JlZA==" }],
+    expiresAt: 1,
+  },
 ];
 
 describe("decodeFrame fuzz", () => {
@@ -79,7 +90,18 @@ describe("decodeFrame fuzz", () => {
     [
       fc.record({
         v: fc.constant(1),
-        t: fc.constantFrom("send", "ack", "register", "sealed_send", "fetch_devices", "devices", "multi_send"),
+        t: fc.constantFrom(
+          "send",
+          "ack",
+          "register",
+          "sealed_send",
+          "fetch_devices",
+          "devices",
+          "multi_send",
+          "set_push",
+          "push_key",
+          "ice_servers",
+        ),
         id: fc.anything(),
       }),
     ],
@@ -89,4 +111,21 @@ describe("decodeFrame fuzz", () => {
   )("known types with wrong field types give a ParleyError", (value) => {
     expect(() => decodeFrame(raw.pack(value))).toThrow(ParleyError);
   });
+});
+
+describe("set_push endpoint fuzz", () => {
+  test.prop([fc.string({ maxLength: 300 }), fc.webUrl({ withFragments: true, withQueryParameters: true })], { numRuns: RUNS })(
+    "any endpoint string gives a set_push frame with an http(s) endpoint or a ParleyError",
+    (text, url) => {
+      for (const endpoint of [text, url]) {
+        const bytes = encodeFrame({ t: "set_push", id: 1, endpoint, p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) });
+        try {
+          const frame = decodeFrame(bytes);
+          expect(frame.t === "set_push" && /^https?:$/.test(new URL(frame.endpoint).protocol)).toBe(true);
+        } catch (e) {
+          if (!ParleyError.is(e)) throw e;
+        }
+      }
+    },
+  );
 });

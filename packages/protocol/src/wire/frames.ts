@@ -167,6 +167,39 @@ export interface BlobTicketFrame {
   readonly size: number;
 }
 
+/**
+ * Register (or replace) the authenticated device's Web Push subscription (RFC 8030), as the
+ * browser's `PushSubscription` gives it; answered by `ok` (spec/relay.md §Push).
+ */
+export interface SetPushFrame {
+  readonly t: "set_push";
+  readonly id: number;
+  /** The push service URL: `https:` (the relay may allow `http:` to loopback for tests). */
+  readonly endpoint: string;
+  /** The browser's uncompressed P-256 public key (65 bytes, `keys.p256dh`). */
+  readonly p256dh: Uint8Array;
+  /** The browser's 16-byte authentication secret (`keys.auth`). */
+  readonly auth: Uint8Array;
+}
+
+/** Remove the authenticated device's Web Push subscription (no-op when there is none); answered by `ok`. */
+export interface ClearPushFrame {
+  readonly t: "clear_push";
+  readonly id: number;
+}
+
+/** Ask for the relay's VAPID public key (RFC 8292), the browser's `applicationServerKey`; answered by `push_key`. */
+export interface FetchPushKeyFrame {
+  readonly t: "fetch_push_key";
+  readonly id: number;
+}
+
+/** Ask for STUN/TURN servers with short-lived credentials; answered by `ice_servers`. */
+export interface FetchIceServersFrame {
+  readonly t: "fetch_ice_servers";
+  readonly id: number;
+}
+
 /** Liveness check; answered by `pong`. */
 export interface PingFrame {
   readonly t: "ping";
@@ -189,6 +222,10 @@ export type ClientFrame =
   | MultiSendFrame
   | AckFrame
   | BlobTicketFrame
+  | SetPushFrame
+  | ClearPushFrame
+  | FetchPushKeyFrame
+  | FetchIceServersFrame
   | PingFrame;
 
 // ---- relay → client ------------------------------------------------------------------------
@@ -268,6 +305,32 @@ export interface BlobGrantedFrame {
   readonly expiresAt: number;
 }
 
+/** Answer to `fetch_push_key`. */
+export interface PushKeyFrame {
+  readonly t: "push_key";
+  readonly id: number;
+  /** The relay's VAPID public key: an uncompressed P-256 point (65 bytes). */
+  readonly vapidPublicKey: Uint8Array;
+}
+
+/** One STUN or TURN server, shaped like WebRTC's `RTCIceServer`. */
+export interface IceServer {
+  readonly urls: readonly string[];
+  /** TURN only: `${expiry}:${handle}` (coturn's `use-auth-secret` scheme). */
+  readonly username?: string;
+  /** TURN only: base64(HMAC-SHA1(secret, username)). */
+  readonly credential?: string;
+}
+
+/** Answer to `fetch_ice_servers`: empty when the relay has none configured. */
+export interface IceServersFrame {
+  readonly t: "ice_servers";
+  readonly id: number;
+  readonly servers: readonly IceServer[];
+  /** When the TURN credentials stop working (ms since the epoch); absent without TURN. */
+  readonly expiresAt?: number;
+}
+
 /** Answer to `ping`. */
 export interface PongFrame {
   readonly t: "pong";
@@ -318,6 +381,8 @@ export type ServerFrame =
   | BundlesFrame
   | SentFrame
   | BlobGrantedFrame
+  | PushKeyFrame
+  | IceServersFrame
   | PongFrame
   | MessageFrame
   | EphemeralFrame

@@ -45,6 +45,18 @@ export const MAX_MULTI_DEVICES = 4096;
 export const MIN_MULTI_PAYLOAD_BYTES = 32 + DEVICE_CERTIFICATE_LENGTH + 16;
 /** Largest encoded device list (MAX_DEVICES ids). */
 export const MAX_DEVICE_LIST_BYTES = 1 + 32 + 8 + 2 + 4 * MAX_DEVICES + 64;
+/** Longest Web Push endpoint URL (UTF-8 bytes): real push services use about 200–400. */
+export const MAX_PUSH_ENDPOINT_BYTES = 1024;
+/** Length of a Web Push subscription's P-256 public key (uncompressed point, RFC 8291 §3.1). */
+export const PUSH_P256DH_BYTES = 65;
+/** Length of a Web Push subscription's authentication secret (RFC 8291 §3.2). */
+export const PUSH_AUTH_BYTES = 16;
+/** Most ICE servers in one `ice_servers` answer. */
+export const MAX_ICE_SERVERS = 16;
+/** Most URLs of one ICE server. */
+export const MAX_ICE_URLS = 8;
+/** Longest ICE server URL, username or credential (UTF-8 bytes). */
+export const MAX_ICE_STRING_BYTES = 512;
 const MAX_ID = 0xffff_ffff;
 const MAX_DEVICE_ID = 0x7fff_ffff;
 
@@ -127,6 +139,15 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
   multi_send: multiSend(MAX_DEVICES),
   ack: fields({ id: requestId, messageIds: array(messageId, MAX_BATCH, 1) }),
   blob_ticket: fields({ id: requestId, size: uint(Number.MAX_SAFE_INTEGER, 1) }),
+  set_push: fields({
+    id: requestId,
+    endpoint: str(MAX_PUSH_ENDPOINT_BYTES),
+    p256dh: bytes(PUSH_P256DH_BYTES),
+    auth: bytes(PUSH_AUTH_BYTES),
+  }),
+  clear_push: fields({ id: requestId }),
+  fetch_push_key: fields({ id: requestId }),
+  fetch_ice_servers: fields({ id: requestId }),
   ping: fields({ id: requestId }),
 
   challenge: fields({ nonce: bytes(NONCE_BYTES), relayId: str(256) }),
@@ -150,6 +171,19 @@ export const FRAME_SCHEMA: Readonly<Record<FrameType, Fields>> = {
   }),
   sent: fields({ id: requestId, results: array(str(64), Math.max(MAX_BATCH, MAX_MULTI_DEVICES), 1) }),
   blob_granted: fields({ id: requestId, blobId: str(128), capability: str(256), expiresAt: time }),
+  push_key: fields({ id: requestId, vapidPublicKey: bytes(PUSH_P256DH_BYTES) }),
+  ice_servers: fields({
+    id: requestId,
+    servers: array(
+      map({
+        urls: array(str(MAX_ICE_STRING_BYTES), MAX_ICE_URLS, 1),
+        username: optional(str(MAX_ICE_STRING_BYTES)),
+        credential: optional(str(MAX_ICE_STRING_BYTES)),
+      }),
+      MAX_ICE_SERVERS,
+    ),
+    expiresAt: optional(time),
+  }),
   pong: fields({ id: requestId }),
   message: fields({ messageId, envelope, receivedAt: time }),
   ephemeral: fields({ envelope }),
@@ -197,9 +231,29 @@ export const MAX_FRAME_ELEMENTS = Math.max(...Object.values(FRAME_ELEMENT_BUDGET
  * decoded; each returns why the frame is refused, or undefined.
  */
 export const FRAME_CHECKS: Partial<Record<FrameType, (frame: Record<string, unknown>) => string | undefined>> = {
+  set_push: (frame) => pushSubscriptionProblem(frame.endpoint as string, frame.p256dh as Uint8Array),
   multi_send: (frame) => {
     let devices = 0;
     for (const r of frame.recipients as { devices: unknown[] }[]) devices += r.devices.length;
     return devices > MAX_MULTI_DEVICES ? `multi_send names ${devices} devices (at most ${MAX_MULTI_DEVICES})` : undefined;
   },
 };
+
+/**
+ * Why a Web Push subscription is refused on the wire (VAL-PUSH-1), or undefined: the endpoint is
+ * an absolute `https:` or `http:` URL without credentials or fragment, and p256dh is an
+ * uncompressed point (0x04 prefix). Whether `http:` is allowed (only to loopback, and only when
+ * the relay is configured for tests) is the relay's decision.
+ */
+export function pushSubscriptionProblem(endpoint: string, p256dh: Uint8Array): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return "the push endpoint is not a URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "the push endpoint must be an https URL";
+  if (url.username !== "" || url.password !== "" || url.hash !== "") return "the push endpoint must have no credentials or fragment";
+  if (p256dh[0] !== 0x04) return "p256dh must be an uncompressed P-256 point";
+  return undefined;
+}

@@ -73,6 +73,11 @@ export class ClusterNode {
     if (!options.bus.up) this.#startPolling();
   }
 
+  /** True when another node holds `key`'s device (as far as this node heard; false for all while the bus is down). */
+  liveElsewhere(key: string): boolean {
+    return this.#claims.liveElsewhere(key);
+  }
+
   /** True while the bus is up (else the node is degraded: polling, quotas per node). */
   get busUp(): boolean {
     return this.#bus.up;

@@ -96,6 +96,19 @@ describe("delivery from the committed batch", () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it("reads nothing on an ack from a caught-up device (everything committed was sent)", async () => {
+    h = await createHarness();
+    const [alice, bob] = [newIdentity(), newIdentity()];
+    const a = await h.register(alice);
+    const b = await h.register(bob);
+    await request(a, { t: "send", messages: [to(bob, "one"), to(bob, "two")] });
+    const fetch = vi.spyOn(h.relay.context.store, "fetchMessages");
+    expect(codeOf(await request(b, { t: "ack", messageIds: b.ofType("message").map((m) => m.messageId) }))).toBe("ok");
+    expect(fetch).not.toHaveBeenCalled();
+    await request(a, { t: "send", messages: [to(bob, "three")] });
+    expect(texts(b.ofType("message"))).toEqual(["one", "two", "three"]);
+  });
+
   it("reads the store itself when the relay is not the store's only writer", async () => {
     const [alice, bob] = [newIdentity(), newIdentity()];
     h = await createHarness({}, { sharedStore: true });

@@ -87,10 +87,14 @@ export class MailboxPump {
     return messageIdHexes.map((id) => this.#outstanding.get(id) ?? 0);
   }
 
-  /** Records acknowledged ids (hex) and refills the window. */
+  /**
+   * Records acknowledged ids (hex) and refills the window: reads the store only when mail may be
+   * waiting there (the window was full). A caught-up pump has sent everything committed so far,
+   * and newer mail wakes it (or is offered to it) when it commits.
+   */
   acked(messageIdHexes: readonly string[]): void {
     for (const id of messageIdHexes) this.#outstanding.delete(id);
-    this.wake();
+    if (!this.#caughtUp) this.wake();
   }
 
   stop(): void {

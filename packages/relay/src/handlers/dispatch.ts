@@ -26,6 +26,7 @@ import { handleAck, handleSealedSend, handleSend } from "./mailbox.js";
 import { handleBlobTicket, handlePing } from "./misc.js";
 import { handleMultiSend } from "./multi-send.js";
 import { handleFetchBundles, handleUploadPreKeys } from "./prekeys.js";
+import { handleClearPush, handleFetchIceServers, handleFetchPushKey, handleSetPush } from "./push.js";
 
 const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
   auth: handleAuth,
@@ -42,6 +43,10 @@ const HANDLERS: { readonly [T in ClientFrame["t"]]: Handler<T> } = {
   multi_send: handleMultiSend,
   ack: handleAck,
   blob_ticket: handleBlobTicket,
+  set_push: handleSetPush,
+  clear_push: handleClearPush,
+  fetch_push_key: handleFetchPushKey,
+  fetch_ice_servers: handleFetchIceServers,
   ping: handlePing,
 };
 

@@ -23,6 +23,7 @@ export async function startDeviceSession(ctx: RelayContext, conn: Connection, ma
     (error) => ctx.log.error({ conn: conn.serial, err: String((error as Error)?.message ?? error) }, "delivery failed"),
   );
   ctx.live.attach(conn);
+  ctx.push.sender.connected(conn.mailboxKey as string);
   // In a cluster, connections of this device on other nodes are replaced too (device-claims.ts).
   ctx.cluster?.attached(conn);
   ctx.log.debug({ conn: conn.serial }, "device authenticated");

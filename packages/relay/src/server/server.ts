@@ -1,6 +1,6 @@
 /**
  * The network edge: one HTTP(S) server on one port carrying the WebSocket endpoint (any path)
- * plus `/healthz`, `/metrics`, `/blobs/<id>` and, when configured, static files. Enforces the
+ * plus `/healthz`, `/metrics`, `/blobs/<id>`, `/push/vapid-public-key` and, when configured, static files. Enforces the
  * per-address connection limit (IPv6 by /64) and the frame size limit (ws `maxPayload` → close
  * 1009). A request target that is not a valid URL is a 400, logged at debug only.
  */
@@ -90,6 +90,11 @@ export async function listen(relay: Relay, options: ListenOptions): Promise<Rela
     }
     if (path === "/healthz") {
       await answerHealth(ctx, res);
+      return;
+    }
+    if (path === "/push/vapid-public-key" && (req.method === "GET" || req.method === "HEAD")) {
+      // Public: the service worker may need it before any login (spec/relay.md §14.2).
+      json(res, 200, { vapidPublicKey: Buffer.from(ctx.push.vapidPublicKey).toString("base64url") });
       return;
     }
     if (path === "/metrics" && options.serveMetrics !== false) {

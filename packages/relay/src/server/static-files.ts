@@ -83,7 +83,7 @@ export function cacheControl(relative: string): string {
 
 /** Serves `urlPath` from `root`; false when there is no such file. */
 /** Paths the relay answers itself (spec/relay.md): never served from the static directory. */
-const RELAY_PATHS = ["metrics", "healthz", "blobs"];
+const RELAY_PATHS = ["metrics", "healthz", "blobs", "push"];
 
 export async function serveStatic(
   root: string,

@@ -123,6 +123,24 @@ CREATE INDEX blobs_by_ticket_expiry ON blobs (ticket_expires_at) WHERE size IS N
 CREATE INDEX blobs_by_expiry ON blobs (expires_at);
 `,
   },
+  {
+    version: 2,
+    name: "web push subscriptions and relay settings",
+    sql: `
+CREATE TABLE push_subscriptions (
+  user_id bytea NOT NULL,
+  device_id integer NOT NULL,
+  endpoint text NOT NULL,
+  p256dh bytea NOT NULL,
+  auth bytea NOT NULL,
+  PRIMARY KEY (user_id, device_id)
+);
+CREATE TABLE settings (
+  name text PRIMARY KEY,
+  value bytea NOT NULL
+);
+`,
+  },
 ];
 
 /** The newest schema version this relay knows. */

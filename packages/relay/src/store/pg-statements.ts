@@ -97,7 +97,7 @@ export const EXPIRE_MESSAGES = named(
     "SELECT DISTINCT user_id, device_id FROM d",
 );
 
-/** Deletes the removed devices `$2` of user `$1` with their mailboxes' rows, prekeys and notices. */
+/** Deletes the removed devices `$2` of user `$1` with their mailboxes' rows, prekeys, notices and push subscriptions. */
 export const REMOVE_DEVICES = named(
   "remove_devices",
   "WITH d AS (DELETE FROM messages WHERE user_id = $1 AND device_id = ANY($2::int[]) RETURNING payload_id), " +
@@ -106,6 +106,7 @@ export const REMOVE_DEVICES = named(
     "ot AS (DELETE FROM one_time_prekeys WHERE user_id = $1 AND device_id = ANY($2::int[])), " +
     "kem AS (DELETE FROM kem_prekeys WHERE user_id = $1 AND device_id = ANY($2::int[])), " +
     "nt AS (DELETE FROM expiry_notices WHERE user_id = $1 AND device_id = ANY($2::int[])), " +
+    "ps AS (DELETE FROM push_subscriptions WHERE user_id = $1 AND device_id = ANY($2::int[])), " +
     "s AS (DELETE FROM seen_ids WHERE user_id = $1 AND device_id = ANY($2::int[]) AND forget_at IS NULL) " +
     "UPDATE mailboxes SET present = false WHERE user_id = $1 AND device_id = ANY($2::int[])",
 );

@@ -4,6 +4,7 @@
 // handles, quotas and mailboxes.
 import { afterAll, describe, expect, it } from "vitest";
 import { adminQuery, describePg, postgresAvailable, randomSchema, TEST_PG_URL } from "../../test/pg-test-support.js";
+import { MIGRATIONS } from "./pg-schema.js";
 import { openPostgresStore } from "./pg-store.js";
 import { StorageError } from "./storage-error.js";
 import type { NewMessage, Store } from "./store.js";
@@ -28,7 +29,8 @@ afterAll(async () => {
   if (postgresAvailable) for (const schema of schemas) await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 });
 
-const TABLES = "accounts, devices, mailboxes, one_time_prekeys, kem_prekeys, shared_payloads, messages, seen_ids, expiry_notices, blobs";
+const TABLES =
+  "accounts, devices, mailboxes, one_time_prekeys, kem_prekeys, shared_payloads, messages, seen_ids, expiry_notices, blobs, push_subscriptions, settings";
 
 describePg("postgres store", () => {
   const contractSchema = newSchema();
@@ -86,14 +88,32 @@ describePg("postgres store", () => {
       const [a, b] = await Promise.all([open(schema), open(schema)]);
       if (!a || !b) throw new Error("unreachable");
       const applied = await adminQuery(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-      expect(applied.rows.map((r) => r.version)).toEqual([1]);
+      expect(applied.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
       await register(a);
       expect(await b.enqueue([message(1), message(2)], 10)).toEqual(["ok", "ok"]);
       await a.close();
       await b.close();
       const again = await open(schema);
       expect((await again.fetchMessages(mailbox, 0, 10)).map((m) => m.messageId)).toEqual([id(1), id(2)]);
-      expect((await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`)).rows[0].n).toBe(1);
+      expect((await adminQuery(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`)).rows[0].n).toBe(MIGRATIONS.length);
+    });
+
+    it("upgrades a version-1 schema to push subscriptions and settings, keeping its mail", async () => {
+      const schema = newSchema();
+      const v1 = await open(schema);
+      await register(v1);
+      expect(await v1.enqueue([message(1)], 10)).toEqual(["ok"]);
+      await v1.close();
+      await adminQuery(
+        `DROP TABLE ${schema}.push_subscriptions, ${schema}.settings; DELETE FROM ${schema}.schema_migrations WHERE version = 2`,
+      );
+      const upgraded = await open(schema);
+      expect((await upgraded.fetchMessages(mailbox, 0, 10)).map((m) => m.messageId)).toEqual([id(1)]);
+      const sub = { endpoint: "https://push.example/x", p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) };
+      expect(await upgraded.setPushSubscription(mailbox, sub)).toBe(true);
+      expect(await upgraded.getPushSubscription(mailbox)).toEqual(sub);
+      const applied = await adminQuery(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+      expect(applied.rows.map((r) => r.version)).toEqual([1, 2]);
     });
 
     it("refuses a schema newer than this relay", async () => {

@@ -13,6 +13,7 @@ import { openPgBlobs } from "./pg-blobs.js";
 import { openPgDirectory } from "./pg-directory.js";
 import { pgStorageError } from "./pg-errors.js";
 import { openPgMailboxes } from "./pg-mailboxes.js";
+import { openPgPush } from "./pg-push.js";
 import { checkSchemaName, migrate } from "./pg-schema.js";
 import { StorageError } from "./storage-error.js";
 import { StorageHealth } from "./storage-health.js";
@@ -175,6 +176,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...openPgDirectory(context),
     ...openPgBlobs(context),
     ...openPgMailboxes(context),
+    ...openPgPush(context),
     async health(_minFreeBytes) {
       // Free space is the server's business; a failing store is probed so /healthz recovers without traffic.
       if ((await health.check(0)) === "failing") {

@@ -69,9 +69,37 @@ describe("schema migration", () => {
     store = undefined;
     const reopened = new Database(path);
     expect(reopened.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     // Version 4 expires messages in seq order: the expiry index is gone.
     expect(reopened.prepare("SELECT name FROM sqlite_master WHERE name = 'messages_by_expiry'").get()).toBeUndefined();
+    reopened.close();
+  });
+
+  it("adds push subscriptions and settings to a version-4 store, keeping its accounts", async () => {
+    const path = join(dir, "v4.sqlite");
+    mkdirSync(dir, { recursive: true });
+    const first = openSqliteStore(path);
+    const userId = new Uint8Array(16).fill(1);
+    await first.saveDeviceList({
+      userId,
+      accountKey: new Uint8Array(32),
+      deviceList: new Uint8Array([1]),
+      sequence: 1,
+      deviceIds: [1],
+      device: { userId, deviceId: 1, certificate: new Uint8Array(173), signingKey: new Uint8Array(32) },
+    });
+    await first.close();
+    const v4 = new Database(path);
+    v4.exec("DROP TABLE push_subscriptions; DROP TABLE settings");
+    v4.pragma("user_version = 4");
+    v4.close();
+    store = openSqliteStore(path);
+    expect(await store.getAccount(userId)).toMatchObject({ deviceIds: [1] });
+    const sub = { endpoint: "https://push.example/x", p256dh: new Uint8Array(65).fill(4), auth: new Uint8Array(16) };
+    expect(await store.setPushSubscription({ userId, deviceId: 1 }, sub)).toBe(true);
+    expect(await store.claimSetting("vapid", new Uint8Array([1]))).toEqual(new Uint8Array([1]));
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.pragma("user_version", { simple: true })).toBe(5);
     reopened.close();
   });
 });

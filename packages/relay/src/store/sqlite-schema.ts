@@ -8,7 +8,7 @@
 import type Database from "better-sqlite3";
 
 /** Bumped when the schema changes; stored in `user_version`. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -89,6 +89,18 @@ CREATE TABLE IF NOT EXISTS blobs (
   created_at INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_by_owner ON blobs (owner);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+  user_id BLOB NOT NULL,
+  device_id INTEGER NOT NULL,
+  endpoint TEXT NOT NULL,
+  p256dh BLOB NOT NULL,
+  auth BLOB NOT NULL,
+  PRIMARY KEY (user_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** Applies pragmas and creates the schema; throws if the file has a newer schema. */
@@ -118,6 +130,7 @@ export function prepareDatabase(db: Database.Database): void {
   if (messageColumns.length > 0 && !messageColumns.some((c) => c.name === "payload_id")) {
     db.exec("ALTER TABLE messages ADD COLUMN payload_id INTEGER");
   }
+  // Version 5 added Web Push subscriptions and relay settings (the VAPID key): new tables only.
   db.exec(SCHEMA);
   // Version 4 expires messages in `seq` order and dropped the expiry index (one B-tree less per message).
   db.exec("DROP INDEX IF EXISTS messages_by_expiry");

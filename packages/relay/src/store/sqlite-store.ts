@@ -106,6 +106,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     deleteKem: q("DELETE FROM kem_prekeys WHERE user_id = ? AND device_id = ?"),
     deleteMail: q("DELETE FROM messages WHERE user_id = ? AND device_id = ?"),
     deleteNotice: q("DELETE FROM expiry_notices WHERE user_id = ? AND device_id = ?"),
+    deletePush: q("DELETE FROM push_subscriptions WHERE user_id = ? AND device_id = ?"),
+    deletePushIf: q("DELETE FROM push_subscriptions WHERE user_id = ? AND device_id = ? AND endpoint = ?"),
+    getPush: q("SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE user_id = ? AND device_id = ?"),
+    setPush: q(
+      "INSERT INTO push_subscriptions (user_id, device_id, endpoint, p256dh, auth) " +
+        "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?) " +
+        "ON CONFLICT (user_id, device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth",
+    ),
+    insertSetting: q("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
+    setting: q("SELECT value FROM settings WHERE name = ?"),
     setHandle: q("UPDATE accounts SET handle = ? WHERE user_id = ?"),
     setToken: q("UPDATE accounts SET token_hash = ?, sealed_open = ? WHERE user_id = ?"),
     setSigned: q("UPDATE devices SET signed_prekey = ? WHERE user_id = ? AND device_id = ?"),
@@ -182,7 +192,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
   const removeDevice = (userId: Uint8Array, deviceId: number): void => {
     const payloads = (s.mailboxPayloads.all(userId, deviceId) as Row[]).map((r) => r.payload_id as number);
-    for (const stmt of [s.deleteDevice, s.deleteOneTime, s.deleteKem, s.deleteMail, s.deleteNotice]) stmt.run(userId, deviceId);
+    for (const stmt of [s.deleteDevice, s.deleteOneTime, s.deleteKem, s.deleteMail, s.deleteNotice, s.deletePush])
+      stmt.run(userId, deviceId);
     for (const id of payloads) s.dropPayloadIfUnused.run(id);
   };
 
@@ -473,6 +484,23 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     completeBlob: (blobId, size, expiresAt) => run(() => s.completeBlob.run(size, expiresAt, blobId).changes > 0),
     setBlobOffset: (blobId, from, to, ticketExpiresAt) => run(() => s.setBlobOffset.run(to, ticketExpiresAt, blobId, from).changes > 0),
     expireBlobs: (now) => run(() => expireBlobs(now)),
+    setPushSubscription: (m, sub) =>
+      run(() => s.setPush.run(m.userId, m.deviceId, sub.endpoint, sub.p256dh, sub.auth, m.userId, m.deviceId).changes > 0),
+    getPushSubscription: (m) =>
+      run(() => {
+        const r = s.getPush.get(m.userId, m.deviceId) as Row | undefined;
+        return r ? { endpoint: r.endpoint as string, p256dh: bytes(r.p256dh), auth: bytes(r.auth) } : undefined;
+      }),
+    deletePushSubscription: (m, endpoint) =>
+      run(() => {
+        if (endpoint === undefined) s.deletePush.run(m.userId, m.deviceId);
+        else s.deletePushIf.run(m.userId, m.deviceId, endpoint);
+      }),
+    claimSetting: (name, value) =>
+      run(() => {
+        s.insertSetting.run(name, value);
+        return bytes((s.setting.get(name) as Row).value);
+      }),
     health: (minFreeBytes) => health.check(minFreeBytes),
     close: () =>
       run(() => {

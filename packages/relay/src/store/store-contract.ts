@@ -487,6 +487,65 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       });
     });
 
+    describe("push subscriptions and settings", () => {
+      const sub = (n: number) => ({
+        endpoint: `https://push.example/s/${n}`,
+        p256dh: new Uint8Array(65).fill(n),
+        auth: new Uint8Array(16).fill(n),
+      });
+
+      it("stores one subscription per registered device, replaced by a newer one, and none for an unknown device", async () => {
+        await withDevices([1, 2]);
+        expect(await store.getPushSubscription(mailbox)).toBeUndefined();
+        expect(await store.setPushSubscription(mailbox, sub(1))).toBe(true);
+        expect(await store.setPushSubscription({ userId, deviceId: 2 }, sub(2))).toBe(true);
+        expect(await store.getPushSubscription(mailbox)).toEqual(sub(1));
+        expect(await store.setPushSubscription(mailbox, sub(3))).toBe(true);
+        expect(await store.getPushSubscription(mailbox)).toEqual(sub(3));
+        expect(await store.getPushSubscription({ userId, deviceId: 2 })).toEqual(sub(2));
+        expect(await store.setPushSubscription({ userId, deviceId: 9 }, sub(4))).toBe(false);
+        expect(await store.setPushSubscription({ userId: otherUser, deviceId: 1 }, sub(4))).toBe(false);
+        expect(await store.getPushSubscription({ userId, deviceId: 9 })).toBeUndefined();
+      });
+
+      it("deletes a subscription, with an endpoint only while it is still that one", async () => {
+        await withDevices([1]);
+        await store.setPushSubscription(mailbox, sub(1));
+        await store.deletePushSubscription(mailbox, sub(2).endpoint);
+        expect(await store.getPushSubscription(mailbox)).toEqual(sub(1));
+        await store.deletePushSubscription(mailbox, sub(1).endpoint);
+        expect(await store.getPushSubscription(mailbox)).toBeUndefined();
+        await store.setPushSubscription(mailbox, sub(1));
+        await store.deletePushSubscription(mailbox);
+        expect(await store.getPushSubscription(mailbox)).toBeUndefined();
+        await store.deletePushSubscription(mailbox);
+      });
+
+      it("deletes a removed device's subscription (a re-added device has none)", async () => {
+        await withDevices([1, 2]);
+        await store.setPushSubscription(mailbox, sub(1));
+        await store.setPushSubscription({ userId, deviceId: 2 }, sub(2));
+        const base = { userId, accountKey: new Uint8Array(32), deviceList: new Uint8Array([2]) };
+        expect(await store.saveDeviceList({ ...base, sequence: 2, deviceIds: [2] })).toEqual({ ok: true, removed: [1] });
+        expect(await store.getPushSubscription(mailbox)).toBeUndefined();
+        expect(await store.getPushSubscription({ userId, deviceId: 2 })).toEqual(sub(2));
+        expect(
+          await store.saveDeviceList({ ...base, deviceList: new Uint8Array([3]), sequence: 3, deviceIds: [1, 2], device: device(1) }),
+        ).toMatchObject({
+          ok: true,
+        });
+        expect(await store.getPushSubscription(mailbox)).toBeUndefined();
+      });
+
+      it("keeps the first value of a setting, even when claimed at once", async () => {
+        const claims = await Promise.all([1, 2, 3].map((n) => store.claimSetting("vapid", new Uint8Array([n]))));
+        const first = claims[0] as Uint8Array;
+        for (const claimed of claims) expect(claimed).toEqual(first);
+        expect(await store.claimSetting("vapid", new Uint8Array([9]))).toEqual(first);
+        expect(await store.claimSetting("other", new Uint8Array([7, 7]))).toEqual(new Uint8Array([7, 7]));
+      });
+    });
+
     it("reports healthy storage", async () => {
       expect(await store.health(0)).toBe("ok");
     });

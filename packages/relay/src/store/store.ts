@@ -165,6 +165,15 @@ export interface BlobQuota {
   readonly maxBytes: number;
 }
 
+/** A device's Web Push subscription (spec/relay.md §14.1): a capability, never logged in full. */
+export interface PushSubscriptionRecord {
+  readonly endpoint: string;
+  /** The browser's uncompressed P-256 public key (65 bytes). */
+  readonly p256dh: Uint8Array;
+  /** The browser's 16-byte authentication secret. */
+  readonly auth: Uint8Array;
+}
+
 /** The relay's storage. */
 export interface Store {
   getAccount(userId: Uint8Array): Promise<AccountRecord | undefined>;
@@ -226,6 +235,21 @@ export interface Store {
   setBlobOffset(blobId: string, from: number, to: number, ticketExpiresAt: number): Promise<boolean>;
   /** Deletes blob records past their lifetime (or unused tickets); returns their ids so the bytes can go too. */
   expireBlobs(now: number): Promise<string[]>;
+
+  /** Stores (or replaces) a device's push subscription; false when the device is not registered. Removing the device removes it. */
+  setPushSubscription(mailbox: Mailbox, subscription: PushSubscriptionRecord): Promise<boolean>;
+  /** A device's push subscription, if it has one. */
+  getPushSubscription(mailbox: Mailbox): Promise<PushSubscriptionRecord | undefined>;
+  /**
+   * Deletes a device's push subscription; with `endpoint`, only while it is still that one (a
+   * 410 for an old subscription must not delete the one the device registered since).
+   */
+  deletePushSubscription(mailbox: Mailbox, endpoint?: string): Promise<void>;
+  /**
+   * The relay-wide setting `name`: stores `value` unless the setting exists, and returns what is
+   * stored, atomically (nodes sharing a store starting together all get the first one's value).
+   */
+  claimSetting(name: string, value: Uint8Array): Promise<Uint8Array>;
 
   /** Whether the store can take writes: "full" below `minFreeBytes` free or after a full-disk failure, "failing" after an I/O failure. */
   health(minFreeBytes: number): Promise<StorageStatus>;
