@@ -36,7 +36,7 @@ export interface MessageJson {
   readonly from: Author;
   /** True for messages this account wrote (copies from its other devices). */
   readonly outgoing: boolean;
-  readonly kind: "text" | "attachment" | "notice" | "reaction" | "edit" | "delete" | "update";
+  readonly kind: "text" | "attachment" | "notice" | "call" | "reaction" | "edit" | "delete" | "update";
   /** The text (an attachment's caption; an edit's new text; "" for reactions and deletes). */
   readonly text: string;
   readonly attachment?: { readonly name: string; readonly size: number; readonly type: string };
@@ -130,6 +130,7 @@ export function toText(json: MessageJson): string {
       break;
     }
     case "notice":
+    case "call":
       body = `* ${oneLine(json.text)}`;
       break;
     case "reaction":

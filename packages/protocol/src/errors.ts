@@ -62,6 +62,8 @@ export const ErrorCode = {
   GroupInvalid: "ERR_GROUP_INVALID",
   /** Client: acting in a group this account is not (or no longer) a member of. */
   NotGroupMember: "ERR_NOT_GROUP_MEMBER",
+  /** Client: a call action that the call's state does not allow, or on a call this device does not know (spec/calls.md §3). */
+  CallState: "ERR_CALL_STATE",
   /** An attachment's ciphertext failed a check: a chunk's tag, the digest, its length or its padding (spec/attachments.md). */
   AttachmentCorrupt: "ERR_ATTACHMENT_CORRUPT",
   /** An attachment's ciphertext ended before its final chunk (spec/attachments.md). */

@@ -116,3 +116,15 @@ export const MAX_ATTACHMENT_PREVIEW_BYTES = 64;
 
 /** Largest encoded attachment pointer (`encodeAttachmentPointer`, bytes): a group avatar must fit the group state's 1 KiB slot. */
 export const MAX_ATTACHMENT_POINTER_BYTES = 1024;
+
+/** Largest SDP in a call offer or answer (UTF-8 bytes): real SDPs are 2–10 KB; the payload must fit MAX_TEXT_BYTES with its JSON. */
+export const MAX_CALL_SDP_BYTES = 50_000;
+
+/** Most ICE candidates in one `ice` call signal: a sender batches candidates gathered together, a receiver bounds the work. */
+export const MAX_CALL_ICE_BATCH = 32;
+
+/** Largest ICE candidate line (UTF-8 bytes): real ones are about 100–200 bytes. */
+export const MAX_CALL_ICE_CANDIDATE_BYTES = 1024;
+
+/** Most participants in a call, caller included (group calls are a mesh: n·(n−1)/2 legs, each peer uploads n−1 streams). */
+export const MAX_CALL_PARTICIPANTS = 4;

@@ -38,6 +38,7 @@ const PARLEY: Readonly<Record<ErrorCode, string>> = {
   ERR_GROUP_STALE: "The group changed in the meantime; try again.",
   ERR_GROUP_INVALID: "That change would break the group (for example, remove its last admin).",
   ERR_NOT_GROUP_MEMBER: "You are not a member of this group.",
+  ERR_CALL_STATE: "That call is not in a state that allows this (it ended, or it rings on another device).",
   ERR_ATTACHMENT_CORRUPT: "The file was damaged or tampered with in transit and was not saved.",
   ERR_ATTACHMENT_TRUNCATED: "The file is incomplete on the relay and could not be saved.",
   ERR_BACKUP_PASSPHRASE: "That backup passphrase is not right.",

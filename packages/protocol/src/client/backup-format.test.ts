@@ -170,3 +170,25 @@ describe("decoders under fuzzing", () => {
     expect(() => decodeBackupPayload(crypto, encoded)).toThrow(expect.objectContaining({ code: ErrorCode.BackupCorrupt }));
   });
 });
+
+describe("call history lines in a backup", () => {
+  const payload = decodeBackupPayload(crypto, bytes(vector.payload));
+  const conversation = payload.conversations[0] as BackupPayload["conversations"][number];
+  const withLine = (call: unknown): Uint8Array => {
+    const base = conversation.messages[0] as object;
+    const line = { ...base, id: "ab".repeat(16), kind: "call", text: "Missed voice call", call };
+    return encodeRecord({ ...payload, conversations: [{ ...conversation, messages: [...conversation.messages, line] }] });
+  };
+
+  test("a call line with its record is kept; a malformed record is ERR_BACKUP_CORRUPT", () => {
+    const call = { callId: "cd".repeat(16), video: false, direction: "incoming", outcome: "missed" };
+    const decoded = decodeBackupPayload(crypto, withLine(call));
+    expect(decoded.conversations[0]?.messages.at(-1)?.call).toEqual(call);
+    expect(
+      decodeBackupPayload(crypto, withLine({ ...call, outcome: "completed", durationMs: 83_000 })).conversations[0]?.messages.at(-1)?.kind,
+    ).toBe("call");
+    for (const bad of [{ ...call, outcome: "exploded" }, { ...call, direction: "sideways" }, { ...call, durationMs: -1 }, "missed"]) {
+      expect(() => decodeBackupPayload(crypto, withLine(bad))).toThrow(expect.objectContaining({ code: ErrorCode.BackupCorrupt }));
+    }
+  });
+});

@@ -263,7 +263,15 @@ const isInt = (v: unknown, min = 0): v is number => Number.isSafeInteger(v) && (
 const isBool = (v: unknown): v is boolean => typeof v === "boolean";
 const isText = (v: unknown): v is string => typeof v === "string";
 const optional = (v: unknown, check: (x: unknown) => boolean) => v === undefined || check(v);
-const MESSAGE_KINDS = new Set(["text", "attachment", "notice"]);
+const MESSAGE_KINDS = new Set(["text", "attachment", "notice", "call"]);
+const CALL_OUTCOMES = new Set(["completed", "missed", "declined", "busy", "noAnswer", "cancelled", "failed"]);
+const isCallRecord = (v: unknown): boolean =>
+  isObject(v) &&
+  isText(v.callId) &&
+  isBool(v.video) &&
+  (v.direction === "outgoing" || v.direction === "incoming") &&
+  CALL_OUTCOMES.has(v.outcome as string) &&
+  optional(v.durationMs, (d) => isInt(d));
 const STATUSES = new Set(["pending", "sent", "delivered", "read", "received", "failed"]);
 
 /** Decodes and checks the payload's structure (rules BAK-9…BAK-13); anything else is ERR_BACKUP_CORRUPT. */
@@ -343,6 +351,7 @@ export function decodeBackupPayload(crypto: CryptoProvider, plaintext: Uint8Arra
         !isInt(m.senderDevice) ||
         !isBool(m.outgoing) ||
         !MESSAGE_KINDS.has(m.kind as string) ||
+        !optional(m.call, isCallRecord) ||
         !isText(m.text) ||
         !isInt(m.sentAt) ||
         !isInt(m.receivedAt) ||

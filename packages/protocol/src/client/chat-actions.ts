@@ -86,7 +86,7 @@ export async function markRead(ctx: ClientContext, contact: Contact, messageIds?
   const writes = [];
   for (const found of await ctx.history.toMarkRead(contact.id, messageIds)) {
     const message = found.message;
-    if (message.outgoing || message.status !== "received" || message.kind === "notice") continue;
+    if (message.outgoing || message.status !== "received" || message.kind === "notice" || message.kind === "call") continue;
     const next = { ...message, status: "read" as const };
     writes.push(ctx.updateMessageWrite(found.key, next));
     read.push(next);

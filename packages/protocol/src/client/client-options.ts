@@ -6,6 +6,7 @@
 import type { CryptoProvider } from "../crypto/provider.js";
 import { canonicalRelayId } from "../wire/auth.js";
 import type { BackoffOptions } from "./backoff.js";
+import type { CallOptions } from "./calls/types.js";
 import type { UnsealedFallback } from "./delivery-token.js";
 import type { IdentityRecheckOptions } from "./identity-refresh.js";
 import type { ClientLogger } from "./logger.js";
@@ -52,6 +53,8 @@ export interface ParleyClientOptions {
    * each contact at most daily). `false` turns them off.
    */
   readonly identityRecheck?: IdentityRecheckOptions | false;
+  /** Call timeouts (spec/calls.md §5): ring 45 s and connect 30 s by default. */
+  readonly calls?: CallOptions;
   /** Clock override (tests). */
   readonly now?: () => number;
   /** The `fetch` used for attachment blobs at the relay's HTTP origin (default: the global one). */

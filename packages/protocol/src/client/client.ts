@@ -29,6 +29,7 @@ import {
 } from "./attachments.js";
 import { backoffDelay } from "./backoff.js";
 import { type BackupImportResult, commitRestore, exportBackup, importBackup, prepareRestore } from "./backup.js";
+import { CallsApi } from "./calls/calls-api.js";
 import * as chat from "./chat-actions.js";
 import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
@@ -90,6 +91,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   private readonly identities: IdentityRefresher;
   /** Groups: create them, change members, roles, info and settings. Their messages use the conversation methods with `GroupInfo.id`. */
   readonly groups: GroupsApi;
+  /** Voice and video calls: placing, answering, hanging up; signalling only — media is the app's (spec/calls.md). */
+  readonly calls: CallsApi;
   private readonly attachments: Attachments;
 
   private constructor(
@@ -130,6 +133,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       () => this.assertOpen(),
       (source, uploadOptions) => this.attachments.upload(source, uploadOptions),
     );
+    this.calls = new CallsApi(this.ctx, () => this.assertOpen(), options.calls);
     this.attachments = new Attachments(
       this.ctx,
       { relayUrl: options.relayUrl, ...optional("fetch", options.fetch) },
@@ -347,6 +351,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.loggedIn = false;
       this.prekeys.stop();
       this.identities.stop();
+      this.calls.closeAll();
       this.connectWaiters.rejectAll(new ParleyError(ErrorCode.Closed, "client is closed"));
       this.ctx.connection.close();
       this.anonymousConnection.close();

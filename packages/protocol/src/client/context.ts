@@ -9,6 +9,7 @@ import type { Deps } from "../deps.js";
 import { type Address, addressKey } from "../keys/identity.js";
 import type { SessionRecord } from "../session/record.js";
 import { decodeSessionRecord, encodeSessionRecord } from "../session/serialize.js";
+import type { ReceivedCallSignal } from "./calls/received.js";
 import type { ChatMessage } from "./conversation.js";
 import { DEFAULT_UNSEALED_FALLBACK, type UnsealedFallback } from "./delivery-token.js";
 import type { ClientEvents } from "./events.js";
@@ -34,6 +35,8 @@ export class ClientContext {
   flushing: Promise<void> | undefined;
   /** Set by close(): no new background work starts. */
   closed = false;
+  /** Where received call signals go (calls/calls-api.ts sets it); dropped while unset. */
+  onCallSignal: ((signal: ReceivedCallSignal) => void) | undefined;
   private readonly background = new Set<Promise<unknown>>();
   /**
    * The store, written through the history layer (history.ts): message batches also update the

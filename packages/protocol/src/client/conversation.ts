@@ -15,6 +15,18 @@ const STATUS_ORDER: Record<MessageStatus, number> = { failed: -1, pending: 0, se
 /** An attachment as a message shows it: the attachment content's fields, its caption being the message text. */
 export type AttachmentInfo = Omit<Extract<ContentBody, { kind: "attachment" }>, "kind" | "caption">;
 
+/** What a call history line records (spec/calls.md §9). */
+export interface CallRecord {
+  /** The call id, hex. */
+  readonly callId: string;
+  readonly video: boolean;
+  readonly direction: "outgoing" | "incoming";
+  /** `completed`: it connected (then `durationMs`); the others are the end reasons of a call that never did. */
+  readonly outcome: "completed" | "missed" | "declined" | "busy" | "noAnswer" | "cancelled" | "failed";
+  /** From connected media to the end (completed calls). */
+  readonly durationMs?: number;
+}
+
 /** One message in a conversation. */
 export interface ChatMessage {
   /** The content's 16-byte id, hex. */
@@ -24,11 +36,16 @@ export interface ChatMessage {
   readonly sender: string;
   readonly senderDevice: number;
   readonly outgoing: boolean;
-  /** `notice`: a line the client adds itself (session reset, undecryptable message, identity change). */
-  readonly kind: "text" | "attachment" | "notice";
+  /**
+   * `notice`: a line the client adds itself (session reset, undecryptable message, identity
+   * change); `call`: a call history line ("Missed voice call", a call's duration), with `call`.
+   */
+  readonly kind: "text" | "attachment" | "notice" | "call";
   readonly text: string;
   readonly replyTo?: string;
   readonly attachment?: AttachmentInfo;
+  /** Call history lines (`kind: "call"`): how the call went (spec/calls.md §9). */
+  readonly call?: CallRecord;
   /** Sender's clock. */
   readonly sentAt: number;
   /** Our clock when stored. */

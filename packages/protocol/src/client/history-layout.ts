@@ -55,7 +55,7 @@ export interface HistoryRecord {
   readonly buckets: readonly BucketInfo[];
   /** The newest message and its key. */
   readonly last?: { readonly key: string; readonly message: ChatMessage };
-  /** Received messages not yet read (notices excluded). */
+  /** Received messages not yet read (notices and call lines excluded). */
   readonly unread: number;
 }
 
@@ -64,7 +64,8 @@ export const EMPTY_RECORD: HistoryRecord = { buckets: [], unread: 0 };
 
 /** Whether a message counts as unread. */
 export function isUnread(message: ChatMessage): boolean {
-  return !message.outgoing && message.status === "received" && message.kind !== "notice";
+  // Lines the client writes itself (notices, call history) are never unread: nobody sent them.
+  return !message.outgoing && message.status === "received" && message.kind !== "notice" && message.kind !== "call";
 }
 
 /** The part of a key (or of a message) that orders a conversation: `<receivedAt, 15 digits>-<id>`. */

@@ -326,8 +326,23 @@ async function applyFrom(
         applied,
       );
       break;
+    case "callSignal": {
+      // Handed to the calls module once committed (calls/receive.ts); nothing is stored for a signal.
+      const signal = {
+        contactId: contact.id,
+        peer: hex(contact.userId),
+        senderDevice: actorDevice,
+        fromOwnDevice: outgoing,
+        callId: hex(content.callId),
+        type: content.signal,
+        payload: content.payload,
+        sentAt: content.sentAt,
+      };
+      applied.events.push(() => ctx.onCallSignal?.(signal));
+      break;
+    }
     default:
-      // Call signals and syncs from others are not part of chat yet.
+      // Syncs from others (only our own devices send them) mean nothing.
       break;
   }
 }

@@ -14,6 +14,19 @@ export type {
   UploadRecord,
 } from "./attachments.js";
 export type { BackupImportResult } from "./backup.js";
+export type { CallsApi } from "./calls/calls-api.js";
+export { type CallSignal, decodeCallSignal, encodeCallSignal, type HangupReason } from "./calls/signal-payload.js";
+export {
+  CALL_CONNECT_TIMEOUT_MS,
+  CALL_RING_TIMEOUT_MS,
+  type CallEndReason,
+  type CallEvents,
+  type CallInfo,
+  type CallLeg,
+  type CallMediaHandler,
+  type CallOptions,
+  type CallState,
+} from "./calls/types.js";
 export {
   CONNECT_TIMEOUT_MS,
   type ConnectOptions,
@@ -21,7 +34,7 @@ export {
   ParleyClient,
   type ParleyClientOptions,
 } from "./client.js";
-export type { AttachmentInfo, ChatMessage, MemberStatus, MessageStatus } from "./conversation.js";
+export type { AttachmentInfo, CallRecord, ChatMessage, MemberStatus, MessageStatus } from "./conversation.js";
 export type { ClientEvents } from "./events.js";
 export type { CreateGroupOptions, GroupsApi } from "./groups/api.js";
 export { GROUP_CONVERSATION_PREFIX, groupConversationId, isGroupConversation } from "./groups/ids.js";

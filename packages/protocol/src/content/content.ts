@@ -48,7 +48,12 @@ export const DELIVERY_TOKEN_LENGTH = 32;
 
 export type ReceiptType = "delivered" | "read";
 export type PresenceState = "offline" | "online" | "away";
-export type CallSignalType = "offer" | "answer" | "ice" | "hangup" | "busy";
+/**
+ * What a call signal says (spec/calls.md §4): SDP `offer`/`answer` (also renegotiation and mesh
+ * legs), a batch of `ice` candidates, `hangup` (with a reason), `busy`, `ringing` (a callee device
+ * rings), `decline`, and `join` (a group participant answered and tells the others).
+ */
+export type CallSignalType = "offer" | "answer" | "ice" | "hangup" | "busy" | "ringing" | "decline" | "join";
 
 /** Body of each content kind. */
 export type ContentBody =
@@ -87,7 +92,7 @@ export function isEphemeral(content: Pick<Content, "kind">): boolean {
 
 const RECEIPTS: readonly ReceiptType[] = ["delivered", "read"];
 const PRESENCE: readonly PresenceState[] = ["offline", "online", "away"];
-const SIGNALS: readonly CallSignalType[] = ["offer", "answer", "ice", "hangup", "busy"];
+const SIGNALS: readonly CallSignalType[] = ["offer", "answer", "ice", "hangup", "busy", "ringing", "decline", "join"];
 
 function checkId(id: Uint8Array, name: string): void {
   if (!(id instanceof Uint8Array) || id.length !== MESSAGE_ID_LENGTH) throw new RangeError(`${name} must be ${MESSAGE_ID_LENGTH} bytes`);

@@ -440,6 +440,9 @@ export function generateVectors(crypto: CryptoProvider): Record<string, unknown>
       content: { kind: "text", id: id(20), sentAt: VECTOR_TIME, text: "sent from my phone" },
     },
     { kind: "text", id: id(16), sentAt: VECTOR_TIME, text: "x".repeat(1000) },
+    // Call signals with their JSON payloads (spec/calls.md §4): a device ringing, a group participant joining.
+    { kind: "callSignal", id: id(21), sentAt: VECTOR_TIME, callId: id(14), signal: "ringing", payload: '{"to":1}' },
+    { kind: "callSignal", id: id(22), sentAt: VECTOR_TIME, callId: id(14), signal: "join", payload: "{}" },
   ];
   const content = {
     description:

@@ -35,6 +35,7 @@ export const PARLEY_ERROR_SENTENCES: Readonly<Record<ErrorCode, string>> = {
   ERR_GROUP_STALE: "The group changed in the meantime. Try again.",
   ERR_GROUP_INVALID: "That change would break the group (for example, remove its last admin).",
   ERR_NOT_GROUP_MEMBER: "You are no longer a member of this group.",
+  ERR_CALL_STATE: "That call has ended or is not ringing on this device.",
   ERR_ATTACHMENT_CORRUPT: "The file was damaged or tampered with in transit and was not opened.",
   ERR_ATTACHMENT_TRUNCATED: "The file is incomplete on the relay and could not be opened.",
   ERR_BACKUP_PASSPHRASE: "That backup passphrase is not right.",
