@@ -1,7 +1,20 @@
 // Registers the service worker once the app has started (after the load event, when the browser
 // is idle), so it never competes with the first paint. Not in `vite dev` (no built /sw.js there).
+// Also follows the worker's "open this path" message after a push notification is clicked.
+import { navigate } from "../app/router.js";
+import { clickTarget, OPEN_MESSAGE_TYPE } from "./push-notify.js";
+
+function followNotificationClicks(): void {
+  navigator.serviceWorker.addEventListener("message", (event: MessageEvent) => {
+    const data = event.data as { type?: unknown; path?: unknown } | null;
+    if (data?.type === OPEN_MESSAGE_TYPE) navigate(clickTarget(data));
+  });
+}
+
+/** Registers the app's service worker when the browser is idle after load (production builds only). */
 export function registerServiceWorker(): void {
   if (import.meta.env.DEV || !("serviceWorker" in navigator)) return;
+  followNotificationClicks();
   const register = () => {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
       // Offline support is an extra: the app works without it (e.g. in a private window).
