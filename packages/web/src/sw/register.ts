@@ -7,7 +7,10 @@ import { clickTarget, OPEN_MESSAGE_TYPE } from "./push-notify.js";
 function followNotificationClicks(): void {
   navigator.serviceWorker.addEventListener("message", (event: MessageEvent) => {
     const data = event.data as { type?: unknown; path?: unknown } | null;
-    if (data?.type === OPEN_MESSAGE_TYPE) navigate(clickTarget(data));
+    if (data?.type !== OPEN_MESSAGE_TYPE) return;
+    // "/" means just the app: the focused tab stays where it is.
+    const path = clickTarget(data);
+    if (path !== "/") navigate(path);
   });
 }
 
