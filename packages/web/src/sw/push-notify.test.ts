@@ -8,6 +8,7 @@ import {
   PUSH_NOTIFICATION_TAG,
   pushNotification,
 } from "./push-notify.js";
+import { openMessagePath } from "./register.js";
 
 const ORIGIN = "http://127.0.0.1:4000";
 
@@ -39,6 +40,17 @@ describe("clickTarget", () => {
     expect(clickTarget({ path: 3 })).toBe("/");
     expect(clickTarget(null)).toBe("/");
     expect(clickTarget(undefined)).toBe("/");
+  });
+});
+
+describe("the page's side of the open message", () => {
+  test("reads what the worker posts, and nothing else", () => {
+    expect(openMessagePath({ type: OPEN_MESSAGE_TYPE, path: "/c/abc" })).toBe("/c/abc");
+    expect(openMessagePath({ type: OPEN_MESSAGE_TYPE, path: clickTarget({ path: "//evil.example" }) })).toBe("/");
+    expect(openMessagePath({ type: OPEN_MESSAGE_TYPE, path: "//evil.example" })).toBeUndefined();
+    expect(openMessagePath({ type: "parley:other", path: "/c/abc" })).toBeUndefined();
+    expect(openMessagePath("parley:version")).toBeUndefined();
+    expect(openMessagePath(null)).toBeUndefined();
   });
 });
 
