@@ -80,14 +80,14 @@ webTest("Settings: push is refused in this browser, said as a sentence, with no 
     page.evaluate<boolean>("navigator.serviceWorker.ready.then((r) => r.pushManager.getSubscription()).then((s) => s !== null)");
 
   // Without the notification permission (headless Chromium answers "denied" at once).
-  await toggle.check();
+  await toggle.click();
   await page.getByText("Notifications are blocked for this site.").waitFor({ timeout: 15_000 });
   expect(await toggle.isChecked()).toBe(false);
   expect(await subscribed()).toBe(false);
 
   // With it: PushManager.subscribe is refused in this profile; the switch stays off.
   await context.grantPermissions(["notifications"], { origin: new URL(web.relay.appUrl).origin });
-  await toggle.check();
+  await toggle.click();
   await page.getByText("Push notifications are not available in this browser: it refused to subscribe").waitFor({ timeout: 30_000 });
   expect(await toggle.isChecked()).toBe(false);
   expect(await toggle.isEnabled()).toBe(true);
