@@ -40,6 +40,10 @@ async function registrationId(cdp: CDPSession, scope: string): Promise<string> {
 }
 
 webTest('a push shows one content-free "New message" notification; a burst leaves one', { timeout: 120_000 }, async () => {
+  // /sw.js is registered as a classic worker: a module import (a chunk shared with the page) would stop it loading.
+  const script = await (await fetch(`${web.relay.appUrl}/sw.js`)).text();
+  expect(script).not.toMatch(/(^|[;}])\s*import\s*[{*"']/);
+  expect(script).toContain("parley-new-message");
   const { page, context, pageErrors } = await signUp(web.browser, web.relay, "pushy", "Pushy", DESKTOP);
   const origin = new URL(web.relay.appUrl).origin;
   await context.grantPermissions(["notifications"], { origin });
