@@ -110,6 +110,41 @@ describe("readable lines", () => {
   });
 });
 
+describe("call history lines", () => {
+  const missed = message({
+    kind: "call",
+    text: "Missed voice call",
+    call: { callId: "c1", video: false, direction: "incoming", outcome: "missed" },
+  });
+  const done = message({
+    kind: "call",
+    sender: ALICE,
+    outgoing: true,
+    text: "Video call · 2:13",
+    call: { callId: "c2", video: true, direction: "outgoing", outcome: "completed", durationMs: 133_000 },
+  });
+
+  it("carry how the call went in JSON (no call id: it means nothing to a reader)", () => {
+    expect(json({ type: "message", message: missed })).toMatchObject({
+      kind: "call",
+      text: "Missed voice call",
+      call: { video: false, direction: "incoming", outcome: "missed" },
+    });
+    expect(json({ type: "message", message: done }).call).toEqual({
+      video: true,
+      direction: "outgoing",
+      outcome: "completed",
+      durationMs: 133_000,
+    });
+    expect(json({ type: "message", message: message() }).call).toBeUndefined();
+  });
+
+  it("read as a ☎ line; a missed call names its caller", () => {
+    expect(toText(json({ type: "message", message: missed }))).toMatch(/^\d\d:\d\d ☎ Missed voice call from Bob \(@bob\)$/);
+    expect(toText(json({ type: "message", message: done }))).toMatch(/^\d\d:\d\d ☎ Video call · 2:13$/);
+  });
+});
+
 describe("changesBetween", () => {
   it("reports a delete, once", () => {
     const before = message();

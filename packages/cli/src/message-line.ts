@@ -43,6 +43,13 @@ export interface MessageJson {
   /** A reply: the id of the message replied to, and its text when this device has it. */
   readonly reply?: { readonly id: string; readonly text?: string };
   readonly reaction?: { readonly emoji: string; readonly removed: boolean };
+  /** Call history lines only: how the call went (spec/calls.md §9); `durationMs` for completed calls. */
+  readonly call?: {
+    readonly video: boolean;
+    readonly direction: "incoming" | "outgoing";
+    readonly outcome: string;
+    readonly durationMs?: number;
+  };
   /** When: the sender's clock for a new message or an edit, this device's clock for other changes (ISO 8601). */
   readonly time: string;
 }
@@ -70,6 +77,16 @@ export function toJson(event: MessageEvent, names: Names, now: number): MessageJ
         kind: m.kind,
         text: m.text,
         ...(m.attachment ? { attachment: { name: m.attachment.fileName, size: m.attachment.size, type: m.attachment.contentType } } : {}),
+        ...(m.call
+          ? {
+              call: {
+                video: m.call.video,
+                direction: m.call.direction,
+                outcome: m.call.outcome,
+                ...(m.call.durationMs !== undefined ? { durationMs: m.call.durationMs } : {}),
+              },
+            }
+          : {}),
         ...(m.replyTo !== undefined ? { reply: { id: m.replyTo, ...(quoted !== undefined ? { text: quoted } : {}) } } : {}),
         time: iso(m.sentAt),
       };
@@ -130,8 +147,11 @@ export function toText(json: MessageJson): string {
       break;
     }
     case "notice":
-    case "call":
       body = `* ${oneLine(json.text)}`;
+      break;
+    case "call":
+      // A missed call names its caller; the other lines ("Voice call · 2:13") stand alone.
+      body = `☎ ${oneLine(json.text)}${json.call?.direction === "incoming" && json.call.outcome === "missed" ? ` from ${by}` : ""}`;
       break;
     case "reaction":
       body = `${by} ${json.reaction?.removed ? "removed the reaction" : "reacted"} ${json.reaction?.emoji ?? ""} to ${shortId(json.id)}`;

@@ -135,7 +135,7 @@ export async function read(ctx: CommandContext): Promise<number> {
       await names.prepare(event);
       const line = withOutgoing(toJson(event, names, Date.now()), client.userId);
       println(ctx, json ? JSON.stringify(line) : toText(line));
-      if (follow && event.type === "message" && !event.message.outgoing && event.message.kind !== "notice")
+      if (follow && event.type === "message" && !event.message.outgoing && event.message.kind !== "notice" && event.message.kind !== "call")
         await client.markRead(event.message.contactId, [event.message.id]).catch(() => undefined);
     });
   };

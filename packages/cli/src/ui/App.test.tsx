@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@parley/protocol/client";
+import type { CallInfo, ChatMessage } from "@parley/protocol/client";
 import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { render } from "ink-testing-library";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -75,7 +75,64 @@ function setup(count = 1) {
   return { ...app, type, key, frame: () => app.lastFrame() ?? "" };
 }
 
+/** Emits a `client.calls` event as the SDK does when a call signal arrives (the store listens to it). */
+function emitCall(event: "incoming" | "state", call: CallInfo): void {
+  (client.calls as unknown as { emit(e: string, payload: CallInfo): void }).emit(event, call);
+}
+
 describe("App", () => {
+  test("an incoming call: a notice with the bell, never answered here; it goes when the call stops ringing", async () => {
+    const store = chatStore(1);
+    const seeded = store.getSnapshot();
+    await store.attach();
+    store.update((s) => ({
+      ...s,
+      contactsById: seeded.contactsById,
+      conversations: seeded.conversations,
+      conversationsById: seeded.conversationsById,
+    }));
+    const rung: string[] = [];
+    const options = { profile: "default", home: "/nonexistent", relay: "ws://127.0.0.1:9" };
+    const app = render(<App client={client} store={store} options={options} notify={(s) => rung.push(s)} onQuit={() => {}} />);
+    try {
+      await tick(100);
+      const call: CallInfo = {
+        id: "ca11",
+        conversationId: "@bob",
+        direction: "incoming",
+        video: true,
+        state: "ringing",
+        caller: BOB,
+        participants: [BOB, client.userId],
+        connected: [],
+        remoteRinging: false,
+        onThisDevice: true,
+        startedAt: Date.now(),
+      };
+      // A call on another of our devices (watch only) does not ring here.
+      emitCall("state", { ...call, id: "e15e", onThisDevice: false });
+      await tick();
+      expect(app.lastFrame()).not.toContain("is calling");
+      expect(rung).toEqual([]);
+
+      emitCall("incoming", call);
+      emitCall("state", call);
+      await tick();
+      expect(app.lastFrame()).toContain("☎ Bob is calling (video) — answer in the web client");
+      expect(rung).toHaveLength(1);
+      expect(rung[0]?.startsWith("\u0007")).toBe(true);
+
+      // Answered on the web client: the notice goes, and nothing more rings.
+      emitCall("state", { ...call, state: "ended", endReason: "answeredElsewhere" });
+      await tick();
+      expect(app.lastFrame()).not.toContain("is calling");
+      expect(rung).toHaveLength(1);
+    } finally {
+      app.unmount();
+      store.detach();
+    }
+  });
+
   test("wide: the list and the conversation side by side, the hint line below", async () => {
     const app = setup();
     await tick(100);

@@ -9,6 +9,7 @@ import { Box, Text, useApp, useInput } from "ink";
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { ProfileOptions } from "../profile.js";
 import { type ActionContext, runCommand, UsageError } from "./actions.js";
+import { callLineText, incomingCallText, isMissedCall } from "./calls.js";
 import { parseCommand } from "./commands.js";
 import { ConversationList } from "./components/ConversationList.js";
 import { MessagePane, visibleSlice } from "./components/MessagePane.js";
@@ -93,14 +94,24 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
   // A message in a conversation that is not focused rings the bell (and notifies on the desktop where supported).
   useEffect(() => {
     store.onIncoming = (m) => {
+      // Of call history lines only a missed call is news (the ringing itself already rang the bell).
+      if (m.kind === "call" && !isMissedCall(m)) return;
       if (m.contactId === selectedRef.current) return;
       const s = store.getSnapshot();
       notify?.(
-        notificationSequence("Parley", `New message from ${userName(s, m.sender, m.contactId)} in ${conversationTitle(s, m.contactId)}`),
+        notificationSequence(
+          "Parley",
+          m.kind === "call"
+            ? `${callLineText(s, m)} in ${conversationTitle(s, m.contactId)}`
+            : `New message from ${userName(s, m.sender, m.contactId)} in ${conversationTitle(s, m.contactId)}`,
+        ),
       );
     };
+    // A call rings: the bell and a desktop notice, whichever conversation is open.
+    store.onIncomingCall = (call) => notify?.(notificationSequence("Parley", incomingCallText(store.getSnapshot(), call)));
     return () => {
       store.onIncoming = undefined;
+      store.onIncomingCall = undefined;
     };
   }, [store, notify]);
 
@@ -124,7 +135,7 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
     if (!selectedId || !showPane || panel) return;
     const unread = slice
       .map(({ id }) => snapshot.messagesById[id])
-      .filter((m) => m && !m.outgoing && m.kind !== "notice" && m.status !== "read" && !marking.current.has(m.id))
+      .filter((m) => m && !m.outgoing && m.kind !== "notice" && m.kind !== "call" && m.status !== "read" && !marking.current.has(m.id))
       .map((m) => m?.id as string);
     if (unread.length === 0) return;
     for (const id of unread) marking.current.add(id);
@@ -287,7 +298,11 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
           )
         ) : null}
       </Box>
-      <TypingLine snapshot={snapshot} conversationId={selectedId} typers={typers} />
+      {snapshot.ringing.length > 0 ? (
+        <CallNotice snapshot={snapshot} />
+      ) : (
+        <TypingLine snapshot={snapshot} conversationId={selectedId} typers={typers} />
+      )}
       <Box>
         <Text color={focus === "composer" ? "cyan" : "gray"} bold>
           {"> "}
@@ -298,6 +313,17 @@ export function App({ client, store, options, notify, onQuit }: AppProps) {
       </Box>
       <StatusLine status={status} suggestions={suggestions} snapshot={snapshot} width={columns} />
     </Box>
+  );
+}
+
+/** The newest call ringing here, on the line the typing mark uses (a call matters more). */
+function CallNotice({ snapshot }: { snapshot: Snapshot }) {
+  const call = snapshot.ringing.at(-1);
+  if (!call) return <Text> </Text>;
+  return (
+    <Text color="yellow" bold wrap="truncate-end">
+      {`☎ ${incomingCallText(snapshot, call)}`}
+    </Text>
   );
 }
 

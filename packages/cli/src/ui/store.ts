@@ -4,7 +4,17 @@
  * of changes at most once per microtask, so a burst of receipts costs one render. No protocol
  * logic here: the snapshot only mirrors what the client reports.
  */
-import type { ChatMessage, ConnectionState, Contact, ConversationSummary, GroupInfo, ParleyClient } from "@parley/protocol/client";
+
+import type {
+  CallInfo,
+  ChatMessage,
+  ConnectionState,
+  Contact,
+  ConversationSummary,
+  GroupInfo,
+  ParleyClient,
+} from "@parley/protocol/client";
+import { ringsHere } from "./calls.js";
 
 export interface PresenceInfo {
   readonly presence: "offline" | "online" | "away";
@@ -39,6 +49,8 @@ export interface Snapshot {
   /** Contact id → presence. */
   readonly presence: Readonly<Record<string, PresenceInfo>>;
   readonly transfers: Readonly<Record<string, Transfer>>;
+  /** Incoming calls ringing on this device now, oldest first (the terminal never answers them). */
+  readonly ringing: readonly CallInfo[];
 }
 
 /** A typing mark disappears after this long without a refresh (senders repeat while typing). */
@@ -60,6 +72,8 @@ export class ChatStore {
   readonly #typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Called for each new incoming message (notifications). */
   onIncoming: ((message: ChatMessage) => void) | undefined;
+  /** Called when a call starts ringing on this device (the bell). */
+  onIncomingCall: ((call: CallInfo) => void) | undefined;
 
   constructor(readonly client: ParleyClient) {
     this.#snapshot = {
@@ -74,6 +88,7 @@ export class ChatStore {
       typing: {},
       presence: {},
       transfers: {},
+      ringing: [],
     };
   }
 
@@ -112,6 +127,11 @@ export class ChatStore {
         this.#scheduleSummaryRefresh();
       }),
       client.on("connection", (c) => this.update((s) => ({ ...s, connection: c.state }))),
+      client.calls.on("incoming", (call) => {
+        this.#onCall(call);
+        if (ringsHere(call)) this.onIncomingCall?.(call);
+      }),
+      client.calls.on("state", (call) => this.#onCall(call)),
     ];
     const [contacts, groups] = await Promise.all([client.contacts(), client.groups.list()]);
     this.update((s) => {
@@ -193,6 +213,15 @@ export class ChatStore {
     });
     if (notify && !m.outgoing && m.kind !== "notice") this.onIncoming?.(m);
     this.#scheduleSummaryRefresh();
+  }
+
+  /** Keeps `ringing` to the calls that ring here: a call that was answered elsewhere, ended or declined leaves it. */
+  #onCall(call: CallInfo): void {
+    this.update((s) => {
+      const others = s.ringing.filter((c) => c.id !== call.id);
+      if (ringsHere(call)) return { ...s, ringing: [...others, call] };
+      return others.length === s.ringing.length ? s : { ...s, ringing: others };
+    });
   }
 
   #onTyping(conversationId: string, userId: string | undefined, typing: boolean): void {

@@ -7,8 +7,11 @@
 // A new version takes over at once (skipWaiting + claim) and drops the old shell cache, so the
 // next load runs it. It also streams verified attachment plaintext from the page to <video>
 // (/parley-media/<id>, ./media-stream.ts): that listener goes first, so it answers its own paths.
+// Web Push (push-notify.ts): every push shows one content-free "New message" notification under
+// one tag; a click focuses an open tab of the app or opens it.
 // The DOM and WebWorker type libraries conflict, so the worker scope is typed here (sw-scope.ts).
 import { handleMediaFetch } from "./media-stream.js";
+import { openFromNotification, pushNotification } from "./push-notify.js";
 import { handleShellFetch, installShell, pruneShellCaches, SHELL_VERSION } from "./shell-cache.js";
 import type { SwScope } from "./sw-scope.js";
 
@@ -26,4 +29,13 @@ sw.addEventListener("message", (event) => {
 sw.addEventListener("fetch", (event) => handleMediaFetch(sw, event));
 sw.addEventListener("fetch", (event) => {
   handleShellFetch(event, sw.location.origin);
+});
+sw.addEventListener("push", (event) => {
+  // The payload is content-free by design (spec/relay.md §14.3) and is not read.
+  const { title, options } = pushNotification();
+  event.waitUntil(sw.registration.showNotification(title, options));
+});
+sw.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(openFromNotification(sw.clients, sw.location.origin, event.notification.data));
 });

@@ -2,10 +2,12 @@
  * The message pane: the visible slice of a conversation, newest at the bottom. Each message has
  * its number (for /reply N, /react N …), time, sender, text and marks: a quoted reply above it,
  * "(edited)", "message deleted", reactions, a file's name, size and type, and for our own
- * messages ✓ sent, ✓✓ delivered, ● read. Group system lines are dim and centred on a dash.
+ * messages ✓ sent, ✓✓ delivered, ● read. Group system lines are dim and centred on a dash; call
+ * history lines start with ☎ (a missed call in yellow).
  */
 import type { ChatMessage } from "@parley/protocol/client";
 import { Box, Text } from "ink";
+import { callLineText } from "../calls.js";
 import { formatReactions, formatSize, formatTime, progressBar, snippet, splitMentions, statusMark } from "../format.js";
 import { conversationTitle, type Snapshot, userName } from "../store.js";
 
@@ -102,6 +104,16 @@ export function MessageLine({ n, message: m, snapshot, width }: MessageLineProps
       <Box flexShrink={0} width={width}>
         <Text dimColor italic wrap="wrap">
           {`${String(n).padStart(3)} ${formatTime(m.receivedAt)} — ${m.text}`}
+        </Text>
+      </Box>
+    );
+  }
+  if (m.kind === "call") {
+    const missed = m.call?.direction === "incoming" && m.call.outcome === "missed";
+    return (
+      <Box flexShrink={0} width={width}>
+        <Text wrap="wrap" {...(missed ? { color: "yellow" } : { dimColor: true })}>
+          {`${String(n).padStart(3)} ${formatTime(m.sentAt)} ☎ ${callLineText(snapshot, m)}`}
         </Text>
       </Box>
     );

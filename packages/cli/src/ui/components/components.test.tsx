@@ -78,6 +78,7 @@ function snapshot(messages: ChatMessage[], extra: Partial<Snapshot> = {}): Snaps
     typing: {},
     presence: { "@bob": { presence: "online" }, "@carol": { presence: "away" } },
     transfers: {},
+    ringing: [],
     ...extra,
   };
 }
@@ -160,6 +161,35 @@ describe("MessagePane", () => {
         .filter((p) => p.mention)
         .map((p) => p.text),
     ).toEqual(["@bob", "@carol"]);
+  });
+
+  test("call history lines: a missed call names the caller, a completed one its duration, no media anywhere", () => {
+    const call = (outcome: "missed" | "completed", direction: "incoming" | "outgoing", durationMs?: number) => ({
+      callId: "c1",
+      video: false,
+      direction,
+      outcome,
+      ...(durationMs === undefined ? {} : { durationMs }),
+    });
+    const s = snapshot([
+      message("c1", { kind: "call", text: "Missed voice call", call: call("missed", "incoming") }),
+      message("c2", {
+        kind: "call",
+        sender: ME,
+        outgoing: true,
+        status: "sent",
+        text: "Voice call · 2:13",
+        call: call("completed", "outgoing", 133_000),
+      }),
+      message("c3", { kind: "call", text: "Video call · 0:41", call: { ...call("completed", "incoming", 41_000), video: true } }),
+    ]);
+    const { lastFrame } = render(<MessagePane snapshot={s} conversationId="@bob" width={90} height={10} scroll={0} focused={true} />);
+    const frame = lastFrame() ?? "";
+    expect(frame).toContain("  1 09:05 ☎ Missed voice call from Bob");
+    expect(frame).toContain("  2 09:05 ☎ Voice call · 2:13");
+    expect(frame).toContain("  3 09:05 ☎ Video call · 0:41");
+    // Not rendered as anyone's message text, and without a delivery mark.
+    expect(frame).not.toMatch(/you: Voice call|Bob: Missed|2:13 ✓/);
   });
 
   test("scrolled up, the newest messages leave the pane and the header says how many are below", () => {

@@ -2,13 +2,21 @@
  * Settings (/settings): profile (the display name, editable in place on the primary device),
  * appearance (theme, a UI pref in localStorage), privacy (the
  * SDK's read receipts, typing indicators and presence, kept in the encrypted store), notification
- * permission, linked devices, encrypted backup export and import, and about.
+ * permission, push notifications for this device (../../push), linked devices, encrypted backup export and import, and about.
  * Privacy and backup need the SDK's settings/backup API; until this build has it, they say so.
  */
 import type { ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
+import {
+  currentSubscription,
+  describePushError,
+  disablePush,
+  enablePush,
+  pushSupported,
+  refreshPushSubscription,
+} from "../../push/push-subscription.js";
 import { describeDisplayNameError, describeError } from "../../sdk/errors.js";
 import { useActions, useParley, useViewStore } from "../../sdk/hooks.js";
 import styles from "./Settings.module.css";
@@ -54,6 +62,7 @@ export function Settings() {
         <ThemeSection />
         <PrivacySection api={settingsApi(client)} />
         <NotificationSection />
+        <PushSection client={client} />
         <section className={styles.section} aria-labelledby="settings-devices">
           <h2 id="settings-devices">Devices</h2>
           <p className={styles.hint}>The browsers and computers that use your account, and linking a new one.</p>
@@ -331,6 +340,78 @@ function NotificationSection() {
         <button type="button" className={styles.button} onClick={() => void ask()}>
           Turn on notifications
         </button>
+      )}
+    </section>
+  );
+}
+
+type PushState = "checking" | "on" | "off";
+
+/** The per-device Web Push switch: on subscribes this browser and tells the relay; off undoes both. */
+function PushSection({ client }: { readonly client: ParleyClient | undefined }) {
+  const [state, setState] = useState<PushState>("checking");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    let live = true;
+    currentSubscription()
+      .then(async (subscription) => {
+        if (!live) return;
+        setState(subscription ? "on" : "off");
+        // A subscription made with an older relay key no longer works: replace it.
+        if (subscription && client) await refreshPushSubscription(client);
+      })
+      .catch((e) => {
+        if (live) setError(describePushError(e));
+      });
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  const change = async (on: boolean) => {
+    if (!client || busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (on) await enablePush(client);
+      else await disablePush(client);
+    } catch (e) {
+      setError(describePushError(e));
+    }
+    setState((await currentSubscription().catch(() => null)) ? "on" : "off");
+    for (const l of permissionListeners) l();
+    setBusy(false);
+  };
+  const supported = pushSupported();
+  return (
+    <section className={styles.section} aria-labelledby="settings-push">
+      <h2 id="settings-push">Push notifications</h2>
+      <div className={styles.toggle}>
+        <input
+          id="settings-push-toggle"
+          type="checkbox"
+          checked={state === "on"}
+          disabled={!supported || !client || busy || state === "checking"}
+          aria-describedby="settings-push-hint"
+          onChange={(e) => void change(e.target.checked)}
+        />
+        <label htmlFor="settings-push-toggle">Push notifications on this device</label>
+        <small id="settings-push-hint" className={styles.hint}>
+          {supported
+            ? "When this device is offline, the relay wakes it to say “New message”: never who wrote or what. Other devices keep their own setting."
+            : "Push notifications are not available in this browser."}
+        </small>
+      </div>
+      {busy && <p role="status">{state === "on" ? "Turning push off…" : "Turning push on…"}</p>}
+      {!busy && !error && state === "on" && (
+        <p role="status" className={styles.ok}>
+          On for this device.
+        </p>
+      )}
+      {error && (
+        <p role="alert" className={styles.error} data-testid="push-error">
+          {error}
+        </p>
       )}
     </section>
   );
