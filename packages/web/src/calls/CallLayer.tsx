@@ -3,12 +3,13 @@
  * (remote videos, local preview, mute, camera, screen share, hang up, timer, network hint) and a
  * short notice of how a call placed here ended ("Call declined").
  */
-import type { CallEndReason, CallInfo } from "@parley/protocol/client";
+import type { CallInfo } from "@parley/protocol/client";
 import { useEffect, useRef, useState } from "react";
 import { useParley } from "../sdk/hooks.js";
 import { conversationTitle, isGroupId, personName } from "../sdk/selectors.js";
 import styles from "./Calls.module.css";
 import { useCalls, useCallsController } from "./context.js";
+import { endedText, formatDuration } from "./format.js";
 import type { CallQuality } from "./media.js";
 
 export function CallLayer() {
@@ -147,15 +148,6 @@ function CallTimer({ since }: { readonly since: number }) {
   return <span data-testid="call-timer">{formatDuration(now - since)}</span>;
 }
 
-/** "0:07", "2:13", "1:02:03". */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
 function QualityHint({ quality }: { readonly quality: CallQuality }) {
   const label = quality.level === "good" ? "Good connection" : quality.level === "fair" ? "Unstable connection" : "Poor connection";
   const detail = `${Math.round(quality.loss * 100)} % loss${quality.rttMs === undefined ? "" : `, ${Math.round(quality.rttMs)} ms`}`;
@@ -192,18 +184,6 @@ function Video({
   );
 }
 
-const ENDED_TEXT: Record<CallEndReason, string> = {
-  hangup: "Call ended",
-  declined: "Call declined",
-  busy: "Busy on another call",
-  missed: "Missed call",
-  noAnswer: "No answer",
-  cancelled: "Call cancelled",
-  failed: "The call could not connect",
-  answeredElsewhere: "Answered on another device",
-  glare: "Joined the other call",
-};
-
 function EndedNotice({ call }: { readonly call: CallInfo }) {
   const controller = useCallsController();
   useEffect(() => {
@@ -212,7 +192,7 @@ function EndedNotice({ call }: { readonly call: CallInfo }) {
   }, [controller]);
   return (
     <p className={styles.ended} role="status">
-      {call.endReason ? ENDED_TEXT[call.endReason] : "Call ended"}{" "}
+      {endedText(call.endReason)}{" "}
       <button type="button" className={styles.dismiss} onClick={() => controller?.dismissEnded()}>
         Dismiss
       </button>

@@ -6,6 +6,7 @@
  * screen sharing act on the local tracks and the video senders (`replaceTrack`, no renegotiation).
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
+import { qualityLevel } from "./format.js";
 
 /** How long gathered ICE candidates wait to go out together (ms). */
 export const ICE_BATCH_MS = 40;
@@ -266,14 +267,6 @@ export class WebCallMedia implements CallMediaHandler {
       this.#client.calls.sendCandidates(peer.leg.callId, peer.leg.peer, batch).catch((e: unknown) => this.onError(e));
     }, ICE_BATCH_MS);
   }
-}
-
-/** "good" below 2 % loss and 250 ms RTT, "poor" from 8 % or 600 ms, "fair" between. */
-export function qualityLevel(loss: number, rttMs: number | undefined): CallQuality["level"] {
-  const rtt = rttMs ?? 0;
-  if (loss >= 0.08 || rtt >= 600) return "poor";
-  if (loss >= 0.02 || rtt >= 250) return "fair";
-  return "good";
 }
 
 function keyOf(leg: CallLeg): string {
