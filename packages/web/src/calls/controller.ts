@@ -149,7 +149,10 @@ export class CallsController {
         current: s.current?.id === call.id ? undefined : s.current,
         ended: s.current?.id === call.id ? call : s.ended,
       });
-      if (s.current?.id === call.id) this.#stopQuality();
+      if (s.current?.id === call.id) {
+        this.#stopQuality();
+        this.#media.closeAll();
+      }
       return;
     }
     if (!call.onThisDevice) return;

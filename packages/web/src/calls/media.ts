@@ -29,7 +29,8 @@ export interface CallQuality {
 interface Peer {
   readonly leg: CallLeg;
   readonly pc: RTCPeerConnection;
-  readonly remote: MediaStream;
+  /** The remote participant's stream: the peer connection's own once a track arrives. */
+  remote: MediaStream;
   pendingIce: string[];
   iceTimer: ReturnType<typeof setTimeout> | undefined;
   reportedConnected: boolean;
@@ -120,6 +121,12 @@ export class WebCallMedia implements CallMediaHandler {
     this.onChange();
   }
 
+  /** Closes every leg still open and stops the local media (the call ended here). */
+  closeAll(): void {
+    for (const peer of [...this.#peers.values()]) this.closeLeg(peer.leg);
+    this.stopLocal();
+  }
+
   /** Stops the camera, microphone and any screen share (the call is over here). */
   stopLocal(): void {
     this.#screen?.stop();
@@ -148,6 +155,8 @@ export class WebCallMedia implements CallMediaHandler {
     const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     const track = display.getVideoTracks()[0];
     if (!track) throw new Error("the screen capture has no video");
+    // Screen content: keep the resolution (text stays sharp), drop frames first when bandwidth is short.
+    track.contentHint = "detail";
     this.#screen = track;
     // The browser's own "Stop sharing" ends the track: go back to the camera.
     track.addEventListener("ended", () => {
@@ -243,7 +252,9 @@ export class WebCallMedia implements CallMediaHandler {
       if (e.candidate) this.#queueCandidate(peer, JSON.stringify(e.candidate.toJSON()));
     };
     pc.ontrack = (e) => {
-      peer.remote.addTrack(e.track);
+      const stream = e.streams[0];
+      if (stream) peer.remote = stream;
+      else peer.remote.addTrack(e.track);
       this.onChange();
     };
     pc.onconnectionstatechange = () => {
