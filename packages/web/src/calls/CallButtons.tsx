@@ -20,7 +20,7 @@ export function CallButtons({ conversationId, title }: { readonly conversationId
         disabled={disabled}
         onClick={() => controller?.start(conversationId, false)}
       >
-        <span aria-hidden="true">📞</span>
+        <PhoneIcon />
       </button>
       <button
         type="button"
@@ -30,8 +30,26 @@ export function CallButtons({ conversationId, title }: { readonly conversationId
         disabled={disabled}
         onClick={() => controller?.start(conversationId, true)}
       >
-        <span aria-hidden="true">🎥</span>
+        <VideoIcon />
       </button>
     </div>
+  );
+}
+
+/** A handset (inline SVG: no icon font, no emoji font needed). */
+function PhoneIcon() {
+  return (
+    <svg className={styles.icon} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M6.6 10.8a15.5 15.5 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z" />
+    </svg>
+  );
+}
+
+/** A video camera (inline SVG). */
+function VideoIcon() {
+  return (
+    <svg className={styles.icon} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M4 6h11a1 1 0 0 1 1 1v3.5l4.3-3.1a.5.5 0 0 1 .7.4v8.4a.5.5 0 0 1-.7.4L16 13.5V17a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1z" />
+    </svg>
   );
 }

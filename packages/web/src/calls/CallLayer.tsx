@@ -98,12 +98,12 @@ function CallView({ call }: { readonly call: CallInfo }) {
           </figure>
         ))}
         {shown.length === 0 && <p className={styles.waiting}>Calling…</p>}
+        {call.video && local && (
+          <div className={styles.preview}>
+            <Video stream={local} label="Your camera" muted mirrored={!sharing} />
+          </div>
+        )}
       </div>
-      {call.video && local && (
-        <div className={styles.preview}>
-          <Video stream={local} label="Your camera" muted mirrored={!sharing} />
-        </div>
-      )}
       {error && (
         <p role="alert" className={styles.error}>
           {error}
