@@ -71,7 +71,8 @@ describe("static files", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("cross-origin-opener-policy")).toBe("same-origin");
     expect(res.headers.get("permissions-policy")).toContain("camera=(self)");
-    expect(res.headers.get("permissions-policy")).toContain("microphone=()");
+    expect(res.headers.get("permissions-policy")).toContain("microphone=(self)");
+    expect(res.headers.get("permissions-policy")).toContain("geolocation=()");
     expect(res.headers.get("cache-control")).toBe("no-cache");
   });
 

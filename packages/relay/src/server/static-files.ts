@@ -54,8 +54,9 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join("; ");
 
-/** Browser features the page may use: the camera for scanning a QR code, nothing else. */
-export const PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), midi=()";
+/** Browser features the page may use: camera (QR scanning, video calls), microphone and screen capture (calls), nothing else. */
+export const PERMISSIONS_POLICY =
+  "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=(), serial=(), midi=()";
 
 /** Headers on every static response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

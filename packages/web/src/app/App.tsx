@@ -5,6 +5,8 @@
 
 import type { IndexedDbStore } from "@parley/protocol/client";
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
+import { CallLayer } from "../calls/CallLayer.js";
+import { CallsProvider } from "../calls/context.js";
 import { Attention } from "../components/Attention/Attention.js";
 import { ConnectionBanner } from "../components/ConnectionBanner/ConnectionBanner.js";
 import { Toasts } from "../components/Toasts/Toasts.js";
@@ -113,26 +115,31 @@ function Shell() {
   }, [view]);
   const inConversation = route.conversationId !== undefined;
   return (
-    <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>
-      {/* In the flow above both panes: banners push the screen down instead of covering its header. */}
-      <div className={styles.banners}>
-        <ConnectionBanner />
-        <Attention />
-      </div>
-      <nav className={styles.nav} aria-label="Conversations">
+    <CallsProvider>
+      <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>
+        {/* In the flow above both panes: banners push the screen down instead of covering its header. */}
+        <div className={styles.banners}>
+          <ConnectionBanner />
+          <Attention />
+        </div>
+        <nav className={styles.nav} aria-label="Conversations">
+          <ErrorBoundary>
+            <ChatList />
+          </ErrorBoundary>
+        </nav>
+        <main className={styles.main}>
+          <ErrorBoundary key={route.name + (route.conversationId ?? "")}>
+            <Suspense fallback={<p className={styles.empty}>Loading…</p>}>
+              <Screen route={route} />
+            </Suspense>
+          </ErrorBoundary>
+        </main>
+        <Toasts />
         <ErrorBoundary>
-          <ChatList />
+          <CallLayer />
         </ErrorBoundary>
-      </nav>
-      <main className={styles.main}>
-        <ErrorBoundary key={route.name + (route.conversationId ?? "")}>
-          <Suspense fallback={<p className={styles.empty}>Loading…</p>}>
-            <Screen route={route} />
-          </Suspense>
-        </ErrorBoundary>
-      </main>
-      <Toasts />
-    </div>
+      </div>
+    </CallsProvider>
   );
 }
 

@@ -80,7 +80,8 @@ export const MessageRow = memo(function MessageRow({ conversationId, id, prevId,
   const day = showDay ? <h3 className={styles.day}>{dayLabel(m.sentAt, Date.now())}</h3> : null;
   const time = formatTime(m.sentAt);
 
-  if (m.kind === "notice")
+  // Notices and call history lines ("Missed voice call", "Video call · 2:13") are centred lines.
+  if (m.kind === "notice" || m.kind === "call")
     return (
       // biome-ignore lint/a11y/useSemanticElements: virtualised rows are divs inside a role="list" div.
       <div

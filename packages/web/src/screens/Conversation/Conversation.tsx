@@ -5,6 +5,7 @@
  */
 import { type MouseEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { conversationPath, navigate } from "../../app/router.js";
+import { CallButtons } from "../../calls/CallButtons.js";
 import { DropZone } from "../../components/Attachments/DropZone.js";
 import { Composer, type ComposerHandle, type ComposerMode } from "../../components/Composer/Composer.js";
 import { IdentityBanner } from "../../components/IdentityBanner/IdentityBanner.js";
@@ -140,6 +141,7 @@ function Header({ conversationId, title }: { readonly conversationId: string; re
           </p>
         )}
       </div>
+      <CallButtons conversationId={conversationId} title={title} />
       <nav className={styles.headerLinks} aria-label="Conversation">
         {!group && (
           <a href={conversationPath(conversationId, "verify")} onClick={go(conversationPath(conversationId, "verify"))}>

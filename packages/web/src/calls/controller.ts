@@ -1,0 +1,205 @@
+/**
+ * The calls view model: follows `client.calls` (incoming, state, error) and the WebRTC layer,
+ * and keeps one snapshot the call UI reads with useSyncExternalStore — the call ringing here,
+ * the call running here, the local and remote streams and the controls. Actions (start, accept,
+ * decline, hang up, mute, camera, screen share) go through it; it holds no protocol logic.
+ */
+import type { CallInfo, ParleyClient } from "@parley/protocol/client";
+import { type CallQuality, type RemoteMedia, WebCallMedia } from "./media.js";
+
+/** What the call UI shows. */
+export interface CallsSnapshot {
+  /** A call ringing on this device (every device rings; it goes when answered elsewhere). */
+  readonly incoming: CallInfo | undefined;
+  /** The call placed or answered on this device, until it ends. */
+  readonly current: CallInfo | undefined;
+  /** How the last call here ended (shown briefly), e.g. "declined". */
+  readonly ended: CallInfo | undefined;
+  readonly local: MediaStream | undefined;
+  readonly remotes: readonly RemoteMedia[];
+  readonly muted: boolean;
+  readonly cameraOff: boolean;
+  readonly sharing: boolean;
+  readonly quality: CallQuality | undefined;
+  /** The last problem (a refused camera, a failed action), for the call view's alert. */
+  readonly error: string | undefined;
+}
+
+const EMPTY: CallsSnapshot = {
+  incoming: undefined,
+  current: undefined,
+  ended: undefined,
+  local: undefined,
+  remotes: [],
+  muted: false,
+  cameraOff: false,
+  sharing: false,
+  quality: undefined,
+  error: undefined,
+};
+
+/** How often the network quality is sampled during a call (ms). */
+export const QUALITY_INTERVAL_MS = 2_000;
+
+/** The calls view model of one client. `dispose()` unplugs it. */
+export class CallsController {
+  readonly #client: ParleyClient;
+  readonly #media: WebCallMedia;
+  readonly #listeners = new Set<() => void>();
+  readonly #off: (() => void)[] = [];
+  #snapshot: CallsSnapshot = EMPTY;
+  #qualityTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(client: ParleyClient) {
+    this.#client = client;
+    this.#media = new WebCallMedia(client);
+    this.#media.onChange = () => this.#syncMedia();
+    this.#media.onError = (e) => this.#fail(e);
+    client.calls.setMedia(this.#media);
+    this.#off.push(
+      client.calls.on("incoming", (call) => this.#onCall(call)),
+      client.calls.on("state", (call) => this.#onCall(call)),
+      client.calls.on("error", (e) => this.#fail(e)),
+    );
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): CallsSnapshot => this.#snapshot;
+
+  /** Calls a contact or a group (its conversation id). */
+  async start(conversationId: string, video: boolean): Promise<void> {
+    this.#set({ ended: undefined, error: undefined });
+    try {
+      const call = await this.#client.calls.start(conversationId, { video });
+      this.#onCall(call);
+    } catch (e) {
+      this.#media.stopLocal();
+      this.#fail(e);
+    }
+  }
+
+  /** Answers the call ringing here. */
+  async accept(callId: string): Promise<void> {
+    try {
+      this.#onCall(await this.#client.calls.accept(callId));
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Declines the call ringing here (every device of ours stops ringing). */
+  async decline(callId: string): Promise<void> {
+    try {
+      this.#onCall(await this.#client.calls.decline(callId));
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Hangs up (or cancels) the current call. */
+  async hangup(): Promise<void> {
+    const call = this.#snapshot.current;
+    if (!call) return;
+    try {
+      this.#onCall(await this.#client.calls.hangup(call.id));
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  setMuted(muted: boolean): void {
+    this.#media.setMuted(muted);
+  }
+
+  setCameraOff(off: boolean): void {
+    this.#media.setCameraOff(off);
+  }
+
+  /** Shares the screen instead of the camera, or goes back. */
+  async toggleScreenShare(): Promise<void> {
+    try {
+      if (this.#media.sharing) await this.#media.stopScreenShare();
+      else await this.#media.startScreenShare();
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Forgets the "call ended" notice. */
+  dismissEnded(): void {
+    this.#set({ ended: undefined, error: undefined });
+  }
+
+  dispose(): void {
+    for (const off of this.#off.splice(0)) off();
+    clearInterval(this.#qualityTimer);
+    this.#media.stopLocal();
+    this.#listeners.clear();
+  }
+
+  #onCall(call: CallInfo): void {
+    const s = this.#snapshot;
+    if (call.state === "ended") {
+      this.#set({
+        incoming: s.incoming?.id === call.id ? undefined : s.incoming,
+        current: s.current?.id === call.id ? undefined : s.current,
+        ended: s.current?.id === call.id ? call : s.ended,
+      });
+      if (s.current?.id === call.id) {
+        this.#stopQuality();
+        this.#media.closeAll();
+      }
+      return;
+    }
+    if (!call.onThisDevice) return;
+    if (call.state === "ringing") {
+      this.#set({ incoming: call });
+      return;
+    }
+    this.#set({ current: call, incoming: s.incoming?.id === call.id ? undefined : s.incoming, ended: undefined });
+    if (call.state === "active") this.#startQuality();
+  }
+
+  #startQuality(): void {
+    if (this.#qualityTimer) return;
+    this.#qualityTimer = setInterval(() => {
+      this.#media.quality().then(
+        (quality) => this.#set({ quality }),
+        () => {},
+      );
+    }, QUALITY_INTERVAL_MS);
+  }
+
+  #stopQuality(): void {
+    clearInterval(this.#qualityTimer);
+    this.#qualityTimer = undefined;
+    this.#set({ quality: undefined });
+  }
+
+  #syncMedia(): void {
+    const m = this.#media;
+    this.#set({ local: m.localStream, remotes: m.remotes, muted: m.muted, cameraOff: m.cameraOff, sharing: m.sharing });
+  }
+
+  #fail(e: unknown): void {
+    const text = e instanceof Error ? mediaErrorText(e) : String(e);
+    this.#set({ error: text });
+  }
+
+  #set(patch: Partial<CallsSnapshot>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch };
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+/** A readable sentence for a media or call error. */
+export function mediaErrorText(e: Error): string {
+  if (e.name === "NotAllowedError") return "Parley may not use the camera or microphone. Allow it in the browser's site settings.";
+  if (e.name === "NotFoundError") return "No camera or microphone was found.";
+  if (e.name === "NotReadableError") return "The camera or microphone is in use by another app.";
+  return e.message;
+}
