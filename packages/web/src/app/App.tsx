@@ -10,6 +10,7 @@ import { CallsProvider } from "../calls/context.js";
 import { Attention } from "../components/Attention/Attention.js";
 import { ConnectionBanner } from "../components/ConnectionBanner/ConnectionBanner.js";
 import { Toasts } from "../components/Toasts/Toasts.js";
+import { refreshPushSubscription } from "../push/push-subscription.js";
 import { ChatList } from "../screens/ChatList/ChatList.js";
 import { Conversation } from "../screens/Conversation/Conversation.js";
 import { ClaimHandle } from "../screens/Onboarding/ClaimHandle.js";
@@ -112,6 +113,10 @@ function Shell() {
   useEffect(() => {
     markStart("list-shown");
     view.shellShown();
+    // A push subscription made with a relay key that has since changed no longer works: replace
+    // it now rather than when Settings is next opened (nothing happens while push is off).
+    const client = view.client;
+    if (client) void refreshPushSubscription(client).catch(() => {});
   }, [view]);
   const inConversation = route.conversationId !== undefined;
   return (
