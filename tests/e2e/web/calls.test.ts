@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { launchChromium } from "../support/chromium.js";
 import { openConversation, send, waitForMessage } from "./support/chat-page.js";
+import { expectDecoding } from "./support/video.js";
 import { checkA11y, DESKTOP, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 /** Fake camera (640x480), microphone and screen (1280x720), auto-allowed; host candidates on loopback. */
@@ -21,39 +22,6 @@ const PART = "calls";
 /** The remote video tile of `name` in the call view. */
 function remoteVideo(page: Page, name: string) {
   return page.getByRole("dialog").locator(`video[aria-label="Video of ${name}"]`);
-}
-
-// Page scripts are strings: this project's typecheck has no DOM types.
-
-/** Width, decoded frame count and current time of a video element (by its aria-label). */
-async function videoStats(page: Page, label: string): Promise<{ width: number; height: number; frames: number; time: number }> {
-  return page.evaluate(`(() => {
-    const v = document.querySelector(${JSON.stringify(`video[aria-label="${label}"]`)});
-    if (!v) return { width: 0, height: 0, frames: 0, time: 0 };
-    return { width: v.videoWidth, height: v.videoHeight, frames: v.getVideoPlaybackQuality().totalVideoFrames, time: v.currentTime };
-  })()`);
-}
-
-/** "4:3" (the fake camera, 640x480) or "16:9" (the fake screen, 1280x720): the encoder may scale either down on a busy machine. */
-function aspect(stats: { width: number; height: number }): string {
-  if (stats.width === 0 || stats.height === 0) return "none";
-  const ratio = stats.width / stats.height;
-  return Math.abs(ratio - 4 / 3) < 0.05 ? "4:3" : Math.abs(ratio - 16 / 9) < 0.05 ? "16:9" : `${stats.width}x${stats.height}`;
-}
-
-/** Waits until the video labelled `label` decodes frames of `shape` and keeps decoding (frames and time advance). */
-async function expectDecoding(page: Page, label: string, shape: "4:3" | "16:9"): Promise<void> {
-  await expect.poll(async () => aspect(await videoStats(page, label)), { timeout: 30_000, interval: 100 }).toBe(shape);
-  const before = await videoStats(page, label);
-  await expect
-    .poll(
-      async () => {
-        const now = await videoStats(page, label);
-        return now.frames > before.frames + 5 && now.time > before.time;
-      },
-      { timeout: 15_000, interval: 200 },
-    )
-    .toBe(true);
 }
 
 /** In the page: resolves with Date.now() when the video labelled `label` has its first frame (bounded: 30 s). */
