@@ -43,7 +43,7 @@ export interface MessageJson {
   /** A reply: the id of the message replied to, and its text when this device has it. */
   readonly reply?: { readonly id: string; readonly text?: string };
   readonly reaction?: { readonly emoji: string; readonly removed: boolean };
-  /** Call history lines only: how the call went (spec/calls.md §9); `durationMs` for completed calls. */
+  /** Call history lines only: how the call went (the call history section, §9, of the Parley calls specification); `durationMs` for completed calls. */
   readonly call?: {
     readonly video: boolean;
     readonly direction: "incoming" | "outgoing";

@@ -1,7 +1,7 @@
 /**
  * How the terminal client shows calls. It has no media, so it never answers: an incoming call is
  * a notice ("Bob is calling — answer in the web client") with the bell, and the SDK's call
- * history lines (spec/calls.md §9) appear in the message pane ("Missed voice call from Bob",
+ * history lines (the call history section, §9, of the Parley calls specification) appear in the message pane ("Missed voice call from Bob",
  * "Voice call · 2:13"). Pure functions over the view's snapshot.
  */
 import type { CallInfo, ChatMessage } from "@parley/protocol/client";
