@@ -1,5 +1,5 @@
 import { defaultServerConditions } from "vite";
-import { defineProject } from "vitest/config";
+import { configDefaults, defineProject } from "vitest/config";
 
 /**
  * Test files of the web client's browser tests run at the same time, two by default: each file
@@ -14,6 +14,8 @@ export default defineProject({
   test: {
     name: "e2e-web",
     include: ["**/*.test.ts"],
+    // Calls (WebRTC) run in a loopback-only network namespace of their own: vitest.calls.config.ts.
+    exclude: [...configDefaults.exclude, "calls*.test.ts"],
     // Builds the web client once for all browser tests.
     globalSetup: ["./support/build.ts"],
     environment: "node",
