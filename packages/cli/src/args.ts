@@ -30,7 +30,7 @@ export const COMMANDS = {
   contacts: { flags: { json: "boolean" }, positionals: [0, 0] },
   groups: { flags: { json: "boolean" }, positionals: [0, 0] },
   whoami: { flags: { json: "boolean" }, positionals: [0, 0] },
-  verify: { flags: { json: "boolean" }, positionals: [1, 1] },
+  verify: { flags: { json: "boolean", accept: "boolean", matches: "string" }, positionals: [1, 1] },
   help: { flags: {}, positionals: [0, 1] },
 } as const satisfies Record<string, { flags: Record<string, FlagType>; positionals: readonly [number, number] }>;
 

@@ -56,7 +56,7 @@ const LIBRARY_ERRORS: Readonly<Record<string, readonly [ExitCode, string]>> = {
   ERR_UNKNOWN_CONTACT: [ExitCode.NotFound, "no such contact"],
   ERR_UNTRUSTED_IDENTITY: [
     ExitCode.Failure,
-    "this contact's identity changed, so sending is blocked until you compare safety numbers again (`parley verify`)",
+    "this contact's identity changed, so sending is blocked: compare safety numbers another way, then `parley verify @HANDLE --accept`",
   ],
   ERR_NOT_GROUP_MEMBER: [ExitCode.NotFound, "you are not a member of that group (any more)"],
   ERR_DEVICE_REMOVED: [ExitCode.Failure, "this device was removed from the account"],

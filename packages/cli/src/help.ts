@@ -23,6 +23,7 @@ Usage:
   parley groups [--json]          list groups
   parley whoami [--json]          this profile's account
   parley verify @bob              the safety number to compare with @bob, and its QR code
+                                  (--matches DIGITS marks @bob verified, --accept takes a new identity)
 
 ${GLOBAL}
 
@@ -71,10 +72,17 @@ Lists the groups this profile is (or was) in, with their members.`,
   whoami: `Usage: parley whoami [--json]
 
 Prints this profile's handle, display name, user id, device id and relay. Works offline.`,
-  verify: `Usage: parley verify @HANDLE [--json]
+  verify: `Usage: parley verify @HANDLE [--json] [--accept] [--matches DIGITS]
 
 Prints the safety number you share with @HANDLE and a QR code of it. Compare the digits
-with theirs (in person or on a call): if they match, nobody is in the middle.`,
+with theirs (in person or on a call): if they match, nobody is in the middle. The handle
+is looked up on the relay again, so a handle that now names another account is reported
+(sending to it is blocked until you accept the change).
+
+  --accept          accept @HANDLE's changed identity (after checking it another way);
+                    sending works again and the new safety number is printed
+  --matches DIGITS  the 60 digits the other side read out: if they equal your safety
+                    number, @HANDLE is marked verified; otherwise exit 1, nothing marked`,
   help: `Usage: parley help [COMMAND]`,
 };
 

@@ -186,4 +186,63 @@ describe.sequential("parley scriptable commands", () => {
     expect(text.stdout).toContain(JSON.parse(a.stdout).display.split(" ").slice(0, 4).join(" "));
     expect(text.stdout).toMatch(/[▀▄█]/);
   });
+
+  test("verify --matches marks a contact verified only when the digits are the safety number", { timeout: 60_000 }, async () => {
+    const digits = JSON.parse((await parley(bob, ["verify", "@alice", "--json"])).stdout).digits as string;
+    const wrong = `${digits.slice(0, 59)}${(Number(digits[59]) + 1) % 10}`;
+    const refused = await parley(alice, ["verify", "@bob", "--matches", wrong]);
+    expect(refused.code).toBe(1);
+    oneSentence(refused.stderr);
+    expect(refused.stderr).toContain("nothing was marked");
+    expect(JSON.parse((await parley(alice, ["verify", "@bob", "--json"])).stdout).verified).toBe(false);
+    // Not 60 digits: a usage error, before the profile is opened.
+    expect((await parley(alice, ["verify", "@bob", "--matches", "12345"])).code).toBe(2);
+    // The digits as the other side reads them out, in groups of five.
+    const grouped = digits.replace(/(\d{5})(?!$)/g, "$1 ");
+    const ok = await parley(alice, ["verify", "@bob", "--matches", grouped]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("@bob is now verified");
+    const contacts = JSON.parse((await parley(alice, ["contacts", "--json"])).stdout) as { handle?: string; verified: boolean }[];
+    expect(contacts.find((c) => c.handle === "bob")?.verified).toBe(true);
+  });
+
+  test("a handle that moves to another account: verify reports it, sending is blocked, --accept unblocks", {
+    timeout: 120_000,
+  }, async () => {
+    const sdk = (name: string) =>
+      ParleyClient.create({ relayUrl: shared.relay.wsUrl, store: new MemoryStore(), transport: nodeTransport, displayName: name });
+    const [erin, mallory] = [await sdk("Erin"), await sdk("Mallory")];
+    shared.clients.push(erin, mallory);
+    await Promise.all([erin.connect({ timeoutMs: 20_000 }), mallory.connect({ timeoutMs: 20_000 })]);
+    await erin.claimHandle("erin_moves");
+    const before = JSON.parse((await parley(alice, ["verify", "@erin_moves", "--json"])).stdout);
+    expect(before).toMatchObject({ identityChanged: false, verified: false });
+    expect((await parley(alice, ["verify", "@erin_moves", "--matches", before.digits])).code).toBe(0);
+
+    // Erin takes another handle; Mallory takes hers.
+    await erin.claimHandle("erin_moved");
+    await mallory.claimHandle("erin_moves");
+    const noticed = await parley(alice, ["verify", "@erin_moves"]);
+    expect(noticed.code, noticed.stderr).toBe(0);
+    expect(noticed.stdout).toContain("@erin_moves's identity changed");
+    const json = JSON.parse((await parley(alice, ["verify", "@erin_moves", "--json"])).stdout);
+    expect(json).toMatchObject({ identityChanged: true, verified: false, accepted: false });
+    const blocked = await parley(alice, ["send", "@erin_moves", "still you?"]);
+    expect(blocked.code).toBe(1);
+    oneSentence(blocked.stderr);
+    expect(blocked.stderr).toContain("--accept");
+    // --matches cannot verify an identity that is not accepted yet.
+    const early = await parley(alice, ["verify", "@erin_moves", "--matches", json.digits]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain("accept it first");
+
+    const accepted = await parley(alice, ["verify", "@erin_moves", "--accept", "--json"]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    const after = JSON.parse(accepted.stdout);
+    expect(after).toMatchObject({ identityChanged: false, verified: false, accepted: true });
+    expect(after.digits).not.toBe(before.digits);
+    const atMallory = mallory.once("message", (m) => m.text === "who are you now?");
+    expect((await parley(alice, ["send", "@erin_moves", "who are you now?"])).code).toBe(0);
+    await atMallory;
+  });
 });
