@@ -3,13 +3,23 @@
 // - the app's service worker gets pushes through CDP ServiceWorker.deliverPushMessage, and must
 //   show one "New message" notification (read back with registration.getNotifications()) that
 //   names nobody, even when a payload pretends to carry a sender and text; a burst leaves one;
+// - a click on that notification lands on /unread, which opens the conversation with the newest
+//   unread message once the relay's queued mail has arrived (in a new tab, or in an open one);
 // - the Settings switch, in this browser, must say push is unavailable (or blocked without the
 //   notification permission) as a sentence, and leave no subscription behind.
+import type { ParleyClient } from "@parley/protocol/client";
 import type { CDPSession, Page } from "playwright-core";
 import { expect } from "vitest";
+import { newClient } from "../support/clients.js";
+import { waitForMessage } from "./support/chat-page.js";
 import { DESKTOP, PHONE, shot, signUp, useWebSetup, webTest } from "./support/web.js";
 
-const web = useWebSetup();
+const senders: ParleyClient[] = [];
+const web = useWebSetup({
+  teardown: async () => {
+    await Promise.all(senders.map((c) => c.close().catch(() => {})));
+  },
+});
 
 type Shown = { title: string; body: string; tag: string };
 
@@ -106,4 +116,48 @@ webTest("Settings: push is refused in this browser, said as a sentence, with no 
   await page.setViewportSize(PHONE);
   await page.getByRole("heading", { name: "Push notifications" }).scrollIntoViewIfNeeded();
   await shot(page, "push", "settings-push");
+});
+
+webTest("a click on a push notification opens the conversation with the newest unread message", { timeout: 120_000 }, async () => {
+  const me = await signUp(web.browser, web.relay, "clicky", "Clicky", PHONE);
+  const [dora, eve] = [await newClient(web.relay.wsUrl, "Dora"), await newClient(web.relay.wsUrl, "Eve")];
+  senders.push(dora, eve);
+  await Promise.all([dora.claimHandle("dora"), eve.claimHandle("eve")]);
+  const [doraToMe, eveToMe] = [(await dora.findContact("clicky")).id, (await eve.findContact("clicky")).id];
+  const pathOf = (page: Page) => page.evaluate<string>("location.pathname");
+
+  // The tab is closed (the push goes to a device that is not connected); Dora, then Eve, write.
+  await me.page.close();
+  await dora.sendText(doraToMe, "from dora");
+  await dora.flush();
+  const fromEve = await eve.sendText(eveToMe, "from eve, newest");
+  await eve.flush();
+  // What the worker does for a click with no tab open: open the app at /unread.
+  const page = await me.context.newPage();
+  await page.goto(`${web.relay.appUrl}/unread`);
+  await expect.poll(() => pathOf(page), { timeout: 30_000 }).toBe(`/c/${encodeURIComponent(eve.userId)}`);
+  await waitForMessage(page, "from eve, newest");
+  await shot(page, "push", "opened-from-push");
+  // /unread replaced itself (a new tab's history: about:blank, then the conversation), so Back does not land there again.
+  expect(await page.evaluate<number>("history.length")).toBe(2);
+
+  // With the tab open: the worker focuses it and posts the /unread path (register.ts follows it).
+  await page.goto(`${web.relay.appUrl}/`);
+  await page.getByRole("navigation", { name: "Conversations" }).waitFor();
+  const doraAgain = await dora.sendText(doraToMe, "dora again");
+  await dora.flush();
+  await page.getByRole("navigation", { name: "Conversations" }).getByText("dora again").waitFor({ timeout: 30_000 });
+  await page.evaluate(
+    `navigator.serviceWorker.dispatchEvent(new MessageEvent("message", { data: { type: "parley:open", path: "/unread" } }))`,
+  );
+  await expect.poll(() => pathOf(page), { timeout: 15_000 }).toBe(`/c/${encodeURIComponent(dora.userId)}`);
+  await waitForMessage(page, "dora again");
+
+  // Nothing unread (both conversations were shown, so read: the senders got read receipts): the list.
+  const statusOf = (c: ParleyClient, to: string, id: string) => c.message(to, id).then((m) => m?.status);
+  await expect.poll(() => statusOf(eve, eveToMe, fromEve.id), { timeout: 30_000 }).toBe("read");
+  await expect.poll(() => statusOf(dora, doraToMe, doraAgain.id), { timeout: 30_000 }).toBe("read");
+  await page.goto(`${web.relay.appUrl}/unread`);
+  await expect.poll(() => pathOf(page), { timeout: 30_000 }).toBe("/");
+  expect(me.pageErrors).toEqual([]);
 });

@@ -25,6 +25,7 @@ import { ParleyStore } from "../sdk/store.js";
 import styles from "./App.module.css";
 import { ErrorBoundary } from "./ErrorBoundary.js";
 import { markStart } from "./marks.js";
+import { OpenUnread } from "./OpenUnread.js";
 import { profileName } from "./profile.js";
 import { useRoute } from "./router.js";
 import { StartFailed, TakenOver } from "./TakenOver.js";
@@ -164,6 +165,8 @@ function Screen({ route }: { readonly route: ReturnType<typeof useRoute> }) {
       return <Settings />;
     case "devices":
       return <Devices />;
+    case "unread":
+      return <OpenUnread />;
     case "home":
       return <p className={styles.empty}>Pick a conversation, or start a new one.</p>;
     default:

@@ -1,12 +1,13 @@
 /**
  * A tiny history-API router: the path is the state. `/`, `/c/<conversation id>`,
- * `/c/<id>/info`, `/c/<id>/verify`, `/new-group`, `/settings`, `/settings/devices`, `/link`.
+ * `/c/<id>/info`, `/c/<id>/verify`, `/new-group`, `/settings`, `/settings/devices`, `/link`, and
+ * `/unread` (where a push notification's click lands: it goes on to the newest unread conversation).
  * The relay serves index.html for any path without an extension, so every route survives a reload.
  */
 import { useSyncExternalStore } from "react";
 
 export interface Route {
-  readonly name: "home" | "conversation" | "info" | "verify" | "newGroup" | "settings" | "devices" | "link" | "notFound";
+  readonly name: "home" | "conversation" | "info" | "verify" | "newGroup" | "settings" | "devices" | "link" | "unread" | "notFound";
   /** The conversation id for conversation, info and verify. */
   readonly conversationId?: string;
 }
@@ -39,6 +40,7 @@ export function parseRoute(path: string): Route {
   if (parts.length === 1 && parts[0] === "settings") return { name: "settings" };
   if (parts.length === 2 && parts[0] === "settings" && parts[1] === "devices") return { name: "devices" };
   if (parts.length === 1 && parts[0] === "link") return { name: "link" };
+  if (parts.length === 1 && parts[0] === "unread") return { name: "unread" };
   return { name: "notFound" };
 }
 

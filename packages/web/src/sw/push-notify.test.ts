@@ -7,6 +7,7 @@ import {
   openFromNotification,
   PUSH_NOTIFICATION_TAG,
   pushNotification,
+  UNREAD_PATH,
 } from "./push-notify.js";
 import { openMessagePath } from "./register.js";
 
@@ -29,6 +30,18 @@ describe("pushNotification", () => {
     expect(n.options.tag).toBe(PUSH_NOTIFICATION_TAG);
     expect(n.options.body).toBe("Open Parley to read it.");
     expect(pushNotification()).toEqual(n);
+  });
+
+  test("a click on it opens the newest unread conversation (the /unread route), in an open tab or a new one", async () => {
+    const n = pushNotification();
+    expect(clickTarget(n.options.data)).toBe(UNREAD_PATH);
+    const app = fakeWindow(`${ORIGIN}/settings`);
+    await openFromNotification({ matchAll: async () => [app.w], openWindow: async () => {} }, ORIGIN, n.options.data);
+    expect(app.log).toEqual(["focus", { type: OPEN_MESSAGE_TYPE, path: UNREAD_PATH }]);
+    expect(openMessagePath(app.log[1])).toBe(UNREAD_PATH);
+    const opened: string[] = [];
+    await openFromNotification({ matchAll: async () => [], openWindow: async (u) => opened.push(u) }, ORIGIN, n.options.data);
+    expect(opened).toEqual([`${ORIGIN}${UNREAD_PATH}`]);
   });
 });
 

@@ -5,8 +5,8 @@
 // the push payload who wrote. Naming the conversation would mean opening the encrypted store and
 // running a second client beside a page's (two writers of one ratchet state); the worker does not
 // do that, so the notification stays "New message" and the app shows the rest once opened.
-// A click focuses an open tab of the app (telling it which conversation, when the notification
-// knows one) or opens the app.
+// A click focuses an open tab of the app, or opens one, at /unread: the app waits for the mail
+// the relay holds, then shows the conversation with the newest unread message (app/OpenUnread.tsx).
 
 /** The one tag every push notification uses, so a new one replaces the old. */
 export const PUSH_NOTIFICATION_TAG = "parley-new-message";
@@ -15,14 +15,17 @@ export const PUSH_NOTIFICATION_TITLE = "New message";
 /** The message a focused tab gets after a notification click: `{ type, path }`. */
 export const OPEN_MESSAGE_TYPE = "parley:open";
 
-/** What a notification carries for its click: the app path to open ("/" or "/c/<id>"). */
+/** Where a click on a push notification takes the app: on to the newest unread conversation. */
+export const UNREAD_PATH = "/unread";
+
+/** What a notification carries for its click: the app path to open (UNREAD_PATH, "/" or "/c/<id>"). */
 export interface PushNotificationData {
   readonly path: string;
 }
 
 /** The title and options of the notification shown for any push, whatever its payload. */
 export function pushNotification(): { title: string; options: NotificationOptions } {
-  const data: PushNotificationData = { path: "/" };
+  const data: PushNotificationData = { path: UNREAD_PATH };
   return {
     title: PUSH_NOTIFICATION_TITLE,
     options: {
