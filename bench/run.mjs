@@ -19,6 +19,7 @@ const PARTS = {
   attachments: { main: "bench/attachments/main.mjs", build: ["packages/protocol"] },
   groups: { main: "bench/groups/main.mjs", build: ["packages/protocol", "packages/relay"] },
   web: { main: "bench/web/main.mjs", build: ["packages/protocol", "packages/relay"] },
+  calls: { main: "bench/calls/main.mjs", build: ["packages/protocol", "packages/relay"] },
   cli: { main: "bench/cli/main.mjs", build: ["packages/protocol", "packages/cli"], afterBuild: ["packages/cli/scripts/bundle-view.mjs"] },
   cluster: { main: "bench/cluster/main.mjs", build: ["packages/protocol", "packages/relay"] },
 };
