@@ -338,7 +338,7 @@ function RelayCallsToggle({ client }: { readonly client: ParleyClient | undefine
         />
         <label htmlFor="privacy-relayCalls">Relay calls through the server</label>
         <small id="privacy-relayCalls-hint" className={styles.hint}>
-          Hides your IP address from the other person; may lower quality. Applies to calls from this browser.
+          Hides your IP address from the other person; may lower quality. Applies in this browser only.
         </small>
       </div>
       {noTurn && (
