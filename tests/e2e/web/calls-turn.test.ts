@@ -192,13 +192,22 @@ turnTest("coturn checks the HMAC scheme: wrong secret, expired or altered userna
   await page.context().close();
 });
 
-/** Records every RTCPeerConnection the app makes in window.__pcs (the constructor is the browser's own). */
+/**
+ * Records every RTCPeerConnection the app makes in window.__pcs (the constructor is the browser's
+ * own), and each configuration change in window.__renewals (time and TURN username expiry).
+ */
 const RECORD_PEER_CONNECTIONS = `(() => {
   const Native = window.RTCPeerConnection;
+  const expiryOf = (c) => { const t = ((c && c.iceServers) || []).find((s) => s.username); return t ? Number(t.username.split(":")[0]) : 0; };
   window.__NativePC = Native;
   window.__pcs = [];
+  window.__renewals = [];
   window.RTCPeerConnection = class extends Native {
     constructor(...args) { super(...args); window.__pcs.push(this); }
+    setConfiguration(c) {
+      window.__renewals.push({ at: Date.now(), expiry: expiryOf(c) });
+      return super.setConfiguration(c);
+    }
   };
 })()`;
 
@@ -327,9 +336,10 @@ turnTest(
       [b, firstB, "Video of Rosa"],
     ] as const) {
       const now = await newestPeer(page);
+      const renewals = await page.evaluate("window.__renewals");
       expect(now.state).toBe("connected");
       expect(now.pair).toBe("relay/relay");
-      expect(now.expiry).toBeGreaterThan(first.expiry);
+      expect(now.expiry, `first ${first.expiry}, renewals ${JSON.stringify(renewals)}, now ${Date.now()}`).toBeGreaterThan(first.expiry);
       expect(now.expiry * 1000).toBeGreaterThan(Date.now());
       await expectDecoding(page, label, "4:3");
       // An ICE restart now gathers with the renewed servers: coturn accepts them, and refuses the first ones.

@@ -1,14 +1,16 @@
 // The web client's ICE servers on a fake clock, over the SDK's real cache (IceServerCache, the
 // one client.iceServers() uses) with a stand-in relay that issues credentials `ttl` ahead: every
 // new connection gets credentials that are not about to expire, open connections get new ones
-// before theirs expire (and again and again in a long call), refreshes stop with the last
-// connection, a failed refresh is retried, and the relay-only setting (policy "relay", or a
+// before theirs expire (and again and again in a long call, also when a refresh falls due while
+// the connection is still being made), refreshes stop with the last connection, a failed
+// refresh is retried, and the relay-only setting (policy "relay", or a
 // clear error without TURN).
 import { IceServerCache, type IceServers } from "@parley/protocol/client";
 import { describe, expect, test } from "vitest";
 import {
   hasTurnServer,
   IceServerSource,
+  LEG_SETUP_GRACE_MS,
   MIN_REFRESH_DELAY_MS,
   NoTurnServerError,
   REFRESH_RETRY_MS,
@@ -137,10 +139,37 @@ describe("IceServerSource", () => {
     await clock.advance(15_000);
     expect(applied).toHaveLength(1);
     setOpen(0);
-    await clock.advance(60_000);
+    // No fetch without a connection; the wait for a late connection ends after the grace period.
+    await clock.advance(LEG_SETUP_GRACE_MS + 60_000);
     expect(applied).toHaveLength(1);
     expect(clock.pending()).toBe(0);
     expect(r.requests()).toBe(2);
+  });
+
+  test("a refresh due before the connection exists (camera still starting) still reaches it", async () => {
+    const { clock, source, applied, setOpen } = setup(20_000);
+    await source.configuration(); // credentials fetched now, refresh due in 10 s
+    await clock.advance(9_500);
+    // A new leg: the cached credentials (refresh due in 0.5 s), then getUserMedia takes 3 s.
+    const config = await source.configuration();
+    await clock.advance(3_000);
+    expect(applied).toHaveLength(0);
+    setOpen(1);
+    await clock.advance(MIN_REFRESH_DELAY_MS);
+    expect(applied).toHaveLength(1);
+    expect(expiryOf(applied[0]?.iceServers ?? [])).toBeGreaterThan(expiryOf(config.iceServers ?? []));
+    // And the chain goes on for the rest of the call.
+    await clock.advance(60_000);
+    expect(applied.length).toBeGreaterThanOrEqual(6);
+  });
+
+  test("with no connection after the grace period, refreshes stop", async () => {
+    const { clock, r, source, applied } = setup(20_000);
+    await source.configuration();
+    await clock.advance(LEG_SETUP_GRACE_MS + 60_000);
+    expect(applied).toHaveLength(0);
+    expect(r.requests()).toBe(1);
+    expect(clock.pending()).toBe(0);
   });
 
   test("a failed refresh is reported and retried; stop() cancels", async () => {

@@ -41,6 +41,12 @@ export class NoTurnServerError extends Error {
 export const MIN_REFRESH_DELAY_MS = 1_000;
 /** After a failed refresh, try again this much later (ms). */
 export const REFRESH_RETRY_MS = 15_000;
+/**
+ * How long after handing out a configuration a refresh that finds no open connection waits for
+ * one (ms): the connection is made after its configuration, once the camera is on, which can
+ * take a while (a permission prompt). Meanwhile it checks every {@link MIN_REFRESH_DELAY_MS}.
+ */
+export const LEG_SETUP_GRACE_MS = 5 * 60_000;
 /** Fire a refresh this much after the SDK's `refreshAt`, so its cache has surely gone stale (ms). */
 const REFRESH_SLACK_MS = 50;
 
@@ -54,7 +60,7 @@ export interface IceServerSourceOptions {
   readonly apply: (iceServers: RTCIceServer[]) => void;
   /** The "Relay calls through the server" setting, read for each new connection. */
   readonly relayOnly?: () => boolean;
-  /** Called when a refresh fails (it is retried). */
+  /** Called when a refresh fails (it is retried); a call keeps running on its current servers meanwhile. */
   readonly onError?: (error: unknown) => void;
   /** The clock (ms since the epoch) and timers; the browser's by default. */
   readonly now?: () => number;
@@ -71,6 +77,8 @@ export class IceServerSource {
   #timer: unknown;
   /** When the pending refresh fires (ms since the epoch). */
   #timerAt: number | undefined;
+  /** When a configuration was last handed out (ms since the epoch). */
+  #configuredAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: IceServerSourceOptions) {
     this.#o = options;
@@ -89,6 +97,7 @@ export class IceServerSource {
     const servers = await this.#o.fetch();
     const relayOnly = this.#o.relayOnly?.() ?? false;
     if (relayOnly && !hasTurnServer(servers)) throw new NoTurnServerError();
+    this.#configuredAt = this.#now();
     this.#schedule(servers.refreshAt);
     const iceServers = toRtc(servers);
     return relayOnly ? { iceServers, iceTransportPolicy: "relay" } : { iceServers };
@@ -115,13 +124,19 @@ export class IceServerSource {
     this.#timer = this.#setTimer(() => void this.#refresh(), Math.max(0, at - this.#now()));
   }
 
+  /** No open connection: shortly after a configuration was handed out, its connection may still come. */
+  #awaitLeg(): void {
+    const now = this.#now();
+    if (now - this.#configuredAt < LEG_SETUP_GRACE_MS && this.#timerAt === undefined) this.#arm(now + MIN_REFRESH_DELAY_MS);
+  }
+
   async #refresh(): Promise<void> {
     this.#timer = undefined;
     this.#timerAt = undefined;
-    if (!this.#o.active()) return;
+    if (!this.#o.active()) return this.#awaitLeg();
     try {
       const servers = await this.#o.fetch();
-      if (!this.#o.active()) return;
+      if (!this.#o.active()) return this.#awaitLeg();
       this.#o.apply(toRtc(servers));
       this.#schedule(servers.refreshAt);
     } catch (error) {
@@ -138,9 +153,15 @@ function toRtc(servers: IceServers): RTCIceServer[] {
 
 /**
  * Gives a running peer connection new servers (the same configuration otherwise). They take
- * effect on its next gathering, e.g. an ICE restart. A closed connection is skipped.
+ * effect on its next gathering, e.g. an ICE restart. Returns false for a closed connection or one
+ * that refused the change (it keeps its servers; the others still get theirs).
  */
-export function applyIceServers(pc: RTCPeerConnection, iceServers: RTCIceServer[]): void {
-  if (pc.signalingState === "closed") return;
-  pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+export function applyIceServers(pc: RTCPeerConnection, iceServers: RTCIceServer[]): boolean {
+  if (pc.signalingState === "closed") return false;
+  try {
+    pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+    return true;
+  } catch {
+    return false;
+  }
 }

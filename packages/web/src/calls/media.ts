@@ -61,7 +61,6 @@ export class WebCallMedia implements CallMediaHandler {
         for (const peer of this.#peers.values()) applyIceServers(peer.pc, iceServers);
       },
       relayOnly: () => relayCallsEnabled(),
-      onError: (e) => this.onError(e),
     });
   }
 
