@@ -22,12 +22,12 @@ export function CallLayer() {
       {incoming && !current && <IncomingCall call={incoming} />}
       {current && <CallView call={current} />}
       {ended && !current && <EndedNotice call={ended} />}
-      {error && !current && !incoming && !ended && <FailedNotice error={error} />}
+      {error && !current && !ended && <FailedNotice error={error} />}
     </>
   );
 }
 
-/** A call that could not start here (e.g. relay-only calls without a TURN server): why, until dismissed. */
+/** A call that could not start or be answered here (e.g. relay-only calls without a TURN server): why, until dismissed. */
 function FailedNotice({ error }: { readonly error: string }) {
   const controller = useCallsController();
   return (
