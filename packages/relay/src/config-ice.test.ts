@@ -3,7 +3,7 @@
 // loopback push switch.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.js";
-import { DEFAULT_TURN_TTL_MS } from "./push/ice-servers.js";
+import { DEFAULT_TURN_TTL_MS, MIN_TURN_TTL_MS } from "./push/ice-servers.js";
 
 describe("ICE and push flags", () => {
   it("defaults to no servers and no loopback push", () => {
@@ -65,6 +65,10 @@ describe("ICE and push flags", () => {
     expect(() => parseConfig(["--stun-url", "https://a.example"], {})).toThrow(RangeError);
     expect(() => parseConfig(["--turn-url", "stun:a.example", "--turn-secret", "s"], {})).toThrow(RangeError);
     expect(() => parseConfig(["--turn-ttl", "soon"], {})).toThrow(RangeError);
+    // The shortest lifetime: 10 s works, a millisecond less is refused (expiries are whole seconds).
+    expect(parseConfig(["--turn-ttl", "10s"], {}).ice.turnTtlMs).toBe(MIN_TURN_TTL_MS);
+    expect(() => parseConfig(["--turn-ttl", String(MIN_TURN_TTL_MS - 1)], {})).toThrow(/shorter than the minimum of 10s/);
+    expect(() => parseConfig([], { PARLEY_TURN_TTL: "500ms" })).toThrow(/--turn-ttl/);
     expect(() => parseConfig(["--stun-url"], {})).toThrow(/needs a value/);
   });
 });

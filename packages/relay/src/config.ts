@@ -6,7 +6,7 @@
 import { canonicalRelayId } from "@parley/protocol/wire";
 import { parseByteSize, parseDuration } from "./config-units.js";
 import { DEFAULT_LIMITS, type Limits, resolveLimits } from "./limits.js";
-import { DEFAULT_TURN_TTL_MS, type IceConfig } from "./push/ice-servers.js";
+import { DEFAULT_TURN_TTL_MS, type IceConfig, MIN_TURN_TTL_MS } from "./push/ice-servers.js";
 
 /** Everything `parley-relay` can be told. */
 export interface RelayConfig {
@@ -100,7 +100,7 @@ Options (environment variable in brackets):
                         needs --turn-secret) [PARLEY_TURN_URLS, comma-separated]
   --turn-secret SECRET  the secret shared with the TURN server (coturn use-auth-secret /
                         static-auth-secret): devices get time-limited credentials [PARLEY_TURN_SECRET]
-  --turn-ttl D          how long issued TURN credentials work (default 6h) [PARLEY_TURN_TTL]
+  --turn-ttl D          how long issued TURN credentials work (default 6h, at least 10s) [PARLEY_TURN_TTL]
   --push-subject URI    contact push services see in VAPID signatures: mailto:… or https://…
                         (default: the public URL; Apple's push service needs one of those) [PARLEY_PUSH_SUBJECT]
   --allow-loopback-push push to http:// and loopback endpoints: tests with a local push
@@ -229,6 +229,7 @@ function iceConfig(
   if (turnUrls.length > 0 && turnSecret === undefined) throw new RangeError("--turn-url needs --turn-secret (or PARLEY_TURN_SECRET)");
   const ttl = pick("turn-ttl", "PARLEY_TURN_TTL");
   const turnTtlMs = ttl === undefined ? DEFAULT_TURN_TTL_MS : parseDuration(ttl, "--turn-ttl");
+  if (turnTtlMs < MIN_TURN_TTL_MS) throw new RangeError(`--turn-ttl "${ttl}" is shorter than the minimum of ${MIN_TURN_TTL_MS / 1000}s`);
   return { stunUrls, turnUrls, turnSecret, turnTtlMs };
 }
 

@@ -46,6 +46,7 @@ import { groupIdOf, isGroupConversation } from "./groups/ids.js";
 import { markGroupRead } from "./groups/receipts.js";
 import { requireSendable } from "./groups/send.js";
 import type { MessagePageOptions } from "./history.js";
+import { iceServerCache } from "./ice-servers.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
@@ -411,11 +412,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /**
    * STUN/TURN servers for `new RTCPeerConnection({ iceServers })`, TURN with short-lived
-   * credentials for this device (empty when the relay has none). Ask again before `expiresAt`.
+   * credentials for this device (empty when the relay has none). The answer is cached: calls
+   * before `refreshAt` (when a fifth of the credentials' lifetime is left, at least 60 s before
+   * `expiresAt`, at most half-way) reuse it without asking the relay; later calls fetch new
+   * credentials. Call it for every new peer connection, and again at `refreshAt` to update
+   * running ones (`pc.setConfiguration`), so credentials never expire under a call.
    */
   async iceServers(): Promise<IceServers> {
     this.assertOpen();
-    return fetchIceServers(this.ctx.connection);
+    return iceServerCache(
+      this.ctx,
+      () => fetchIceServers(this.ctx.connection),
+      () => this.ctx.now(),
+    ).get();
   }
 
   // ---- directory -----------------------------------------------------------------------

@@ -42,6 +42,7 @@ export type { GroupInfo, GroupMemberInfo } from "./groups/info.js";
 export type { GroupTokenRefusedEvent } from "./groups/token-refused.js";
 export type { MessagePageOptions } from "./history.js";
 export { BUCKET_SIZE, MAX_PAGE_LIMIT } from "./history-layout.js";
+export { ICE_REFRESH_MIN_MARGIN_MS, ICE_SERVERS_NO_EXPIRY_REUSE_MS, IceServerCache, iceRefreshAt } from "./ice-servers.js";
 export type { IdentityRecheckOptions } from "./identity-refresh.js";
 export type { ClientLogger, LogFields, LogLevel } from "./logger.js";
 export { LAST_SEEN_RESOLUTION_MS, type Presence } from "./presence.js";

@@ -38,6 +38,11 @@ export interface IceServers {
   readonly iceServers: IceServerInfo[];
   /** Milliseconds since the epoch; absent when no TURN server is listed. Ask again before it. */
   readonly expiresAt?: number;
+  /**
+   * When `client.iceServers()` stops returning these and fetches new ones (ms since the epoch, the
+   * client's clock): before `expiresAt`, with time to spare. Absent on a raw relay answer.
+   */
+  readonly refreshAt?: number;
 }
 
 /** Asks the relay for its VAPID key. */

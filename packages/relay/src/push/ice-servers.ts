@@ -13,6 +13,12 @@ import type { Mailbox } from "../store/store.js";
 /** Default lifetime of TURN credentials: long enough for a long call to re-allocate, short enough that a leaked one soon dies. */
 export const DEFAULT_TURN_TTL_MS = 6 * 3600 * 1000;
 
+/**
+ * Shortest `--turn-ttl` the relay accepts: expiries are whole seconds, and a credential must
+ * outlive the round trip to the device and ICE gathering (tests use 10 s–30 s lifetimes).
+ */
+export const MIN_TURN_TTL_MS = 10_000;
+
 /** The relay's ICE configuration (flags `--stun-url`, `--turn-url`, `--turn-secret`, `--turn-ttl`). */
 export interface IceConfig {
   readonly stunUrls: readonly string[];

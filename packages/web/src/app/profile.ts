@@ -1,13 +1,16 @@
 /**
  * The browser's non-secret UI preferences in localStorage, and nothing else there: which local
- * profile this tab opens and the colour theme. Keys, messages and settings that belong to the
+ * profile this tab opens, the colour theme and whether calls go through the relay's TURN server
+ * (calls/ice-servers.ts). Keys, messages and settings that belong to the
  * account live in the encrypted store (a test checks localStorage holds only these keys).
  */
+import { RELAY_CALLS_KEY } from "../calls/ice-servers.js";
+
 const KEY = "parley.profile";
 const THEME_KEY = "parley.theme";
 
 /** Every localStorage key the app writes. */
-export const UI_PREF_KEYS: readonly string[] = [KEY, THEME_KEY];
+export const UI_PREF_KEYS: readonly string[] = [KEY, THEME_KEY, RELAY_CALLS_KEY];
 
 /** Which local profile this tab opens: `?profile=NAME` (remembered), else "default". */
 export function profileName(): string {

@@ -16,12 +16,27 @@ export function CallLayer() {
   const incoming = useCalls((s) => s?.incoming);
   const current = useCalls((s) => s?.current);
   const ended = useCalls((s) => s?.ended);
+  const error = useCalls((s) => s?.error);
   return (
     <>
       {incoming && !current && <IncomingCall call={incoming} />}
       {current && <CallView call={current} />}
       {ended && !current && <EndedNotice call={ended} />}
+      {error && !current && !ended && <FailedNotice error={error} />}
     </>
+  );
+}
+
+/** A call that could not start or be answered here (e.g. relay-only calls without a TURN server): why, until dismissed. */
+function FailedNotice({ error }: { readonly error: string }) {
+  const controller = useCallsController();
+  return (
+    <p className={`${styles.ended} ${styles.failed}`} role="alert">
+      {error}{" "}
+      <button type="button" className={styles.dismiss} onClick={() => controller?.dismissEnded()}>
+        Dismiss
+      </button>
+    </p>
   );
 }
 

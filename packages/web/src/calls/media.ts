@@ -7,6 +7,7 @@
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
 import { qualityLevel } from "./format.js";
+import { applyIceServers, IceServerSource, relayCallsEnabled } from "./ice-servers.js";
 
 /** How long gathered ICE candidates wait to go out together (ms). */
 export const ICE_BATCH_MS = 40;
@@ -45,7 +46,7 @@ export class WebCallMedia implements CallMediaHandler {
   #local: MediaStream | undefined;
   #localPending: Promise<MediaStream> | undefined;
   #screen: MediaStreamTrack | undefined;
-  #iceServers: RTCIceServer[] | undefined;
+  readonly #ice: IceServerSource;
   /** Called on any change of the local stream, the remote streams or the controls. */
   onChange: () => void = () => {};
   /** Called when a media step fails (no camera, a refused permission). */
@@ -53,6 +54,14 @@ export class WebCallMedia implements CallMediaHandler {
 
   constructor(client: ParleyClient) {
     this.#client = client;
+    this.#ice = new IceServerSource({
+      fetch: () => client.iceServers(),
+      active: () => this.#peers.size > 0,
+      apply: (iceServers) => {
+        for (const peer of this.#peers.values()) applyIceServers(peer.pc, iceServers);
+      },
+      relayOnly: () => relayCallsEnabled(),
+    });
   }
 
   /** The local camera/microphone stream, once acquired. */
@@ -221,21 +230,20 @@ export class WebCallMedia implements CallMediaHandler {
     return this.#localPending;
   }
 
-  async #servers(): Promise<RTCIceServer[]> {
-    if (!this.#iceServers) {
-      const { iceServers } = await this.#client.iceServers();
-      this.#iceServers = iceServers.map((s) => ({ ...s, urls: [...s.urls] }) as RTCIceServer);
-    }
-    return this.#iceServers;
+  /** Fresh servers for each new leg (./ice-servers.ts); open legs get new credentials before theirs expire. */
+  async #servers(): Promise<RTCConfiguration> {
+    return this.#ice.configuration();
   }
 
   async #peerFor(leg: CallLeg, video: boolean): Promise<Peer> {
     const existing = this.#peers.get(keyOf(leg));
     if (existing) return existing;
-    const [local, iceServers] = await Promise.all([this.#localMedia(video), this.#servers()]);
+    // Servers first: a call that cannot connect (relay-only without TURN) never turns the camera on.
+    const configuration = await this.#servers();
+    const local = await this.#localMedia(video);
     const again = this.#peers.get(keyOf(leg));
     if (again) return again;
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection(configuration);
     const peer: Peer = {
       leg,
       pc,

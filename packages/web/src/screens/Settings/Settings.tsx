@@ -1,7 +1,8 @@
 /**
  * Settings (/settings): profile (the display name, editable in place on the primary device),
  * appearance (theme, a UI pref in localStorage), privacy (the
- * SDK's read receipts, typing indicators and presence, kept in the encrypted store), notification
+ * SDK's read receipts, typing indicators and presence, kept in the encrypted store; and relaying
+ * calls through the server's TURN relay, a preference of this browser: ../../calls/ice-servers), notification
  * permission, push notifications for this device (../../push), linked devices, encrypted backup export and import, and about.
  * Privacy and backup need the SDK's settings/backup API; until this build has it, they say so.
  */
@@ -9,6 +10,7 @@ import type { ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
+import { hasTurnServer, relayCallsEnabled, setRelayCalls } from "../../calls/ice-servers.js";
 import {
   currentSubscription,
   describePushError,
@@ -60,7 +62,7 @@ export function Settings() {
       <div className={styles.sections}>
         <ProfileSection />
         <ThemeSection />
-        <PrivacySection api={settingsApi(client)} />
+        <PrivacySection api={settingsApi(client)} client={client} />
         <NotificationSection />
         <PushSection client={client} />
         <section className={styles.section} aria-labelledby="settings-devices">
@@ -240,7 +242,7 @@ function ThemeSection() {
   );
 }
 
-function PrivacySection({ api }: { readonly api: SettingsCapable | undefined }) {
+function PrivacySection({ api, client }: { readonly api: SettingsCapable | undefined; readonly client: ParleyClient | undefined }) {
   const [values, setValues] = useState<PrivacySettings | undefined>(() => api?.settings);
   const [error, setError] = useState<string>();
   const toggles: readonly [keyof PrivacySettings, string, string][] = [
@@ -294,7 +296,57 @@ function PrivacySection({ api }: { readonly api: SettingsCapable | undefined }) 
           {error}
         </p>
       )}
+      <RelayCallsToggle client={client} />
     </section>
+  );
+}
+
+/**
+ * "Relay calls through the server": relay-only ICE for this browser's calls. When it is on and
+ * the relay has no TURN server, it says so (calls would not connect).
+ */
+function RelayCallsToggle({ client }: { readonly client: ParleyClient | undefined }) {
+  const [on, setOn] = useState(relayCallsEnabled);
+  const [noTurn, setNoTurn] = useState(false);
+  useEffect(() => {
+    setNoTurn(false);
+    if (!on || !client) return;
+    let live = true;
+    client
+      .iceServers()
+      .then((servers) => {
+        if (live) setNoTurn(!hasTurnServer(servers));
+      })
+      // Offline: nothing to tell yet; a call says so if it cannot use the relay.
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [on, client]);
+  return (
+    <>
+      <div className={styles.toggle}>
+        <input
+          id="privacy-relayCalls"
+          type="checkbox"
+          checked={on}
+          aria-describedby="privacy-relayCalls-hint"
+          onChange={(e) => {
+            setRelayCalls(e.target.checked);
+            setOn(e.target.checked);
+          }}
+        />
+        <label htmlFor="privacy-relayCalls">Relay calls through the server</label>
+        <small id="privacy-relayCalls-hint" className={styles.hint}>
+          Hides your IP address from the other person; may lower quality. Applies in this browser only.
+        </small>
+      </div>
+      {noTurn && (
+        <p role="alert" className={styles.error}>
+          This server has no relay for calls, so calls from this browser cannot connect while this is on.
+        </p>
+      )}
+    </>
   );
 }
 
