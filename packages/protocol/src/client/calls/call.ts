@@ -36,7 +36,8 @@ export class Call {
     readonly id: string,
     readonly conversationId: string,
     readonly direction: "outgoing" | "incoming",
-    readonly video: boolean,
+    /** True once video may flow: set when placed as a video call, or when either side adds video (spec/calls.md §4.1). */
+    public video: boolean,
     readonly caller: string,
     readonly callerDevice: number,
     readonly participants: readonly string[],

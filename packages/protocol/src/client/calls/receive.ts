@@ -183,6 +183,12 @@ async function offerInCall(
   leg.offerer = false;
   const sdp = await api.requireMedia().answerOffer(call.legInfo(leg), offer.sdp);
   await api.send(call, received.peer, { type: "answer", sdp, to: received.senderDevice }, { noSync: true, onlyDevice: true });
+  // The other side added video (spec/calls.md §4.1): the call is a video call from now on, here too.
+  // A renegotiation saying `video: false` never turns a video call back into a voice call.
+  if (offer.video && !call.video) {
+    call.video = true;
+    api.changed(call);
+  }
 }
 
 /** The answer to our offer on a leg: the first device to answer takes it; a later one is told it was answered elsewhere. */
