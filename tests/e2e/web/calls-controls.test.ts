@@ -294,6 +294,18 @@ webTest(
     await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_2"]);
     expect(await sent(a, "audio")).toEqual(["Fake Audio Input 2"]);
     await expectDecoding(b, "Video of Alice", "4:3");
+    // The camera is unplugged mid-call: the browser ends its track. Chromium's fake cameras cannot be
+    // unplugged, so the test fires the track's "ended" event; what follows is the app's real path:
+    // the default camera takes over on the leg, the user is told, Bob keeps decoding.
+    await a.evaluate(
+      `document.querySelector('video[aria-label="Your camera"]').srcObject.getVideoTracks()[0].dispatchEvent(new Event("ended"))`,
+    );
+    await expect
+      .poll(() => a.getByRole("dialog").getByTestId("call-notice").textContent(), { timeout: 15_000 })
+      .toBe("Your camera was disconnected: now using fake_device_0.");
+    await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_0"]);
+    await expectDecoding(b, "Video of Alice", "4:3");
+    await shot(a, PART, "controls-08-camera-unplugged");
     await a.getByRole("dialog").getByRole("button", { name: "Hang up" }).click();
     await b.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
     await a.getByRole("button", { name: "Dismiss" }).click();

@@ -202,7 +202,7 @@ export class WebCallMedia implements CallMediaHandler {
       this.onChange();
       return false;
     }
-    const track = await this.#open("videoinput");
+    const track = await this.#open("videoinput", savedDevice("videoinput"));
     if (this.#local !== local) {
       track.stop();
       return false;
@@ -368,8 +368,8 @@ export class WebCallMedia implements CallMediaHandler {
     this.#refreshView();
   }
 
-  /** A track from the chosen (or given) device of `kind`; with `fallback`, the default device when that one is gone. */
-  async #open(kind: DeviceKind, deviceId = savedDevice(kind), fallback = true): Promise<MediaStreamTrack> {
+  /** A track from the device `deviceId` of `kind` (undefined: the default); with `fallback`, the default when that one is gone. */
+  async #open(kind: DeviceKind, deviceId: string | undefined, fallback = true): Promise<MediaStreamTrack> {
     const key = kind === "videoinput" ? "video" : "audio";
     let stream: MediaStream;
     try {
@@ -468,6 +468,7 @@ export class WebCallMedia implements CallMediaHandler {
     const noun = kind === "videoinput" ? "camera" : "microphone";
     let next: MediaStreamTrack;
     try {
+      // The browser's default device now (the lost one is not it any more).
       next = await this.#open(kind, undefined);
     } catch {
       // Nothing left of that kind: the call goes on without it.
