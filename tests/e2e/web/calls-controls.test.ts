@@ -337,6 +337,12 @@ webTest("screen sharing from a voice call adds video; stopping it stops the vide
   const dave = await signUp(web.browser, web.relay, "dave", "Dave");
   const c = carol.page;
   const d = dave.page;
+  await c.addInitScript(RECORD_PEER_CONNECTIONS);
+  await d.addInitScript(RECORD_PEER_CONNECTIONS);
+  await c.reload();
+  await d.reload();
+  await c.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 60_000 });
+  await d.getByRole("navigation", { name: "Conversations" }).waitFor({ timeout: 60_000 });
   await startChat(c, "dave");
   await send(c, "look at this");
   await openConversation(d, "Carol");
@@ -361,7 +367,18 @@ webTest("screen sharing from a voice call adds video; stopping it stops the vide
   const stopped = await videoStats(d, "Video of Carol");
   await d.waitForTimeout(1_000);
   expect((await videoStats(d, "Video of Carol")).frames).toBeLessThanOrEqual(stopped.frames + 2);
-  await c.getByRole("dialog").getByRole("button", { name: "Hang up" }).click();
+  // Dave turns his camera on, then Carol (whose video sender only receives since the share stopped): both see the other, no error.
+  const callC = c.getByRole("dialog", { name: "Dave" });
+  await callD.getByRole("button", { name: "Turn on camera" }).click();
+  await expectDecoding(c, "Video of Dave", "4:3");
+  await callC.getByRole("button", { name: "Turn on camera" }).click();
+  await expectDecoding(d, "Video of Carol", "4:3");
+  await expectDecoding(c, "Video of Dave", "4:3");
+  expect(await callC.getByRole("alert").count()).toBe(0);
+  expect(await callD.getByRole("alert").count()).toBe(0);
+  await shot(c, PART, "controls-09-both-cameras");
+
+  await callC.getByRole("button", { name: "Hang up" }).click();
   await callD.waitFor({ state: "detached", timeout: 15_000 });
   expect(carol.pageErrors).toEqual([]);
   expect(dave.pageErrors).toEqual([]);

@@ -124,6 +124,9 @@ export class WebCallMedia implements CallMediaHandler {
   async answerOffer(leg: CallLeg, sdp: string): Promise<string> {
     const video = /\nm=video /.test(sdp);
     const pc = (await this.#peerFor(leg, video)).pc;
+    // Both sides renegotiated at once (each turned on a camera): in have-local-offer, their offer
+    // rolls ours back (implicit rollback); the SDK drops the answer to ours and settles the leg
+    // with one more offer (spec/calls.md §4.1).
     await pc.setRemoteDescription({ type: "offer", sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     return pc.localDescription?.sdp ?? "";
@@ -132,6 +135,8 @@ export class WebCallMedia implements CallMediaHandler {
   async applyAnswer(leg: CallLeg, sdp: string): Promise<void> {
     const peer = this.#peers.get(keyOf(leg));
     if (!peer) throw new Error("an answer for a leg this device has no connection for");
+    // An answer to an offer that was rolled back (their offer crossed it): nothing to apply.
+    if (peer.pc.signalingState !== "have-local-offer") return;
     await peer.pc.setRemoteDescription({ type: "answer", sdp });
   }
 

@@ -16,6 +16,11 @@ export interface LegState {
   readonly pendingLocalIce: string[];
   /** Their candidates received before we accepted (a ringing callee). */
   readonly pendingRemoteIce: string[];
+  /**
+   * Our renegotiation offers on the leg still waiting for their answer, oldest first: true while
+   * live, false once their offer crossed it (its answer is dropped: spec/calls.md §4.1).
+   */
+  readonly renegotiations: boolean[];
 }
 
 /** A call this device knows. */
@@ -53,7 +58,7 @@ export class Call {
   leg(peer: string, offerer: boolean, device?: number): LegState {
     let leg = this.legs.get(peer);
     if (!leg) {
-      leg = { peer, device, offerer, connected: false, pendingLocalIce: [], pendingRemoteIce: [] };
+      leg = { peer, device, offerer, connected: false, pendingLocalIce: [], pendingRemoteIce: [], renegotiations: [] };
       this.legs.set(peer, leg);
     }
     return leg;

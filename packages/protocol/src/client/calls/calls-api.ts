@@ -192,7 +192,7 @@ export class CallsApi extends Emitter<CallEvents> {
    */
   renegotiate(callId: string, options: { readonly video?: boolean } = {}): Promise<void> {
     this.assertOpen();
-    const media = this.engine.requireMedia();
+    this.engine.requireMedia();
     return this.run(async () => {
       const call = this.require(callId, "active");
       if (options.video === false && call.video)
@@ -201,12 +201,7 @@ export class CallsApi extends Emitter<CallEvents> {
         call.video = true;
         this.engine.changed(call);
       }
-      for (const leg of call.legs.values()) {
-        if (leg.device === undefined) continue;
-        leg.offerer = true;
-        const sdp = await media.createOffer(call.legInfo(leg), { video: call.video, renegotiation: true });
-        await this.engine.send(call, leg.peer, { type: "offer", sdp, video: call.video, to: leg.device }, { onlyDevice: true });
-      }
+      for (const leg of call.legs.values()) await this.engine.renegotiateLeg(call, leg);
     });
   }
 
