@@ -187,6 +187,90 @@ describe("1:1 calls through a real relay", () => {
     expect(await errorCodeOf(() => bob.client.calls.renegotiate("ab".repeat(16)))).toBe(ErrorCode.CallState);
   });
 
+  test("a voice call becomes a video call: renegotiate with video sets the flag on both sides and the history says video", async () => {
+    const [alice, bob] = await Promise.all([person("Alice"), person("Bob")]);
+    const { bAtA, aAtB } = await introduce(alice, bob);
+    const callId = await connect(alice, bob, bAtA);
+    expect(alice.client.calls.get(callId)?.video).toBe(false);
+    // A plain renegotiation of a voice call keeps it a voice call on both sides.
+    await alice.client.calls.renegotiate(callId);
+    await eventually(() => alice.media.answersApplied.length === 2);
+    expect(bob.client.calls.get(callId)?.video).toBe(false);
+
+    const aliceVideo = stateOf(alice, (c) => c.id === callId && c.video);
+    const bobVideo = stateOf(bob, (c) => c.id === callId && c.video);
+    await alice.client.calls.renegotiate(callId, { video: true });
+    expect(await aliceVideo).toMatchObject({ state: "active", video: true });
+    expect(await bobVideo).toMatchObject({ state: "active", video: true });
+    await eventually(() => alice.media.answersApplied.length === 3);
+    expect(bob.media.offersAnswered.at(-1)?.sdp).toBe(`v=0 offer from Alice to ${bob.userId.slice(0, 8)} video=true re=true`);
+    expect(bob.client.calls.get(callId)?.video).toBe(true);
+
+    // Bob turns his camera on later: his renegotiation says video too; nothing changes back.
+    await bob.client.calls.renegotiate(callId, { video: true });
+    await eventually(() => bob.media.answersApplied.length === 1);
+    expect(alice.media.offersAnswered.at(-1)?.sdp).toBe(`v=0 offer from Bob to ${alice.userId.slice(0, 8)} video=true re=true`);
+    // A video call never goes back to voice.
+    expect(await errorCodeOf(() => bob.client.calls.renegotiate(callId, { video: false }))).toBe(ErrorCode.CallState);
+    expect(alice.client.calls.get(callId)?.video).toBe(true);
+    expect(bob.client.calls.get(callId)?.video).toBe(true);
+
+    const bobEnded = stateOf(bob, (c) => c.id === callId && c.state === "ended");
+    await alice.client.calls.hangup(callId);
+    await bobEnded;
+    expect((await callLines(alice, bAtA))[0]?.call).toMatchObject({ video: true, outcome: "completed" });
+    expect((await callLines(bob, aAtB))[0]?.text).toMatch(/^Video call · \d+:\d\d$/);
+  });
+
+  test("renegotiations that cross: each side answers the other's offer, drops the answer to its own, and the lower user id offers once more", async () => {
+    const [alice, bob] = await Promise.all([person("Alice"), person("Bob")]);
+    const { bAtA } = await introduce(alice, bob);
+    const callId = await connect(alice, bob, bAtA);
+    await eventually(() => bob.media.offersAnswered.length === 1);
+    const [lower, higher] = alice.userId < bob.userId ? [alice, bob] : [bob, alice];
+    const before = (p: Person) => ({
+      made: p.media.offersMade.length,
+      answered: p.media.offersAnswered.length,
+      applied: p.media.answersApplied.length,
+    });
+    const low0 = before(lower);
+    const high0 = before(higher);
+    // Both turn on a camera at the same moment: both offers are on their way before either arrives.
+    await Promise.all([alice.client.calls.renegotiate(callId, { video: true }), bob.client.calls.renegotiate(callId, { video: true })]);
+    // The higher id answers two offers (the crossed one and the settling one); the lower id answers one.
+    await eventually(
+      () => higher.media.offersAnswered.length === high0.answered + 2 && lower.media.answersApplied.length === low0.applied + 1,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(lower.media.offersMade.length - low0.made).toBe(2);
+    expect(higher.media.offersMade.length - high0.made).toBe(1);
+    expect(lower.media.offersAnswered.length - low0.answered).toBe(1);
+    // No answer to a crossed offer reaches either media layer; the lower id applies only the answer to its last offer.
+    expect(higher.media.answersApplied.length).toBe(high0.applied);
+    expect(lower.media.answersApplied.at(-1)?.sdp).toBe(
+      `v=0 answer from ${higher === alice ? "Alice" : "Bob"} to [${higher.media.offersAnswered.at(-1)?.sdp}]`,
+    );
+    expect(alice.client.calls.get(callId)).toMatchObject({ state: "active", video: true });
+    expect(bob.client.calls.get(callId)).toMatchObject({ state: "active", video: true });
+
+    // Afterwards either side renegotiates normally again.
+    await higher.client.calls.renegotiate(callId);
+    await eventually(() => higher.media.answersApplied.length === high0.applied + 1);
+    await alice.client.calls.hangup(callId);
+  });
+
+  test("renegotiate with video before the call is active is ERR_CALL_STATE and changes nothing", async () => {
+    const [alice, bob] = await Promise.all([person("Alice"), person("Bob")]);
+    const { bAtA } = await introduce(alice, bob);
+    const incoming = nextCall(bob, "incoming");
+    const call = await alice.client.calls.start(bAtA, { video: false });
+    await incoming;
+    expect(await errorCodeOf(() => alice.client.calls.renegotiate(call.id, { video: true }))).toBe(ErrorCode.CallState);
+    expect(alice.client.calls.get(call.id)?.video).toBe(false);
+    expect(alice.media.offersMade).toHaveLength(1);
+    await alice.client.calls.hangup(call.id);
+  });
+
   test("a callee already in a call answers busy: the caller sees busy, the callee a missed call", async () => {
     const [alice, bob, carol] = await Promise.all([person("Alice"), person("Bob"), person("Carol")]);
     const ab = await introduce(alice, bob);

@@ -124,7 +124,7 @@ function Shell() {
     <CallsProvider>
       <div className={styles.shell} data-pane={inConversation || route.name !== "home" ? "main" : "nav"}>
         {/* In the flow above both panes: banners push the screen down instead of covering its header. */}
-        <div className={styles.banners}>
+        <div className={styles.banners} id="app-banners">
           <ConnectionBanner />
           <Attention />
         </div>

@@ -1,10 +1,13 @@
 /**
  * The calls view model: follows `client.calls` (incoming, state, error) and the WebRTC layer,
  * and keeps one snapshot the call UI reads with useSyncExternalStore — the call ringing here,
- * the call running here, the local and remote streams and the controls. Actions (start, accept,
- * decline, hang up, mute, camera, screen share) go through it; it holds no protocol logic.
+ * the call running here, the local and remote streams, the controls and the cameras and
+ * microphones to choose from. Actions (start, accept, decline, hang up, mute, camera, device
+ * choice, screen share) go through it; where the media layer added video to a call it asks the
+ * SDK to renegotiate (spec/calls.md §4.1). It holds no protocol logic.
  */
 import type { CallInfo, ParleyClient } from "@parley/protocol/client";
+import { type DeviceKind, type DeviceLists, listDevices } from "./devices.js";
 import { type CallQuality, type RemoteMedia, WebCallMedia } from "./media.js";
 
 /** What the call UI shows. */
@@ -19,8 +22,17 @@ export interface CallsSnapshot {
   readonly remotes: readonly RemoteMedia[];
   readonly muted: boolean;
   readonly cameraOff: boolean;
+  /** True when a camera is on hand (a voice call has none until "Turn on camera"). */
+  readonly hasCamera: boolean;
   readonly sharing: boolean;
   readonly quality: CallQuality | undefined;
+  /** The cameras and microphones to choose from (filled while a call runs here). */
+  readonly devices: DeviceLists;
+  /** The device ids in use (undefined without such a track). */
+  readonly cameraId: string | undefined;
+  readonly microphoneId: string | undefined;
+  /** What changed by itself and the user should know ("Your camera was disconnected…"). */
+  readonly notice: string | undefined;
   /** The last problem (a refused camera, a failed action), for the call view's alert. */
   readonly error: string | undefined;
 }
@@ -33,8 +45,13 @@ const EMPTY: CallsSnapshot = {
   remotes: [],
   muted: false,
   cameraOff: false,
+  hasCamera: false,
   sharing: false,
   quality: undefined,
+  devices: { cameras: [], microphones: [] },
+  cameraId: undefined,
+  microphoneId: undefined,
+  notice: undefined,
   error: undefined,
 };
 
@@ -55,6 +72,9 @@ export class CallsController {
     this.#media = new WebCallMedia(client);
     this.#media.onChange = () => this.#syncMedia();
     this.#media.onError = (e) => this.#fail(e);
+    this.#media.onNotice = (text) => this.#set({ notice: text });
+    this.#media.onDevicesChanged = () => void this.refreshDevices();
+    this.#media.onScreenShareEnded = () => void this.#stopSharing();
     client.calls.setMedia(this.#media);
     this.#off.push(
       client.calls.on("incoming", (call) => this.#onCall(call)),
@@ -72,7 +92,7 @@ export class CallsController {
 
   /** Calls a contact or a group (its conversation id). */
   async start(conversationId: string, video: boolean): Promise<void> {
-    this.#set({ ended: undefined, error: undefined });
+    this.#set({ ended: undefined, error: undefined, notice: undefined });
     try {
       const call = await this.#client.calls.start(conversationId, { video });
       this.#onCall(call);
@@ -84,6 +104,7 @@ export class CallsController {
 
   /** Answers the call ringing here. */
   async accept(callId: string): Promise<void> {
+    this.#set({ error: undefined, notice: undefined });
     try {
       this.#onCall(await this.#client.calls.accept(callId));
     } catch (e) {
@@ -119,14 +140,65 @@ export class CallsController {
     this.#media.setCameraOff(off);
   }
 
-  /** Shares the screen instead of the camera, or goes back. */
-  async toggleScreenShare(): Promise<void> {
+  /**
+   * Turns the camera on. In a voice call this adds video: the call becomes a video call on both
+   * sides (the SDK renegotiates every leg with `video: true`); the others are not forced to send theirs.
+   */
+  async turnOnCamera(): Promise<void> {
+    const call = this.#snapshot.current;
+    if (!call) return;
     try {
-      if (this.#media.sharing) await this.#media.stopScreenShare();
-      else await this.#media.startScreenShare();
+      if (await this.#media.turnOnCamera()) await this.#client.calls.renegotiate(call.id, { video: true });
     } catch (e) {
       this.#fail(e);
     }
+  }
+
+  /** Uses another camera or microphone (now, and in later calls in this browser). */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    try {
+      await this.#media.setDevice(kind, deviceId);
+      this.#set({ notice: undefined });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Reads the browser's cameras and microphones again (labels come once media is allowed). */
+  async refreshDevices(): Promise<void> {
+    try {
+      this.#set({ devices: await listDevices() });
+    } catch {
+      // enumerateDevices failing leaves the last list.
+    }
+  }
+
+  /** Shares the screen instead of the camera, or goes back. */
+  async toggleScreenShare(): Promise<void> {
+    if (this.#media.sharing) {
+      await this.#stopSharing();
+      return;
+    }
+    const call = this.#snapshot.current;
+    try {
+      if ((await this.#media.startScreenShare()) && call) await this.#client.calls.renegotiate(call.id, { video: true });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  async #stopSharing(): Promise<void> {
+    const call = this.#snapshot.current;
+    try {
+      if ((await this.#media.stopScreenShare()) && call) await this.#client.calls.renegotiate(call.id);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Forgets the device notice. */
+  dismissNotice(): void {
+    this.#set({ notice: undefined });
   }
 
   /** Forgets the "call ended" notice. */
@@ -148,6 +220,7 @@ export class CallsController {
         incoming: s.incoming?.id === call.id ? undefined : s.incoming,
         current: s.current?.id === call.id ? undefined : s.current,
         ended: s.current?.id === call.id ? call : s.ended,
+        ...(s.current?.id === call.id ? { notice: undefined } : {}),
       });
       if (s.current?.id === call.id) {
         this.#stopQuality();
@@ -182,7 +255,19 @@ export class CallsController {
 
   #syncMedia(): void {
     const m = this.#media;
-    this.#set({ local: m.localStream, remotes: m.remotes, muted: m.muted, cameraOff: m.cameraOff, sharing: m.sharing });
+    const hadLocal = this.#snapshot.local !== undefined;
+    this.#set({
+      local: m.localStream,
+      remotes: m.remotes,
+      muted: m.muted,
+      cameraOff: m.cameraOff,
+      hasCamera: m.hasCamera,
+      sharing: m.sharing,
+      cameraId: m.cameraId,
+      microphoneId: m.microphoneId,
+    });
+    // Labels are readable once the camera or microphone is allowed: list the devices then.
+    if (!hadLocal && m.localStream) void this.refreshDevices();
   }
 
   #fail(e: unknown): void {

@@ -2,10 +2,13 @@
  * The web client's WebRTC layer for `client.calls` (spec/calls.md §8): one RTCPeerConnection per
  * leg with the relay's STUN/TURN servers, the local camera and microphone from getUserMedia,
  * ICE candidates batched to `sendCandidates`, `connected()` once a leg's connection is up, and
- * cleanup when a leg closes (the local tracks stop with the last leg). Mute, camera off and
- * screen sharing act on the local tracks and the video senders (`replaceTrack`, no renegotiation).
+ * cleanup when a leg closes (the local tracks stop with the last leg). Mute, camera off, a
+ * change of camera or microphone, and screen sharing in a video call act on the local tracks and
+ * the senders (`replaceTrack`, no renegotiation); turning the camera on in a voice call, or
+ * sharing the screen there, adds a video sender, and the caller renegotiates (`needsOffer`).
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
+import { constraintFor, type DeviceKind, isMissingDevice, saveDevice, savedDevice } from "./devices.js";
 import { qualityLevel } from "./format.js";
 import { applyIceServers, IceServerSource, relayCallsEnabled } from "./ice-servers.js";
 
@@ -16,6 +19,8 @@ export const ICE_BATCH_MS = 40;
 export interface RemoteMedia {
   readonly peer: string;
   readonly stream: MediaStream;
+  /** True while their video arrives (a live, unmuted video track); false in a voice call or once they stop sending. */
+  readonly video: boolean;
 }
 
 /** Network quality of the call from getStats: worst packet loss and round-trip time over the legs. */
@@ -47,10 +52,17 @@ export class WebCallMedia implements CallMediaHandler {
   #localPending: Promise<MediaStream> | undefined;
   #screen: MediaStreamTrack | undefined;
   readonly #ice: IceServerSource;
+  /** What the preview shows: the audio and the video being sent (the screen while sharing). */
+  #view: MediaStream | undefined;
+  #listening = false;
   /** Called on any change of the local stream, the remote streams or the controls. */
   onChange: () => void = () => {};
   /** Called when a media step fails (no camera, a refused permission). */
   onError: (error: unknown) => void = () => {};
+  /** Called with a sentence for the user when the media changed by itself (a device unplugged, a saved device gone). */
+  onNotice: (text: string) => void = () => {};
+  /** Called when the browser's list of cameras and microphones changed (`devicechange`). */
+  onDevicesChanged: () => void = () => {};
 
   constructor(client: ParleyClient) {
     this.#client = client;
@@ -64,14 +76,36 @@ export class WebCallMedia implements CallMediaHandler {
     });
   }
 
-  /** The local camera/microphone stream, once acquired. */
+  /**
+   * What the local preview shows: the microphone and the video being sent (the camera, or the
+   * screen while sharing); a new stream object whenever that changes. Undefined before media.
+   */
   get localStream(): MediaStream | undefined {
-    return this.#local;
+    return this.#view;
   }
 
   /** The remote participants' streams, one per leg. */
   get remotes(): RemoteMedia[] {
-    return [...this.#peers.values()].map((p) => ({ peer: p.leg.peer, stream: p.remote }));
+    return [...this.#peers.values()].map((p) => ({
+      peer: p.leg.peer,
+      stream: p.remote,
+      video: p.remote.getVideoTracks().some((t) => t.readyState === "live" && !t.muted),
+    }));
+  }
+
+  /** True when a camera track is on hand (it may be turned off); false in a voice call until the camera is turned on. */
+  get hasCamera(): boolean {
+    return this.#camera() !== undefined;
+  }
+
+  /** The device id of the camera in use (undefined without one). */
+  get cameraId(): string | undefined {
+    return this.#camera()?.getSettings().deviceId;
+  }
+
+  /** The device id of the microphone in use. */
+  get microphoneId(): string | undefined {
+    return this.#microphone()?.getSettings().deviceId;
   }
 
   /** True while the screen is shared instead of the camera. */
@@ -87,8 +121,7 @@ export class WebCallMedia implements CallMediaHandler {
 
   /** True when the camera is off (or there is none). */
   get cameraOff(): boolean {
-    const track = this.#local?.getVideoTracks()[0];
-    return !track?.enabled;
+    return !this.#camera()?.enabled;
   }
 
   async createOffer(leg: CallLeg, options: { readonly video: boolean }): Promise<string> {
@@ -100,6 +133,9 @@ export class WebCallMedia implements CallMediaHandler {
   async answerOffer(leg: CallLeg, sdp: string): Promise<string> {
     const video = /\nm=video /.test(sdp);
     const pc = (await this.#peerFor(leg, video)).pc;
+    // Both sides renegotiated at once (each turned on a camera): in have-local-offer, their offer
+    // rolls ours back (implicit rollback); the SDK drops the answer to ours and settles the leg
+    // with one more offer (spec/calls.md §4.1).
     await pc.setRemoteDescription({ type: "offer", sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     return pc.localDescription?.sdp ?? "";
@@ -108,6 +144,8 @@ export class WebCallMedia implements CallMediaHandler {
   async applyAnswer(leg: CallLeg, sdp: string): Promise<void> {
     const peer = this.#peers.get(keyOf(leg));
     if (!peer) throw new Error("an answer for a leg this device has no connection for");
+    // An answer to an offer that was rolled back (their offer crossed it): nothing to apply.
+    if (peer.pc.signalingState !== "have-local-offer") return;
     await peer.pc.setRemoteDescription({ type: "answer", sdp });
   }
 
@@ -143,6 +181,11 @@ export class WebCallMedia implements CallMediaHandler {
     for (const track of this.#local?.getTracks() ?? []) track.stop();
     this.#local = undefined;
     this.#localPending = undefined;
+    this.#view = undefined;
+    if (this.#listening) {
+      navigator.mediaDevices?.removeEventListener?.("devicechange", this.#onDeviceChange);
+      this.#listening = false;
+    }
     this.onChange();
   }
 
@@ -158,9 +201,59 @@ export class WebCallMedia implements CallMediaHandler {
     this.onChange();
   }
 
-  /** Sends the screen instead of the camera on every leg (replaceTrack: no renegotiation). */
-  async startScreenShare(): Promise<void> {
-    if (this.#screen) return;
+  /**
+   * Turns the camera on: in a voice call (no camera yet) it opens the chosen camera and sends it on
+   * every leg, unless the screen is shared (then the camera waits for the share to stop). Resolves
+   * true when a leg needs a new offer (a video sender was added or started sending): the caller
+   * renegotiates. With a camera already on hand it only enables it (false).
+   */
+  async turnOnCamera(): Promise<boolean> {
+    const local = this.#local;
+    if (!local) throw new Error("the call has no local media yet");
+    const camera = this.#camera();
+    if (camera) {
+      camera.enabled = true;
+      this.onChange();
+      return false;
+    }
+    const track = await this.#open("videoinput", savedDevice("videoinput"));
+    if (this.#local !== local) {
+      track.stop();
+      return false;
+    }
+    local.addTrack(track);
+    this.#watch(track);
+    const needsOffer = this.#screen ? false : await this.#sendVideo(track);
+    this.#refreshView();
+    return needsOffer;
+  }
+
+  /**
+   * Uses another camera or microphone: remembered for the next calls, and in a call a new track
+   * from that device replaces the old one on every leg (replaceTrack: no renegotiation) with the
+   * same mute / camera-off state; the old track stops. While the screen is shared the new camera
+   * waits for the share to stop. Without a camera on (a voice call) only the choice is saved.
+   */
+  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    saveDevice(kind, deviceId);
+    const local = this.#local;
+    const old = kind === "videoinput" ? this.#camera() : this.#microphone();
+    if (!local || !old) {
+      this.onChange();
+      return;
+    }
+    if (old.readyState === "live" && old.getSettings().deviceId === deviceId) return;
+    const track = await this.#open(kind, deviceId, false);
+    if (this.#local !== local) {
+      track.stop();
+      return;
+    }
+    await this.#swap(old, track);
+  }
+
+  /** Sends the screen instead of the camera on every leg. Resolves true when a leg needs a new offer (it had no video sender). */
+  async startScreenShare(): Promise<boolean> {
+    if (this.#screen) return false;
     const display = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     const track = display.getVideoTracks()[0];
     if (!track) throw new Error("the screen capture has no video");
@@ -169,20 +262,33 @@ export class WebCallMedia implements CallMediaHandler {
     this.#screen = track;
     // The browser's own "Stop sharing" ends the track: go back to the camera.
     track.addEventListener("ended", () => {
-      if (this.#screen === track) this.stopScreenShare().catch((e: unknown) => this.onError(e));
+      if (this.#screen === track) this.onScreenShareEnded();
     });
-    await this.#replaceVideo(track);
-    this.onChange();
+    const needsOffer = await this.#sendVideo(track);
+    this.#refreshView();
+    return needsOffer;
   }
 
-  /** Goes back from the screen to the camera. */
-  async stopScreenShare(): Promise<void> {
+  /** Called when the browser's own "Stop sharing" ended the share (the controller stops it and renegotiates if needed). */
+  onScreenShareEnded: () => void = () => {
+    this.stopScreenShare().catch((e: unknown) => this.onError(e));
+  };
+
+  /**
+   * Goes back from the screen to the camera. Without a camera (a voice call) the video senders stop
+   * sending: resolves true, as the legs need a new offer to tell the other side no video comes.
+   */
+  async stopScreenShare(): Promise<boolean> {
     const screen = this.#screen;
-    if (!screen) return;
+    if (!screen) return false;
     this.#screen = undefined;
-    await this.#replaceVideo(this.#local?.getVideoTracks()[0] ?? null);
+    const camera = this.#camera();
+    let needsOffer = false;
+    if (camera) await this.#replaceVideo(camera);
+    else needsOffer = await this.#stopSendingVideo();
     screen.stop();
-    this.onChange();
+    this.#refreshView();
+    return needsOffer;
   }
 
   /** Samples every leg's stats: the worst inbound packet loss since the last sample and RTT. */
@@ -214,20 +320,187 @@ export class WebCallMedia implements CallMediaHandler {
   }
 
   async #replaceVideo(track: MediaStreamTrack | null): Promise<void> {
+    await this.#replaceOn("video", track);
+  }
+
+  /** Puts `track` on the sender of its kind on every leg (a sender that sends nothing yet is left alone). */
+  async #replaceOn(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
     const senders = [...this.#peers.values()].flatMap((p) =>
-      p.pc.getSenders().filter((s) => s.track?.kind === "video" || isVideoSender(p.pc, s)),
+      p.pc.getSenders().filter((s) => s.track?.kind === kind || senderKind(p.pc, s) === kind),
     );
     await Promise.all(senders.map((s) => s.replaceTrack(track)));
   }
 
+  /**
+   * Sends `track` as the video of every leg: on the leg's video transceiver (made sending if it
+   * only received), or on a new one. True when any leg's description changed (needs a new offer).
+   */
+  async #sendVideo(track: MediaStreamTrack): Promise<boolean> {
+    let needsOffer = false;
+    for (const peer of this.#peers.values()) {
+      const transceiver = videoTransceiver(peer.pc);
+      if (!transceiver) {
+        peer.pc.addTrack(track, ...(this.#local ? [this.#local] : []));
+        needsOffer = true;
+        continue;
+      }
+      await transceiver.sender.replaceTrack(track);
+      if (transceiver.direction === "recvonly" || transceiver.direction === "inactive") {
+        transceiver.direction = transceiver.direction === "recvonly" ? "sendrecv" : "sendonly";
+        needsOffer = true;
+      }
+    }
+    return needsOffer;
+  }
+
+  /** Stops sending video on every leg (no camera to go back to). True when any leg's description changed. */
+  async #stopSendingVideo(): Promise<boolean> {
+    let needsOffer = false;
+    for (const peer of this.#peers.values()) {
+      const transceiver = videoTransceiver(peer.pc);
+      if (!transceiver) continue;
+      await transceiver.sender.replaceTrack(null);
+      if (transceiver.direction === "sendrecv" || transceiver.direction === "sendonly") {
+        transceiver.direction = transceiver.direction === "sendrecv" ? "recvonly" : "inactive";
+        needsOffer = true;
+      }
+    }
+    return needsOffer;
+  }
+
+  /** Replaces the local track `old` by `track` (same kind) on the local stream and every leg; `old` stops. */
+  async #swap(old: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
+    const local = this.#local;
+    if (!local) return;
+    track.enabled = old.enabled;
+    local.removeTrack(old);
+    local.addTrack(track);
+    this.#watch(track);
+    // While the screen is shared the senders keep the screen; the camera goes out when the share stops.
+    if (!(track.kind === "video" && this.#screen)) await this.#replaceOn(track.kind === "audio" ? "audio" : "video", track);
+    old.stop();
+    this.#refreshView();
+  }
+
+  /** A track from the device `deviceId` of `kind` (undefined: the default); with `fallback`, the default when that one is gone. */
+  async #open(kind: DeviceKind, deviceId: string | undefined, fallback = true): Promise<MediaStreamTrack> {
+    const key = kind === "videoinput" ? "video" : "audio";
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ [key]: constraintFor(deviceId) });
+    } catch (e) {
+      if (!deviceId || !fallback || !isMissingDevice(e)) throw e;
+      stream = await navigator.mediaDevices.getUserMedia({ [key]: true });
+      this.onNotice(`The ${kind === "videoinput" ? "camera" : "microphone"} you chose is not connected: using the default one.`);
+    }
+    const track = kind === "videoinput" ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    if (!track) throw new Error(`the browser gave no ${key} track`);
+    return track;
+  }
+
   async #localMedia(video: boolean): Promise<MediaStream> {
     if (this.#local) return this.#local;
-    this.#localPending ??= navigator.mediaDevices.getUserMedia({ audio: true, video }).then((stream) => {
+    this.#localPending ??= this.#acquire(video).then((stream) => {
       this.#local = stream;
-      this.onChange();
+      for (const track of stream.getTracks()) this.#watch(track);
+      if (!this.#listening && navigator.mediaDevices?.addEventListener) {
+        navigator.mediaDevices.addEventListener("devicechange", this.#onDeviceChange);
+        this.#listening = true;
+      }
+      this.#refreshView();
       return stream;
     });
     return this.#localPending;
+  }
+
+  /** The call's microphone (and camera): the devices chosen in this browser, or the defaults when those are gone. */
+  async #acquire(video: boolean): Promise<MediaStream> {
+    const mic = savedDevice("audioinput");
+    const cam = video ? savedDevice("videoinput") : undefined;
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio: constraintFor(mic), video: video ? constraintFor(cam) : false });
+    } catch (e) {
+      if ((!mic && !cam) || !isMissingDevice(e)) throw e;
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video });
+      this.onNotice("A camera or microphone you chose is not connected: using the default.");
+      return stream;
+    }
+  }
+
+  #camera(): MediaStreamTrack | undefined {
+    return this.#local?.getVideoTracks().find((t) => t.readyState === "live");
+  }
+
+  #microphone(): MediaStreamTrack | undefined {
+    return this.#local?.getAudioTracks().find((t) => t.readyState === "live");
+  }
+
+  /** A new preview stream (the video element re-binds): microphone plus what is sent as video. */
+  #refreshView(): void {
+    const local = this.#local;
+    if (!local) {
+      this.#view = undefined;
+    } else {
+      const video = this.#screen ?? local.getVideoTracks()[0];
+      this.#view = new MediaStream([...local.getAudioTracks(), ...(video ? [video] : [])]);
+    }
+    this.onChange();
+  }
+
+  /** A device unplugged ends its track: the call goes on with the default device of that kind. */
+  #watch(track: MediaStreamTrack): void {
+    track.addEventListener("ended", () => {
+      if (this.#local?.getTracks().includes(track)) this.#deviceLost(track).catch((e: unknown) => this.onError(e));
+    });
+  }
+
+  readonly #onDeviceChange = (): void => {
+    this.onDevicesChanged();
+    // Some browsers leave an unplugged device's track "live" and only fire devicechange: check.
+    for (const track of this.#local?.getTracks() ?? []) {
+      if (track.readyState === "ended") this.#deviceLost(track).catch((e: unknown) => this.onError(e));
+    }
+    navigator.mediaDevices
+      .enumerateDevices()
+      .then((devices) => {
+        for (const track of this.#local?.getTracks() ?? []) {
+          const id = track.getSettings().deviceId;
+          const kind = track.kind === "video" ? "videoinput" : "audioinput";
+          if (id && !devices.some((d) => d.kind === kind && d.deviceId === id))
+            this.#deviceLost(track).catch((e: unknown) => this.onError(e));
+        }
+      })
+      .catch(() => {});
+  };
+
+  #lost = new Set<MediaStreamTrack>();
+
+  async #deviceLost(track: MediaStreamTrack): Promise<void> {
+    if (this.#lost.has(track)) return;
+    this.#lost.add(track);
+    const kind: DeviceKind = track.kind === "video" ? "videoinput" : "audioinput";
+    const noun = kind === "videoinput" ? "camera" : "microphone";
+    let next: MediaStreamTrack;
+    try {
+      // The browser's default device now (the lost one is not it any more).
+      next = await this.#open(kind, undefined);
+    } catch {
+      // Nothing left of that kind: the call goes on without it.
+      this.#local?.removeTrack(track);
+      if (kind === "videoinput" && !this.#screen) await this.#replaceVideo(null);
+      else if (kind === "audioinput") await this.#replaceOn("audio", null);
+      track.stop();
+      this.onNotice(`Your ${noun} was disconnected.`);
+      this.#refreshView();
+      return;
+    }
+    if (!this.#local?.getTracks().includes(track)) {
+      next.stop();
+      return;
+    }
+    await this.#swap(track, next);
+    this.onNotice(`Your ${noun} was disconnected: now using ${next.label || `the default ${noun}`}.`);
+    this.onDevicesChanged();
   }
 
   /** Fresh servers for each new leg (./ice-servers.ts); open legs get new credentials before theirs expire. */
@@ -255,14 +528,20 @@ export class WebCallMedia implements CallMediaHandler {
       lastReceived: 0,
     };
     this.#peers.set(keyOf(leg), peer);
-    for (const track of local.getTracks()) pc.addTrack(this.#screen && track.kind === "video" ? this.#screen : track, local);
+    // The microphone, and as video the screen while it is shared (also in a voice call), else the camera.
+    const sent = this.#screen ?? local.getVideoTracks()[0];
+    for (const track of [...local.getAudioTracks(), ...(sent ? [sent] : [])]) pc.addTrack(track, local);
     pc.onicecandidate = (e) => {
       if (e.candidate) this.#queueCandidate(peer, JSON.stringify(e.candidate.toJSON()));
     };
     pc.ontrack = (e) => {
-      const stream = e.streams[0];
-      if (stream) peer.remote = stream;
-      else peer.remote.addTrack(e.track);
+      // One stream per participant, made anew when a track joins (video added later), so the
+      // element showing it re-binds; mute/unmute (video that stops or starts coming) re-render.
+      const track = e.track;
+      const kept = peer.remote.getTracks().filter((t) => t !== track && t.readyState === "live" && t.kind !== track.kind);
+      peer.remote = new MediaStream([...kept, track]);
+      track.addEventListener("mute", () => this.onChange());
+      track.addEventListener("unmute", () => this.onChange());
       this.onChange();
     };
     pc.onconnectionstatechange = () => {
@@ -292,7 +571,14 @@ function keyOf(leg: CallLeg): string {
   return `${leg.callId}/${leg.peer}`;
 }
 
-/** A sender whose track was replaced by null is still the video sender of its transceiver. */
-function isVideoSender(pc: RTCPeerConnection, sender: RTCRtpSender): boolean {
-  return pc.getTransceivers().some((t) => t.sender === sender && t.receiver.track.kind === "video");
+/** The kind of a sender's transceiver (a sender whose track was replaced by null keeps its kind). */
+function senderKind(pc: RTCPeerConnection, sender: RTCRtpSender): string | undefined {
+  return pc.getTransceivers().find((t) => t.sender === sender)?.receiver.track.kind;
+}
+
+/** The leg's video transceiver that is not stopped, if any. */
+function videoTransceiver(pc: RTCPeerConnection): RTCRtpTransceiver | undefined {
+  return pc
+    .getTransceivers()
+    .find((t) => t.receiver.track.kind === "video" && t.currentDirection !== "stopped" && t.direction !== "stopped");
 }

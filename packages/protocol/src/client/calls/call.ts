@@ -16,6 +16,11 @@ export interface LegState {
   readonly pendingLocalIce: string[];
   /** Their candidates received before we accepted (a ringing callee). */
   readonly pendingRemoteIce: string[];
+  /**
+   * Our renegotiation offers on the leg still waiting for their answer, oldest first: true while
+   * live, false once their offer crossed it (its answer is dropped: spec/calls.md §4.1).
+   */
+  readonly renegotiations: boolean[];
 }
 
 /** A call this device knows. */
@@ -36,7 +41,8 @@ export class Call {
     readonly id: string,
     readonly conversationId: string,
     readonly direction: "outgoing" | "incoming",
-    readonly video: boolean,
+    /** True once video may flow: set when placed as a video call, or when either side adds video (spec/calls.md §4.1). */
+    public video: boolean,
     readonly caller: string,
     readonly callerDevice: number,
     readonly participants: readonly string[],
@@ -52,7 +58,7 @@ export class Call {
   leg(peer: string, offerer: boolean, device?: number): LegState {
     let leg = this.legs.get(peer);
     if (!leg) {
-      leg = { peer, device, offerer, connected: false, pendingLocalIce: [], pendingRemoteIce: [] };
+      leg = { peer, device, offerer, connected: false, pendingLocalIce: [], pendingRemoteIce: [], renegotiations: [] };
       this.legs.set(peer, leg);
     }
     return leg;

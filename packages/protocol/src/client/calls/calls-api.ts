@@ -185,18 +185,23 @@ export class CallsApi extends Emitter<CallEvents> {
   /**
    * Renegotiates every connected leg (camera ↔ screen with a new track, video added): a new
    * offer per leg from the media handler, answered by the other side (spec/calls.md §4.1).
+   * `{ video: true }` turns a voice call into a video call: the call's `video` becomes true here
+   * (a `state` event) and on the other side once it receives the offer. A video call never goes
+   * back to voice (`video: false` on a video call is ERR_CALL_STATE; a camera is turned off
+   * without renegotiating). ERR_CALL_STATE unless the call is active here.
    */
-  renegotiate(callId: string): Promise<void> {
+  renegotiate(callId: string, options: { readonly video?: boolean } = {}): Promise<void> {
     this.assertOpen();
-    const media = this.engine.requireMedia();
+    this.engine.requireMedia();
     return this.run(async () => {
       const call = this.require(callId, "active");
-      for (const leg of call.legs.values()) {
-        if (leg.device === undefined) continue;
-        leg.offerer = true;
-        const sdp = await media.createOffer(call.legInfo(leg), { video: call.video, renegotiation: true });
-        await this.engine.send(call, leg.peer, { type: "offer", sdp, video: call.video, to: leg.device }, { onlyDevice: true });
+      if (options.video === false && call.video)
+        throw new ParleyError(ErrorCode.CallState, "a video call does not go back to a voice call");
+      if (options.video === true && !call.video) {
+        call.video = true;
+        this.engine.changed(call);
       }
+      for (const leg of call.legs.values()) await this.engine.renegotiateLeg(call, leg);
     });
   }
 

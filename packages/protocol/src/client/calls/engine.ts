@@ -156,6 +156,15 @@ export class CallEngine {
     await this.send(call, peer, { type: "offer", sdp, video: call.video, to: device }, { onlyDevice: true });
   }
 
+  /** Sends a renegotiation offer on a connected leg (device-only) and remembers it waits for its answer (spec/calls.md §4.1). */
+  async renegotiateLeg(call: Call, leg: LegState): Promise<void> {
+    if (leg.device === undefined) return;
+    leg.offerer = true;
+    const sdp = await this.requireMedia().createOffer(call.legInfo(leg), { video: call.video, renegotiation: true });
+    leg.renegotiations.push(true);
+    await this.send(call, leg.peer, { type: "offer", sdp, video: call.video, to: leg.device }, { onlyDevice: true });
+  }
+
   /** Sends hangup on every leg (to its device once known, else to every device of the peer). */
   async hangupLegs(call: Call, reason: HangupReason): Promise<void> {
     for (const leg of call.legs.values()) {

@@ -180,15 +180,32 @@ async function offerInCall(
     leg = call.leg(received.peer, false, received.senderDevice);
   }
   if (leg.device !== received.senderDevice) return;
+  // Their renegotiation crossed ours (both offered at once, spec/calls.md §4.1): their offer rolls
+  // ours back in the media layer, so the answers to our crossed offers are dropped when they come.
+  const crossed = leg.renegotiations.includes(true);
+  leg.renegotiations.fill(false);
   leg.offerer = false;
   const sdp = await api.requireMedia().answerOffer(call.legInfo(leg), offer.sdp);
   await api.send(call, received.peer, { type: "answer", sdp, to: received.senderDevice }, { noSync: true, onlyDevice: true });
+  // The other side added video (spec/calls.md §4.1): the call is a video call from now on, here too.
+  // A renegotiation saying `video: false` never turns a video call back into a voice call.
+  if (offer.video && !call.video) {
+    call.video = true;
+    api.changed(call);
+  }
+  // Each side now holds a description the other dropped: the lower user id offers once more, so
+  // both end on one description (the same tie-break as glare, §6; the other side does not, so
+  // the offers do not cross again).
+  if (crossed && api.ctx.me < received.peer) await api.renegotiateLeg(call, leg);
 }
 
 /** The answer to our offer on a leg: the first device to answer takes it; a later one is told it was answered elsewhere. */
 async function answered(api: CallEngine, call: Call, received: ReceivedCallSignal, sdp: string): Promise<void> {
   const leg = call.legs.get(received.peer);
-  if (!leg?.offerer) return;
+  if (!leg) return;
+  // Answers come in the order of our renegotiation offers: one to an offer that crossed theirs is dropped.
+  if (leg.device === received.senderDevice && leg.renegotiations.length > 0 && leg.renegotiations.shift() === false) return;
+  if (!leg.offerer) return;
   if (leg.device !== undefined && leg.device !== received.senderDevice) {
     await api.send(
       call,

@@ -35,6 +35,7 @@ export interface CallInfo {
   /** The conversation it belongs to: a contact id, or a group conversation id (`group:<hex>`). */
   readonly conversationId: string;
   readonly direction: "outgoing" | "incoming";
+  /** A video call: placed as one, or a voice call either side added video to (`renegotiate(id, { video: true })`, spec/calls.md §4.1). */
   readonly video: boolean;
   readonly state: CallState;
   /** Set once ended. */
