@@ -9,6 +9,7 @@ import type { ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
+import { CallSoundSetting } from "../../components/Attention/CallSoundSetting.js";
 import {
   currentSubscription,
   describePushError,
@@ -341,6 +342,7 @@ function NotificationSection() {
           Turn on notifications
         </button>
       )}
+      <CallSoundSetting />
     </section>
   );
 }
