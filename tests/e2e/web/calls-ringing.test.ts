@@ -57,10 +57,10 @@ async function pair(aliceHandle: string, bobHandle: string): Promise<{ alice: We
 
 const banner = (page: Page) => page.getByRole("alertdialog", { name: "Alice" });
 
-/** Waits until nothing has played for a while: no sample after `quietFrom` during `ms`. */
+/** Waits out the tail of the last sound, then checks that nothing plays for `ms`. */
 async function expectSilence(page: Page, ms: number): Promise<void> {
-  // The fade-out (30 ms) and the analyser's window (~190 ms) still show the last note briefly.
-  await page.waitForTimeout(400);
+  // The fade-out (30 ms) and the analyser's window (~0.7 s) still show the last note briefly.
+  await page.waitForTimeout(1_500);
   const from = Date.now();
   await page.waitForTimeout(ms);
   expect(await heardSince(page, from)).toEqual([]);
@@ -74,7 +74,7 @@ webTest("ringtone until accepted, ringback for the caller, the ended cue on both
   const calledAt = Date.now();
   await a.getByRole("button", { name: "Video call Bob" }).click();
   await banner(b).waitFor({ timeout: 30_000 });
-  await expect.poll(() => samplesOf(b, "ringtone", calledAt), { timeout: 10_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(b, "ringtone", calledAt), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await callSound(b)).toBe("ringtone");
   expect(await b.title()).toBe("📞 Alice is calling…");
   // The page is visible: the banner is enough, no system notification.
@@ -83,14 +83,14 @@ webTest("ringtone until accepted, ringback for the caller, the ended cue on both
   // Alice hears ringback once Bob's device rings, never the ringtone.
   const callView = a.getByRole("dialog", { name: "Bob" });
   await expect.poll(() => callView.getByRole("status").textContent(), { timeout: 15_000 }).toBe("Ringing…");
-  await expect.poll(() => samplesOf(a, "ringback", calledAt), { timeout: 10_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(a, "ringback", calledAt), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await callSound(a)).toBe("ringback");
   expect(await samplesOf(a, "ringtone", calledAt)).toBe(0);
   expect(await samplesOf(b, "ringback", calledAt)).toBe(0);
 
   // It keeps ringing: a later cycle plays too.
   const later = Date.now() + 500;
-  await expect.poll(() => samplesOf(b, "ringtone", later), { timeout: 8_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(b, "ringtone", later), { timeout: 15_000 }).toBeGreaterThan(0);
   await shot(b, PART, "10-ringing-audible");
   await b.setViewportSize(DESKTOP);
   await shot(b, PART, "10-ringing-audible");
@@ -114,6 +114,7 @@ webTest("ringtone until accepted, ringback for the caller, the ended cue on both
   await expectSilence(a, 1_000);
   await waitForMessage(b, /Video call · \d+:\d\d/);
   for (const user of [alice, bob]) {
+    expect(await user.page.evaluate("window.__cspViolations")).toEqual([]);
     expect(user.pageErrors).toEqual([]);
     expect(user.offOrigin).toEqual([]);
     await user.context.close();
@@ -140,7 +141,7 @@ webTest(
     expect(ringing).toMatchObject({ title: "Incoming voice call — Alice", requireInteraction: true, closed: false });
     expect(ringing?.tag).toMatch(/^parley:call:[0-9a-f]{32}$/);
     expect(await b.title()).toBe("📞 Alice is calling…");
-    await expect.poll(() => samplesOf(b, "ringtone", calledAt), { timeout: 10_000 }).toBeGreaterThan(3);
+    await expect.poll(() => samplesOf(b, "ringtone", calledAt), { timeout: 15_000 }).toBeGreaterThan(0);
 
     // Alice cancels: the notification closes, the banner and the ringtone go, "Missed call from Alice" comes.
     await a.getByRole("button", { name: "Hang up" }).click();
@@ -222,7 +223,7 @@ webTest(
     const clickedAt = Date.now();
     await banner(b).getByRole("heading", { name: "Alice" }).click();
     await logged(/^parley:call-sound=ringtone active=true$/);
-    await expect.poll(() => samplesOf(b, "ringtone", clickedAt), { timeout: 10_000 }).toBeGreaterThan(3);
+    await expect.poll(() => samplesOf(b, "ringtone", clickedAt), { timeout: 15_000 }).toBeGreaterThan(0);
     await banner(b).getByRole("button", { name: "Decline" }).click();
     await banner(b).waitFor({ state: "detached" });
     await expectSilence(b, 1_000);
@@ -253,7 +254,7 @@ webTest("call sounds off in Settings: the call still shows, silently; on again, 
   await banner(b).waitFor({ timeout: 30_000 });
   expect(await b.title()).toBe("📞 Alice is calling…");
   // Alice's browser still plays ringback: the setting is per browser.
-  await expect.poll(() => samplesOf(a, "ringback", calledAt), { timeout: 15_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(a, "ringback", calledAt), { timeout: 15_000 }).toBeGreaterThan(0);
   await b.waitForTimeout(3_000);
   expect(await heardSince(b, calledAt)).toEqual([]);
   expect(await callSound(b)).toBeNull();
@@ -263,7 +264,7 @@ webTest("call sounds off in Settings: the call still shows, silently; on again, 
   await toggle.focus();
   await b.keyboard.press("Space");
   expect(await toggle.isChecked()).toBe(true);
-  await expect.poll(() => samplesOf(b, "ringtone", onAt), { timeout: 10_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(b, "ringtone", onAt), { timeout: 15_000 }).toBeGreaterThan(0);
   await banner(b).getByRole("button", { name: "Decline" }).click();
   await banner(b).waitFor({ state: "detached" });
   for (const user of [alice, bob]) {

@@ -126,7 +126,9 @@ webTest(
     await c.getByRole("status").filter({ hasText: "Busy on another call" }).waitFor({ timeout: 30_000 });
     await c.getByRole("dialog").waitFor({ state: "detached" });
     await waitForMessage(c, "Video call: busy");
-    await expect.poll(() => samplesOf(c, "busy", calledAt), { timeout: 10_000 }).toBeGreaterThan(8);
+    // The busy tone, not the ended cue (on a loaded machine the page samples its output only a few times).
+    await expect.poll(() => samplesOf(c, "busy", calledAt), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await samplesOf(c, "ended", calledAt)).toBe(0);
     expect(await samplesOf(c, "ringback", calledAt)).toBe(0);
     await shotBoth(c, "21-busy-caller");
 
@@ -171,7 +173,7 @@ webTest("missed: the caller cancels while the callee's browser rings", { timeout
   await f.getByRole("button", { name: "Video call Gina" }).click();
   const ringing = g.getByRole("alertdialog", { name: "Fred" });
   await ringing.waitFor({ timeout: 30_000 });
-  await expect.poll(() => samplesOf(g, "ringtone", calledAt), { timeout: 10_000 }).toBeGreaterThan(3);
+  await expect.poll(() => samplesOf(g, "ringtone", calledAt), { timeout: 15_000 }).toBeGreaterThan(0);
   expect(await g.title()).toBe("📞 Fred is calling…");
   await expect.poll(() => f.getByRole("dialog", { name: "Gina" }).getByRole("status").textContent(), { timeout: 15_000 }).toBe("Ringing…");
   await shotBoth(g, "24-missed-ringing");
@@ -182,7 +184,7 @@ webTest("missed: the caller cancels while the callee's browser rings", { timeout
   await ringing.waitFor({ state: "detached", timeout: 15_000 });
   await expect.poll(() => callSound(g)).toBeNull();
   await expect.poll(() => g.title()).not.toContain("calling");
-  await g.waitForTimeout(400);
+  await g.waitForTimeout(1_500);
   const quietFrom = Date.now();
   await g.waitForTimeout(1_500);
   expect(await heardSince(g, quietFrom)).toEqual([]);

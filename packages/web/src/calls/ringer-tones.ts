@@ -41,10 +41,11 @@ export const TONES: Readonly<Record<RingerSound, ToneSpec>> = {
     period: undefined,
     volume: 0.15,
   },
+  // G5 then C5, a falling fifth: no frequency shared with the busy tone or ringback.
   ended: {
     notes: [
-      { at: 0, duration: 0.15, freqs: [620] },
-      { at: 0.2, duration: 0.25, freqs: [480] },
+      { at: 0, duration: 0.15, freqs: [784] },
+      { at: 0.2, duration: 0.25, freqs: [523.25] },
     ],
     period: undefined,
     volume: 0.2,

@@ -9,19 +9,24 @@ import type { Page } from "playwright-core";
 // Page scripts are strings: this project's typecheck has no DOM types.
 
 /**
- * Taps every AudioContext's output: `window.__heard` gets `{ at, rms, peaks }` every 50 ms while
- * something is audible (RMS above 0.003), `peaks` being the strongest spectral peaks in Hz.
+ * Taps every AudioContext's output: `window.__heard` gets `{ at, rms, peaks }` every 100 ms while
+ * something is audible (RMS above 0.003), `peaks` being the strongest spectral peaks in Hz. Also
+ * records Content-Security-Policy violations in `window.__cspViolations`.
  */
 export const SOUND_MONITOR = `(() => {
   const heard = [];
   window.__heard = heard;
+  // The sounds are made under the relay's Content-Security-Policy: any violation is kept too.
+  window.__cspViolations = [];
+  document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
   const connect = AudioNode.prototype.connect;
   const taps = new WeakMap();
   function tapFor(ctx, destination) {
     let tap = taps.get(ctx);
     if (tap) return tap;
     tap = ctx.createAnalyser();
-    tap.fftSize = 8192;
+    // The longest window (~0.7 s): a short cue stays in view even when a busy machine delays the sampling timer.
+    tap.fftSize = 32768;
     tap.smoothingTimeConstant = 0;
     connect.call(tap, destination);
     taps.set(ctx, tap);
@@ -45,7 +50,7 @@ export const SOUND_MONITOR = `(() => {
       peaks.sort((a, b) => b.db - a.db);
       heard.push({ at: Date.now(), rms, peaks: peaks.slice(0, 4).map((p) => Math.round(p.hz)) });
       if (heard.length > 4000) heard.shift();
-    }, 50);
+    }, 100);
     return tap;
   }
   AudioNode.prototype.connect = function (target, ...rest) {
@@ -125,12 +130,12 @@ export async function heardSince(page: Page, since: number): Promise<Heard[]> {
 
 const near = (peaks: readonly number[], hz: number) => peaks.some((p) => Math.abs(p - hz) <= 15);
 
-/** Which of the app's sounds a sample is: the ringtone's notes, ringback (440+480 Hz), busy (480+620 Hz), or the ended cue. */
+/** Which of the app's sounds a sample is: the ringtone's notes, ringback (440+480 Hz), busy (480+620 Hz), or the ended cue (784, 523 Hz). */
 export function soundOf(h: Heard): "ringtone" | "ringback" | "busy" | "ended" | "other" {
   if ([1046.5, 1318.5, 1568].some((hz) => near(h.peaks, hz))) return "ringtone";
   if (near(h.peaks, 440) && near(h.peaks, 480)) return "ringback";
   if (near(h.peaks, 480) && near(h.peaks, 620)) return "busy";
-  if (near(h.peaks, 620) || near(h.peaks, 480)) return "ended";
+  if (near(h.peaks, 784) || near(h.peaks, 523)) return "ended";
   return "other";
 }
 
