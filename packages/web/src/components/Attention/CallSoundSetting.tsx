@@ -7,6 +7,7 @@ import { useEffect, useId, useState } from "react";
 import { callSoundsEnabled, onCallSoundsChange, setCallSoundsEnabled } from "../../calls/ringer-settings.js";
 import styles from "./Attention.module.css";
 
+/** The "Play call sounds" switch (Settings › Notifications): on by default, per browser. */
 export function CallSoundSetting() {
   const id = useId();
   const [enabled, setEnabled] = useState(callSoundsEnabled);
