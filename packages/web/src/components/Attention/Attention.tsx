@@ -5,6 +5,11 @@
  *   toast (click opens the conversation);
  * - a new message while the page is hidden or another window has the focus: a desktop notification, if the user allowed them
  *   (click focuses the tab and opens the conversation);
+ * - a call ringing here (../../calls/call-alerts-hook.ts): the ringtone, ringback and call cues,
+ *   "📞 Alice is calling…" in the tab title, and a system notification while the user is elsewhere;
+ * - a missed call (the SDK's "Missed … call" line): "Missed call from Alice" as a desktop
+ *   notification while the user is elsewhere, else a toast unless its conversation is open.
+ *   Other call lines ("Video call · 1:23") are not news: neither toast nor notification;
  * - an error that stays when this browser was removed from the account;
  * - the question whether to allow desktop notifications, asked in the app (never on load) after
  *   the user sent their first message, and only once.
@@ -13,6 +18,9 @@ import type { ChatMessage } from "@parley/protocol/client";
 import { CloseCode } from "@parley/protocol/wire";
 import { useEffect, useState } from "react";
 import { conversationPath, navigate, parseRoute, useRoute } from "../../app/router.js";
+import { missedCallNotification, ringingTitle } from "../../calls/call-alerts.js";
+import { callerText, useCallAlerts } from "../../calls/call-alerts-hook.js";
+import { showCallNotification } from "../../calls/call-alerts-notify.js";
 import { attentionTitle, faviconUrl, pageUnattended, unreadTotal } from "../../sdk/attention.js";
 import { useParley, useViewStore } from "../../sdk/hooks.js";
 import {
@@ -24,6 +32,7 @@ import {
 } from "../../sdk/notifications.js";
 import { conversationTitle, isGroupId, personName } from "../../sdk/selectors.js";
 import type { ParleyStore } from "../../sdk/store.js";
+import { formatTime } from "../Timeline/format.js";
 import { NotificationPrompt } from "./NotificationPrompt.js";
 
 export function Attention() {
@@ -32,6 +41,7 @@ export function Attention() {
   const route = useRoute();
   const [prompt, setPrompt] = useState(false);
   const removed = useParley((s) => s.connection.state === "closed" && s.connection.code === CloseCode.DeviceRemoved);
+  const caller = useCallAlerts();
 
   // This browser was removed from the account (on the primary device): say so, and that it stays so.
   useEffect(() => {
@@ -42,11 +52,11 @@ export function Attention() {
       );
   }, [store, removed]);
 
-  // Title and favicon follow the unread total.
+  // Title and favicon follow the unread total; while a call rings, the title says who calls.
   useEffect(() => {
-    document.title = attentionTitle(unread);
-    setFavicon(unread);
-  }, [unread]);
+    document.title = caller ? ringingTitle(caller) : attentionTitle(unread);
+  }, [unread, caller]);
+  useEffect(() => setFavicon(unread), [unread]);
 
   // Opening a conversation clears its message toasts.
   useEffect(() => {
@@ -65,6 +75,10 @@ export function Attention() {
         return;
       }
       if (m.kind === "notice") return;
+      if (m.kind === "call") {
+        if (m.call?.outcome === "missed") announceMissedCall(store, m);
+        return;
+      }
       announce(store, m);
     });
   }, [store]);
@@ -96,6 +110,20 @@ function announce(store: ParleyStore, m: ChatMessage): void {
   // One toast per conversation: a newer message replaces the older toast.
   for (const t of s.toasts) if (t.kind === "message" && t.conversationId === conversationId) store.dismissToast(t.id);
   store.toast("message", `${from}: ${text}`, conversationId);
+}
+
+/** Tells the user about a call that rang here unanswered (busy elsewhere, cancelled, timed out). */
+function announceMissedCall(store: ParleyStore, m: ChatMessage): void {
+  const s = store.getSnapshot();
+  const conversationId = m.contactId;
+  const content = missedCallNotification(callerText(s, m.sender, conversationId), m.call?.video ?? false, formatTime(m.sentAt));
+  const open = () => navigate(conversationPath(conversationId));
+  if (pageUnattended()) {
+    showCallNotification(`parley:missed:${conversationId}`, content, { requireInteraction: false, onClick: open });
+    return;
+  }
+  if (parseRoute(window.location.pathname).conversationId === conversationId) return;
+  store.toast("message", `${content.title} (${content.body})`, conversationId);
 }
 
 let originalIcon: string | null | undefined;

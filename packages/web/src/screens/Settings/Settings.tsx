@@ -11,6 +11,7 @@ import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStor
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
 import { hasTurnServer, relayCallsEnabled, setRelayCalls } from "../../calls/ice-servers.js";
+import { CallSoundSetting } from "../../components/Attention/CallSoundSetting.js";
 import {
   currentSubscription,
   describePushError,
@@ -393,6 +394,7 @@ function NotificationSection() {
           Turn on notifications
         </button>
       )}
+      <CallSoundSetting />
     </section>
   );
 }
