@@ -228,13 +228,13 @@ describe("1:1 calls through a real relay", () => {
     const callId = await connect(alice, bob, bAtA);
     await eventually(() => bob.media.offersAnswered.length === 1);
     const [lower, higher] = alice.userId < bob.userId ? [alice, bob] : [bob, alice];
-    const before = (p: Person) => ({
+    const countsOf = (p: Person) => ({
       made: p.media.offersMade.length,
       answered: p.media.offersAnswered.length,
       applied: p.media.answersApplied.length,
     });
-    const low0 = before(lower);
-    const high0 = before(higher);
+    const low0 = countsOf(lower);
+    const high0 = countsOf(higher);
     // Both turn on a camera at the same moment: both offers are on their way before either arrives.
     await Promise.all([alice.client.calls.renegotiate(callId, { video: true }), bob.client.calls.renegotiate(callId, { video: true })]);
     // The higher id answers two offers (the crossed one and the settling one); the lower id answers one.
@@ -342,6 +342,12 @@ describe("1:1 calls through a real relay", () => {
     const lowConnecting = stateOf(low, (c) => c.direction === "outgoing" && c.state === "connecting");
     const highConnecting = stateOf(high, (c) => c.direction === "incoming" && c.state === "connecting");
     const highLost = stateOf(high, (c) => c.direction === "outgoing" && c.state === "ended");
+    // The losing side answers the winning call at once: it never rings there (no `incoming`).
+    const incoming: string[] = [];
+    for (const p of [low, high]) {
+      p.client.calls.on("incoming", (c) => incoming.push(c.id));
+      p.client.calls.on("state", (c) => c.state === "ringing" && incoming.push(c.id));
+    }
     const [fromAlice, fromBob] = await Promise.all([
       alice.client.calls.start(bAtA, { video: false }),
       bob.client.calls.start(aAtB, { video: false }),
@@ -352,6 +358,7 @@ describe("1:1 calls through a real relay", () => {
     expect((await highLost).endReason).toBe("glare");
     expect(low.client.calls.list().map((c) => c.id)).toEqual([winner.id]);
     expect(high.client.calls.list().map((c) => c.id)).toEqual([winner.id]);
+    expect(incoming).toEqual([]);
     await low.client.calls.connected(winner.id, high.userId);
     await high.client.calls.connected(winner.id, low.userId);
     const ended = stateOf(high, (c) => c.id === winner.id && c.state === "ended");

@@ -151,7 +151,8 @@ async function newOffer(api: CallEngine, received: ReceivedCallSignal, offer: Ex
     await api.hangupLegs(glare, "glare");
     await api.end(glare, "glare");
     api.add(call);
-    api.ringing(call);
+    // No `incoming` and no "ringing" state: this call does not ring here, it is answered at once
+    // (an app would flash its incoming-call banner); its first event is the answered state.
     await api.acceptNow(call);
     return;
   }
