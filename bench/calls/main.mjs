@@ -13,8 +13,8 @@
 // (re-exec under `unshare --net` with only lo up) when it can (root); says which.
 // Rewrites the "Calls" block of BENCHMARKS.md (--no-write leaves it); JSON results go to the
 // temp folder.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { loadavg, networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { machineInfo, packageVersion } from "../lib/machine.mjs";
+import { BENCH_CHROMIUM_ARGS, startWebRelay } from "../lib/web-relay.mjs";
 import { BASELINE_PAGE, PAGE_TIMINGS } from "./page-timings.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -102,50 +103,6 @@ async function ensureWebBuild() {
 }
 
 // ---- 2. relay, baseline page server, browser ----
-function startRelay() {
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-calls-relay-"));
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "packages/relay/dist/bin.js"),
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--data",
-      dataDir,
-      "--static",
-      DIST,
-      "--log-level",
-      "warn",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => {
-    output += d;
-  });
-  child.stderr.on("data", (d) => {
-    output += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output}`)), 20_000);
-    child.stdout.on("data", () => {
-      const m = output.match(/listening on (https?:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({
-          url: m[1].replace("localhost", "127.0.0.1"),
-          stop: () => {
-            child.kill("SIGKILL");
-            rmSync(dataDir, { recursive: true, force: true });
-          },
-        });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited ${code}:\n${output}`)));
-  });
-}
 
 async function startBaselineServer() {
   const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end(BASELINE_PAGE));
@@ -154,13 +111,7 @@ async function startBaselineServer() {
 }
 
 const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
+  ...BENCH_CHROMIUM_ARGS,
   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
   "--use-fake-device-for-media-stream",
   "--use-fake-ui-for-media-stream",
@@ -381,7 +332,7 @@ function writeBlock(block) {
 // ---- main ----
 const loadStart = loadavg()[0];
 const build = await ensureWebBuild();
-const relay = await startRelay();
+const relay = await startWebRelay(DIST, "calls");
 const baseServer = await startBaselineServer();
 const browser = await chromium.launch({
   executablePath: process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium",

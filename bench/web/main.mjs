@@ -11,7 +11,6 @@
 //    page. Medians over --rounds (default 5). Prints the results and rewrites the "Web client"
 //    block of BENCHMARKS.md (--no-write leaves it).
 // Loopback only; the relay child and the browser are stopped however the run ends.
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +21,7 @@ import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { chromium } from "playwright-core";
 import { machineInfo, packageVersion } from "../lib/machine.mjs";
+import { BENCH_CHROMIUM_ARGS, startWebRelay } from "../lib/web-relay.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB = join(ROOT, "packages/web");
@@ -83,62 +83,8 @@ async function buildAndMeasure() {
 }
 
 // ---- relay + browser helpers ----
-function startRelay(dist) {
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-web-relay-"));
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, "packages/relay/dist/bin.js"),
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--data",
-      dataDir,
-      "--static",
-      dist,
-      "--log-level",
-      "warn",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let output = "";
-  child.stdout.on("data", (d) => {
-    output += d;
-  });
-  child.stderr.on("data", (d) => {
-    output += d;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output}`)), 20_000);
-    child.stdout.on("data", () => {
-      const m = output.match(/listening on (https?:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        const url = m[1].replace("localhost", "127.0.0.1");
-        resolve({
-          url,
-          wsUrl: url.replace(/^http/, "ws"),
-          stop: () => {
-            child.kill("SIGKILL");
-            rmSync(dataDir, { recursive: true, force: true });
-          },
-        });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited ${code}:\n${output}`)));
-  });
-}
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+const CHROMIUM_ARGS = [...BENCH_CHROMIUM_ARGS];
 
 function launchProfile(dir) {
   return chromium.launchPersistentContext(dir, {
@@ -256,7 +202,7 @@ async function main() {
   const results = { machine, versions, sizes, load: undefined, open: undefined, loadAverage: [loadavg()[0]] };
   if (args["sizes-only"]) return finish(results);
 
-  const relay = await startRelay(sizes.dist);
+  const relay = await startWebRelay(sizes.dist, "web");
   const cleanup = [() => relay.stop()];
   try {
     const profile = mkdtempSync(join(tmpdir(), "parley-bench-web-profile-"));
