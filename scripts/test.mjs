@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-const results = ".vitest-results.json";
-const callResults = ".vitest-results-calls.json";
+const results = join(process.cwd(), ".vitest-results.json");
+const callResults = join(process.cwd(), ".vitest-results-calls.json");
 const callsConfig = "tests/e2e/web/vitest.calls.config.ts";
 const inCi = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false" && process.env.CI !== "0";
 const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: "inherit", shell: false, env });

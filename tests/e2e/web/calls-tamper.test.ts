@@ -16,7 +16,7 @@ import { launchChromium } from "../support/chromium.js";
 import { openConversation, send, waitForMessage } from "./support/chat-page.js";
 import { decryptFailures, lastPeerConnection, observe, peerConnections, reportedErrors, transportOf } from "./support/mitm-page.js";
 import { flipOneBit, type MitmProxy, startMitmProxy } from "./support/mitm-proxy.js";
-import { expectDecoding } from "./support/video.js";
+import { expectDecoding, keepLocalTracks, localTrackStates } from "./support/video.js";
 import { signUp, startChat, startWebRelay, useWebSetup, webTest } from "./support/web.js";
 
 /**
@@ -59,19 +59,6 @@ function tamperSends(counter: { envelopes: number }): (frame: ClientFrame) => Cl
 /** The text of the call view's status line ("Calling…", "Ringing…", "Connecting…"). */
 function callStatus(page: Page): Promise<string | null> {
   return page.getByRole("dialog").getByRole("status").first().textContent();
-}
-
-/** Remembers the page's local camera/microphone tracks (to check they end); returns how many. */
-function keepLocalTracks(page: Page): Promise<number> {
-  return page.evaluate(`(() => {
-    const v = document.querySelector('video[aria-label="Your camera"]');
-    window.__callTracks = v && v.srcObject ? v.srcObject.getTracks() : [];
-    return window.__callTracks.length;
-  })()`);
-}
-
-function localTrackStates(page: Page): Promise<string[]> {
-  return page.evaluate("window.__callTracks.map((t) => t.readyState)");
 }
 
 const LOOPBACK = /^(127\.0\.0\.1|::1)$/;

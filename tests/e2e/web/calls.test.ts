@@ -9,7 +9,7 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { launchChromium } from "../support/chromium.js";
 import { openConversation, send, waitForMessage } from "./support/chat-page.js";
-import { expectDecoding } from "./support/video.js";
+import { expectDecoding, keepLocalTracks, localTrackStates } from "./support/video.js";
 import { checkA11y, DESKTOP, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 /** Fake camera (640x480), microphone and screen (1280x720), auto-allowed; host candidates on loopback. */
@@ -36,20 +36,6 @@ function firstFrameAt(page: Page, label: string): Promise<number> {
     };
     check();
   })`);
-}
-
-/** Remembers the page's local camera/microphone tracks (to check they end after hang-up); returns how many. */
-function keepLocalTracks(page: Page): Promise<number> {
-  return page.evaluate(`(() => {
-    const v = document.querySelector('video[aria-label="Your camera"]');
-    window.__callTracks = v && v.srcObject ? v.srcObject.getTracks() : [];
-    return window.__callTracks.length;
-  })()`);
-}
-
-/** The readyState of each remembered local track. */
-function localTrackStates(page: Page): Promise<string[]> {
-  return page.evaluate("window.__callTracks.map((t) => t.readyState)");
 }
 
 webTest("a video call: ring, accept, frames both ways, screen share, mute, hang up, history", { timeout: 240_000 }, async () => {

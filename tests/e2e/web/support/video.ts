@@ -34,3 +34,17 @@ export async function expectDecoding(page: Page, label: string, shape: "4:3" | "
     )
     .toBe(true);
 }
+
+/** Remembers the page's local camera/microphone tracks (to check they end after hang-up); returns how many. */
+export function keepLocalTracks(page: Page): Promise<number> {
+  return page.evaluate(`(() => {
+    const v = document.querySelector('video[aria-label="Your camera"]');
+    window.__callTracks = v && v.srcObject ? v.srcObject.getTracks() : [];
+    return window.__callTracks.length;
+  })()`);
+}
+
+/** The readyState of each track keepLocalTracks remembered. */
+export function localTrackStates(page: Page): Promise<string[]> {
+  return page.evaluate("window.__callTracks.map((t) => t.readyState)");
+}
