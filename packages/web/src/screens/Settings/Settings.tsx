@@ -10,7 +10,6 @@ import type { ParleyClient } from "@parley/protocol/client";
 import { type FormEvent, useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { setTheme, storedTheme, type Theme } from "../../app/profile.js";
 import { navigate } from "../../app/router.js";
-import { hasTurnServer, relayCallsEnabled, setRelayCalls } from "../../calls/ice-servers.js";
 import { CallSoundSetting } from "../../components/Attention/CallSoundSetting.js";
 import {
   currentSubscription,
@@ -22,6 +21,7 @@ import {
 } from "../../push/push-subscription.js";
 import { describeDisplayNameError, describeError } from "../../sdk/errors.js";
 import { useActions, useParley, useViewStore } from "../../sdk/hooks.js";
+import { RelayCallsToggle } from "./RelayCallsToggle.js";
 import styles from "./Settings.module.css";
 
 /** The SDK's privacy settings. */
@@ -299,55 +299,6 @@ function PrivacySection({ api, client }: { readonly api: SettingsCapable | undef
       )}
       <RelayCallsToggle client={client} />
     </section>
-  );
-}
-
-/**
- * "Relay calls through the server": relay-only ICE for this browser's calls. When it is on and
- * the relay has no TURN server, it says so (calls would not connect).
- */
-function RelayCallsToggle({ client }: { readonly client: ParleyClient | undefined }) {
-  const [on, setOn] = useState(relayCallsEnabled);
-  const [noTurn, setNoTurn] = useState(false);
-  useEffect(() => {
-    setNoTurn(false);
-    if (!on || !client) return;
-    let live = true;
-    client
-      .iceServers()
-      .then((servers) => {
-        if (live) setNoTurn(!hasTurnServer(servers));
-      })
-      // Offline: nothing to tell yet; a call says so if it cannot use the relay.
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [on, client]);
-  return (
-    <>
-      <div className={styles.toggle}>
-        <input
-          id="privacy-relayCalls"
-          type="checkbox"
-          checked={on}
-          aria-describedby="privacy-relayCalls-hint"
-          onChange={(e) => {
-            setRelayCalls(e.target.checked);
-            setOn(e.target.checked);
-          }}
-        />
-        <label htmlFor="privacy-relayCalls">Relay calls through the server</label>
-        <small id="privacy-relayCalls-hint" className={styles.hint}>
-          Hides your IP address from the other person; may lower quality. Applies in this browser only.
-        </small>
-      </div>
-      {noTurn && (
-        <p role="alert" className={styles.error}>
-          This server has no relay for calls, so calls from this browser cannot connect while this is on.
-        </p>
-      )}
-    </>
   );
 }
 
