@@ -33,16 +33,6 @@ test("no ringtone while a call of ours runs here", () => {
   expect(callAlert({ ...none, incoming: call({}), current }).ringing).toBeUndefined();
 });
 
-test("the call that won a glare is answered by the SDK at once: it does not ring", () => {
-  const ended = call({ id: "mine", direction: "outgoing", state: "ended", endReason: "glare" });
-  expect(callAlert({ incoming: call({}), current: undefined, ended }).ringing).toBeUndefined();
-  // A glare with someone else does not silence a different conversation's call.
-  const other = call({ id: "c3", conversationId: "carol" });
-  expect(callAlert({ incoming: other, current: undefined, ended }).ringing).toBe(other);
-  // Any other end reason does not silence it either.
-  expect(callAlert({ incoming: call({}), current: undefined, ended: { ...ended, endReason: "declined" } }).ringing).toBeDefined();
-});
-
 test("ringback only while our outgoing call rings at the callee", () => {
   const calling = call({ direction: "outgoing", state: "outgoing", remoteRinging: false });
   expect(callAlert({ ...none, current: calling }).ringback).toBe(false);

@@ -19,15 +19,13 @@ export interface CallAlert {
 
 /**
  * The alert for a snapshot. A call rings when it shows the incoming banner (ringing here, no call
- * of ours running), except the winning call of a glare: right after our own call to the same
- * conversation ended with `glare`, the SDK answers that call by itself (spec/calls.md §6) and it
- * must not ring in between.
+ * of ours running). The winning call of a glare never rings: the SDK answers it without a
+ * ringing state (spec/calls.md §6).
  */
 export function callAlert(s: AlertInput | undefined): CallAlert {
   const incoming = s?.incoming;
   const current = s?.current;
-  const glareAnswer = incoming !== undefined && s?.ended?.endReason === "glare" && s.ended.conversationId === incoming.conversationId;
-  const ringing = incoming && !current && incoming.state === "ringing" && !glareAnswer ? incoming : undefined;
+  const ringing = incoming && !current && incoming.state === "ringing" ? incoming : undefined;
   const ringback = !ringing && current?.state === "outgoing" && current.remoteRinging;
   return { ringing, ringback };
 }
