@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { machineInfo, packageVersion } from "../lib/machine.mjs";
+import { buildWebClient } from "../lib/web-build.mjs";
 import { BENCH_CHROMIUM_ARGS, startWebRelay } from "../lib/web-relay.mjs";
 import { BASELINE_PAGE, PAGE_TIMINGS } from "./page-timings.mjs";
 
@@ -91,14 +92,7 @@ async function ensureWebBuild() {
   const sources = Math.max(newestMtime(join(WEB, "src")), newestMtime(join(ROOT, "packages/protocol/src")));
   if (existsSync(index) && statSync(index).mtimeMs > sources) return "existing build (newer than its sources)";
   log("building the web client (packages/web/dist is missing or older than its sources)");
-  const { build } = await import("vite");
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ root: WEB, mode: "production", logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  await buildWebClient(WEB);
   return "built for this run";
 }
 

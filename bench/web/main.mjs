@@ -21,6 +21,7 @@ import { MemoryStore, ParleyClient } from "@parley/protocol/client";
 import { nodeTransport } from "@parley/protocol/node";
 import { chromium } from "playwright-core";
 import { machineInfo, packageVersion } from "../lib/machine.mjs";
+import { buildWebClient } from "../lib/web-build.mjs";
 import { BENCH_CHROMIUM_ARGS, startWebRelay } from "../lib/web-relay.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -52,14 +53,7 @@ const kb = (n) => (n / 1024).toFixed(1);
 
 // ---- 1. build and chunk sizes ----
 async function buildAndMeasure() {
-  const { build } = await import("vite");
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ root: WEB, mode: "production", logLevel: "warn" });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  await buildWebClient(WEB);
   const dist = join(WEB, "dist");
   const html = readFileSync(join(dist, "index.html"), "utf8");
   const initial = new Set([...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*\shref)="\/([^"]+\.(?:js|css))"/g)].map((m) => m[1]));
