@@ -1,7 +1,9 @@
 /**
  * A thin line above the app when the relay connection is not open: "Offline" (the browser has no
  * network), "Reconnecting…" (the client is dialling again), then "Connected again" for a few
- * seconds. One `role="status"` region that stays in the DOM, so screen readers hear each change
+ * seconds. The connection is the truth: while it is open the banner says nothing, whatever
+ * `navigator.onLine` claims (a relay on this machine or the local network is reachable without
+ * "the internet"). One `role="status"` region that stays in the DOM, so screen readers hear each change
  * once and politely; nothing shows while connected.
  */
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
@@ -23,6 +25,17 @@ function subscribeOnline(listener: () => void): () => void {
 const isOnline = () => navigator.onLine;
 
 export type BannerState = "hidden" | "offline" | "reconnecting" | "reconnected";
+
+/**
+ * Which line shows (pure, for tests): `connected` is the relay connection's state, `online` the
+ * browser's guess, `wasUp` whether the connection has been open since start, `reconnected`
+ * whether it came back less than {@link RECONNECTED_MS} ago.
+ */
+export function bannerState(connected: boolean, online: boolean, wasUp: boolean, reconnected: boolean): BannerState {
+  if (connected) return reconnected ? "reconnected" : "hidden";
+  if (!online) return "offline";
+  return wasUp ? "reconnecting" : "hidden";
+}
 
 /** What the banner says for a connection state (pure, for tests). */
 export function bannerText(state: BannerState): string {
@@ -62,7 +75,7 @@ export function ConnectionBanner() {
     return () => clearTimeout(timer);
   }, [down]);
 
-  const shown: BannerState = !online ? "offline" : down && wasUp.current ? "reconnecting" : reconnected ? "reconnected" : "hidden";
+  const shown = bannerState(!down, online, wasUp.current, reconnected);
   return (
     <div role="status" className={styles.banner} data-state={shown}>
       {bannerText(shown)}

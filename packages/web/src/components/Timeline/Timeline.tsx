@@ -156,15 +156,20 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
     [],
   );
 
-  // Mark read: incoming unread messages in view, while attentive, at most every 500 ms.
+  // Mark read: incoming unread messages in view, while attentive, at most every 500 ms. A mark
+  // still waiting when the conversation is left (or the page hidden or unloaded) is sent at once,
+  // so a message that was on screen does not stay unread because the reader was quick.
   const range = useRef({ start: 0, end: -1 });
   const readTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const requested = useRef(new Set<string>());
-  const markVisibleRead = useCallback(() => {
-    if (readTimer.current !== undefined) return;
-    readTimer.current = setTimeout(() => {
+  // Whether the page was attentive while the waiting mark waited: a mark sent on leaving counts
+  // only then (leaving itself usually ends the attention: blur, hidden tab).
+  const scheduledAttentive = useRef(false);
+  const flushRead = useCallback(
+    (leaving = false) => {
+      clearTimeout(readTimer.current);
       readTimer.current = undefined;
-      if (!isAttentive()) return;
+      if (!isAttentive() && !(leaving && scheduledAttentive.current)) return;
       const s = store.getSnapshot();
       const visible = idsRef.current.slice(Math.max(0, range.current.start), range.current.end + 1);
       const unread = visible.filter((id) => {
@@ -176,17 +181,32 @@ export const Timeline = forwardRef<TimelineHandle, TimelineProps>(function Timel
       actions.markRead(conversationId, unread).catch(() => {
         for (const id of unread) requested.current.delete(id);
       });
-    }, READ_THROTTLE_MS);
-  }, [actions, conversationId, store]);
-  useEffect(() => onAttentionChange((attentive) => attentive && markVisibleRead()), [markVisibleRead]);
-  useEffect(
-    () => () => {
-      // Reset, not only clear: a remount (StrictMode, Suspense) reuses the ref.
-      clearTimeout(readTimer.current);
-      readTimer.current = undefined;
     },
-    [],
+    [actions, conversationId, store],
   );
+  const markVisibleRead = useCallback(() => {
+    if (readTimer.current === undefined) {
+      scheduledAttentive.current = false;
+      readTimer.current = setTimeout(() => flushRead(), READ_THROTTLE_MS);
+    }
+    if (isAttentive()) scheduledAttentive.current = true;
+  }, [flushRead]);
+  useEffect(() => {
+    const flushPending = () => {
+      if (readTimer.current !== undefined) flushRead(true);
+    };
+    // Losing attention (blur, another tab), "pagehide" (reload, close, navigation) and leaving
+    // the conversation send the waiting mark.
+    const stopAttention = onAttentionChange((attentive) => (attentive ? markVisibleRead() : flushPending()));
+    window.addEventListener("pagehide", flushPending);
+    return () => {
+      stopAttention();
+      window.removeEventListener("pagehide", flushPending);
+      flushPending();
+      // Reset the ref, not only the timer: a remount (StrictMode, Suspense) reuses it.
+      readTimer.current = undefined;
+    };
+  }, [flushRead, markVisibleRead]);
   const unreadInView = useParley((s) => ids.some((id) => s.messagesById[id]?.status === "received"));
   useEffect(() => {
     if (unreadInView) markVisibleRead();
