@@ -250,6 +250,11 @@ describe("groups through a real relay", () => {
     }
     const lines = (await carol.messages(group.id)).filter((m) => m.kind === "notice").map((m) => m.text);
     expect(lines.some((l) => l.includes("renamed the group to “Trip 2026”"))).toBe(true);
+    // The member a change is about reads "you" where it names them, and others their name.
+    const bobLines = (await bob.messages(group.id)).filter((m) => m.kind === "notice").map((m) => m.text);
+    expect(bobLines).toContain("Alice made you an admin.");
+    expect(bobLines).toContain("Alice made you a member.");
+    expect(lines).toContain("Alice made Bob an admin.");
   });
 
   test("a non-admin's change is refused locally, and by every member when forced through", async () => {

@@ -87,10 +87,10 @@ webTest("a group of three made in the browser: messages, roles, settings, remova
   // Roles: Bob becomes an admin (everyone sees the notice line), then a member again.
   await alice.page.getByRole("button", { name: "Make Bob an admin" }).click();
   await appears(info.member("Bob").getByText("Admin", { exact: true }), 15_000);
-  await appears(bob.page.getByText("Alice made You an admin."));
+  await appears(bob.page.getByText("Alice made you an admin."));
   await alice.page.getByRole("button", { name: "Dismiss Bob as admin" }).click();
   await expect.poll(() => info.member("Bob").getByText("Admin", { exact: true }).count(), { timeout: 15_000 }).toBe(0);
-  await appears(bob.page.getByText("Alice made You a member."));
+  await appears(bob.page.getByText("Alice made you a member."));
 
   // Rename and describe.
   await alice.page.getByRole("button", { name: "Edit name and description" }).click();
@@ -126,7 +126,7 @@ webTest("a group of three made in the browser: messages, roles, settings, remova
   await expect.poll(() => info.members().count(), { timeout: 15_000 }).toBe(2);
   await appears(bob.page.getByText("You are no longer a member of this group."));
   await bob.page.getByRole("button", { name: "Back to the conversation" }).click();
-  await appears(bob.page.getByText("Alice removed You."));
+  await appears(bob.page.getByText("Alice removed you."));
   if (await composer(bob.page).isEnabled()) {
     // A draft can be typed, but Send stays disabled and the composer says why.
     await sendText(bob.page, "still here?");

@@ -18,14 +18,19 @@ const web = useWebSetup({
   },
 });
 
-/** Resolves when `client` sees its message `text` read. */
-function readBy(client: ParleyClient, messageId: string): Promise<unknown> {
-  return waitFor(client, "messageUpdated", (m) => m.id === messageId && m.status === "read", 30_000);
+/** Resolves when `client` sees its message read; `what` names the wait in a failure. */
+function readBy(client: ParleyClient, messageId: string, what: string): Promise<unknown> {
+  return waitFor(client, "messageUpdated", (m) => m.id === messageId && m.status === "read", 30_000).catch(() => {
+    throw new Error(`${what}: no read receipt within 30 s`);
+  });
 }
 
 webTest("a conversation left within the read batching still marks what was on screen read", { timeout: 120_000 }, async () => {
   const bob = await signUp(web.browser, web.relay, "bob", "Bob");
   const b = bob.page;
+  // Bob is looking at the page (as the browser would say for a focused window); the test is about
+  // what happens when he leaves, not about focus detection.
+  await setAttention(b, true);
   nora = await newClient(web.relay.wsUrl, "Nora");
   omar = await newClient(web.relay.wsUrl, "Omar");
   const fromNora = await nora.sendText((await nora.findContact("bob")).id, "quick look, Nora");
@@ -34,7 +39,7 @@ webTest("a conversation left within the read batching still marks what was on sc
   await expect.poll(() => conversationLink(b, "Omar").getAttribute("aria-label"), { timeout: 30_000 }).toMatch(/1 unread/);
 
   // Open Nora's conversation and leave for Omar's as soon as her message shows.
-  const noraRead = readBy(nora, fromNora.id);
+  const noraRead = readBy(nora, fromNora.id, "Nora's message, left for Omar's conversation");
   await openConversation(b, "Nora");
   await waitForMessage(b, "quick look, Nora");
   await conversationLink(b, "Omar").click();
@@ -42,7 +47,7 @@ webTest("a conversation left within the read batching still marks what was on sc
   await expect.poll(() => conversationLink(b, "Nora").getAttribute("aria-label"), { timeout: 10_000 }).not.toMatch(/unread/);
 
   // Omar's message is on screen; the window loses focus at once.
-  const omarRead = readBy(omar, fromOmar.id);
+  const omarRead = readBy(omar, fromOmar.id, "Omar's message, window blurred");
   await waitForMessage(b, "quick look, Omar");
   await setAttention(b, false);
   await omarRead;

@@ -41,6 +41,8 @@ export function changeNotice(
   name: (userId: Uint8Array) => string,
 ): ChatMessage | undefined {
   const by = name(change.authorUserId);
+  // "You" as the subject, "you" as the object: "Ana made you an admin".
+  const whom = (userId: Uint8Array) => (hex(userId) === ctx.me ? "you" : name(userId));
   const parts: string[] = [];
   for (const action of change.actions) {
     switch (action.type) {
@@ -48,19 +50,19 @@ export function changeNotice(
         parts.push(`${by} created the group “${action.state.name}”`);
         break;
       case "add":
-        parts.push(`${by} added ${name(action.userId)}${action.role === "admin" ? " as an admin" : ""}`);
+        parts.push(`${by} added ${whom(action.userId)}${action.role === "admin" ? " as an admin" : ""}`);
         break;
       case "remove":
-        parts.push(`${by} removed ${name(action.userId)}`);
+        parts.push(`${by} removed ${whom(action.userId)}`);
         break;
       case "leave":
         parts.push(`${by} left`);
         break;
       case "promote":
-        parts.push(`${by} made ${name(action.userId)} an admin`);
+        parts.push(`${by} made ${whom(action.userId)} an admin`);
         break;
       case "demote":
-        parts.push(`${by} made ${name(action.userId)} a member`);
+        parts.push(`${by} made ${whom(action.userId)} a member`);
         break;
       case "setName":
         parts.push(`${by} renamed the group to “${action.name}”`);
