@@ -15,6 +15,7 @@ import { CONNECT_TIMEOUT_MS, type ConnectOptions, type ParleyClientOptions } fro
 import type { ClientContext } from "./context.js";
 import { publishAccountToken } from "./delivery-token.js";
 import { refreshOwnList } from "./device-lists.js";
+import type { IceServerCache } from "./ice-servers.js";
 import type { IdentityRefresher } from "./identity-refresh.js";
 import { receiveEphemeral, receiveMessage } from "./incoming.js";
 import { errorFields, type Log } from "./logger.js";
@@ -33,6 +34,8 @@ export interface LifecycleParts {
   readonly prekeys: PreKeyMaintenance;
   readonly identities: IdentityRefresher;
   readonly calls: Pick<CallsApi, "closeAll">;
+  /** The relay's STUN/TURN servers, cached (`ParleyClient.iceServers`); forgotten at every login. */
+  readonly iceServers: Pick<IceServerCache, "clear">;
 }
 
 /**
@@ -172,9 +175,13 @@ export class ClientLifecycle {
     return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
   }
 
+  /** A state change of the logged-in connection: reported as a `connection` event; a login starts the set-up. */
   onState(state: ConnectionState, detail?: StateDetail): void {
     const { error, ...rest } = detail ?? {};
     if (state !== "ready") this.loggedIn = false;
+    // A new login may be to a relay restarted with a new TURN secret, which refuses the cached
+    // credentials: ask it again (spec/calls.md §8). Before the event, for apps that ask on it.
+    if (state === "ready") this.parts.iceServers.clear();
     this.ctx.emit("connection", { state, ...rest });
     if (state === "ready") {
       this.log.debug("logged in", { relayId: this.relayId });

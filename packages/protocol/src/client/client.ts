@@ -41,7 +41,7 @@ import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { GroupsApi } from "./groups/api.js";
 import type { MessagePageOptions } from "./history.js";
-import { iceServerCache } from "./ice-servers.js";
+import { IceServerCache } from "./ice-servers.js";
 import { IdentityRefresher } from "./identity-refresh.js";
 import { decodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { errorFields, Log } from "./logger.js";
@@ -73,6 +73,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Voice and video calls: placing, answering, hanging up; signalling only — media is the app's (spec/calls.md). */
   readonly calls: CallsApi;
   private readonly attachments: Attachments;
+  private readonly ice: IceServerCache;
   /** Actions on a conversation, routed to a contact's or a group's (conversation-actions.ts). */
   private readonly actions: ConversationActions;
 
@@ -103,6 +104,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       { relayUrl: options.relayUrl, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) },
       (conversationId, pointer, writes) => this.actions.sendPointer(conversationId, pointer, writes),
     );
+    this.ice = new IceServerCache(
+      () => fetchIceServers(this.ctx.connection),
+      () => this.ctx.now(),
+    );
     this.lifecycle = new ClientLifecycle(options, {
       ctx: this.ctx,
       anonymous,
@@ -110,6 +115,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       prekeys,
       identities: this.identities,
       calls: this.calls,
+      iceServers: this.ice,
     });
     onTakenOver((error) => this.lifecycle.takenOver(error));
   }
@@ -318,17 +324,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * STUN/TURN servers for `new RTCPeerConnection({ iceServers })`, TURN with short-lived
    * credentials for this device (empty when the relay has none). The answer is cached: calls
    * before `refreshAt` (when a fifth of the credentials' lifetime is left, at least 60 s before
-   * `expiresAt`, at most half-way) reuse it without asking the relay; later calls fetch new
+   * `expiresAt`, at most half-way) reuse it without asking the relay; later calls, and calls
+   * after the client logged in again (a restarted relay may have a new TURN secret), fetch new
    * credentials. Call it for every new peer connection, and again at `refreshAt` to update
    * running ones (`pc.setConfiguration`), so credentials never expire under a call.
    */
   async iceServers(): Promise<IceServers> {
     this.assertOpen();
-    return iceServerCache(
-      this.ctx,
-      () => fetchIceServers(this.ctx.connection),
-      () => this.ctx.now(),
-    ).get();
+    return this.ice.get();
   }
 
   // ---- directory -----------------------------------------------------------------------
