@@ -4,19 +4,18 @@
  * reactions, edits and deletes, receipts, typing and presence, safety numbers — with everything
  * end-to-end encrypted and persisted through a `Store`. The terminal and web clients are views
  * over this class; no protocol logic lives in them.
+ *
+ * This file is the public facade: construction, getters and delegations with their docs. The
+ * work lives in modules of its own — client-setup.ts (making a client), client-lifecycle.ts
+ * (login, connection, pushes, close), conversation-actions.ts, and the feature modules.
  */
 
 import type { AttachmentPointer } from "../attachment/pointer.js";
-import type { ContentBody } from "../content/content.js";
 import { hexToBytes } from "../crypto/bytes.js";
 import type { CryptoProvider } from "../crypto/provider.js";
-import { loadCryptoProvider } from "../crypto/select.js";
-import type { Deps } from "../deps.js";
-import { StaticAgreementCache } from "../envelope/agreement-cache.js";
 import { ErrorCode, ParleyError } from "../errors.js";
 import { compareSafetyQr, type SafetyNumber, safetyNumber } from "../safety-number.js";
-import { canonicalRelayId, sameRelayId, signAuthChallenge } from "../wire/auth.js";
-import type { ChallengeFrame, HandleFrame } from "../wire/frames.js";
+import type { HandleFrame } from "../wire/frames.js";
 import { changeDisplayName, replaceAccountToken } from "./account-profile.js";
 import {
   type AttachmentStream,
@@ -24,38 +23,30 @@ import {
   type DownloadOptions,
   type FileSource,
   type SendFileOptions,
-  sendPointerToContact,
   type UploadRecord,
 } from "./attachments.js";
-import { backoffDelay } from "./backoff.js";
-import { type BackupImportResult, commitRestore, exportBackup, importBackup, prepareRestore } from "./backup.js";
+import { type BackupImportResult, commitRestore, exportBackup, importBackup } from "./backup.js";
 import { CallsApi } from "./calls/calls-api.js";
-import * as chat from "./chat-actions.js";
-import { CONNECT_TIMEOUT_MS, type ConnectOptions, checkOptions, type ParleyClientOptions } from "./client-options.js";
+import { ClientLifecycle, relayConnections } from "./client-lifecycle.js";
+import { CONNECT_TIMEOUT_MS, type ConnectOptions, type ParleyClientOptions } from "./client-options.js";
+import type { ClientSetup } from "./client-setup.js";
+import * as setup from "./client-setup.js";
 import { acceptIdentity, learnHandle, saveContact } from "./contact-identity.js";
 import { ClientContext } from "./context.js";
 import type { AttachmentInfo, ChatMessage } from "./conversation.js";
+import { ConversationActions } from "./conversation-actions.js";
 import { type ConversationSummary, listConversations } from "./conversation-list.js";
-import { DEFAULT_UNSEALED_FALLBACK, publishAccountToken } from "./delivery-token.js";
+import { DEFAULT_UNSEALED_FALLBACK } from "./delivery-token.js";
 import { publishListWithout, refreshOwnList } from "./device-lists.js";
 import { type ClientEvents, Emitter } from "./events.js";
 import { GroupsApi } from "./groups/api.js";
-import { sendPointerToGroup } from "./groups/attachments.js";
-import { actOnGroupMessage, sendGroupText } from "./groups/chat.js";
-import { groupIdOf, isGroupConversation } from "./groups/ids.js";
-import { markGroupRead } from "./groups/receipts.js";
-import { requireSendable } from "./groups/send.js";
 import type { MessagePageOptions } from "./history.js";
-import { iceServerCache } from "./ice-servers.js";
+import { IceServerCache } from "./ice-servers.js";
 import { IdentityRefresher } from "./identity-refresh.js";
-import { receiveEphemeral, receiveMessage } from "./incoming.js";
-import { decodeLinkApproval, decodeLinkRequest, encodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
-import { LocalDevice, type PendingLink } from "./local-device.js";
+import { decodeLinkRequest, grantLink, linkCode, PendingLinkApproval } from "./linking.js";
 import { errorFields, Log } from "./logger.js";
-import { LoginWaiters } from "./login-waiters.js";
-import { flushOutbox, outboxEmpty } from "./outgoing.js";
 import { PreKeyMaintenance } from "./prekey-maintenance.js";
-import { sendPresence, sendTyping } from "./presence.js";
+import { sendPresence } from "./presence.js";
 import {
   fetchIceServers,
   fetchPushConfig,
@@ -64,70 +55,43 @@ import {
   sendPushSubscription,
   type WebPushSubscription,
 } from "./push.js";
-import { type Contact, decodeRecord, encodeRecord, NS } from "./records.js";
-import { type ConnectionState, type PushedFrame, RelayConnection, type Request, type StateDetail } from "./relay-connection.js";
+import type { Contact } from "./records.js";
+import type { ConnectionState } from "./relay-connection.js";
 import { type PrivacySettings, privacySettings, updatePrivacySettings } from "./settings.js";
-import { claimStore, type Store } from "./store/store.js";
-import { webSocketTransport } from "./transport.js";
+import type { Store } from "./store/store.js";
 
 export { CONNECT_TIMEOUT_MS, type ConnectOptions, type ConversationSummary, type ParleyClientOptions };
 
 export class ParleyClient extends Emitter<ClientEvents> {
   private readonly ctx: ClientContext;
-  private readonly anonymousConnection: RelayConnection;
-  private receiving: Promise<void> = Promise.resolve();
-  /** Callers of `connect()` waiting for a login; when the last gives up, the connection stops trying. */
-  private readonly connectWaiters = new LoginWaiters(() => {
-    if (!this.loggedIn) this.ctx.connection.stop();
-  });
-  /** Logged in and set up at the relay (afterLogin done) on the current connection. */
-  private loggedIn = false;
-  private closed = false;
-  /** Why the client closed itself (its store was claimed by another writer): later calls reject with it. */
-  private closedBy: Error | undefined;
-  private closing: Promise<void> | undefined;
-  private readonly relayId: string;
+  /** Login, connection state, pushed frames, close and takeover (client-lifecycle.ts). */
+  private readonly lifecycle: ClientLifecycle;
   private readonly log: Log;
-  private readonly prekeys: PreKeyMaintenance;
   private readonly identities: IdentityRefresher;
   /** Groups: create them, change members, roles, info and settings. Their messages use the conversation methods with `GroupInfo.id`. */
   readonly groups: GroupsApi;
   /** Voice and video calls: placing, answering, hanging up; signalling only — media is the app's (spec/calls.md). */
   readonly calls: CallsApi;
   private readonly attachments: Attachments;
+  private readonly ice: IceServerCache;
+  /** Actions on a conversation, routed to a contact's or a group's (conversation-actions.ts). */
+  private readonly actions: ConversationActions;
 
-  private constructor(
-    private readonly options: ParleyClientOptions,
-    deps: Deps,
-    local: LocalDevice,
-  ) {
+  private constructor({ options, deps, local, onTakenOver }: ClientSetup) {
     super();
     this.log = new Log(options.logger);
-    const transport = options.transport ?? webSocketTransport();
-    this.relayId = canonicalRelayId(options.relayId ?? options.relayUrl);
-    const common = {
-      url: options.relayUrl,
-      transport,
-      ...optional("requestTimeoutMs", options.requestTimeoutMs),
-      ...optional("backoff", options.backoff),
-    };
-    const connection = new RelayConnection({
-      ...common,
-      login: (challenge) => this.login(challenge),
-      onPush: (frame) => this.onPush(frame),
-      onState: (state, detail) => this.onState(state, detail),
-    });
-    this.anonymousConnection = new RelayConnection({ ...common });
+    const { connection, anonymous } = relayConnections(options, () => this.lifecycle);
     this.ctx = new ClientContext(
       deps,
       options.store,
       local,
       connection,
-      () => this.startAnonymous(),
+      () => this.lifecycle.startAnonymous(),
       (event, payload) => this.emit(event, payload),
       options.unsealedFallback ?? DEFAULT_UNSEALED_FALLBACK,
     );
-    this.prekeys = new PreKeyMaintenance(this.ctx, this.log);
+    this.actions = new ConversationActions(this.ctx, () => this.assertOpen());
+    const prekeys = new PreKeyMaintenance(this.ctx, this.log);
     this.identities = new IdentityRefresher(this.ctx, this.log, options.identityRecheck);
     this.groups = new GroupsApi(
       this.ctx,
@@ -137,43 +101,38 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.calls = new CallsApi(this.ctx, () => this.assertOpen(), options.calls);
     this.attachments = new Attachments(
       this.ctx,
-      { relayUrl: options.relayUrl, ...optional("fetch", options.fetch) },
-      (conversationId, pointer, writes) =>
-        isGroupConversation(conversationId)
-          ? sendPointerToGroup(this.ctx, groupIdOf(conversationId), pointer, writes)
-          : this.requireContact(conversationId).then((contact) => sendPointerToContact(this.ctx, contact, pointer, writes)),
+      { relayUrl: options.relayUrl, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) },
+      (conversationId, pointer, writes) => this.actions.sendPointer(conversationId, pointer, writes),
     );
+    this.ice = new IceServerCache(
+      () => fetchIceServers(this.ctx.connection),
+      () => this.ctx.now(),
+    );
+    this.lifecycle = new ClientLifecycle(options, {
+      ctx: this.ctx,
+      anonymous,
+      log: this.log,
+      prekeys,
+      identities: this.identities,
+      calls: this.calls,
+      iceServers: this.ice,
+    });
+    onTakenOver((error) => this.lifecycle.takenOver(error));
   }
 
   /** True when `store` holds an account (then use `open`; else `create` or the linking steps). */
   static async hasAccount(store: Store): Promise<boolean> {
-    return (await store.get(NS.identity, "self")) !== undefined;
+    return setup.hasAccount(store);
   }
 
   /** Creates a new account and device in an empty store (`ERR_ACCOUNT_EXISTS` otherwise). Call `connect()` next. */
   static async create(options: ParleyClientOptions & { displayName: string }): Promise<ParleyClient> {
-    checkOptions(options);
-    const deps = await depsFor(options);
-    if (await ParleyClient.hasAccount(options.store))
-      throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account: use ParleyClient.open");
-    const { claimed, attach } = await ParleyClient.claimFor(options);
-    const { device, writes } = LocalDevice.create(deps, options.displayName);
-    await claimed.store.batch(writes);
-    const client = attach(new ParleyClient(claimed, deps, device));
-    return client;
+    return new ParleyClient(await setup.createAccount(options));
   }
 
   /** Opens the account and device kept in `store` (`ERR_NO_ACCOUNT` when it holds none: see `hasAccount`). */
   static async open(options: ParleyClientOptions): Promise<ParleyClient> {
-    checkOptions(options);
-    const deps = await depsFor(options);
-    if (!(await ParleyClient.hasAccount(options.store)))
-      throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
-    const { claimed, attach } = await ParleyClient.claimFor(options);
-    const device = await LocalDevice.load(deps.crypto, claimed.store);
-    if (!device) throw new ParleyError(ErrorCode.NoAccount, "this store holds no account: use ParleyClient.create");
-    const client = attach(new ParleyClient(claimed, deps, device));
-    return client;
+    return new ParleyClient(await setup.openAccount(options));
   }
 
   /**
@@ -186,14 +145,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * backup), ERR_ACCOUNT_EXISTS; nothing is written on any error. Call `connect()` next.
    */
   static async restoreBackup(options: ParleyClientOptions, backup: Uint8Array, passphrase: string): Promise<ParleyClient> {
-    checkOptions(options);
-    const deps = await depsFor(options);
-    if (await ParleyClient.hasAccount(options.store))
-      throw new ParleyError(ErrorCode.AccountExists, "restore a backup into an empty store");
-    const prepared = await prepareRestore(deps, options, backup, passphrase);
-    const { claimed, attach } = await ParleyClient.claimFor(options);
-    const client = attach(new ParleyClient(claimed, deps, prepared.device));
-    await commitRestore(client.ctx, prepared);
+    const restored = await setup.restoreAccount(options, backup, passphrase);
+    const client = new ParleyClient(restored.setup);
+    await commitRestore(client.ctx, restored.prepared);
     return client;
   }
 
@@ -204,11 +158,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * types into) the primary device before it approves.
    */
   static async requestLink(options: { store: Store; crypto?: CryptoProvider }): Promise<{ request: string; code: string }> {
-    const deps = await depsFor(options as ParleyClientOptions);
-    if (await ParleyClient.hasAccount(options.store)) throw new ParleyError(ErrorCode.AccountExists, "this store already holds an account");
-    const { pending, request } = LocalDevice.pendingLink(deps);
-    await options.store.batch([{ namespace: NS.identity, key: "pending-link", value: encodeRecord(pending) }]);
-    return { request: encodeLinkRequest(request), code: linkCode(deps, request) };
+    return setup.requestLink(options);
   }
 
   /**
@@ -228,15 +178,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Device linking, step 3 — on the NEW device: takes the approval and opens as a client of the account. */
   static async completeLink(options: ParleyClientOptions, approval: string): Promise<ParleyClient> {
-    checkOptions(options);
-    const deps = await depsFor(options);
-    const raw = await options.store.get(NS.identity, "pending-link");
-    if (!raw) throw new TypeError("no link was requested with this store: call ParleyClient.requestLink first");
-    const { device, writes } = LocalDevice.completeLink(deps, decodeRecord<PendingLink>(raw), decodeLinkApproval(approval));
-    const { claimed, attach } = await ParleyClient.claimFor(options);
-    await claimed.store.batch([...writes, device.update({}), { namespace: NS.identity, key: "pending-link", value: undefined }]);
-    const client = attach(new ParleyClient(claimed, deps, device));
-    return client;
+    return new ParleyClient(await setup.completeLink(options, approval));
   }
 
   /**
@@ -331,14 +273,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * itself after drops.
    */
   async connect(options: ConnectOptions = {}): Promise<void> {
-    this.assertOpen();
-    options.signal?.throwIfAborted();
-    if (this.loggedIn) return;
-    const timeoutMs = options.timeoutMs ?? this.options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
-    const waiting = this.connectWaiters.wait(timeoutMs, options.signal);
-    this.log.debug("connecting", { relayId: this.relayId });
-    this.ctx.connection.start();
-    await waiting;
+    await this.lifecycle.connect(options);
   }
 
   /**
@@ -346,23 +281,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * `ERR_CLOSED`. Pending sends stay in the outbox for the next session. Closing twice is harmless.
    */
   async close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.closed = true;
-      this.ctx.closed = true;
-      this.loggedIn = false;
-      this.prekeys.stop();
-      this.identities.stop();
-      this.calls.closeAll();
-      this.connectWaiters.rejectAll(new ParleyError(ErrorCode.Closed, "client is closed"));
-      this.ctx.connection.close();
-      this.anonymousConnection.close();
-      await this.receiving.catch(() => undefined);
-      await this.ctx.settle();
-      // A store claimed by another writer is that writer's now: leave it open.
-      if (!this.options.keepStoreOpen && !this.closedBy) await this.ctx.store.close();
-      this.log.info("closed");
-    })();
-    return this.closing;
+    return this.lifecycle.close();
   }
 
   /**
@@ -371,16 +290,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * connection for good (another login replaced it, the device was removed), is closed.
    */
   async flush(): Promise<void> {
-    this.assertOpen();
-    for (let attempt = 0; !(await outboxEmpty(this.ctx)); attempt++) {
-      this.assertOpen();
-      if (this.ctx.connection.state === "closed") throw new ParleyError(ErrorCode.Closed, "the relay connection is closed for good");
-      await flushOutbox(this.ctx);
-      // A pass can end with sends still queued (the relay unreachable or busy): wait before the
-      // next, so a flush never keeps the event loop to itself.
-      if (!(await outboxEmpty(this.ctx)))
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { baseMs: 20, capMs: 1000 })));
-    }
+    await this.lifecycle.flush();
   }
 
   // ---- push and calls ------------------------------------------------------------------
@@ -414,17 +324,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * STUN/TURN servers for `new RTCPeerConnection({ iceServers })`, TURN with short-lived
    * credentials for this device (empty when the relay has none). The answer is cached: calls
    * before `refreshAt` (when a fifth of the credentials' lifetime is left, at least 60 s before
-   * `expiresAt`, at most half-way) reuse it without asking the relay; later calls fetch new
+   * `expiresAt`, at most half-way) reuse it without asking the relay; later calls, and calls
+   * after the client logged in again (a restarted relay may have a new TURN secret), fetch new
    * credentials. Call it for every new peer connection, and again at `refreshAt` to update
    * running ones (`pc.setConfiguration`), so credentials never expire under a call.
    */
   async iceServers(): Promise<IceServers> {
     this.assertOpen();
-    return iceServerCache(
-      this.ctx,
-      () => fetchIceServers(this.ctx.connection),
-      () => this.ctx.now(),
-    ).get();
+    return this.ice.get();
   }
 
   // ---- directory -----------------------------------------------------------------------
@@ -503,11 +410,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * group (`group:<id>`), `mentions` names members by user id (hex).
    */
   async sendText(contactId: string, text: string, options: { replyTo?: string; mentions?: readonly string[] } = {}): Promise<ChatMessage> {
-    if (isGroupConversation(contactId)) {
-      this.assertOpen();
-      return sendGroupText(this.ctx, groupIdOf(contactId), text, options);
-    }
-    return chat.sendText(this.ctx, await this.requireContact(contactId), text, options.replyTo);
+    return this.actions.sendText(contactId, text, options);
   }
 
   /**
@@ -518,9 +421,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * to forward without uploading again. Resolves with the message once queued.
    */
   async sendFile(contactId: string, source: FileSource | AttachmentInfo, options: SendFileOptions = {}): Promise<ChatMessage> {
-    // Checked first: nothing is uploaded for a conversation that cannot receive it.
-    if (isGroupConversation(contactId)) await requireSendable(this.ctx, groupIdOf(contactId), "attachment");
-    else await this.requireContact(contactId);
+    await this.actions.checkAttachable(contactId);
     return this.attachments.sendFile(contactId, source, options);
   }
 
@@ -574,32 +475,32 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Adds (or with `remove`, removes) a reaction to a message. */
   async react(contactId: string, messageId: string, emoji: string, options: { remove?: boolean } = {}): Promise<void> {
-    await this.act(contactId, messageId, { kind: "reaction", target: hexToBytes(messageId), emoji, remove: options.remove ?? false });
+    await this.actions.act(contactId, messageId, {
+      kind: "reaction",
+      target: hexToBytes(messageId),
+      emoji,
+      remove: options.remove ?? false,
+    });
   }
 
   /** Edits one of our messages. */
   async edit(contactId: string, messageId: string, text: string): Promise<void> {
-    await this.act(contactId, messageId, { kind: "edit", target: hexToBytes(messageId), text }, true);
+    await this.actions.act(contactId, messageId, { kind: "edit", target: hexToBytes(messageId), text }, true);
   }
 
   /** Deletes one of our messages for everyone (in a group, an admin may delete anyone's). */
   async deleteMessage(contactId: string, messageId: string): Promise<void> {
-    await this.act(contactId, messageId, { kind: "delete", target: hexToBytes(messageId) }, true);
+    await this.actions.act(contactId, messageId, { kind: "delete", target: hexToBytes(messageId) }, true);
   }
 
   /** Marks received messages read (all unread ones by default) and tells the sender, unless read receipts are off (`settings`). */
   async markRead(contactId: string, messageIds?: readonly string[]): Promise<void> {
-    if (isGroupConversation(contactId)) {
-      this.assertOpen();
-      return markGroupRead(this.ctx, groupIdOf(contactId), messageIds);
-    }
-    await chat.markRead(this.ctx, await this.requireContact(contactId), messageIds);
+    await this.actions.markRead(contactId, messageIds);
   }
 
   /** Tells the contact (or group) we are typing (or stopped), unless typing indicators are off (`settings`). Ephemeral: dropped if they are offline. */
   async setTyping(contactId: string, typing: boolean): Promise<void> {
-    this.assertOpen();
-    await sendTyping(this.ctx, contactId, isGroupConversation(contactId) ? undefined : await this.requireContact(contactId), typing);
+    await this.actions.setTyping(contactId, typing);
   }
 
   /** Tells every contact (and only contacts) our presence, unless presence sharing is off (`settings`). Ephemeral. */
@@ -668,147 +569,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   // ---- internals -----------------------------------------------------------------------
 
-  private async act(contactId: string, messageId: string, body: ContentBody, ownOnly = false): Promise<void> {
-    if (isGroupConversation(contactId)) {
-      this.assertOpen();
-      return actOnGroupMessage(this.ctx, groupIdOf(contactId), messageId, body);
-    }
-    await chat.actOnMessage(this.ctx, await this.requireContact(contactId), messageId, body, ownOnly);
-  }
-
   private assertOpen(): void {
-    if (this.closed) throw this.closedBy ?? new ParleyError(ErrorCode.Closed, "client is closed");
+    this.lifecycle.assertOpen();
   }
 
-  private async requireContact(contactId: string): Promise<Contact> {
-    this.assertOpen();
-    const contact = await this.ctx.contact(contactId);
-    if (!contact) throw new ParleyError(ErrorCode.UnknownContact, "no such contact");
-    return contact;
-  }
-
-  private login(challenge: ChallengeFrame): Request {
-    // Against challenge relaying (spec/relay.md §3, REL-013): sign only a challenge of the relay we dialled.
-    if (!sameRelayId(challenge.relayId, this.relayId)) {
-      throw new ParleyError(
-        ErrorCode.RelayIdMismatch,
-        `the relay names itself ${JSON.stringify(challenge.relayId.slice(0, 100))}, not ${this.relayId}: its challenge was not signed`,
-      );
-    }
-    const local = this.ctx.local;
-    const signature = signAuthChallenge(this.ctx.deps, local.device, challenge.nonce, challenge.relayId);
-    // Until the relay has accepted this device once, log in by registering (the relay accepts
-    // the same certificate and device list again, so a crash before we noted it is harmless).
-    if (!local.identity.registered) {
-      this.prekeys.expectInitialUpload();
-      return { t: "register", certificate: local.identity.certificate, deviceList: local.identity.deviceList, signature };
-    }
-    return { t: "auth", userId: local.userId, deviceId: local.device.deviceId, signature };
-  }
-
-  private onState(state: ConnectionState, detail?: StateDetail): void {
-    const { error, ...rest } = detail ?? {};
-    if (state !== "ready") this.loggedIn = false;
-    this.emit("connection", { state, ...rest });
-    if (state === "ready") {
-      this.log.debug("logged in", { relayId: this.relayId });
-      this.ctx.spawn(() => this.afterLogin());
-    } else if (error) {
-      this.log.warn("login failed", errorFields(error));
-      // A login that failed ends every connect() waiting for one; without waiters (a
-      // reconnect after a drop) it is reported and the connection keeps retrying with backoff.
-      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error);
-    } else {
-      this.log.debug(`connection ${state}`, { code: rest.code, reason: rest.reason });
-    }
-  }
-
-  /** First login: publish prekeys. Every login: the account's delivery token (primary), flush the outbox. */
-  private async afterLogin(): Promise<void> {
-    try {
-      const local = this.ctx.local;
-      if (!local.identity.registered) {
-        // Marked registered only once prekeys are up: a crash before that registers (harmlessly)
-        // again and uploads again, instead of leaving the relay without prekeys.
-        await this.prekeys.initialUpload();
-        await this.ctx.store.batch([local.update({ registered: true })]);
-      }
-      // The account's one token, set by the primary device only, at every login: a device linked
-      // by an older version that replaced it is overruled, so contacts' tokens work again. In the
-      // background: a failure leaves the relay's token as it was, and must not hold up connect().
-      this.ctx.spawn(() => publishAccountToken(this.ctx));
-      // Our own device list at every login: linked devices learn of devices added or removed.
-      this.ctx.spawn(() =>
-        refreshOwnList(this.ctx).catch((error) => this.emit("error", error instanceof Error ? error : new Error(String(error)))),
-      );
-      this.ctx.spawn(() => this.prekeys.afterLogin());
-      // No lookups of every contact here: that would show the relay the contact list at each login.
-      this.identities.start();
-      this.loggedIn = this.ctx.connection.state === "ready";
-      this.log.info("connection ready", { relayId: this.relayId, deviceId: local.device.deviceId });
-      this.connectWaiters.resolveAll();
-      this.ctx.spawn(() => flushOutbox(this.ctx));
-    } catch (error) {
-      if (!this.connectWaiters.rejectAll(error)) this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private onPush(frame: PushedFrame): void {
-    const run = async () => {
-      switch (frame.t) {
-        case "message":
-          await receiveMessage(this.ctx, frame);
-          break;
-        case "ephemeral":
-          await receiveEphemeral(this.ctx, frame.envelope);
-          break;
-        case "queue_empty":
-          this.emit("synced", undefined);
-          break;
-        case "expired":
-          this.emit(
-            "error",
-            new ParleyError(ErrorCode.LimitExceeded, `${frame.count} messages expired at the relay before this device collected them`, {
-              reason: "EXPIRED",
-            }),
-          );
-          break;
-        case "prekeys_low":
-          // In the background: an upload round trip must not hold up the messages behind it.
-          this.ctx.spawn(() => this.prekeys.onLow(frame));
-          break;
-      }
-    };
-    // One at a time, in arrival order: the relay delivers a mailbox in order and we keep it.
-    if (this.closed) return;
-    this.receiving = this.receiving.then(run).catch((error) => {
-      if (!this.closed) this.emit("error", error instanceof Error ? error : new Error(String(error)));
-    });
-  }
-
-  /** Another writer claimed our store: encrypting again would reuse message keys, so stop and say so. */
-  private takenOver(error: Error): void {
-    if (this.closed) return;
-    this.closedBy = error;
-    this.emit("error", error);
-    void this.close();
-  }
-
-  /**
-   * Claims `options.store` for one client (see `claimStore`): a second client, tab or process
-   * that claims it later makes this client's next write reject `ERR_STORE_TAKEN_OVER`; `attach`
-   * wires that moment to the client (an `error` event, then close).
-   */
-  private static async claimFor<T extends { store: Store }>(
-    options: T,
-  ): Promise<{ claimed: T; attach: (client: ParleyClient) => ParleyClient }> {
-    let client: ParleyClient | undefined;
-    const store = await claimStore(options.store, (error) => client?.takenOver(error));
-    const attach = (created: ParleyClient) => {
-      client = created;
-      return created;
-    };
-    return { claimed: { ...options, store }, attach };
+  private requireContact(contactId: string): Promise<Contact> {
+    return this.actions.requireContact(contactId);
   }
 
   /** Every `error` event is also logged (code and message only). */
@@ -816,25 +582,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (event === "error") this.log?.warn("error", errorFields(payload));
     super.emit(event, payload);
   }
-
-  private startAnonymous(): RelayConnection {
-    this.anonymousConnection.start();
-    return this.anonymousConnection;
-  }
-}
-
-async function depsFor(options: ParleyClientOptions): Promise<Deps> {
-  const crypto = options.crypto ?? (await loadCryptoProvider());
-  // One static–static agreement per peer identity key, remembered for sealed envelopes.
-  return { crypto, agreements: new StaticAgreementCache(), ...(options.now ? { now: options.now } : {}) };
 }
 
 function attachmentOf(source: ChatMessage | AttachmentInfo | AttachmentPointer): AttachmentInfo {
   if ("blobId" in source) return source;
   if (!source.attachment) throw new RangeError("this message has no attachment");
   return source.attachment;
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

@@ -2,6 +2,8 @@
  * The client's cache of the relay's STUN/TURN servers (spec/calls.md §8): one `fetch_ice_servers`
  * answer is reused until shortly before its TURN credentials expire, then the next call fetches
  * new ones. Callers that ask at the same time share one request; a failed request is not cached.
+ * The client clears it at every login (client-lifecycle.ts): a relay restarted with a new TURN
+ * secret would refuse the credentials cached before.
  */
 
 import type { IceServers } from "./push.js";
@@ -76,16 +78,4 @@ function copy(value: IceServers, refreshAt: number | undefined): IceServers {
   const iceServers = value.iceServers.map((s) => ({ ...s, urls: [...s.urls] }));
   const out: IceServers = value.expiresAt === undefined ? { iceServers } : { iceServers, expiresAt: value.expiresAt };
   return refreshAt === undefined ? out : { ...out, refreshAt };
-}
-
-const caches = new WeakMap<object, IceServerCache>();
-
-/** The cache belonging to `owner` (one per client), made on first use. */
-export function iceServerCache(owner: object, fetch: () => Promise<IceServers>, now: () => number): IceServerCache {
-  let cache = caches.get(owner);
-  if (!cache) {
-    cache = new IceServerCache(fetch, now);
-    caches.set(owner, cache);
-  }
-  return cache;
 }
