@@ -142,17 +142,38 @@ function Header({ conversationId, title }: { readonly conversationId: string; re
         )}
       </div>
       <CallButtons conversationId={conversationId} title={title} />
+      {/* On a phone the title keeps the room: "Verify" moves into Info (its "Verify safety number"),
+          and Info becomes an icon with the same accessible name. */}
       <nav className={styles.headerLinks} aria-label="Conversation">
         {!group && (
-          <a href={conversationPath(conversationId, "verify")} onClick={go(conversationPath(conversationId, "verify"))}>
+          <a
+            className={styles.wideOnly}
+            href={conversationPath(conversationId, "verify")}
+            onClick={go(conversationPath(conversationId, "verify"))}
+          >
             Verify
           </a>
         )}
-        <a href={conversationPath(conversationId, "info")} onClick={go(conversationPath(conversationId, "info"))}>
-          {group ? "Group info" : "Info"}
+        <a
+          className={styles.infoLink}
+          href={conversationPath(conversationId, "info")}
+          onClick={go(conversationPath(conversationId, "info"))}
+          title={group ? "Group info" : "Info"}
+        >
+          <InfoIcon />
+          <span className={styles.linkText}>{group ? "Group info" : "Info"}</span>
         </a>
       </nav>
     </header>
+  );
+}
+
+/** An "i" in a circle (inline SVG), for the Info link on narrow screens. */
+function InfoIcon() {
+  return (
+    <svg className={styles.infoIcon} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d="M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-1 6h2v7h-2zm0-3h2v2h-2z" />
+    </svg>
   );
 }
 
