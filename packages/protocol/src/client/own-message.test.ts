@@ -6,18 +6,11 @@ import { ownAction, ownMessage } from "./own-message.js";
 
 const ctx = { me: "aa", local: { device: { deviceId: 2 } }, arrivalTime: () => 50 } as unknown as ClientContext;
 const content = (body: Record<string, unknown>): Content => ({ id: new Uint8Array(16).fill(1), sentAt: 40, ...body }) as Content;
+/** A member's message as we received it (the first test pins ownMessage's fields). */
 const bobs: ChatMessage = {
-  id: "01",
-  contactId: "group:x",
+  ...ownMessage(ctx, content({ kind: "text", text: "hi" }), "group:x", { kind: "text", text: "hi" }, "contact"),
   sender: "bb",
-  senderDevice: 1,
   outgoing: false,
-  kind: "text",
-  text: "hi",
-  sentAt: 1,
-  receivedAt: 1,
-  deleted: false,
-  reactions: {},
   status: "received",
 };
 
