@@ -22,7 +22,7 @@ import {
   sleep,
   transient,
 } from "./attachment-http.js";
-import { nodeFs } from "./attachment-source.js";
+import { nodeFs, readStream } from "./attachment-source.js";
 import type { AttachmentInfo } from "./conversation.js";
 
 /** Options of `openAttachment` / `saveAttachment`. */
@@ -151,19 +151,6 @@ export async function saveStreamToFile(deps: Deps, open: () => AttachmentStream,
 /** Adds `Symbol.asyncIterator` where a runtime's ReadableStream lacks it (Safari, older Chrome). */
 function asyncIterable(stream: ReadableStream<Uint8Array>): AttachmentStream {
   if (Symbol.asyncIterator in (stream as object)) return stream as AttachmentStream;
-  Object.defineProperty(stream, Symbol.asyncIterator, {
-    value: async function* () {
-      const reader = stream.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          yield value;
-        }
-      } finally {
-        reader.releaseLock();
-      }
-    },
-  });
+  Object.defineProperty(stream, Symbol.asyncIterator, { value: () => readStream(stream) });
   return stream as AttachmentStream;
 }

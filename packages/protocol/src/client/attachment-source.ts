@@ -42,18 +42,23 @@ export async function* readSource(source: FileSource): AsyncGenerator<Uint8Array
       yield new Uint8Array(await source.slice(at, at + READ_BYTES).arrayBuffer());
     }
   } else if (typeof ReadableStream !== "undefined" && source instanceof ReadableStream) {
-    const reader = source.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
+    yield* readStream(source);
   } else {
     yield* source as AsyncIterable<Uint8Array>;
+  }
+}
+
+/** A ReadableStream's chunks as an async iterable, for runtimes whose streams are not iterable (Safari, older Chrome). */
+export async function* readStream<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
   }
 }
 

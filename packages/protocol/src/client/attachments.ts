@@ -23,6 +23,7 @@ import { saveUpload, UPLOADS_NS, type UploadProgress, type UploadRecord, uploadB
 import type { ClientContext } from "./context.js";
 import type { AttachmentInfo, ChatMessage } from "./conversation.js";
 import { newContent, sendContent } from "./outgoing.js";
+import { ownMessage, sendOwnMessage } from "./own-message.js";
 import { type Contact, decodeRecord } from "./records.js";
 import type { StoreWrite } from "./store/store.js";
 
@@ -235,25 +236,6 @@ export async function sendPointerToContact(
 ): Promise<ChatMessage> {
   const content = newContent(ctx, { kind: "attachment", ...pointer });
   const { caption, ...attachment } = pointer;
-  const message: ChatMessage = {
-    id: hex(content.id),
-    contactId: contact.id,
-    sender: ctx.me,
-    senderDevice: ctx.local.device.deviceId,
-    outgoing: true,
-    kind: "attachment",
-    text: caption,
-    attachment,
-    sentAt: content.sentAt,
-    receivedAt: ctx.arrivalTime(),
-    deleted: false,
-    reactions: {},
-    status: "pending",
-  };
-  await sendContent(ctx, contact, content, {
-    messageRef: { contactId: contact.id, id: message.id },
-    writes: [...ctx.newMessageWrites(message), ...writes],
-  });
-  ctx.emit("message", message);
-  return message;
+  const message = ownMessage(ctx, content, contact.id, { kind: "attachment", text: caption, attachment }, "contact");
+  return sendOwnMessage(ctx, message, writes, (options) => sendContent(ctx, contact, content, options));
 }

@@ -5,11 +5,12 @@
  */
 
 import type { ContentBody } from "../content/content.js";
-import { bytesToHex as hex, hexToBytes } from "../crypto/bytes.js";
+import { hexToBytes } from "../crypto/bytes.js";
 import type { ClientContext } from "./context.js";
-import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "./conversation.js";
+import type { ChatMessage } from "./conversation.js";
 import { sendReceipt } from "./incoming.js";
 import { newContent, sendContent } from "./outgoing.js";
+import { ownAction, ownMessage, sendOwnAction, sendOwnMessage } from "./own-message.js";
 import type { Contact } from "./records.js";
 import { privacySettings } from "./settings.js";
 
@@ -19,27 +20,8 @@ const READ_RECEIPT_BATCH = 512;
 /** Sends a text (a reply when `replyTo` names a message id); resolves with the stored message once queued durably. */
 export async function sendText(ctx: ClientContext, contact: Contact, text: string, replyTo?: string): Promise<ChatMessage> {
   const content = replyTo ? newContent(ctx, { kind: "reply", target: hexToBytes(replyTo), text }) : newContent(ctx, { kind: "text", text });
-  const message: ChatMessage = {
-    id: hex(content.id),
-    contactId: contact.id,
-    sender: ctx.me,
-    senderDevice: ctx.local.device.deviceId,
-    outgoing: true,
-    kind: "text",
-    text,
-    ...(replyTo ? { replyTo } : {}),
-    sentAt: content.sentAt,
-    receivedAt: ctx.arrivalTime(),
-    deleted: false,
-    reactions: {},
-    status: "pending",
-  };
-  await sendContent(ctx, contact, content, {
-    messageRef: { contactId: contact.id, id: message.id },
-    writes: ctx.newMessageWrites(message),
-  });
-  ctx.emit("message", message);
-  return message;
+  const message = ownMessage(ctx, content, contact.id, { kind: "text", text, ...(replyTo ? { replyTo } : {}) }, "contact");
+  return sendOwnMessage(ctx, message, [], (options) => sendContent(ctx, contact, content, options));
 }
 
 /** Reacts to, edits or deletes a message (edits and deletes of our own messages only). */
@@ -55,29 +37,8 @@ export async function actOnMessage(
   if (ownOnly && !found.message.outgoing) throw new RangeError("only your own messages can be edited or deleted");
   const content = newContent(ctx, body);
   // Apply locally the way the peer will, so both sides agree.
-  const me = ctx.me;
-  const change = (message: ChatMessage): ChatMessage =>
-    content.kind === "edit"
-      ? applyEdit(message, me, content.text, content.sentAt)
-      : content.kind === "delete"
-        ? applyDelete(message, me)
-        : content.kind === "reaction"
-          ? applyReaction(message, me, content.emoji, content.remove)
-          : message;
-  let updated: ChatMessage | undefined;
-  await sendContent(ctx, contact, content, {
-    // Read again at commit time, under the session locks: the message's status may have moved
-    // on (pending → sent, a receipt) since it was read above, and must not be written back.
-    commitWrites: async () => {
-      const current = await ctx.message(contact.id, messageId);
-      if (!current) return [];
-      const next = change(current.message);
-      if (next === current.message) return [];
-      updated = next;
-      return [ctx.updateMessageWrite(current.key, next)];
-    },
-  });
-  if (updated) ctx.emit("messageUpdated", updated);
+  const change = ownAction(content, ctx.me);
+  await sendOwnAction(ctx, contact.id, messageId, change, (options) => sendContent(ctx, contact, content, options));
 }
 
 /** Marks received messages read (all unread ones when `messageIds` is undefined) and tells the sender. */

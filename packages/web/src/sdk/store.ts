@@ -5,6 +5,7 @@
  * Components read it through `useParley(selector)` (hooks.ts). No protocol logic here: the
  * snapshot only mirrors what the client reports.
  */
+import { toHex } from "@parley/protocol";
 import type { ChatMessage, ConnectionState, Contact, ConversationSummary, GroupInfo, ParleyClient } from "@parley/protocol/client";
 
 /** Where the app is: before an account exists, locked, displaced by another tab, or chatting. */
@@ -374,10 +375,4 @@ function presenceOf(c: Contact): PresenceInfo {
 
 function activity(c: ConversationSummary): number {
   return c.lastMessage ? Math.max(c.lastMessage.receivedAt, c.lastMessage.sentAt) : 0;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

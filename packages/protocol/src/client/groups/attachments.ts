@@ -4,10 +4,10 @@
  */
 
 import type { AttachmentPointer } from "../../attachment/pointer.js";
-import { bytesToHex as hex } from "../../crypto/bytes.js";
 import type { ClientContext } from "../context.js";
 import type { ChatMessage } from "../conversation.js";
 import { newContent } from "../outgoing.js";
+import { ownMessage, sendOwnMessage } from "../own-message.js";
 import type { StoreWrite } from "../store/store.js";
 import { groupConversationId } from "./ids.js";
 import { sendGroupPrepared } from "./send.js";
@@ -22,26 +22,6 @@ export async function sendPointerToGroup(
   const content = newContent(ctx, { kind: "attachment", ...pointer });
   const { caption, ...attachment } = pointer;
   const conversationId = groupConversationId(groupId);
-  const message: ChatMessage = {
-    id: hex(content.id),
-    contactId: conversationId,
-    sender: ctx.me,
-    senderDevice: ctx.local.device.deviceId,
-    outgoing: true,
-    kind: "attachment",
-    text: caption,
-    attachment,
-    sentAt: content.sentAt,
-    receivedAt: ctx.arrivalTime(),
-    deleted: false,
-    reactions: {},
-    status: "pending",
-    receipts: {},
-  };
-  await sendGroupPrepared(ctx, groupId, content, {
-    messageRef: { contactId: conversationId, id: message.id },
-    writes: [...ctx.newMessageWrites(message), ...writes],
-  });
-  ctx.emit("message", message);
-  return message;
+  const message = ownMessage(ctx, content, conversationId, { kind: "attachment", text: caption, attachment }, "group");
+  return sendOwnMessage(ctx, message, writes, (options) => sendGroupPrepared(ctx, groupId, content, options));
 }

@@ -5,11 +5,12 @@
  */
 
 import type { ContentBody } from "../../content/content.js";
-import { bytesToHex as hex, hexToBytes } from "../../crypto/bytes.js";
+import { hexToBytes } from "../../crypto/bytes.js";
 import { ErrorCode, ParleyError } from "../../errors.js";
 import type { ClientContext } from "../context.js";
-import { applyDelete, applyEdit, applyReaction, type ChatMessage } from "../conversation.js";
+import type { ChatMessage } from "../conversation.js";
 import { newContent } from "../outgoing.js";
+import { ownAction, ownMessage, sendOwnAction, sendOwnMessage } from "../own-message.js";
 import { decodeGroupState, isGroupAdmin } from "./core.js";
 import { groupConversationId } from "./ids.js";
 import { loadGroup } from "./records.js";
@@ -27,29 +28,19 @@ export async function sendGroupText(
     ? newContent(ctx, { kind: "reply", target: hexToBytes(options.replyTo), text, ...mentions })
     : newContent(ctx, { kind: "text", text, ...mentions });
   const conversationId = groupConversationId(groupId);
-  const message: ChatMessage = {
-    id: hex(content.id),
-    contactId: conversationId,
-    sender: ctx.me,
-    senderDevice: ctx.local.device.deviceId,
-    outgoing: true,
-    kind: "text",
-    text,
-    ...(options.replyTo ? { replyTo: options.replyTo } : {}),
-    ...(options.mentions && options.mentions.length > 0 ? { mentions: [...options.mentions] } : {}),
-    sentAt: content.sentAt,
-    receivedAt: ctx.arrivalTime(),
-    deleted: false,
-    reactions: {},
-    status: "pending",
-    receipts: {},
-  };
-  await sendGroupPrepared(ctx, groupId, content, {
-    messageRef: { contactId: conversationId, id: message.id },
-    writes: ctx.newMessageWrites(message),
-  });
-  ctx.emit("message", message);
-  return message;
+  const message = ownMessage(
+    ctx,
+    content,
+    conversationId,
+    {
+      kind: "text",
+      text,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+      ...(options.mentions && options.mentions.length > 0 ? { mentions: [...options.mentions] } : {}),
+    },
+    "group",
+  );
+  return sendOwnMessage(ctx, message, [], (queue) => sendGroupPrepared(ctx, groupId, content, queue));
 }
 
 /** Reacts to, edits or deletes a group message. Edits: own messages only; deletes: own, or anyone's for an admin. */
@@ -65,24 +56,6 @@ export async function actOnGroupMessage(ctx: ClientContext, groupId: Uint8Array,
     throw new ParleyError(ErrorCode.GroupPermission, "only admins may delete other members' messages");
   }
   const content = newContent(ctx, body);
-  const change = (message: ChatMessage): ChatMessage =>
-    content.kind === "edit"
-      ? applyEdit(message, me, content.text, content.sentAt)
-      : content.kind === "delete"
-        ? applyDelete(message, admin ? message.sender : me)
-        : content.kind === "reaction"
-          ? applyReaction(message, me, content.emoji, content.remove)
-          : message;
-  let updated: ChatMessage | undefined;
-  await sendGroupPrepared(ctx, groupId, content, {
-    commitWrites: async () => {
-      const current = await ctx.message(conversationId, messageId);
-      if (!current) return [];
-      const next = change(current.message);
-      if (next === current.message) return [];
-      updated = next;
-      return [ctx.updateMessageWrite(current.key, next)];
-    },
-  });
-  if (updated) ctx.emit("messageUpdated", updated);
+  const change = ownAction(content, me, admin ? (message) => message.sender : () => me);
+  await sendOwnAction(ctx, conversationId, messageId, change, (options) => sendGroupPrepared(ctx, groupId, content, options));
 }

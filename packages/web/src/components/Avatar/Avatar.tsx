@@ -3,9 +3,9 @@
  * and verified through the SDK, shown from a blob URL revoked on unmount) or an image URL, else
  * initials on a colour derived from the name. Decorative by default (the name is next to it).
  */
+import { toHex } from "@parley/protocol";
 import { type CSSProperties, useEffect, useRef, useState } from "react";
 import { useViewStore } from "../../sdk/hooks.js";
-import { toHex } from "../../sdk/store.js";
 import { avatarBlob } from "../../sdk/transfers.js";
 import styles from "./Avatar.module.css";
 

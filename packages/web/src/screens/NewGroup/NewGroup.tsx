@@ -3,13 +3,13 @@
  * the relay and shown as a removable chip). Create makes the group (us as its admin), sets the
  * picture if one was chosen, and opens the group's conversation.
  */
+import { toHex } from "@parley/protocol";
 import type { Contact } from "@parley/protocol/client";
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { conversationPath, navigate } from "../../app/router.js";
 import { Avatar } from "../../components/Avatar/Avatar.js";
 import { describeError } from "../../sdk/errors.js";
 import { useActions, useViewStore } from "../../sdk/hooks.js";
-import { toHex } from "../../sdk/store.js";
 import { setGroupPicture } from "../../sdk/transfers.js";
 import styles from "../GroupInfo/Groups.module.css";
 

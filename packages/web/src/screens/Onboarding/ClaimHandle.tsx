@@ -6,6 +6,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { describeError } from "../../sdk/errors.js";
 import { useActions, useViewStore } from "../../sdk/hooks.js";
+import { HandleField } from "./HandleField.js";
 import { HANDLE_PATTERN, HANDLE_RULE } from "./handle.js";
 import styles from "./Onboarding.module.css";
 
@@ -52,29 +53,7 @@ export function ClaimHandleForm({ claim, refused = "", reason }: ClaimHandleProp
     <form className={styles.card} onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
       <h1 id={`${id}-title`}>Choose another handle</h1>
       <p className={styles.lead}>Your account is made on this browser. It needs a handle before you start: people find you by it.</p>
-      <div className={styles.field}>
-        <label htmlFor={`${id}-handle`}>Handle</label>
-        <input
-          ref={input}
-          id={`${id}-handle`}
-          name="handle"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          maxLength={33}
-          value={handle}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={`${id}-hint${error ? ` ${id}-error` : ""}`}
-          onChange={(e) => setHandle(e.target.value)}
-        />
-        <small id={`${id}-hint`}>How people find you, like @alice.</small>
-        {error && (
-          <p id={`${id}-error`} className={styles.error} role="alert">
-            {error}
-          </p>
-        )}
-      </div>
+      <HandleField id={`${id}-handle`} value={handle} onChange={setHandle} error={error} inputRef={input} />
       <button type="submit" className={styles.primary} aria-disabled={busy} disabled={busy}>
         {busy ? "Claiming…" : "Use this handle"}
       </button>

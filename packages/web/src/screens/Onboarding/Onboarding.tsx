@@ -15,6 +15,7 @@ import { useViewStore } from "../../sdk/hooks.js";
 import { canRestoreBackup, createSession, recreateWithPassphrase, restoreSession } from "../../sdk/session.js";
 import { LinkNewDevice } from "../Link/LinkNewDevice.js";
 import { ClaimHandleForm } from "./ClaimHandle.js";
+import { HandleField } from "./HandleField.js";
 import { HANDLE_PATTERN, HANDLE_RULE } from "./handle.js";
 import styles from "./Onboarding.module.css";
 
@@ -129,28 +130,7 @@ function CreateAccount({ store, onUnclaimed }: { readonly store: IndexedDbStore;
     <form className={styles.card} onSubmit={submit} aria-labelledby={`${id}-title`} noValidate>
       <h1 id={`${id}-title`}>Welcome to Parley</h1>
       <p className={styles.lead}>Private chat. Your keys are made on this device and never leave it unencrypted.</p>
-      <div className={styles.field}>
-        <label htmlFor={`${id}-handle`}>Handle</label>
-        <input
-          id={`${id}-handle`}
-          name="handle"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          maxLength={33}
-          value={handle}
-          aria-invalid={handleError ? true : undefined}
-          aria-describedby={`${id}-handle-hint${handleError ? ` ${id}-handle-error` : ""}`}
-          onChange={(e) => setHandle(e.target.value)}
-        />
-        <small id={`${id}-handle-hint`}>How people find you, like @alice.</small>
-        {handleError && (
-          <p id={`${id}-handle-error`} className={styles.error} role="alert">
-            {handleError}
-          </p>
-        )}
-      </div>
+      <HandleField id={`${id}-handle`} value={handle} onChange={setHandle} error={handleError} />
       <div className={styles.field}>
         <label htmlFor={`${id}-name`}>Display name</label>
         <input
