@@ -20,7 +20,7 @@ import {
   samplesOf,
   setHidden,
 } from "./support/call-sound.js";
-import { openConversation, send, waitForMessage } from "./support/chat-page.js";
+import { openConversation, send, waitForMessage, waitForRowName } from "./support/chat-page.js";
 import { expectDecoding } from "./support/video.js";
 import { DESKTOP, PHONE, shot, signUp, startChat, useWebSetup, type WebUser, webTest } from "./support/web.js";
 import { go } from "./trust-support.js";
@@ -52,6 +52,9 @@ async function pair(aliceHandle: string, bobHandle: string): Promise<{ alice: We
   await send(alice.page, "can I call?");
   await openConversation(bob.page, "Alice");
   await waitForMessage(bob.page, "can I call?");
+  // Bob has read it (Alice sees "Read"): his unread count and title are settled before a test
+  // leaves the conversation or reads the title.
+  await waitForRowName(alice.page, "can I call?", /, Read$/);
   return { alice, bob };
 }
 
