@@ -18,7 +18,7 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { launchChromium } from "../support/chromium.js";
 import { composer, openConversation, send, timeline, waitForMessage } from "./support/chat-page.js";
-import { expectDecoding, videoStats } from "./support/video.js";
+import { expectDecoding, RECORD_PEER_CONNECTIONS, videoStats } from "./support/video.js";
 import { checkA11y, DESKTOP, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 /** Three fake cameras (fake_device_0 … 2) and microphones, a fake screen, auto-allowed; loopback ICE. */
@@ -31,18 +31,6 @@ const MEDIA_FLAGS = [
 const web = useWebSetup({ browser: () => launchChromium(MEDIA_FLAGS) });
 
 const PART = "calls";
-
-/**
- * Keeps every RTCPeerConnection the page makes in `window.__pcs` (a subclass that only records
- * the real object), so the test can read what each leg sends. Page scripts are strings: no DOM types here.
- */
-const RECORD_PEER_CONNECTIONS = `(() => {
-  const Real = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Real {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-})()`;
 
 /** What the open legs send: the label of each sender's track by kind ("" for a sender without a track). */
 function sent(page: Page, kind: "audio" | "video"): Promise<string[]> {

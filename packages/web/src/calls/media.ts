@@ -6,6 +6,8 @@
  * change of camera or microphone, and screen sharing in a video call act on the local tracks and
  * the senders (`replaceTrack`, no renegotiation); turning the camera on in a voice call, or
  * sharing the screen there, adds a video sender, and the caller renegotiates (`needsOffer`).
+ * Whether a participant's video arrives comes from their track's mute state, and from decoded
+ * frames where the browser leaves that state stuck (#checkMutedVideo).
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
 import { constraintFor, type DeviceKind, isMissingDevice, saveDevice, savedDevice } from "./devices.js";
@@ -14,6 +16,9 @@ import { applyIceServers, IceServerSource, relayCallsEnabled } from "./ice-serve
 
 /** How long gathered ICE candidates wait to go out together (ms). */
 export const ICE_BATCH_MS = 40;
+
+/** How often a remote video track that says it is muted is checked for decoded frames (ms). */
+export const MUTED_VIDEO_CHECK_MS = 500;
 
 /** A remote participant's media, by user id. */
 export interface RemoteMedia {
@@ -42,6 +47,11 @@ interface Peer {
   reportedConnected: boolean;
   lastLost: number;
   lastReceived: number;
+  /** Frames of the remote video decoded at the last check, while its track says muted. */
+  videoFrames: number | undefined;
+  /** True while frames of a remote video track that says muted are still being decoded. */
+  mutedVideoFlows: boolean;
+  videoTimer: ReturnType<typeof setInterval> | undefined;
 }
 
 /** The media handler plugged into `client.calls`, plus the controls the call view uses. */
@@ -89,7 +99,7 @@ export class WebCallMedia implements CallMediaHandler {
     return [...this.#peers.values()].map((p) => ({
       peer: p.leg.peer,
       stream: p.remote,
-      video: p.remote.getVideoTracks().some((t) => t.readyState === "live" && !t.muted),
+      video: p.remote.getVideoTracks().some((t) => t.readyState === "live" && (!t.muted || p.mutedVideoFlows)),
     }));
   }
 
@@ -161,6 +171,7 @@ export class WebCallMedia implements CallMediaHandler {
     const peer = this.#peers.get(keyOf(leg));
     if (!peer) return;
     clearTimeout(peer.iceTimer);
+    clearInterval(peer.videoTimer);
     peer.pc.close();
     for (const track of peer.remote.getTracks()) track.stop();
     this.#peers.delete(keyOf(leg));
@@ -526,6 +537,9 @@ export class WebCallMedia implements CallMediaHandler {
       reportedConnected: false,
       lastLost: 0,
       lastReceived: 0,
+      videoFrames: undefined,
+      mutedVideoFlows: false,
+      videoTimer: undefined,
     };
     this.#peers.set(keyOf(leg), peer);
     // The microphone, and as video the screen while it is shared (also in a voice call), else the camera.
@@ -540,8 +554,12 @@ export class WebCallMedia implements CallMediaHandler {
       const track = e.track;
       const kept = peer.remote.getTracks().filter((t) => t !== track && t.readyState === "live" && t.kind !== track.kind);
       peer.remote = new MediaStream([...kept, track]);
-      track.addEventListener("mute", () => this.onChange());
+      track.addEventListener("mute", () => {
+        if (track.kind === "video") this.#checkMutedVideo(peer, track);
+        this.onChange();
+      });
       track.addEventListener("unmute", () => this.onChange());
+      if (track.kind === "video" && track.muted) this.#checkMutedVideo(peer, track);
       this.onChange();
     };
     pc.onconnectionstatechange = () => {
@@ -553,6 +571,45 @@ export class WebCallMedia implements CallMediaHandler {
     };
     this.onChange();
     return peer;
+  }
+
+  /**
+   * A remote video track that says it is muted may still be playing: after their offer rolled
+   * ours back (both turned on a camera at once, spec/calls.md §4.1), Chromium (seen in 156) never
+   * unmutes the remote video track that arrives with their offer, although its frames are decoded
+   * and play. So while the track says muted, its receiver's decoded frames decide whether the
+   * video shows: they must grow between two checks. The checks stop once the track unmutes, ends,
+   * or is no longer the leg's video.
+   */
+  #checkMutedVideo(peer: Peer, track: MediaStreamTrack): void {
+    clearInterval(peer.videoTimer);
+    peer.videoFrames = undefined;
+    peer.mutedVideoFlows = false;
+    const receiver = peer.pc.getReceivers().find((r) => r.track === track);
+    if (!receiver) return;
+    peer.videoTimer = setInterval(() => {
+      if (!track.muted || track.readyState !== "live" || !peer.remote.getTracks().includes(track) || peer.pc.signalingState === "closed") {
+        clearInterval(peer.videoTimer);
+        peer.videoTimer = undefined;
+        peer.mutedVideoFlows = false;
+        return;
+      }
+      receiver.getStats().then(
+        (report) => {
+          let frames = 0;
+          report.forEach((s: Record<string, unknown>) => {
+            if (s.type === "inbound-rtp") frames += Number(s.framesDecoded ?? 0);
+          });
+          const flows = peer.videoFrames !== undefined && frames > peer.videoFrames;
+          peer.videoFrames = frames;
+          if (flows !== peer.mutedVideoFlows) {
+            peer.mutedVideoFlows = flows;
+            this.onChange();
+          }
+        },
+        () => {},
+      );
+    }, MUTED_VIDEO_CHECK_MS);
   }
 
   #queueCandidate(peer: Peer, candidate: string): void {

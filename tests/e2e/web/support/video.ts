@@ -48,3 +48,31 @@ export function keepLocalTracks(page: Page): Promise<number> {
 export function localTrackStates(page: Page): Promise<string[]> {
   return page.evaluate("window.__callTracks.map((t) => t.readyState)");
 }
+
+/**
+ * An init script that keeps every RTCPeerConnection the page makes in `window.__pcs` (a subclass
+ * that only records the real object), so a test can read each leg's senders and stats.
+ */
+export const RECORD_PEER_CONNECTIONS = `(() => {
+  const Real = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Real {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+})()`;
+
+/** What arrives on the page's open legs (needs RECORD_PEER_CONNECTIONS): video frames decoded, audio packets received (inbound-rtp, summed). */
+export function inbound(page: Page): Promise<{ framesDecoded: number; audioPackets: number }> {
+  return page.evaluate(`(async () => {
+    let framesDecoded = 0;
+    let audioPackets = 0;
+    for (const pc of window.__pcs.filter((pc) => pc.connectionState !== "closed")) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type !== "inbound-rtp") return;
+        if (s.kind === "video") framesDecoded += s.framesDecoded || 0;
+        if (s.kind === "audio") audioPackets += s.packetsReceived || 0;
+      });
+    }
+    return { framesDecoded, audioPackets };
+  })()`);
+}
