@@ -134,6 +134,8 @@ webTest(
     const bobsChat = new URL(b.url()).pathname;
     await go(b, "/");
     await setHidden(b, true);
+    // Bob has read Alice's message (pair), so nothing is unread once the list has caught up.
+    await expect.poll(() => b.title()).toBe("Parley");
     const titleBefore = await b.title();
 
     // A voice call rings in the background: the notification, the title, and the ringtone.
