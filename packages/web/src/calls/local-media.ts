@@ -5,7 +5,7 @@
  * leg), screen sharing instead of the camera, and a device that is unplugged (the default device
  * of its kind takes over). What reaches the legs goes through {@link LegSenders}.
  */
-import { type DeviceKind, saveDevice, savedDevice } from "./devices.js";
+import { BROWSER_DEFAULT_ID, type DeviceKind, saveDevice, savedDevice } from "./devices.js";
 import { acquireCallMedia, openDeviceTrack } from "./user-media.js";
 
 /** How local tracks reach the call's legs. */
@@ -148,8 +148,8 @@ export class LocalMedia {
     return needsOffer;
   }
 
-  /** Uses another camera or microphone (see WebCallMedia.setDevice). */
-  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+  /** Uses another camera or microphone, or the browser's default (`undefined`); see WebCallMedia.setDevice. */
+  async setDevice(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
     saveDevice(kind, deviceId);
     const local = this.#stream;
     const old = kind === "videoinput" ? this.camera() : this.microphone();
@@ -157,7 +157,8 @@ export class LocalMedia {
       this.#hooks.onChange();
       return;
     }
-    if (old.readyState === "live" && old.getSettings().deviceId === deviceId) return;
+    // A track of the browser's own default entry already follows the default.
+    if (old.readyState === "live" && old.getSettings().deviceId === (deviceId ?? BROWSER_DEFAULT_ID)) return;
     const track = await this.#open(kind, deviceId, false);
     if (this.#stream !== local) {
       track.stop();

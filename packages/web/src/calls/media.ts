@@ -165,8 +165,9 @@ export class WebCallMedia implements CallMediaHandler {
    * from that device replaces the old one on every leg (replaceTrack: no renegotiation) with the
    * same mute / camera-off state; the old track stops. While the screen is shared the new camera
    * waits for the share to stop. Without a camera on (a voice call) only the choice is saved.
+   * `undefined` forgets the choice: the browser's default device, now and in the next calls.
    */
-  setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+  setDevice(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
     return this.#local.setDevice(kind, deviceId);
   }
 
