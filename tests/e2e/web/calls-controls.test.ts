@@ -5,7 +5,9 @@
 // - the Devices menu lists both cameras and the microphones; a choice swaps the track on the leg
 //   (the sender's track label changes, the other side keeps decoding), keeps mute, waits while the
 //   screen is shared, is remembered for the next call, and a saved camera that is gone falls back
-//   to the default with a notice;
+//   to the default with a notice; "Default" heads each list (selected while nothing is saved, the
+//   browser's own "default" microphone not listed twice) and picking it forgets the saved choice
+//   while the leg keeps sending, now from the default device;
 // - screen sharing from a voice call (no camera) adds video and stopping it stops the video;
 // - keyboard: Tab and Shift+Tab stay in the call dialog, Escape neither hangs up nor declines, focus
 //   returns to where it was; the "Call ended" notice covers neither the newest message nor the composer.
@@ -71,6 +73,16 @@ function overlaps(a: { x: number; y: number; width: number; height: number }, b:
 /** The device menu's list labelled `label` (Camera, Microphone) in the call dialog. */
 function deviceList(page: Page, label: "Camera" | "Microphone") {
   return page.getByRole("dialog").getByRole("combobox", { name: label });
+}
+
+/** The text of the entry selected in the device list labelled `label`. */
+function selectedEntry(page: Page, label: "Camera" | "Microphone"): Promise<string | null> {
+  return deviceList(page, label).locator("option:checked").textContent();
+}
+
+/** The device choice saved in this browser (localStorage), by kind. */
+function savedChoice(page: Page): Promise<Record<string, string>> {
+  return page.evaluate(`JSON.parse(localStorage.getItem("parley.calls.devices") || "{}")`);
 }
 
 /** Opens the Devices menu in the call dialog (if closed). */
@@ -166,12 +178,14 @@ webTest(
     expect(a.url()).toBe(at);
     expect(await focusPlace(a)).toBe("call");
 
-    // The Devices menu (keyboard): both microphones and the default are listed; Escape closes it, not the call.
+    // The Devices menu (keyboard): "Default" first (the browser's own default microphone is not
+    // listed twice), then both microphones; nothing is saved yet, so Default is selected. Escape closes it, not the call.
     await callA.getByRole("button", { name: "Devices" }).focus();
     await a.keyboard.press("Enter");
     await deviceList(a, "Microphone").waitFor();
     const mics = await deviceList(a, "Microphone").locator("option").allTextContents();
-    expect(mics).toEqual(expect.arrayContaining(["Fake Default Audio Input", "Fake Audio Input 1", "Fake Audio Input 2"]));
+    expect(mics).toEqual(["Default", "Fake Audio Input 1", "Fake Audio Input 2"]);
+    expect(await selectedEntry(a, "Microphone")).toBe("Default");
     await shot(a, PART, "controls-02-devices-voice");
     await checkA11y(a);
     await a.keyboard.press("Tab");
@@ -191,6 +205,12 @@ webTest(
     expect(await callA.getByRole("button", { name: "Unmute" }).getAttribute("aria-pressed")).toBe("true");
     await callA.getByRole("button", { name: "Unmute" }).click();
     await expect.poll(() => sentAudioEnabled(a)).toEqual([true]);
+    // A camera chosen in a voice call is only saved (no camera is on yet), and the list shows it.
+    expect(await selectedEntry(a, "Camera")).toBe("Default");
+    await deviceList(a, "Camera").selectOption({ label: "fake_device_0" });
+    await expect.poll(() => selectedEntry(a, "Camera")).toBe("fake_device_0");
+    expect(await savedChoice(a)).toHaveProperty("videoinput");
+    expect(await sent(a, "video")).toEqual([]);
     await callA.getByRole("button", { name: "Devices" }).click();
 
     // Alice turns on her camera: the call becomes a video call on both sides and Bob decodes her.
@@ -213,7 +233,7 @@ webTest(
     // Another camera: the leg's track changes (no renegotiation) and Bob keeps decoding.
     await openDevices(a);
     const cameras = await deviceList(a, "Camera").locator("option").allTextContents();
-    expect(cameras).toEqual(["fake_device_0", "fake_device_1", "fake_device_2"]);
+    expect(cameras).toEqual(["Default", "fake_device_0", "fake_device_1", "fake_device_2"]);
     await deviceList(a, "Camera").selectOption({ label: "fake_device_2" });
     await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_2"]);
     expect(await a.evaluate(`JSON.parse(localStorage.getItem("parley.calls.devices")).videoinput.length > 0`)).toBe(true);
@@ -309,6 +329,31 @@ webTest(
     await answer(b, a, "Alice", /^Video call · /);
     await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_0"]);
     await expectDecoding(b, "Video of Alice", "4:3");
+
+    // "Default" after a chosen device: the saved choice goes and the leg keeps sending, now from the
+    // browser's default device. The saved camera is gone, so its list shows Default already.
+    await openDevices(a);
+    expect(await selectedEntry(a, "Camera")).toBe("Default");
+    expect(await selectedEntry(a, "Microphone")).toBe("Fake Audio Input 2");
+    await deviceList(a, "Microphone").selectOption({ label: "Default" });
+    await expect.poll(() => sent(a, "audio"), { timeout: 10_000 }).toEqual(["Fake Default Audio Input"]);
+    expect(await sentAudioEnabled(a)).toEqual([true]);
+    expect(await savedChoice(a)).not.toHaveProperty("audioinput");
+    await deviceList(a, "Camera").selectOption({ label: "fake_device_2" });
+    await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_2"]);
+    expect(await savedChoice(a)).toHaveProperty("videoinput");
+    expect(await selectedEntry(a, "Camera")).toBe("fake_device_2");
+    await deviceList(a, "Camera").selectOption({ label: "Default" });
+    await expect.poll(() => sent(a, "video"), { timeout: 10_000 }).toEqual(["fake_device_0"]);
+    expect(await savedChoice(a)).toEqual({});
+    expect(await selectedEntry(a, "Camera")).toBe("Default");
+    expect(await selectedEntry(a, "Microphone")).toBe("Default");
+    await expectDecoding(b, "Video of Alice", "4:3");
+    await shot(a, PART, "controls-10-devices-default");
+    await a.setViewportSize(PHONE);
+    await shot(a, PART, "controls-10-devices-default");
+    await checkA11y(a);
+    await a.setViewportSize(DESKTOP);
     await a.getByRole("dialog").getByRole("button", { name: "Hang up" }).click();
     await b.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
 

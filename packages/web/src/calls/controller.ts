@@ -7,7 +7,7 @@
  * SDK to renegotiate (spec/calls.md §4.1). It holds no protocol logic.
  */
 import type { CallInfo, ParleyClient } from "@parley/protocol/client";
-import { type DeviceKind, type DeviceLists, listDevices } from "./devices.js";
+import { type DeviceKind, type DeviceLists, listDevices, savedDevices } from "./devices.js";
 import { type CallQuality, type RemoteMedia, WebCallMedia } from "./media.js";
 
 /** What the call UI shows. */
@@ -31,6 +31,8 @@ export interface CallsSnapshot {
   /** The device ids in use (undefined without such a track). */
   readonly cameraId: string | undefined;
   readonly microphoneId: string | undefined;
+  /** The devices chosen in this browser, by kind (none: the browser's default). */
+  readonly savedDevices: Partial<Record<DeviceKind, string>>;
   /** What changed by itself and the user should know ("Your camera was disconnected…"). */
   readonly notice: string | undefined;
   /** The last problem (a refused camera, a failed action), for the call view's alert. */
@@ -51,6 +53,7 @@ const EMPTY: CallsSnapshot = {
   devices: { cameras: [], microphones: [] },
   cameraId: undefined,
   microphoneId: undefined,
+  savedDevices: {},
   notice: undefined,
   error: undefined,
 };
@@ -154,18 +157,20 @@ export class CallsController {
     }
   }
 
-  /** Uses another camera or microphone (now, and in later calls in this browser). */
-  async setDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+  /** Uses another camera or microphone, or the browser's default (`undefined`), now and in later calls in this browser. */
+  async setDevice(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
     try {
       await this.#media.setDevice(kind, deviceId);
-      this.#set({ notice: undefined });
+      this.#set({ notice: undefined, savedDevices: savedDevices() });
     } catch (e) {
+      this.#set({ savedDevices: savedDevices() });
       this.#fail(e);
     }
   }
 
-  /** Reads the browser's cameras and microphones again (labels come once media is allowed). */
+  /** Reads the browser's cameras and microphones again (labels come once media is allowed), and the choice saved here. */
   async refreshDevices(): Promise<void> {
+    this.#set({ savedDevices: savedDevices() });
     try {
       this.#set({ devices: await listDevices() });
     } catch {

@@ -1,12 +1,14 @@
 /**
  * The in-call device menu: a "Devices" button that opens a small panel with two labelled lists,
  * Camera and Microphone (the browser's devices; a choice applies at once and is remembered for
- * the next calls in this browser). Escape or the button closes it and focus goes back to the button.
+ * the next calls in this browser). Each list starts with "Default": it forgets the choice and
+ * follows the browser's default device, and is selected while nothing is chosen. Escape or the
+ * button closes it and focus goes back to the button.
  */
 import { useId, useRef, useState } from "react";
 import styles from "./Calls.module.css";
 import { useCalls, useCallsController } from "./context.js";
-import { type DeviceKind, type DeviceOption, savedDevice } from "./devices.js";
+import { DEFAULT_DEVICE, type DeviceKind, type DeviceOption, selectedDevice } from "./devices.js";
 
 export function DeviceMenu() {
   const controller = useCallsController();
@@ -14,6 +16,8 @@ export function DeviceMenu() {
   const cameraId = useCalls((s) => s?.cameraId);
   const microphoneId = useCalls((s) => s?.microphoneId);
   const hasCamera = useCalls((s) => s?.hasCamera ?? false);
+  const savedCamera = useCalls((s) => s?.savedDevices.videoinput);
+  const savedMicrophone = useCalls((s) => s?.savedDevices.audioinput);
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
   const panelId = useId();
@@ -58,8 +62,9 @@ export function DeviceMenu() {
             label="Camera"
             kind="videoinput"
             options={devices?.cameras ?? []}
+            saved={savedCamera}
             // Without a camera on (a voice call) the list shows the choice that will be used.
-            current={hasCamera ? cameraId : savedDevice("videoinput")}
+            inUse={hasCamera ? cameraId : undefined}
             empty="Cameras are listed once a camera has been used here."
             onPick={(id) => controller?.setDevice("videoinput", id)}
           />
@@ -67,7 +72,8 @@ export function DeviceMenu() {
             label="Microphone"
             kind="audioinput"
             options={devices?.microphones ?? []}
-            current={microphoneId}
+            saved={savedMicrophone}
+            inUse={microphoneId}
             empty="No microphone found."
             onPick={(id) => controller?.setDevice("audioinput", id)}
           />
@@ -81,16 +87,22 @@ function DeviceSelect({
   label,
   kind,
   options,
-  current,
+  saved,
+  inUse,
   empty,
   onPick,
 }: {
   readonly label: string;
   readonly kind: DeviceKind;
+  /** The "Default" entry first, then the devices. */
   readonly options: readonly DeviceOption[];
-  readonly current: string | undefined;
+  /** The device chosen in this browser (none: the default). */
+  readonly saved: string | undefined;
+  /** The device in use now, if any. */
+  readonly inUse: string | undefined;
   readonly empty: string;
-  readonly onPick: (deviceId: string) => void;
+  /** A device id, or undefined for "Default". */
+  readonly onPick: (deviceId: string | undefined) => void;
 }) {
   const id = useId();
   if (options.length === 0) {
@@ -100,11 +112,16 @@ function DeviceSelect({
       </p>
     );
   }
-  const value = options.some((o) => o.deviceId === current) ? current : options[0]?.deviceId;
+  const value = selectedDevice(options, saved, inUse);
   return (
     <div className={styles.deviceField}>
       <label htmlFor={id}>{label}</label>
-      <select id={id} className={styles.deviceSelect} value={value} onChange={(e) => onPick(e.target.value)}>
+      <select
+        id={id}
+        className={styles.deviceSelect}
+        value={value}
+        onChange={(e) => onPick(e.target.value === DEFAULT_DEVICE ? undefined : e.target.value)}
+      >
         {options.map((o) => (
           <option key={o.deviceId} value={o.deviceId}>
             {o.label}
