@@ -1,13 +1,7 @@
 import { defaultServerConditions } from "vite";
 import { configDefaults, defineProject } from "vitest/config";
 
-/**
- * Test files of the web client's browser tests run at the same time, two by default: each file
- * has its own relay (on a free port), its own Chromium and its own screenshot names, and most of
- * a file's time is spent waiting on the browser and the relay, so two at once on two cores cut
- * the wall time without starving either. PARLEY_WEB_TEST_WORKERS=1 runs them one after another.
- */
-const workers = Number(process.env.PARLEY_WEB_TEST_WORKERS ?? 2);
+import { E2E_GROUP, E2E_WORKERS } from "../support/workers.js";
 
 export default defineProject({
   ssr: { resolve: { conditions: ["@parley/source", ...defaultServerConditions] } },
@@ -21,8 +15,8 @@ export default defineProject({
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    maxWorkers: Number.isInteger(workers) && workers > 0 ? workers : 2,
-    // A worker count of its own needs a group of its own: after the other projects' files.
-    sequence: { groupOrder: 1 },
+    // Two files at a time with the Node end-to-end tests (support/workers.ts), after the unit tests.
+    maxWorkers: E2E_WORKERS,
+    sequence: { groupOrder: E2E_GROUP },
   },
 });
