@@ -5,9 +5,10 @@
 // on both sides, closes the call view and leaves "Video call · m:ss" lines. A declined call says
 // so. Prints the set-up time (accept → first decoded frame on both sides). With slow cameras, the
 // offer and the answer do not wait for them: the callee rings and the call connects while the
-// cameras still open, then frames flow both ways; a camera refused after the offer went ends the
-// call (the callee stops ringing, the caller reads why). Screenshots of ringing and in-call at
-// phone and desktop sizes in test-output/web/calls/.
+// cameras still open, then frames flow both ways. A camera refused at once stops the call before
+// anything rings; refused after the offer went, it cancels the call (the callee stops ringing);
+// the caller reads why either way. Screenshots of ringing and in-call at phone and desktop sizes
+// in test-output/web/calls/.
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { launchChromium } from "../support/chromium.js";
@@ -213,30 +214,45 @@ webTest(
   },
 );
 
-webTest("a camera refused after the offer went: the call ends, the caller reads why", { timeout: 180_000 }, async () => {
-  const gina = await signUp(web.browser, web.relay, "gina", "Gina");
-  const hugo = await signUp(web.browser, web.relay, "hugo", "Hugo");
-  const g = gina.page;
-  const h = hugo.page;
-  await startChat(g, "hugo");
-  await send(g, "no camera");
-  await openConversation(h, "Gina");
-  await waitForMessage(h, "no camera");
-  await g.evaluate(slowGetUserMedia(3_000, true));
+webTest(
+  "a refused camera: at once, nothing rings; after the offer went, the call is cancelled; the caller reads why",
+  { timeout: 180_000 },
+  async () => {
+    const gina = await signUp(web.browser, web.relay, "gina", "Gina");
+    const hugo = await signUp(web.browser, web.relay, "hugo", "Hugo");
+    const g = gina.page;
+    const h = hugo.page;
+    await startChat(g, "hugo");
+    await send(g, "no camera");
+    await openConversation(h, "Gina");
+    await waitForMessage(h, "no camera");
 
-  await g.getByRole("button", { name: "Video call Hugo" }).click();
-  const ringing = h.getByRole("alertdialog", { name: "Gina" });
-  await ringing.waitFor({ timeout: 30_000 });
-  // The refusal cancels the call: Hugo stops ringing and has a missed call; Gina reads why.
-  await ringing.waitFor({ state: "detached", timeout: 30_000 });
-  await g.getByRole("alert").filter({ hasText: "Parley may not use the camera or microphone" }).waitFor({ timeout: 15_000 });
-  await g.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
-  await waitForMessage(h, "Missed video call");
-  await shot(g, PART, "07-camera-refused");
-  // The call buttons are usable again.
-  expect(await g.getByRole("button", { name: "Video call Hugo" }).isEnabled()).toBe(true);
-  expect(gina.pageErrors).toEqual([]);
-  expect(hugo.pageErrors).toEqual([]);
-  await gina.context.close();
-  await hugo.context.close();
-});
+    // Refused at once (before the offer is ready): the call does not start, nothing rings.
+    await g.evaluate(slowGetUserMedia(0, true));
+    await g.getByRole("button", { name: "Video call Hugo" }).click();
+    await g.getByRole("alert").filter({ hasText: "Parley may not use the camera or microphone" }).waitFor({ timeout: 15_000 });
+    await g.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
+    await h.waitForTimeout(1_000);
+    expect(await h.getByRole("alertdialog").count()).toBe(0);
+    await g.getByRole("alert").getByRole("button", { name: "Dismiss" }).click();
+
+    // Refused after the offer went (a person declining the permission prompt).
+    await g.evaluate(slowGetUserMedia(3_000, true));
+
+    await g.getByRole("button", { name: "Video call Hugo" }).click();
+    const ringing = h.getByRole("alertdialog", { name: "Gina" });
+    await ringing.waitFor({ timeout: 30_000 });
+    // The refusal cancels the call: Hugo stops ringing and has a missed call; Gina reads why.
+    await ringing.waitFor({ state: "detached", timeout: 30_000 });
+    await g.getByRole("alert").filter({ hasText: "Parley may not use the camera or microphone" }).waitFor({ timeout: 15_000 });
+    await g.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
+    await waitForMessage(h, "Missed video call");
+    await shot(g, PART, "07-camera-refused");
+    // The call buttons are usable again.
+    expect(await g.getByRole("button", { name: "Video call Hugo" }).isEnabled()).toBe(true);
+    expect(gina.pageErrors).toEqual([]);
+    expect(hugo.pageErrors).toEqual([]);
+    await gina.context.close();
+    await hugo.context.close();
+  },
+);

@@ -4,10 +4,11 @@
  * the local camera and microphone (./local-media.ts), `connected()` once a leg's connection is up,
  * and cleanup when a leg closes (the local tracks stop with the last leg). A new leg does not wait
  * for the camera: its offer (or answer) goes with sending transceivers that have no track yet, and
- * the tracks go on them (`replaceTrack`) once getUserMedia resolves; if it fails, `onMediaFailed`. Mute, camera off, a
- * change of camera or microphone, and screen sharing in a video call act on the local tracks and
- * the senders (`replaceTrack`, no renegotiation); turning the camera on in a voice call, or
- * sharing the screen there, adds a video sender, and the caller renegotiates (`needsOffer`).
+ * the tracks go on them (`replaceTrack`) once getUserMedia resolves (if it fails after the offer
+ * or answer went: `onMediaFailed`). Mute, camera off, a change of camera or microphone, and
+ * screen sharing in a video call act on the local tracks and the senders (`replaceTrack`, no
+ * renegotiation); turning the camera on in a voice call, or sharing the screen there, adds a
+ * video sender, and the caller renegotiates (`needsOffer`).
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
 import { LegConnection, legKey, type RemoteMedia } from "./call-leg.js";
@@ -26,6 +27,8 @@ export class WebCallMedia implements CallMediaHandler {
   readonly #legs = new Map<string, LegConnection>();
   readonly #local: LocalMedia;
   readonly #ice: IceServerSource;
+  /** New legs whose first offer or answer went to the SDK (a media failure after that ends the call). */
+  readonly #handedOut = new WeakSet<LegConnection>();
   /** Called on any change of the local stream, the remote streams or the controls. */
   onChange: () => void = () => {};
   /** Called when a media step fails (a refused permission while the call runs, a failed action). */
@@ -128,7 +131,7 @@ export class WebCallMedia implements CallMediaHandler {
     connection.sendOn(video ? ["audio", "video"] : ["audio"]);
     this.#attachLocal(connection, video);
     const sdp = await connection.createOffer();
-    this.#throwIfMediaFailed();
+    this.#handOut(connection);
     return sdp;
   }
 
@@ -140,7 +143,7 @@ export class WebCallMedia implements CallMediaHandler {
     const video = /\nm=video /.test(sdp);
     const answer = await connection.answerOffer(sdp, video ? ["audio", "video"] : ["audio"]);
     this.#attachLocal(connection, video);
-    this.#throwIfMediaFailed();
+    this.#handOut(connection);
     return answer;
   }
 
@@ -281,15 +284,24 @@ export class WebCallMedia implements CallMediaHandler {
           this.onChange();
         },
         (error: unknown) => {
-          if (open()) this.onMediaFailed(connection.leg, error);
+          // Before its offer or answer went, the SDK's step fails instead (#handOut).
+          if (open() && this.#handedOut.has(connection)) this.onMediaFailed(connection.leg, error);
         },
       )
       .catch((e: unknown) => this.onError(e));
   }
 
-  /** getUserMedia failed already (before the offer or answer went): the SDK's step fails, as nothing was sent yet. */
-  #throwIfMediaFailed(): void {
+  /**
+   * A new leg's first offer or answer goes to the SDK, unless getUserMedia failed already: then the
+   * leg closes and the SDK's step fails with that error, as nothing was sent yet (the call does not
+   * start, or keeps ringing here).
+   */
+  #handOut(connection: LegConnection): void {
     const failure = this.#local.failure;
-    if (failure) throw failure.error;
+    if (failure) {
+      this.closeLeg(connection.leg);
+      throw failure.error;
+    }
+    this.#handedOut.add(connection);
   }
 }
