@@ -10,8 +10,11 @@ import { useCalls, useCallsController } from "./context.js";
 
 export function CallButtons({ conversationId, title }: { readonly conversationId: string; readonly title: string }) {
   const controller = useCallsController();
-  // A call from here should not wait for the ICE servers: ask for them now (cached by the SDK).
-  useEffect(() => controller?.prepare(), [controller]);
+  // A call from here should not wait for the ICE servers: ask for them when a conversation opens
+  // (the SDK answers from its cache while they are fresh; a new login empties it).
+  useEffect(() => {
+    if (conversationId) controller?.prepare();
+  }, [controller, conversationId]);
   const busy = useCalls((s) => s?.current !== undefined || s?.incoming !== undefined);
   const disabled = !controller || busy;
   return (
