@@ -12,7 +12,8 @@
 // time goes (medians of each step). Runs itself inside a loopback-only network namespace
 // (re-exec under `unshare --net` with only lo up) when it can (root); says which.
 // Rewrites the "Calls" block of BENCHMARKS.md (--no-write leaves it); JSON results go to the
-// temp folder.
+// temp folder. --web-dist DIR serves another build of the web client (e.g. another checkout's
+// packages/web/dist, for an A/B comparison against the same relay); it never writes BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -28,14 +29,29 @@ import { BASELINE_PAGE, PAGE_TIMINGS } from "./page-timings.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WEB = join(ROOT, "packages/web");
-const DIST = join(WEB, "dist");
 const { values: args } = parseArgs({
   options: {
     rounds: { type: "string", default: "9" },
     "no-write": { type: "boolean", default: false },
     "no-netns": { type: "boolean", default: false },
+    "web-dist": { type: "string" },
+    help: { type: "boolean", default: false },
   },
 });
+if (args.help) {
+  process.stdout.write(
+    [
+      "npm run bench:calls -- [options]",
+      "  --rounds N        counted rounds of Parley and of the baseline, alternating (default 9; one more warm-up each)",
+      "  --no-write        print the results, leave BENCHMARKS.md alone",
+      "  --no-netns        measure in the host's network namespace (default: re-run inside a loopback-only one when root)",
+      "  --web-dist DIR    serve this prebuilt web client instead of packages/web/dist (A/B runs; implies --no-write)",
+      "",
+    ].join("\n"),
+  );
+  process.exit(0);
+}
+const DIST = args["web-dist"] ? fileURLToPath(new URL(args["web-dist"], `file://${process.cwd()}/`)) : join(WEB, "dist");
 const ROUNDS = Number(args.rounds);
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -88,6 +104,10 @@ function newestMtime(dir) {
 }
 
 async function ensureWebBuild() {
+  if (args["web-dist"]) {
+    if (!existsSync(join(DIST, "index.html"))) throw new Error(`--web-dist: no index.html in ${DIST}`);
+    return `the prebuilt ${DIST}`;
+  }
   const index = join(DIST, "index.html");
   const sources = Math.max(newestMtime(join(WEB, "src")), newestMtime(join(ROOT, "packages/protocol/src")));
   if (existsSync(index) && statSync(index).mtimeMs > sources) return "existing build (newer than its sources)";
@@ -371,7 +391,7 @@ try {
   const block = report(results);
   console.log(block);
   log(`results: ${out}`);
-  if (!args["no-write"]) {
+  if (!args["no-write"] && !args["web-dist"]) {
     writeBlock(block);
     log("BENCHMARKS.md: the Calls block is rewritten");
   }

@@ -3,13 +3,17 @@
 // sides decode the other's frames; screen sharing swaps the sent track and the peer keeps
 // decoding (now the 1280x720 screen); mute and camera toggle; hanging up stops every local track
 // on both sides, closes the call view and leaves "Video call · m:ss" lines. A declined call says
-// so. Prints the set-up time (accept → first decoded frame on both sides). Screenshots of ringing
-// and in-call at phone and desktop sizes in test-output/web/calls/.
+// so. Prints the set-up time (accept → first decoded frame on both sides). With slow cameras, the
+// offer and the answer do not wait for them: the callee rings and the call connects while the
+// cameras still open, then frames flow both ways. A camera refused at once stops the call before
+// anything rings; refused after the offer went, it cancels the call (the callee stops ringing);
+// the caller reads why either way. Screenshots of ringing and in-call at phone and desktop sizes
+// in test-output/web/calls/.
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { launchChromium } from "../support/chromium.js";
 import { openConversation, send, waitForMessage } from "./support/chat-page.js";
-import { expectDecoding, keepLocalTracks, localTrackStates } from "./support/video.js";
+import { expectDecoding, keepLocalTracks, localTrackStates, slowGetUserMedia } from "./support/video.js";
 import { checkA11y, DESKTOP, PHONE, shot, signUp, startChat, useWebSetup, webTest } from "./support/web.js";
 
 /** Fake camera (640x480), microphone and screen (1280x720), auto-allowed; host candidates on loopback. */
@@ -157,3 +161,98 @@ webTest("a declined voice call: the caller is told, both keep a history line", {
   await carol.context.close();
   await dave.context.close();
 });
+
+webTest(
+  "slow cameras: the callee rings and the call connects before they open, then frames flow both ways",
+  { timeout: 180_000 },
+  async () => {
+    const erin = await signUp(web.browser, web.relay, "erin", "Erin");
+    const finn = await signUp(web.browser, web.relay, "finn", "Finn");
+    const e = erin.page;
+    const f = finn.page;
+    await startChat(e, "finn");
+    await send(e, "slow camera");
+    await openConversation(f, "Erin");
+    await waitForMessage(f, "slow camera");
+    // Both cameras take 4 s to open (a slow device, or a person deciding on the permission prompt).
+    await e.evaluate(slowGetUserMedia(4_000));
+    await f.evaluate(slowGetUserMedia(4_000));
+
+    const calledAt = Date.now();
+    await e.getByRole("button", { name: "Video call Finn" }).click();
+    const ringing = f.getByRole("alertdialog", { name: "Erin" });
+    await ringing.waitFor({ timeout: 30_000 });
+    // Erin's offer went without her camera: Finn rings while it still opens.
+    expect(await e.evaluate("window.__gumOpened")).toBe(0);
+    console.log(`slow camera: click → Finn's device rings: ${Date.now() - calledAt} ms (getUserMedia takes 4000 ms)`);
+    // Muted while the microphone opens: it is muted once open.
+    const callView = e.getByRole("dialog", { name: "Finn" });
+    await callView.getByRole("button", { name: "Mute" }).click();
+
+    // Finn's answer goes without his camera too: the call connects (Erin's timer runs) before it opens.
+    await ringing.getByRole("button", { name: "Accept" }).click();
+    await callView.getByTestId("call-timer").waitFor({ timeout: 30_000 });
+    expect(await f.evaluate("window.__gumOpened")).toBe(0);
+
+    // Once both cameras are open, their frames flow both ways (replaceTrack, no new offer).
+    await expectDecoding(e, "Video of Finn", "4:3");
+    await expectDecoding(f, "Video of Erin", "4:3");
+    expect(await e.evaluate("window.__gumOpened")).toBe(1);
+    expect(await f.evaluate("window.__gumOpened")).toBe(1);
+    expect(await callView.getByRole("button", { name: "Unmute" }).getAttribute("aria-pressed")).toBe("true");
+    expect(await e.evaluate(`document.querySelector('video[aria-label="Your camera"]').srcObject.getAudioTracks()[0].enabled`)).toBe(false);
+
+    expect(await keepLocalTracks(e)).toBe(2);
+    await callView.getByRole("button", { name: "Hang up" }).click();
+    await callView.waitFor({ state: "detached", timeout: 15_000 });
+    await f.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
+    await expect.poll(() => localTrackStates(e), { timeout: 10_000 }).toEqual(["ended", "ended"]);
+    expect(erin.pageErrors).toEqual([]);
+    expect(finn.pageErrors).toEqual([]);
+    await erin.context.close();
+    await finn.context.close();
+  },
+);
+
+webTest(
+  "a refused camera: at once, nothing rings; after the offer went, the call is cancelled; the caller reads why",
+  { timeout: 180_000 },
+  async () => {
+    const gina = await signUp(web.browser, web.relay, "gina", "Gina");
+    const hugo = await signUp(web.browser, web.relay, "hugo", "Hugo");
+    const g = gina.page;
+    const h = hugo.page;
+    await startChat(g, "hugo");
+    await send(g, "no camera");
+    await openConversation(h, "Gina");
+    await waitForMessage(h, "no camera");
+
+    // Refused at once (before the offer is ready): the call does not start, nothing rings.
+    await g.evaluate(slowGetUserMedia(0, true));
+    await g.getByRole("button", { name: "Video call Hugo" }).click();
+    await g.getByRole("alert").filter({ hasText: "Parley may not use the camera or microphone" }).waitFor({ timeout: 15_000 });
+    await g.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
+    await h.waitForTimeout(1_000);
+    expect(await h.getByRole("alertdialog").count()).toBe(0);
+    await g.getByRole("alert").getByRole("button", { name: "Dismiss" }).click();
+
+    // Refused after the offer went (a person declining the permission prompt).
+    await g.evaluate(slowGetUserMedia(3_000, true));
+
+    await g.getByRole("button", { name: "Video call Hugo" }).click();
+    const ringing = h.getByRole("alertdialog", { name: "Gina" });
+    await ringing.waitFor({ timeout: 30_000 });
+    // The refusal cancels the call: Hugo stops ringing and has a missed call; Gina reads why.
+    await ringing.waitFor({ state: "detached", timeout: 30_000 });
+    await g.getByRole("alert").filter({ hasText: "Parley may not use the camera or microphone" }).waitFor({ timeout: 15_000 });
+    await g.getByRole("dialog").waitFor({ state: "detached", timeout: 15_000 });
+    await waitForMessage(h, "Missed video call");
+    await shot(g, PART, "07-camera-refused");
+    // The call buttons are usable again.
+    expect(await g.getByRole("button", { name: "Video call Hugo" }).isEnabled()).toBe(true);
+    expect(gina.pageErrors).toEqual([]);
+    expect(hugo.pageErrors).toEqual([]);
+    await gina.context.close();
+    await hugo.context.close();
+  },
+);

@@ -1,13 +1,20 @@
 /**
  * The voice and video call buttons of a conversation header (1:1 and groups). They are
- * disabled while a call runs on this device or before the client is ready.
+ * disabled while a call runs on this device or before the client is ready. Showing them fetches
+ * the ICE servers ahead (cached by the SDK), so a call from here does not wait for them.
  */
 
+import { useEffect } from "react";
 import styles from "./Calls.module.css";
 import { useCalls, useCallsController } from "./context.js";
 
 export function CallButtons({ conversationId, title }: { readonly conversationId: string; readonly title: string }) {
   const controller = useCallsController();
+  // A call from here should not wait for the ICE servers: ask for them when a conversation opens
+  // (the SDK answers from its cache while they are fresh; a new login empties it).
+  useEffect(() => {
+    if (conversationId) controller?.prepare();
+  }, [controller, conversationId]);
   const busy = useCalls((s) => s?.current !== undefined || s?.incoming !== undefined);
   const disabled = !controller || busy;
   return (

@@ -41,8 +41,9 @@ export function legKey(leg: CallLeg): string {
  *
  * @example
  * const conn = new LegConnection(leg, configuration, hooks);
- * conn.addLocal(local.getTracks(), local);
+ * conn.sendOn(["audio", "video"]);
  * const sdp = await conn.createOffer();
+ * await conn.attach(local.getTracks()); // once the camera is open
  */
 export class LegConnection {
   readonly leg: CallLeg;
@@ -84,9 +85,29 @@ export class LegConnection {
     };
   }
 
-  /** Sends `tracks` (the microphone and the video being sent) as part of `stream`. */
-  addLocal(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
-    for (const track of tracks) this.pc.addTrack(track, stream);
+  /**
+   * Adds a sending transceiver of each kind, with no track yet: the offer can go before the camera
+   * and microphone are open, and {@link attach} puts their tracks on without a new offer.
+   */
+  sendOn(kinds: readonly ("audio" | "video")[]): void {
+    for (const kind of kinds) this.pc.addTransceiver(kind, { direction: "sendrecv" });
+  }
+
+  /**
+   * Puts the local `tracks` (the microphone and the video being sent) on the leg's sending
+   * transceivers of their kinds that have no track yet (replaceTrack: no renegotiation). A track
+   * of a kind the leg does not send is left out.
+   */
+  async attach(tracks: readonly MediaStreamTrack[]): Promise<void> {
+    const free = this.pc.getTransceivers().filter((t) => !t.sender.track && sends(t.direction) && t.currentDirection !== "stopped");
+    const puts: Promise<void>[] = [];
+    for (const track of tracks) {
+      const i = free.findIndex((t) => t.receiver.track.kind === track.kind);
+      if (i < 0) continue;
+      const [transceiver] = free.splice(i, 1);
+      if (transceiver) puts.push(transceiver.sender.replaceTrack(track));
+    }
+    await Promise.all(puts);
   }
 
   /** A new offer for this leg (its local description). */
@@ -95,12 +116,19 @@ export class LegConnection {
     return this.pc.localDescription?.sdp ?? "";
   }
 
-  /** Answers their offer. */
-  async answerOffer(sdp: string): Promise<string> {
+  /**
+   * Answers their offer; on a new leg, `send` names the kinds this side will send (their
+   * transceivers answer sendrecv before the tracks are there: {@link attach} puts them on).
+   */
+  async answerOffer(sdp: string, send: readonly ("audio" | "video")[] = []): Promise<string> {
     // Both sides renegotiated at once (each turned on a camera): in have-local-offer, their offer
     // rolls ours back (implicit rollback); the SDK drops the answer to ours and settles the leg
     // with one more offer (spec/calls.md §4.1).
     await this.pc.setRemoteDescription({ type: "offer", sdp });
+    for (const kind of send) {
+      const transceiver = this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind && t.direction === "recvonly");
+      if (transceiver) transceiver.direction = "sendrecv";
+    }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     return this.pc.localDescription?.sdp ?? "";
   }
@@ -205,6 +233,11 @@ export class LegConnection {
       this.#hooks.sendCandidates(this.leg, batch).catch((e: unknown) => this.#hooks.onError(e));
     }, ICE_BATCH_MS);
   }
+}
+
+/** True for a direction that sends. */
+function sends(direction: RTCRtpTransceiverDirection): boolean {
+  return direction === "sendrecv" || direction === "sendonly";
 }
 
 /** The kind of a sender's transceiver (a sender whose track was replaced by null keeps its kind). */

@@ -67,6 +67,8 @@ export class CallsController {
   readonly #media: WebCallMedia;
   readonly #listeners = new Set<() => void>();
   readonly #off: (() => void)[] = [];
+  /** Calls hung up here because their camera or microphone could not be opened. */
+  readonly #failedCalls = new Set<string>();
   #snapshot: CallsSnapshot = EMPTY;
   #qualityTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -75,6 +77,7 @@ export class CallsController {
     this.#media = new WebCallMedia(client);
     this.#media.onChange = () => this.#syncMedia();
     this.#media.onError = (e) => this.#fail(e);
+    this.#media.onMediaFailed = (leg, e) => this.#mediaFailed(leg.callId, e);
     this.#media.onNotice = (text) => this.#set({ notice: text });
     this.#media.onDevicesChanged = () => void this.refreshDevices();
     this.#media.onScreenShareEnded = () => void this.#stopSharing();
@@ -84,6 +87,12 @@ export class CallsController {
       client.calls.on("state", (call) => this.#onCall(call)),
       client.calls.on("error", (e) => this.#fail(e)),
     );
+    this.#media.prepare();
+  }
+
+  /** Gets ready for a call from the UI (a conversation with call buttons opened): the ICE servers are fetched ahead. */
+  prepare(): void {
+    this.#media.prepare();
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -235,6 +244,8 @@ export class CallsController {
     }
     if (!call.onThisDevice) return;
     if (call.state === "ringing") {
+      // Answering should not wait for the ICE servers either.
+      this.#media.prepare();
       this.#set({ incoming: call });
       return;
     }
@@ -273,6 +284,26 @@ export class CallsController {
     });
     // Labels are readable once the camera or microphone is allowed: list the devices then.
     if (!hadLocal && m.localStream) void this.refreshDevices();
+  }
+
+  /**
+   * The camera or microphone of a call whose offer or answer went could not be opened: the call is
+   * hung up (the other side stops ringing or sees it end) and the error shows as when the call
+   * could not start.
+   */
+  #mediaFailed(callId: string, e: unknown): void {
+    this.#fail(e);
+    if (this.#failedCalls.has(callId)) return;
+    this.#failedCalls.add(callId);
+    this.#client.calls.hangup(callId).then(
+      (call) => {
+        this.#onCall(call);
+        // The error says what happened, rather than "Call cancelled".
+        if (this.#snapshot.ended?.id === callId) this.#set({ ended: undefined });
+      },
+      // Already ended, or never placed (the SDK's step failed and said so).
+      () => {},
+    );
   }
 
   #fail(e: unknown): void {

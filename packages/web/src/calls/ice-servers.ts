@@ -43,8 +43,9 @@ export const MIN_REFRESH_DELAY_MS = 1_000;
 export const REFRESH_RETRY_MS = 15_000;
 /**
  * How long after handing out a configuration a refresh that finds no open connection waits for
- * one (ms): the connection is made after its configuration, once the camera is on, which can
- * take a while (a permission prompt). Meanwhile it checks every {@link MIN_REFRESH_DELAY_MS}.
+ * one (ms): the connection is made right after its configuration (it does not wait for the
+ * camera), but a slow step in between must not cost an open call its refresh. Meanwhile it
+ * checks every {@link MIN_REFRESH_DELAY_MS}.
  */
 export const LEG_SETUP_GRACE_MS = 5 * 60_000;
 /** Fire a refresh this much after the SDK's `refreshAt`, so its cache has surely gone stale (ms). */

@@ -41,6 +41,13 @@ export class LocalMedia {
   readonly #hooks: LocalMediaHooks;
   #stream: MediaStream | undefined;
   #pending: Promise<MediaStream> | undefined;
+  /** Whether the pending getUserMedia asked for a camera. */
+  #pendingVideo = false;
+  /** Why getUserMedia failed for this call (until `stop`). */
+  #failure: { readonly error: unknown } | undefined;
+  /** Mute and camera off as the user set them, also before the tracks exist (applied when they come). */
+  #muted = false;
+  #cameraOff = false;
   #screen: MediaStreamTrack | undefined;
   /** What the preview shows: the audio and the video being sent (the screen while sharing). */
   #view: MediaStream | undefined;
@@ -67,6 +74,40 @@ export class LocalMedia {
     return this.#screen;
   }
 
+  /** True while getUserMedia for the call runs (the legs are up, the tracks not yet). */
+  get opening(): boolean {
+    return this.#pending !== undefined && this.#stream === undefined && this.#failure === undefined;
+  }
+
+  /** True when the camera is open, or being opened for the call. */
+  get hasCamera(): boolean {
+    return this.camera() !== undefined || (this.opening && this.#pendingVideo);
+  }
+
+  /** True when the microphone is muted (or there is none, and none is being opened). */
+  get muted(): boolean {
+    const track = this.#stream?.getAudioTracks()[0];
+    if (track) return !track.enabled;
+    return this.opening ? this.#muted : true;
+  }
+
+  /** True when the camera is off (or there is none, and none is being opened). */
+  get cameraOff(): boolean {
+    const camera = this.camera();
+    if (camera) return !camera.enabled;
+    return this.opening && this.#pendingVideo ? this.#cameraOff : true;
+  }
+
+  /** The error getUserMedia failed with for this call, if it did. */
+  get failure(): { readonly error: unknown } | undefined {
+    return this.#failure;
+  }
+
+  /** True when a new leg should send video: the camera is open (or being opened) or the screen is shared. */
+  sendsVideo(): boolean {
+    return this.#screen !== undefined || this.hasCamera;
+  }
+
   /** The live camera track, if any. */
   camera(): MediaStreamTrack | undefined {
     return this.#stream?.getVideoTracks().find((t) => t.readyState === "live");
@@ -83,20 +124,49 @@ export class LocalMedia {
     return [...stream.getAudioTracks(), ...(video ? [video] : [])];
   }
 
-  /** The call's local stream, opened once (with a camera when `video`); later calls get the same one. */
+  /**
+   * The call's local stream, opened once (with a camera when `video`); later calls get the same
+   * one. Mute and camera off set while it opened apply to its tracks.
+   */
   async acquire(video: boolean): Promise<MediaStream> {
     if (this.#stream) return this.#stream;
-    this.#pending ??= acquireCallMedia(video, this.#hooks.onNotice).then((stream) => {
-      this.#stream = stream;
-      for (const track of stream.getTracks()) this.#watch(track);
-      if (!this.#listening && navigator.mediaDevices?.addEventListener) {
-        navigator.mediaDevices.addEventListener("devicechange", this.#onDeviceChange);
-        this.#listening = true;
-      }
-      this.#refreshView();
-      return stream;
-    });
+    if (!this.#pending) {
+      this.#pendingVideo = video;
+      const pending = acquireCallMedia(video, this.#hooks.onNotice).then(
+        (stream) => {
+          // The call ended while the camera opened.
+          if (this.#pending !== pending) {
+            for (const track of stream.getTracks()) track.stop();
+            return stream;
+          }
+          this.#stream = stream;
+          for (const track of stream.getAudioTracks()) track.enabled = !this.#muted;
+          for (const track of stream.getVideoTracks()) track.enabled = !this.#cameraOff;
+          for (const track of stream.getTracks()) this.#watch(track);
+          if (!this.#listening && navigator.mediaDevices?.addEventListener) {
+            navigator.mediaDevices.addEventListener("devicechange", this.#onDeviceChange);
+            this.#listening = true;
+          }
+          this.#refreshView();
+          return stream;
+        },
+        (error: unknown) => {
+          if (this.#pending === pending) {
+            this.#failure = { error };
+            this.#hooks.onChange();
+          }
+          throw error;
+        },
+      );
+      this.#pending = pending;
+      this.#hooks.onChange();
+    }
     return this.#pending;
+  }
+
+  /** Waits for the call's getUserMedia, if it runs (its failure is the call's, not the caller's). */
+  async #opened(): Promise<void> {
+    if (this.opening) await this.#pending?.catch(() => undefined);
   }
 
   /** Stops the camera, microphone and any screen share (the call is over here). */
@@ -106,6 +176,9 @@ export class LocalMedia {
     for (const track of this.#stream?.getTracks() ?? []) track.stop();
     this.#stream = undefined;
     this.#pending = undefined;
+    this.#failure = undefined;
+    this.#muted = false;
+    this.#cameraOff = false;
     this.#view = undefined;
     if (this.#listening) {
       navigator.mediaDevices?.removeEventListener?.("devicechange", this.#onDeviceChange);
@@ -116,18 +189,22 @@ export class LocalMedia {
 
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
+    this.#muted = muted;
     for (const track of this.#stream?.getAudioTracks() ?? []) track.enabled = !muted;
     this.#hooks.onChange();
   }
 
   /** Turns the camera off or on (the remote side sees black frames while off). */
   setCameraOff(off: boolean): void {
+    this.#cameraOff = off;
     for (const track of this.#stream?.getVideoTracks() ?? []) track.enabled = !off;
     this.#hooks.onChange();
   }
 
   /** Turns the camera on (see WebCallMedia.turnOnCamera). True when a leg needs a new offer. */
   async turnOnCamera(): Promise<boolean> {
+    await this.#opened();
+    this.#cameraOff = false;
     const local = this.#stream;
     if (!local) throw new Error("the call has no local media yet");
     const camera = this.camera();
@@ -151,6 +228,7 @@ export class LocalMedia {
   /** Uses another camera or microphone, or the browser's default (`undefined`); see WebCallMedia.setDevice. */
   async setDevice(kind: DeviceKind, deviceId: string | undefined): Promise<void> {
     saveDevice(kind, deviceId);
+    await this.#opened();
     const local = this.#stream;
     const old = kind === "videoinput" ? this.camera() : this.microphone();
     if (!local || !old) {

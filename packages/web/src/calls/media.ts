@@ -2,10 +2,13 @@
  * The web client's WebRTC layer for `client.calls` (spec/calls.md §8), put together: one
  * RTCPeerConnection per leg (./call-leg.ts) with the relay's STUN/TURN servers (./ice-servers.ts),
  * the local camera and microphone (./local-media.ts), `connected()` once a leg's connection is up,
- * and cleanup when a leg closes (the local tracks stop with the last leg). Mute, camera off, a
- * change of camera or microphone, and screen sharing in a video call act on the local tracks and
- * the senders (`replaceTrack`, no renegotiation); turning the camera on in a voice call, or
- * sharing the screen there, adds a video sender, and the caller renegotiates (`needsOffer`).
+ * and cleanup when a leg closes (the local tracks stop with the last leg). A new leg does not wait
+ * for the camera: its offer (or answer) goes with sending transceivers that have no track yet, and
+ * the tracks go on them (`replaceTrack`) once getUserMedia resolves (if it fails after the offer
+ * or answer went: `onMediaFailed`). Mute, camera off, a change of camera or microphone, and
+ * screen sharing in a video call act on the local tracks and the senders (`replaceTrack`, no
+ * renegotiation); turning the camera on in a voice call, or sharing the screen there, adds a
+ * video sender, and the caller renegotiates (`needsOffer`).
  */
 import type { CallLeg, CallMediaHandler, ParleyClient } from "@parley/protocol/client";
 import { LegConnection, legKey, type RemoteMedia } from "./call-leg.js";
@@ -24,10 +27,17 @@ export class WebCallMedia implements CallMediaHandler {
   readonly #legs = new Map<string, LegConnection>();
   readonly #local: LocalMedia;
   readonly #ice: IceServerSource;
+  /** New legs whose first offer or answer went to the SDK (a media failure after that ends the call). */
+  readonly #handedOut = new WeakSet<LegConnection>();
   /** Called on any change of the local stream, the remote streams or the controls. */
   onChange: () => void = () => {};
-  /** Called when a media step fails (no camera, a refused permission). */
+  /** Called when a media step fails (a refused permission while the call runs, a failed action). */
   onError: (error: unknown) => void = () => {};
+  /**
+   * Called for each leg whose camera and microphone could not be opened after its offer or answer
+   * went (a refused permission, no device): the call cannot go on (the controller hangs it up).
+   */
+  onMediaFailed: (leg: CallLeg, error: unknown) => void = (_leg, error) => this.onError(error);
   /** Called with a sentence for the user when the media changed by itself (a device unplugged, a saved device gone). */
   onNotice: (text: string) => void = () => {};
   /** Called when the browser's list of cameras and microphones changed (`devicechange`). */
@@ -70,9 +80,12 @@ export class WebCallMedia implements CallMediaHandler {
     return [...this.#legs.values()].map((leg) => leg.remote);
   }
 
-  /** True when a camera track is on hand (it may be turned off); false in a voice call until the camera is turned on. */
+  /**
+   * True when a camera track is on hand (it may be turned off) or being opened for the call; false
+   * in a voice call until the camera is turned on.
+   */
   get hasCamera(): boolean {
-    return this.#local.camera() !== undefined;
+    return this.#local.hasCamera;
   }
 
   /** The device id of the camera in use (undefined without one). */
@@ -90,24 +103,48 @@ export class WebCallMedia implements CallMediaHandler {
     return this.#local.screen !== undefined;
   }
 
-  /** True when the microphone is muted (or there is none). */
+  /** True when the microphone is muted (or there is none). Before it is open: as the user set it. */
   get muted(): boolean {
-    const track = this.#local.stream?.getAudioTracks()[0];
-    return !track?.enabled;
+    return this.#local.muted;
   }
 
-  /** True when the camera is off (or there is none). */
+  /** True when the camera is off (or there is none). Before it is open: as the user set it. */
   get cameraOff(): boolean {
-    return !this.#local.camera()?.enabled;
+    return this.#local.cameraOff;
+  }
+
+  /**
+   * Asks for the relay's STUN/TURN servers ahead of a call (the SDK caches them until their
+   * refresh time), so the first call's offer does not wait for that round trip. Errors are left
+   * to the call that needs the servers.
+   */
+  prepare(): void {
+    this.#client.iceServers().catch(() => undefined);
   }
 
   async createOffer(leg: CallLeg, options: { readonly video: boolean }): Promise<string> {
-    return (await this.#legFor(leg, options.video)).createOffer();
+    const existing = this.#legs.get(legKey(leg));
+    if (existing) return existing.createOffer();
+    const connection = await this.#newLeg(leg);
+    if (connection !== this.#legs.get(legKey(leg))) return connection.createOffer();
+    const video = options.video || this.#local.sendsVideo();
+    connection.sendOn(video ? ["audio", "video"] : ["audio"]);
+    this.#attachLocal(connection, video);
+    const sdp = await connection.createOffer();
+    this.#handOut(connection);
+    return sdp;
   }
 
   async answerOffer(leg: CallLeg, sdp: string): Promise<string> {
+    const existing = this.#legs.get(legKey(leg));
+    if (existing) return existing.answerOffer(sdp);
+    const connection = await this.#newLeg(leg);
+    if (connection !== this.#legs.get(legKey(leg))) return connection.answerOffer(sdp);
     const video = /\nm=video /.test(sdp);
-    return (await this.#legFor(leg, video)).answerOffer(sdp);
+    const answer = await connection.answerOffer(sdp, video ? ["audio", "video"] : ["audio"]);
+    this.#attachLocal(connection, video);
+    this.#handOut(connection);
+    return answer;
   }
 
   async applyAnswer(leg: CallLeg, sdp: string): Promise<void> {
@@ -209,13 +246,14 @@ export class WebCallMedia implements CallMediaHandler {
     },
   };
 
-  async #legFor(leg: CallLeg, video: boolean): Promise<LegConnection> {
-    const existing = this.#legs.get(legKey(leg));
-    if (existing) return existing;
+  /**
+   * A new leg's connection, without local tracks yet (the caller adds its transceivers, then
+   * {@link #attachLocal}); the leg's connection made meanwhile if there is one.
+   */
+  async #newLeg(leg: CallLeg): Promise<LegConnection> {
     // Servers first: a call that cannot connect (relay-only without TURN) never turns the camera on.
     // Fresh servers for each new leg (./ice-servers.ts); open legs get new credentials before theirs expire.
     const configuration = await this.#ice.configuration();
-    const local = await this.#local.acquire(video);
     const again = this.#legs.get(legKey(leg));
     if (again) return again;
     const connection = new LegConnection(leg, configuration, {
@@ -227,8 +265,43 @@ export class WebCallMedia implements CallMediaHandler {
       sendCandidates: (l, batch) => this.#client.calls.sendCandidates(l.callId, l.peer, batch),
     });
     this.#legs.set(legKey(leg), connection);
-    connection.addLocal(this.#local.sentTracks(local), local);
     this.onChange();
     return connection;
+  }
+
+  /**
+   * Opens the call's camera and microphone (or uses them if open) and puts them on `connection`'s
+   * sending transceivers when they are there; a failure goes to `onMediaFailed` while the leg is open.
+   */
+  #attachLocal(connection: LegConnection, video: boolean): void {
+    const open = () => this.#legs.get(legKey(connection.leg)) === connection;
+    this.#local
+      .acquire(video)
+      .then(
+        async (stream) => {
+          if (!open()) return;
+          await connection.attach(this.#local.sentTracks(stream));
+          this.onChange();
+        },
+        (error: unknown) => {
+          // Before its offer or answer went, the SDK's step fails instead (#handOut).
+          if (open() && this.#handedOut.has(connection)) this.onMediaFailed(connection.leg, error);
+        },
+      )
+      .catch((e: unknown) => this.onError(e));
+  }
+
+  /**
+   * A new leg's first offer or answer goes to the SDK, unless getUserMedia failed already: then the
+   * leg closes and the SDK's step fails with that error, as nothing was sent yet (the call does not
+   * start, or keeps ringing here).
+   */
+  #handOut(connection: LegConnection): void {
+    const failure = this.#local.failure;
+    if (failure) {
+      this.closeLeg(connection.leg);
+      throw failure.error;
+    }
+    this.#handedOut.add(connection);
   }
 }

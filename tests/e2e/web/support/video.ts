@@ -76,3 +76,24 @@ export function inbound(page: Page): Promise<{ framesDecoded: number; audioPacke
     return { framesDecoded, audioPackets };
   })()`);
 }
+
+/**
+ * A page script that makes the page's getUserMedia take `ms` longer (a slow camera, or a person
+ * deciding on the permission prompt), then resolve as the real one, or reject with a
+ * NotAllowedError when `refuse` (with `ms` 0: at once, as a permission refused before).
+ * `window.__gumOpened` counts the calls that resolved.
+ */
+export function slowGetUserMedia(ms: number, refuse = false): string {
+  return `(() => {
+    const media = navigator.mediaDevices;
+    const real = media.getUserMedia.bind(media);
+    window.__gumOpened = 0;
+    media.getUserMedia = async (constraints) => {
+      if (${ms} > 0) await new Promise((resolve) => setTimeout(resolve, ${ms}));
+      if (${refuse}) throw new DOMException("Permission denied", "NotAllowedError");
+      const stream = await real(constraints);
+      window.__gumOpened += 1;
+      return stream;
+    };
+  })()`;
+}

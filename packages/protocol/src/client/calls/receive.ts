@@ -163,8 +163,9 @@ async function newOffer(api: CallEngine, received: ReceivedCallSignal, offer: Ex
     return;
   }
   api.add(call);
-  await api.send(call, received.peer, { type: "ringing", to: received.senderDevice }, { noSync: true, onlyDevice: true });
+  // It rings here first, then the caller's device is told (sealing and storing the signal takes a while).
   api.ringing(call);
+  await api.send(call, received.peer, { type: "ringing", to: received.senderDevice }, { noSync: true, onlyDevice: true });
 }
 
 /** An offer on a call we take part in: the other side renegotiates, or offers us a mesh leg. */
