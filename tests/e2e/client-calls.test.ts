@@ -5,7 +5,15 @@
 // tampered signal, a three-party mesh.
 
 import { ErrorCode } from "@parley/protocol";
-import type { CallInfo, CallLeg, CallMediaHandler, ChatMessage, ParleyClient } from "@parley/protocol/client";
+import {
+  type CallInfo,
+  type CallLeg,
+  type CallMediaHandler,
+  type ChatMessage,
+  MemoryStore,
+  type ParleyClient,
+  type Store,
+} from "@parley/protocol/client";
 import { afterEach, describe, expect, test } from "vitest";
 import { MAX_CALL_ICE_CANDIDATE_BYTES, MAX_CALL_PARTICIPANTS, MAX_CALL_SDP_BYTES } from "../../packages/protocol/src/limits.js";
 import { errorCodeOf, eventually, newClient, waitFor } from "./support/clients.js";
@@ -333,6 +341,43 @@ describe("1:1 calls through a real relay", () => {
     expect(skewed.client.calls.list()).toEqual([]);
     await alice.client.calls.hangup(alice.client.calls.list()[0]?.id ?? "");
     expect((await callLines(alice, skewedAtAlice)).map((m) => m.call?.outcome)).toEqual(["cancelled"]);
+  });
+
+  test("the callee rings before its ringing signal is sealed and stored: a slow store does not hold up the banner", async () => {
+    // While `slow` is set, every store batch that queues a send (the outbox) takes STORE_DELAY_MS,
+    // as on a busy phone. Bob's incoming call must show before his ringing signal is stored, and
+    // the ringing still reach Alice.
+    const STORE_DELAY_MS = 2_000;
+    const order: string[] = [];
+    let slow = false;
+    const inner = new MemoryStore();
+    const slowOutbox: Store = {
+      get: (namespace, key) => inner.get(namespace, key),
+      list: (namespace, prefix) => inner.list(namespace, prefix),
+      close: () => inner.close(),
+      batch: async (writes) => {
+        const queuesSend = slow && writes.some((w) => w.namespace === "outbox" && w.value !== undefined);
+        if (queuesSend) await new Promise((resolve) => setTimeout(resolve, STORE_DELAY_MS));
+        await inner.batch(writes);
+        // A received message is remembered as seen (its id): here, Alice's offer.
+        if (slow && writes.some((w) => w.namespace === "seen")) order.push("message received");
+        if (queuesSend) order.push("send stored");
+      },
+    };
+    const calls = { ringTimeoutMs: STORE_DELAY_MS * 5 };
+    const [alice, bob] = await Promise.all([person("Alice", { calls }), person("Bob", { calls, store: slowOutbox })]);
+    const { bAtA } = await introduce(alice, bob);
+    slow = true;
+    const incoming = nextCall(bob, "incoming").then(() => order.push("incoming"));
+    const call = await alice.client.calls.start(bAtA, { video: false });
+    await incoming;
+    await stateOf(alice, (c) => c.id === call.id && c.remoteRinging, STORE_DELAY_MS * 4);
+    // After the offer: the banner, then the ringing signal stored (before, the other way round).
+    const offer = order.indexOf("message received");
+    expect(offer).toBeGreaterThanOrEqual(0);
+    expect(order.slice(offer + 1, offer + 3)).toEqual(["incoming", "send stored"]);
+    slow = false;
+    await alice.client.calls.hangup(call.id);
   });
 
   test("glare: both call each other at once; the lower user id's call wins and connects", async () => {
