@@ -67,7 +67,7 @@ export class CallsController {
   readonly #media: WebCallMedia;
   readonly #listeners = new Set<() => void>();
   readonly #off: (() => void)[] = [];
-  /** Calls hung up here because their camera or microphone could not be opened. */
+  /** Calls being hung up here because their camera or microphone could not be opened (one hang-up each). */
   readonly #failedCalls = new Set<string>();
   #snapshot: CallsSnapshot = EMPTY;
   #qualityTimer: ReturnType<typeof setInterval> | undefined;
@@ -295,15 +295,18 @@ export class CallsController {
     this.#fail(e);
     if (this.#failedCalls.has(callId)) return;
     this.#failedCalls.add(callId);
-    this.#client.calls.hangup(callId).then(
-      (call) => {
-        this.#onCall(call);
-        // The error says what happened, rather than "Call cancelled".
-        if (this.#snapshot.ended?.id === callId) this.#set({ ended: undefined });
-      },
-      // Already ended, or never placed (the SDK's step failed and said so).
-      () => {},
-    );
+    this.#client.calls
+      .hangup(callId)
+      .then(
+        (call) => {
+          this.#onCall(call);
+          // The error says what happened, rather than "Call cancelled".
+          if (this.#snapshot.ended?.id === callId) this.#set({ ended: undefined });
+        },
+        // Already ended, or never placed (the SDK's step failed and said so).
+        () => {},
+      )
+      .finally(() => this.#failedCalls.delete(callId));
   }
 
   #fail(e: unknown): void {

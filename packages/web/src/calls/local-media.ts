@@ -298,12 +298,7 @@ export class LocalMedia {
   /** A new preview stream (the video element re-binds): microphone plus what is sent as video. */
   #refreshView(): void {
     const local = this.#stream;
-    if (!local) {
-      this.#view = undefined;
-    } else {
-      const video = this.#screen ?? local.getVideoTracks()[0];
-      this.#view = new MediaStream([...local.getAudioTracks(), ...(video ? [video] : [])]);
-    }
+    this.#view = local ? new MediaStream(this.sentTracks(local)) : undefined;
     this.#hooks.onChange();
   }
 

@@ -234,17 +234,16 @@ export class WebCallMedia implements CallMediaHandler {
       const senders = [...this.#legs.values()].flatMap((leg) => leg.senders(kind));
       await Promise.all(senders.map((s) => s.replaceTrack(track)));
     },
-    sendVideo: async (track, stream) => {
-      let needsOffer = false;
-      for (const leg of this.#legs.values()) if (await leg.sendVideo(track, stream)) needsOffer = true;
-      return needsOffer;
-    },
-    stopSendingVideo: async () => {
-      let needsOffer = false;
-      for (const leg of this.#legs.values()) if (await leg.stopSendingVideo()) needsOffer = true;
-      return needsOffer;
-    },
+    sendVideo: (track, stream) => this.#onEveryLeg((leg) => leg.sendVideo(track, stream)),
+    stopSendingVideo: () => this.#onEveryLeg((leg) => leg.stopSendingVideo()),
   };
+
+  /** Runs `step` on each leg in turn; true when it returned true for any (that leg needs a new offer). */
+  async #onEveryLeg(step: (leg: LegConnection) => Promise<boolean>): Promise<boolean> {
+    let needsOffer = false;
+    for (const leg of this.#legs.values()) if (await step(leg)) needsOffer = true;
+    return needsOffer;
+  }
 
   /**
    * A new leg's connection, without local tracks yet (the caller adds its transceivers, then
